@@ -1,0 +1,20 @@
+import type { Argv } from 'yargs'
+import type { Output } from './output.js'
+import type { Ctx } from '../core/context.js'
+import type { Repo } from '../repo/repo.js'
+
+/** What a command's run gets: parsed options, the context, output, and its repository. */
+export interface IO {
+  ctx: Ctx
+  out: Output
+  repo: () => Promise<Repo>
+}
+
+export interface CommandDef {
+  command: string | string[]
+  describe: string
+  builder?: (y: Argv) => Argv<any>
+  run: (args: any, io: IO) => Promise<void>
+}
+
+export function define (def: CommandDef): CommandDef { return def }

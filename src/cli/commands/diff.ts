@@ -1,0 +1,20 @@
+import { define } from '../command.js'
+
+export default define({
+  command: 'diff [revs..]',
+  describe: 'Show changes: HEAD vs the working root, REV vs the working root, or REV vs REV',
+  builder: (y) => y
+    .positional('revs', { type: 'string', array: true, describe: 'zero, one or two revisions; paths after --' })
+    .option('stat', { type: 'boolean', describe: 'a summary of changed lines per file' })
+    .option('name-only', { type: 'boolean', describe: 'only the names of changed files' })
+    .parserConfiguration({ 'populate--': true }),
+  run: async (args, { ctx, out, repo }) => {
+    const { diff } = await import('../../core/diff.js')
+    const { printDiffs, printStat } = await import('../render.js')
+    const diffs = await diff(await repo(), ctx, { revs: args.revs ?? [], paths: (args['--'] ?? []).map(String) })
+    out.result({ files: diffs })
+    if (args.nameOnly === true) for (const d of diffs) out.line(d.path)
+    else if (args.stat === true) printStat(out, diffs)
+    else printDiffs(out, diffs)
+  }
+})

@@ -1,0 +1,44 @@
+import chalk from 'chalk'
+import { define } from '../command.js'
+
+export default define({
+  command: 'show [spec]',
+  describe: 'Show a commit and what it changed (REV), or what a path holds (REV:PATH)',
+  builder: (y) => y
+    .positional('spec', { type: 'string', describe: 'REV or REV:PATH (default HEAD)' })
+    .option('stat', { type: 'boolean', describe: 'with a commit: a summary instead of the patch' }),
+  run: async (args, { out, repo }) => {
+    const { show } = await import('../../core/show.js')
+    const { printDiffs, printStat } = await import('../render.js')
+    const r = await show(await repo(), args.spec ?? 'HEAD')
+    if (r.type === 'commit') {
+      out.result({ type: r.type, commit: r.commit, files: r.diff })
+      const e = r.commit
+      out.line(chalk.yellow(`commit ${e.commit}`) + ` (signature: ${e.signature === 'good' ? chalk.green('good') : chalk.red('BAD')})`)
+      out.line(`Tree:   ${e.tree}`)
+      if (e.parents.length > 1) out.line(`Merge:  ${e.parents.join(' ')}`)
+      out.line(`Author: ${e.author.name} <${e.author.key}>`)
+      out.line(`Date:   ${e.time}`)
+      out.line('')
+      for (const l of e.message.replace(/\n+$/, '').split('\n')) out.line(`    ${l}`)
+      out.line('')
+      if (args.stat === true) printStat(out, r.diff)
+      else printDiffs(out, r.diff)
+    } else if (r.type === 'file') {
+      if (out.json) {
+        const chunks: Uint8Array[] = []
+        for await (const c of r.content) chunks.push(c)
+        const bytes = Buffer.concat(chunks)
+        out.result({ type: r.type, path: r.path, cid: r.cid, kind: r.kind, size: r.size, content: bytes.toString('base64') })
+      } else {
+        for await (const c of r.content) out.raw(c)
+      }
+    } else if (r.type === 'symlink') {
+      out.result({ ...r })
+      if (!out.json) out.raw(r.target + '\n')
+    } else {
+      out.result({ ...r })
+      for (const e of r.entries) out.line(`${e.kind.padEnd(7)} ${e.cid} ${String(e.size).padStart(10)}  ${e.name}${e.kind === 'dir' ? '/' : ''}`)
+    }
+  }
+})

@@ -1,0 +1,45 @@
+import chalk from 'chalk'
+import { define } from '../command.js'
+
+const LETTER: Record<string, string> = { added: 'A', modified: 'M', deleted: 'D' }
+
+export default define({
+  command: 'status [paths..]',
+  describe: 'Show what changed in the working root since HEAD',
+  builder: (y) => y
+    .positional('paths', { type: 'string', array: true, describe: 'limit to these paths' })
+    .option('porcelain', { type: 'boolean', describe: 'stable output for scripts: "X PATH" per line (A added, M modified, D deleted, U conflicted)' })
+    .option('exit-code', { type: 'boolean', describe: 'exit 1 when there are changes' }),
+  run: async (args, { ctx, out, repo }) => {
+    const { status } = await import('../../core/status.js')
+    const { shortCid } = await import('../../repo/revs.js')
+    const r = await status(await repo(), ctx, { paths: args.paths })
+    const conflicted = new Set(r.merging?.conflicts.map(c => c.path) ?? [])
+    out.result({ ...r })
+    if (args.porcelain === true && !out.json) {
+      for (const c of r.merging?.conflicts ?? []) out.raw(`U ${c.path}\n`)
+      for (const c of r.changes) if (!conflicted.has(c.path)) out.raw(`${LETTER[c.change]} ${c.path}\n`)
+    } else if (!out.json) {
+      out.line(r.branch !== undefined ? `On branch ${r.branch}` : `HEAD detached at ${r.head === undefined ? '(none)' : shortCid(r.head)}`)
+      if (r.head === undefined) out.line('No commits yet')
+      if (r.merging !== undefined) {
+        out.line(`Merging ${r.merging.label}.`)
+        if (r.merging.conflicts.length > 0) {
+          out.line('Conflicts (fix them, delete the .theirs/.base files, then commit; or `acache merge --abort`):')
+          for (const c of r.merging.conflicts) out.line(chalk.red(`  ${(c.kind + ':').padEnd(16)}${c.path}${c.sidecars.length > 0 ? `  (see ${c.sidecars.join(', ')})` : ''}`))
+        }
+      }
+      const rest = r.changes.filter(c => !conflicted.has(c.path))
+      if (rest.length === 0 && r.merging === undefined) {
+        out.line('nothing to commit, working root clean')
+      } else if (rest.length > 0) {
+        out.line('Changes (commit them with `acache commit -m MESSAGE`):')
+        for (const c of rest) {
+          const color = c.change === 'deleted' ? chalk.red : c.change === 'added' ? chalk.green : chalk.yellow
+          out.line(color(`  ${(c.change + ':').padEnd(12)}${c.path}${c.oldKind !== undefined && c.kind !== undefined && c.oldKind !== c.kind ? ` (${c.oldKind} -> ${c.kind})` : ''}`))
+        }
+      }
+    }
+    if (args.exitCode === true && (r.changes.length > 0 || conflicted.size > 0)) process.exitCode = 1
+  }
+})

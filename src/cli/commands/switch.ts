@@ -1,0 +1,23 @@
+import { define } from '../command.js'
+
+export default define({
+  command: 'switch [rev]',
+  describe: 'Move the working root to a branch or commit (carrying local changes it does not touch)',
+  builder: (y) => y
+    .positional('rev', { type: 'string', describe: 'branch, remote branch or commit' })
+    .option('create', { alias: 'c', type: 'string', describe: 'make branch NAME at REV (default HEAD) and switch to it', requiresArg: true })
+    .option('detach', { type: 'boolean', describe: 'leave HEAD at the commit, not on a branch' })
+    .option('force', { alias: 'f', type: 'boolean', describe: 'discard local changes that stand in the way' }),
+  run: async (args, { ctx, out, repo }) => {
+    const { AcacheError } = await import('../../errors.js')
+    if (args.rev === undefined && args.create === undefined) throw new AcacheError('USAGE', 'switch to what?', { hint: 'acache switch BRANCH, or acache switch -c NEW' })
+    const { switchTo } = await import('../../core/switch.js')
+    const { shortCid } = await import('../../repo/revs.js')
+    const r = await switchTo(await repo(), ctx, { target: args.rev ?? 'HEAD', create: args.create, detach: args.detach, force: args.force })
+    out.result({ ...r })
+    if (r.created !== undefined) out.info(`Switched to a new branch '${r.created}'`)
+    else if (r.branch !== undefined) out.info(`Switched to branch '${r.branch}'`)
+    else out.info(`HEAD is now at ${shortCid(r.commit)} (detached)`)
+    for (const p of r.kept) out.info(`M\t${p}`)
+  }
+})

@@ -1,0 +1,70 @@
+import yargs from 'yargs'
+import path from 'node:path'
+import fs from 'node:fs'
+import { Output } from './output.js'
+import { AcacheError } from '../errors.js'
+import { terminalProgress } from './progress.js'
+import { commands } from './commands/index.js'
+import type { IO } from './command.js'
+
+const VERSION = '0.1.0'
+
+/** Runs acache with these arguments; returns the exit code. */
+export async function main (argv: string[]): Promise<number> {
+  const json = argv.includes('--json')
+  const out = new Output({ json, quiet: argv.includes('--quiet') || argv.includes('-q'), verbose: argv.includes('--verbose') })
+  try {
+    let y = yargs(argv)
+      .scriptName('acache')
+      .usage('acache: version control whose history lives on IPFS\n\nUsage: acache [-C DIR] <command> [options]')
+      .option('C', { type: 'string', describe: 'run as if acache was started in DIR', global: true, requiresArg: true })
+      .option('json', { type: 'boolean', describe: 'print one JSON document on stdout', global: true })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only errors (and what was asked for)', global: true })
+      .option('verbose', { type: 'boolean', describe: 'say more about what happens', global: true })
+      .version(VERSION)
+      .help()
+      .alias('h', 'help')
+      .strict()
+      .demandCommand(1, 'name a command: `acache --help` lists them')
+      .recommendCommands()
+      .wrap(Math.min(100, process.stdout.columns ?? 80))
+      .epilogue('Each command has a man page: man acache-<command> (or man -l man/acache-<command>.1).\nExit codes: 0 ok, 1 a finding, 2 bad usage or input, 3 not a repository or object missing,\n4 signature or ownership violation, 5 store or network unreachable, 70 a bug.')
+      .fail((msg, err) => {
+        if (err !== undefined && err !== null) throw err
+        throw new AcacheError('USAGE', msg ?? 'bad usage', { hint: 'see `acache --help`' })
+      })
+    for (const def of commands) {
+      y = y.command({
+        command: def.command,
+        describe: def.describe,
+        builder: def.builder ?? ((b: any) => b),
+        handler: async (args: any) => {
+          const io = await makeIO(args, out)
+          await def.run(args, io)
+        }
+      } as any)
+    }
+    await y.parseAsync()
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
+  } catch (err) {
+    return out.error(err)
+  }
+}
+
+async function makeIO (args: any, out: Output): Promise<IO> {
+  let cwd = process.cwd()
+  if (typeof args.C === 'string') {
+    cwd = path.resolve(cwd, args.C)
+    if (!fs.existsSync(cwd)) throw new AcacheError('BAD_PATH', `cannot use -C ${args.C}: no such directory`)
+  }
+  const { defaultCtx } = await import('../core/context.js')
+  const ctx = defaultCtx({ cwd, progress: terminalProgress(!out.json && !out.opts.quiet) })
+  return {
+    ctx,
+    out,
+    repo: async () => {
+      const { Repo } = await import('../repo/repo.js')
+      return Repo.find(cwd)
+    }
+  }
+}

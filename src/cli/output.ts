@@ -1,0 +1,68 @@
+import chalk from 'chalk'
+import { AcacheError, asAcacheError } from '../errors.js'
+
+export interface OutputOptions { json: boolean, quiet: boolean, verbose: boolean }
+
+/**
+ * Everything acache prints goes through here: text for people on stdout,
+ * errors and progress on stderr, or one JSON document on stdout with --json.
+ */
+export class Output {
+  constructor (readonly opts: OutputOptions) {}
+
+  get json (): boolean { return this.opts.json }
+
+  /** A line for people (nothing under --json or --quiet). */
+  line (text = ''): void {
+    if (this.opts.json || this.opts.quiet) return
+    process.stdout.write(text + '\n')
+  }
+
+  /** Data on stdout that is the point of the command (file contents): printed even with --quiet. */
+  raw (data: string | Uint8Array): void {
+    process.stdout.write(data)
+  }
+
+  info (text: string): void {
+    if (this.opts.json || this.opts.quiet) return
+    process.stderr.write(text + '\n')
+  }
+
+  verbose (text: string): void {
+    if (this.opts.verbose) process.stderr.write(chalk.dim(text) + '\n')
+  }
+
+  warn (text: string): void {
+    if (this.opts.quiet) return
+    process.stderr.write(chalk.yellow('warning: ') + text + '\n')
+  }
+
+  /** The one JSON document of a --json run. */
+  result (data: Record<string, unknown>): void {
+    if (this.opts.json) process.stdout.write(JSON.stringify({ ok: true, ...data }, jsonReplacer, 2) + '\n')
+  }
+
+  error (err: unknown): number {
+    const e: AcacheError = asAcacheError(err)
+    if (this.opts.json) {
+      const { stack, ...data } = e.data as Record<string, unknown>
+      void stack
+      process.stdout.write(JSON.stringify({ ok: false, error: { code: e.code, message: e.message, hint: e.hint, exitCode: e.exitCode, data } }, jsonReplacer, 2) + '\n')
+    } else {
+      process.stderr.write(chalk.red('error: ') + e.message + '\n')
+      if (e.hint !== undefined) process.stderr.write(chalk.dim('hint: ' + e.hint) + '\n')
+      if (e.code === 'BUG') {
+        process.stderr.write('This is a bug in acache; please report it with the lines below.\n')
+        process.stderr.write(String(e.data.stack ?? '') + '\n')
+      }
+    }
+    return e.exitCode
+  }
+}
+
+export function jsonReplacer (_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v)
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64')
+  if (v !== null && typeof v === 'object' && typeof (v as any).toV1 === 'function' && typeof (v as any).multihash === 'object') return String(v)
+  return v
+}

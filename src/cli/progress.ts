@@ -1,0 +1,42 @@
+import cliProgress from 'cli-progress'
+import { Progress, noProgress } from '../core/context.js'
+
+function human (n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let i = 0
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++ }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
+}
+
+/** A progress bar on stderr, only when stderr is a terminal and output is for people. */
+export function terminalProgress (enabled: boolean): Progress {
+  if (!enabled || process.stderr.isTTY !== true) return noProgress
+  let bar: cliProgress.SingleBar | undefined
+  let value = 0
+  let unit = ''
+  let startedAt = 0
+  return {
+    start (label, total, u = '') {
+      unit = u
+      value = 0
+      startedAt = Date.now()
+      bar = new cliProgress.SingleBar({
+        stream: process.stderr,
+        clearOnComplete: true,
+        hideCursor: true,
+        format: total === undefined ? `${label} {amount}` : `${label} [{bar}] {percentage}% {amount}`,
+        formatValue: (v, _o, type) => type === 'value' || type === 'total' ? (unit === 'bytes' ? human(v) : String(v)) : String(v)
+      }, cliProgress.Presets.shades_classic)
+      bar.start(total ?? 0, 0, { amount: '' })
+    },
+    tick (n = 1) {
+      value += n
+      // Show nothing for jobs that end quickly.
+      if (bar !== undefined && Date.now() - startedAt > 300) bar.update(value, { amount: unit === 'bytes' ? human(value) : String(value) })
+    },
+    done () {
+      bar?.stop()
+      bar = undefined
+    }
+  }
+}

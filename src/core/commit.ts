@@ -1,0 +1,109 @@
+import fs from 'node:fs'
+import { CID } from 'multiformats/cid'
+import { Repo } from '../repo/repo.js'
+import { Ctx } from './context.js'
+import { requireIdentity } from '../identity/identity.js'
+import { fail } from '../errors.js'
+import { runHook } from '../repo/hooks.js'
+import { StatCache, IndexEntry, entryOf } from '../worktree/index.js'
+import { Change, compareWorktree, underPaths } from '../worktree/snapshot.js'
+import { repoPaths, ancestors } from '../worktree/paths.js'
+import { buildTree, Entry, Node } from '../model/tree.js'
+import { signCommit } from '../model/commit.js'
+import { readMergeState, clearMergeState, checkResolved } from '../merge/state.js'
+
+export interface CommitOptions {
+  message: string
+  paths?: string[]
+  noVerify?: boolean
+  allowEmpty?: boolean
+}
+
+export interface CommitResult {
+  commit: string
+  tree: string
+  branch?: string
+  parents: string[]
+  changes: Change[]
+  stored: { blocks: number, bytes: number }
+}
+
+/** Snapshots the working root (or just `paths`), signs it, and advances the branch. */
+export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promise<CommitResult> {
+  const id = requireIdentity(ctx.home)
+  const release = repo.lock()
+  try {
+    const merge = readMergeState(repo)
+    if (merge !== undefined && opts.paths !== undefined) fail('USAGE', 'a merge is recorded whole: commit without paths')
+    if (merge !== undefined) checkResolved(repo, merge)
+    if (opts.noVerify !== true && runHook(repo, 'pre-commit') !== 0) {
+      fail('HOOK_REFUSED', 'the pre-commit hook refused the commit', { hint: 'fix what it reported, or skip it with --no-verify' })
+    }
+    const head = repo.headCommit()
+    const headTree = head === undefined ? undefined : (await repo.readCommit(head)).tree
+    const cache = await StatCache.load(repo, headTree)
+    const paths = repoPaths(repo.worktree, ctx.cwd, opts.paths)
+    if (paths !== undefined) {
+      for (const p of paths) {
+        const known = p === '' || cache.entries.has(p) || cache.dirs.has(p) || fs.existsSync(repo.worktree + '/' + p)
+        if (!known) fail('BAD_PATH', `pathspec ${JSON.stringify(p)} did not match any file`)
+      }
+    }
+    ctx.progress.start('committing', undefined, 'bytes')
+    const cmp = await compareWorktree(repo, cache, { store: repo.store, paths, onFile: (_p, n) => ctx.progress.tick(n) })
+    ctx.progress.done()
+    if (cmp.changes.length === 0 && merge === undefined && opts.allowEmpty !== true && head !== undefined) {
+      fail('NOTHING_TO_COMMIT', 'nothing to commit, working root clean')
+    }
+
+    let message = opts.message
+    if (opts.noVerify !== true) {
+      const msgFile = repo.path('COMMIT_EDITMSG')
+      fs.writeFileSync(msgFile, message)
+      if (runHook(repo, 'commit-msg', [msgFile]) !== 0) {
+        fail('HOOK_REFUSED', 'the commit-msg hook refused the commit', { hint: 'fix the message, or skip the hook with --no-verify' })
+      }
+      message = fs.readFileSync(msgFile, 'utf8')
+    }
+    if (message.trim() === '') fail('USAGE', 'aborting commit: the message is empty', { hint: 'give one with -m MESSAGE' })
+
+    // The new tree: HEAD's entries outside `paths`, the working root's inside.
+    const next = new Map<string, IndexEntry>()
+    for (const [p, e] of cache.entries) if (!underPaths(p, paths)) next.set(p, e)
+    for (const [p, e] of cmp.current) next.set(p, e)
+    const files = new Map<string, Entry>()
+    for (const [p, e] of next) files.set(p, entryOf(e))
+    const reuse = new Map<string, Node>(cache.dirs)
+    for (const c of cmp.changes) for (const a of ancestors(c.path)) reuse.delete(a)
+    reuse.delete('')
+    const { root, dirs } = await buildTree(repo.store, files, reuse)
+    const parents: CID[] = head === undefined ? [] : [head]
+    if (merge !== undefined) parents.push(merge.other)
+    const { commit: signed } = signCommit({
+      type: 'acache/commit',
+      version: 1,
+      tree: root.cid,
+      parents,
+      author: { key: id.key, name: id.name },
+      time: ctx.now().toISOString(),
+      message
+    }, id.secretKey)
+    const cid = await repo.writeCommit(signed)
+    repo.advanceHead(cid)
+    // From here the commit is recorded; what follows only saves work later.
+    new StatCache(root.cid, next, dirs).save(repo)
+    if (merge !== undefined) clearMergeState(repo)
+    release()
+    runHook(repo, 'post-commit')
+    return {
+      commit: cid.toString(),
+      tree: root.cid.toString(),
+      branch: repo.currentBranch(),
+      parents: parents.map(String),
+      changes: cmp.changes,
+      stored: { ...(repo.store.written ?? { blocks: 0, bytes: 0 }) }
+    }
+  } finally {
+    release()
+  }
+}

@@ -1,0 +1,72 @@
+import { Repo } from '../repo/repo.js'
+import { Ctx } from './context.js'
+import { fail } from '../errors.js'
+import { resolveRev } from '../repo/revs.js'
+import { StatCache, statted, IndexEntry } from '../worktree/index.js'
+import { compareWorktree, underPaths } from '../worktree/snapshot.js'
+import { repoPaths } from '../worktree/paths.js'
+import { flattenTree, Entry } from '../model/tree.js'
+import { writeEntry, removeEntry } from '../worktree/checkout.js'
+import { FileKind } from '../worktree/scan.js'
+
+export interface RestoreResult { source: string, restored: string[], removed: string[] }
+
+/**
+ * Puts paths of the working root back as HEAD (or `source`) has them.
+ * Refuses to overwrite a file whose content is in no commit (an uncommitted
+ * change) unless `force`.
+ */
+export async function restore (repo: Repo, ctx: Ctx, opts: { paths: string[], source?: string, force?: boolean }): Promise<RestoreResult> {
+  if (opts.paths.length === 0) fail('USAGE', 'restore needs at least one path', { hint: 'use `acache restore .` for everything' })
+  const release = repo.lock()
+  try {
+    const paths = repoPaths(repo.worktree, ctx.cwd, opts.paths)!
+    const head = repo.headCommit()
+    const headTree = head === undefined ? undefined : (await repo.readCommit(head)).tree
+    const sourceCid = await resolveRev(repo, opts.source ?? 'HEAD')
+    const sourceTree = (await repo.readCommit(sourceCid)).tree
+    const cache = await StatCache.load(repo, headTree)
+    const cmp = await compareWorktree(repo, cache, { hashAdded: true, paths })
+    const { files: source } = await flattenTree(repo.store, sourceTree)
+    const wanted = new Map<string, Entry>()
+    for (const [p, e] of source) if (underPaths(p, paths)) wanted.set(p, e)
+    for (const p of paths) {
+      const known = p === '' || wanted.has(p) || [...wanted.keys()].some(w => w.startsWith(p + '/')) || cache.entries.has(p) || [...cache.entries.keys()].some(w => w.startsWith(p + '/'))
+      if (!known) fail('BAD_PATH', `pathspec ${JSON.stringify(p)} did not match any file known to acache`)
+    }
+    // Tracked in HEAD, absent from the source: removed (git restore --source does the same).
+    const toRemove = [...cmp.current.keys()].filter(p => cache.entries.has(p) && !wanted.has(p))
+    const dirty = new Set(cmp.changes.filter(c => c.change !== 'deleted').map(c => c.path))
+    const blocked: string[] = []
+    for (const p of [...wanted.keys(), ...toRemove]) {
+      if (!dirty.has(p)) continue
+      const now = cmp.current.get(p)
+      const w = wanted.get(p)
+      if (now !== undefined && w !== undefined && now.cid === w.cid.toString() && now.kind === w.kind) continue
+      blocked.push(p)
+    }
+    if (blocked.length > 0 && opts.force !== true) {
+      fail('UNCOMMITTED_CHANGES', `restore would overwrite uncommitted changes: ${blocked.slice(0, 10).join(', ')}${blocked.length > 10 ? ` and ${blocked.length - 10} more` : ''}`, {
+        data: { paths: blocked },
+        hint: 'commit them first, or use --force to discard them'
+      })
+    }
+    const restored: string[] = []
+    for (const p of toRemove) removeEntry(repo, p)
+    for (const [p, e] of wanted) {
+      const now = cmp.current.get(p)
+      if (now !== undefined && now.cid === e.cid.toString() && now.kind === e.kind) continue
+      const t = Date.now()
+      const st = await writeEntry(repo, p, e, (q) => opts.force === true || cache.entries.has(q))
+      restored.push(p)
+      const old = cache.entries.get(p)
+      if (old !== undefined && old.cid === e.cid.toString() && old.kind === e.kind) {
+        cache.entries.set(p, statted(e.kind as FileKind, e.cid, e.tsize, st, t) as IndexEntry)
+      }
+    }
+    if (headTree !== undefined) cache.save(repo)
+    return { source: sourceCid.toString(), restored, removed: toRemove }
+  } finally {
+    release()
+  }
+}

@@ -1,0 +1,107 @@
+import { CID } from 'multiformats/cid'
+import { Repo, checkBranchName } from '../repo/repo.js'
+import { Ctx } from './context.js'
+import { fail } from '../errors.js'
+import { resolveRev } from '../repo/revs.js'
+import { StatCache, IndexEntry, statted, unstatted } from '../worktree/index.js'
+import { compareWorktree } from '../worktree/snapshot.js'
+import { diffTrees, TreeChange } from '../model/treediff.js'
+import { flattenTree } from '../model/tree.js'
+import { writeEntry, removeEntry } from '../worktree/checkout.js'
+import { ancestors } from '../worktree/paths.js'
+import { readMergeState } from '../merge/state.js'
+import { FileKind } from '../worktree/scan.js'
+
+export interface SwitchOptions { target: string, create?: string, detach?: boolean, force?: boolean }
+export interface SwitchResult { branch?: string, commit: string, created?: string, written: number, removed: number, kept: string[] }
+
+/**
+ * Moves the working root and HEAD to another commit. Local changes to paths
+ * the switch does not touch are carried along, as in git; a change it would
+ * overwrite makes it refuse (naming the paths) unless `force`.
+ */
+export async function switchTo (repo: Repo, ctx: Ctx, opts: SwitchOptions): Promise<SwitchResult> {
+  const release = repo.lock()
+  try {
+    if (readMergeState(repo) !== undefined) fail('MERGE_IN_PROGRESS', 'a merge is in progress', { hint: 'commit it, or run `acache merge --abort`' })
+    let target: CID
+    let ref: string | undefined
+    if (opts.create !== undefined) {
+      checkBranchName(opts.create)
+      if (repo.readRef(`refs/heads/${opts.create}`) !== undefined) fail('EXISTS', `a branch named ${opts.create} already exists`)
+      target = await resolveRev(repo, opts.target)
+      ref = `refs/heads/${opts.create}`
+    } else {
+      target = await resolveRev(repo, opts.target)
+      if (opts.detach !== true && repo.readRef(`refs/heads/${opts.target}`) !== undefined) ref = `refs/heads/${opts.target}`
+    }
+    const targetTree = (await repo.readCommit(target)).tree
+    const head = repo.headCommit()
+    const headTree = head === undefined ? undefined : (await repo.readCommit(head)).tree
+    const r = await checkoutTree(repo, headTree, targetTree, opts.force === true)
+    if (opts.create !== undefined) repo.writeRef(ref!, target)
+    repo.setHead(ref !== undefined ? { ref } : { cid: target })
+    r.cache.save(repo)
+    return { branch: ref?.slice('refs/heads/'.length), commit: target.toString(), created: opts.create, written: r.written, removed: r.removed, kept: r.kept }
+  } finally {
+    release()
+  }
+}
+
+/**
+ * Turns a working root at `fromTree` (plus local changes) into `toTree`.
+ * Returns the stat cache describing `toTree`. Changes nothing when it refuses.
+ */
+export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTree: CID, force: boolean): Promise<{ cache: StatCache, written: number, removed: number, kept: string[] }> {
+  const cache = await StatCache.load(repo, fromTree)
+  const cmp = await compareWorktree(repo, cache, { hashAdded: true })
+  const changes: TreeChange[] = await diffTrees(repo.store, fromTree, toTree)
+  const touched = new Map<string, TreeChange>()
+  for (const c of changes) touched.set(c.path, c)
+  const wanted = (p: string): { cid: string, kind: FileKind } | undefined => {
+    const c = touched.get(p)
+    if (c === undefined) return undefined
+    return c.new === undefined ? undefined : { cid: c.new.cid.toString(), kind: c.new.kind as FileKind }
+  }
+  // A local change is in the way when the switch would write or remove that
+  // path (or a directory above it), unless the file already is what the
+  // target holds (as after an interrupted switch).
+  const touchedDirs = new Set<string>()
+  for (const c of changes) for (const a of ancestors(c.path)) touchedDirs.add(a)
+  const blocked: string[] = []
+  const kept: string[] = []
+  for (const ch of cmp.changes) {
+    const hit = touched.has(ch.path) || ancestors(ch.path).some(a => touched.has(a)) || (ch.change === 'added' && touchedDirs.has(ch.path))
+    if (!hit) { kept.push(ch.path); continue }
+    const now = cmp.current.get(ch.path)
+    const w = wanted(ch.path)
+    const same = (now === undefined && w === undefined) || (now !== undefined && w !== undefined && now.cid === w.cid && now.kind === w.kind)
+    if (!same) blocked.push(ch.path)
+  }
+  if (blocked.length > 0 && !force) {
+    fail('UNCOMMITTED_CHANGES', `your local changes would be overwritten: ${blocked.slice(0, 10).join(', ')}${blocked.length > 10 ? ` and ${blocked.length - 10} more` : ''}`, {
+      data: { paths: blocked },
+      hint: 'commit them first, or use --force to discard them'
+    })
+  }
+  const replaceable = (p: string): boolean => force || touched.has(p) || cache.entries.has(p)
+  let removed = 0
+  for (const c of changes) {
+    if (c.new === undefined && c.old !== undefined) { removeEntry(repo, c.path); removed++ }
+  }
+  const fresh = new Map<string, IndexEntry>()
+  for (const c of changes) {
+    if (c.new === undefined) continue
+    const now = Date.now()
+    const st = await writeEntry(repo, c.path, c.new, replaceable)
+    fresh.set(c.path, statted(c.new.kind as FileKind, c.new.cid, c.new.tsize, st, now))
+  }
+  // The new cache: what was untouched keeps its stat data.
+  const { files, dirs } = await flattenTree(repo.store, toTree)
+  const entries = new Map<string, IndexEntry>()
+  for (const [p, e] of files) {
+    const old = cache.entries.get(p)
+    entries.set(p, fresh.get(p) ?? (old !== undefined && old.cid === e.cid.toString() && old.kind === e.kind ? old : unstatted(e)))
+  }
+  return { cache: new StatCache(toTree, entries, dirs), written: fresh.size, removed, kept }
+}

@@ -1,0 +1,113 @@
+import * as dagPb from '@ipld/dag-pb'
+import { CID } from 'multiformats/cid'
+import { Repo } from '../repo/repo.js'
+import { AcacheError, ErrorCode } from '../errors.js'
+import { commitSignatureValid } from '../model/commit.js'
+import { DAG_PB, RAW, joinPath, readDirectory } from '../model/tree.js'
+import { Progress, noProgress } from './context.js'
+
+export interface VerifyFailure {
+  code: ErrorCode
+  problem: string
+  ref?: string
+  commit?: string
+  path?: string
+  cid?: string
+}
+
+export interface VerifyReport {
+  ok: boolean
+  refs: number
+  commits: number
+  blocks: number
+  bytes: number
+  failures: VerifyFailure[]
+}
+
+/**
+ * fsck: every block reachable from every ref is present and matches its CID,
+ * every commit is well formed and validly signed, every tree entry is safe.
+ */
+export async function verify (repo: Repo, opts: { progress?: Progress } = {}): Promise<VerifyReport> {
+  const progress = opts.progress ?? noProgress
+  const report: VerifyReport = { ok: true, refs: 0, commits: 0, blocks: 0, bytes: 0, failures: [] }
+  const checked = new Set<string>()
+  const seenCommits = new Set<string>()
+  const failed = (f: VerifyFailure): void => { report.failures.push(f) }
+  const asFailure = (err: unknown, where: Omit<VerifyFailure, 'code' | 'problem'>): VerifyFailure => {
+    if (err instanceof AcacheError) return { code: err.code, problem: err.message, ...where, cid: where.cid ?? (err.data.cid as string | undefined) }
+    return { code: 'BAD_OBJECT', problem: (err as Error).message, ...where }
+  }
+
+  const block = async (cid: CID): Promise<Uint8Array | undefined> => {
+    const k = cid.toString()
+    if (checked.has(k)) return undefined
+    checked.add(k)
+    const bytes = await repo.store.get(cid)
+    report.blocks++
+    report.bytes += bytes.byteLength
+    progress.tick(bytes.byteLength)
+    return bytes
+  }
+
+  const fileDag = async (cid: CID): Promise<void> => {
+    const bytes = await block(cid)
+    if (bytes === undefined || cid.code === RAW) return
+    if (cid.code !== DAG_PB) throw new AcacheError('BAD_OBJECT', `${cid} is neither raw nor dag-pb`)
+    const node = dagPb.decode(bytes)
+    for (const l of node.Links) await fileDag(l.Hash)
+  }
+
+  const tree = async (cid: CID, dir: string, commit: string): Promise<void> => {
+    if (checked.has(cid.toString())) return
+    let entries
+    try {
+      entries = await readDirectory(repo.store, cid, dir)
+      await block(cid)
+    } catch (err) {
+      failed(asFailure(err, { commit, path: dir === '' ? '/' : dir, cid: cid.toString() }))
+      return
+    }
+    for (const [name, e] of entries) {
+      const p = joinPath(dir, name)
+      try {
+        if (e.kind === 'dir') await tree(e.cid, p, commit)
+        else await fileDag(e.cid)
+      } catch (err) {
+        failed(asFailure(err, { commit, path: p, cid: e.cid.toString() }))
+      }
+    }
+  }
+
+  const roots: Array<[string, CID]> = repo.listRefs('refs')
+  const h = repo.readHead()
+  if (h.ref === undefined) roots.push(['HEAD', h.cid])
+  progress.start('verifying', undefined, 'bytes')
+  for (const [ref, start] of roots) {
+    report.refs++
+    const stack: CID[] = [start]
+    while (stack.length > 0) {
+      const cid = stack.pop()!
+      const key = cid.toString()
+      if (seenCommits.has(key)) continue
+      seenCommits.add(key)
+      let c
+      try {
+        c = await repo.readCommit(cid)
+        await block(cid)
+      } catch (err) {
+        failed(asFailure(err, { ref, commit: key, cid: key }))
+        continue
+      }
+      report.commits++
+      if (!commitSignatureValid(c)) {
+        failed({ code: 'BAD_SIGNATURE', problem: `commit ${key} has a signature that does not match its author ${c.author.key}`, ref, commit: key })
+      }
+      await tree(c.tree, '', key)
+      stack.push(...c.parents)
+    }
+  }
+  progress.done()
+  report.ok = report.failures.length === 0
+  return report
+}

@@ -1,0 +1,80 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { CID } from 'multiformats/cid'
+import { Repo } from '../repo/repo.js'
+import { fail } from '../errors.js'
+import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
+
+export type ConflictKind = 'content' | 'binary' | 'modify/delete' | 'delete/modify' | 'add/add' | 'file/directory' | 'symlink' | 'mode'
+
+export interface Conflict {
+  path: string
+  kind: ConflictKind
+  /** files written beside PATH that must be gone before the merge can be committed */
+  sidecars: string[]
+  /** true when PATH holds conflict markers that must be gone */
+  markers: boolean
+}
+
+export interface MergeState {
+  /** the other parent */
+  other: CID
+  /** how the user named it (alice/main) */
+  label: string
+  /** HEAD before the merge, for --abort */
+  orig: CID
+  conflicts: Conflict[]
+  /** files the merge wrote or removed, with their state before it, for --abort */
+  backup: string
+}
+
+const FILE = 'MERGE_STATE'
+
+export function readMergeState (repo: Repo): MergeState | undefined {
+  const text = readTextIfExists(repo.path(FILE))
+  if (text === undefined) return undefined
+  try {
+    const o = JSON.parse(text)
+    return { ...o, other: CID.parse(o.other), orig: CID.parse(o.orig) }
+  } catch {
+    return fail('BAD_CONFIG', `${repo.path(FILE)} is damaged`, { hint: 'run `acache merge --abort`' })
+  }
+}
+
+export function writeMergeState (repo: Repo, s: MergeState): void {
+  writeFileAtomic(repo.path(FILE), JSON.stringify({ ...s, other: s.other.toString(), orig: s.orig.toString() }, null, 2) + '\n')
+}
+
+export function clearMergeState (repo: Repo): void {
+  const s = readMergeState(repo)
+  fs.rmSync(repo.path(FILE), { force: true })
+  if (s?.backup !== undefined && s.backup !== '') fs.rmSync(repo.path(s.backup), { recursive: true, force: true })
+}
+
+export const MARKER = /^(<{7} |={7}$|>{7} |\|{7} )/m
+
+/** What still stands in the way of committing a merge: markers and sidecar files. */
+export function unresolved (repo: Repo, s: MergeState): Array<{ path: string, why: string }> {
+  const out: Array<{ path: string, why: string }> = []
+  for (const c of s.conflicts) {
+    for (const side of c.sidecars) {
+      if (fs.existsSync(path.join(repo.worktree, side))) out.push({ path: side, why: 'sidecar file still present' })
+    }
+    if (c.markers) {
+      let text: string | undefined
+      try { text = fs.readFileSync(path.join(repo.worktree, c.path), 'utf8') } catch { text = undefined }
+      if (text !== undefined && MARKER.test(text)) out.push({ path: c.path, why: 'conflict markers still present' })
+    }
+  }
+  return out
+}
+
+export function checkResolved (repo: Repo, s: MergeState): void {
+  const left = unresolved(repo, s)
+  if (left.length > 0) {
+    fail('CONFLICTS', `cannot commit the merge: ${left.length} conflict${left.length === 1 ? '' : 's'} unresolved: ${left.map(l => `${l.path} (${l.why})`).join(', ')}`, {
+      data: { unresolved: left },
+      hint: 'edit the files to remove the markers and delete the .theirs/.base files, or run `acache merge --abort`'
+    })
+  }
+}

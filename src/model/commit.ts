@@ -1,0 +1,86 @@
+import * as dagJson from '@ipld/dag-json'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
+import { fail } from '../errors.js'
+import { isDid } from './did.js'
+import { equalBytes, sha256, SHA2_256 } from '../store/blockstore.js'
+import { verifySignature, sign } from './sign.js'
+
+
+export interface Author { key: string, name: string }
+
+export interface Commit {
+  type: 'acache/commit'
+  version: 1
+  tree: CID
+  parents: CID[]
+  author: Author
+  time: string
+  message: string
+  signature: Uint8Array
+}
+
+export type UnsignedCommit = Omit<Commit, 'signature'>
+
+export const DAG_JSON = dagJson.code
+
+/** CIDv1, dag-json, sha2-256 of bytes. */
+export function dagJsonCid (bytes: Uint8Array): CID {
+  return CID.createV1(DAG_JSON, Digest.create(SHA2_256, sha256(bytes)))
+}
+
+/** What the signature covers: the dag-json of the commit without `signature`. */
+export function signingBytes (c: UnsignedCommit): Uint8Array {
+  const { type, version, tree, parents, author, time, message } = c
+  return dagJson.encode({ type, version, tree, parents, author: { key: author.key, name: author.name }, time, message })
+}
+
+export function signCommit (c: UnsignedCommit, secretKey: Uint8Array): { commit: Commit, bytes: Uint8Array, cid: CID } {
+  const signature = sign(signingBytes(c), secretKey)
+  const commit: Commit = { ...c, signature }
+  const bytes = dagJson.encode(commit)
+  return { commit, bytes, cid: dagJsonCid(bytes) }
+}
+
+export function commitSignatureValid (c: Commit): boolean {
+  return verifySignature(c.signature, signingBytes(c), c.author.key)
+}
+
+const COMMIT_KEYS = ['author', 'message', 'parents', 'signature', 'time', 'tree', 'type', 'version']
+
+/**
+ * Decodes and checks the shape of a commit block. Rejects anything that is not
+ * exactly a version-1 commit in canonical dag-json (so one commit has one CID).
+ * Does not check the signature: see commitSignatureValid.
+ */
+export function decodeCommit (bytes: Uint8Array, cid?: CID): Commit {
+  const where = cid ? ` ${cid}` : ''
+  let obj: any
+  try {
+    obj = dagJson.decode(bytes)
+  } catch (err) {
+    fail('BAD_OBJECT', `object${where} is not valid dag-json: ${(err as Error).message}`)
+  }
+  if (obj === null || typeof obj !== 'object' || obj.type !== 'acache/commit') {
+    fail('BAD_OBJECT', `object${where} is not a commit`, { data: { cid: cid?.toString() } })
+  }
+  const keys = Object.keys(obj).sort()
+  if (keys.join() !== COMMIT_KEYS.join()) fail('BAD_OBJECT', `commit${where} has unexpected fields: ${keys.join(', ')}`)
+  if (obj.version !== 1) fail('BAD_OBJECT', `commit${where} has unsupported version ${String(obj.version)}`)
+  if (CID.asCID(obj.tree) === null) fail('BAD_OBJECT', `commit${where} has no tree CID`)
+  if (!Array.isArray(obj.parents) || obj.parents.some((p: unknown) => CID.asCID(p) === null)) fail('BAD_OBJECT', `commit${where} has bad parents`)
+  if (obj.parents.length > 16) fail('BAD_OBJECT', `commit${where} has too many parents`)
+  const a = obj.author
+  if (a === null || typeof a !== 'object' || Object.keys(a).sort().join() !== 'key,name' || !isDid(a.key) || typeof a.name !== 'string') {
+    fail('BAD_OBJECT', `commit${where} has a bad author`)
+  }
+  if (typeof obj.time !== 'string' || Number.isNaN(Date.parse(obj.time))) fail('BAD_OBJECT', `commit${where} has a bad time`)
+  if (typeof obj.message !== 'string') fail('BAD_OBJECT', `commit${where} has a bad message`)
+  if (!(obj.signature instanceof Uint8Array)) fail('BAD_OBJECT', `commit${where} has no signature bytes`)
+  if (!equalBytes(dagJson.encode(obj), bytes)) fail('BAD_OBJECT', `commit${where} is not in canonical dag-json`)
+  return obj as Commit
+}
+
+export function encodeCommit (c: Commit): Uint8Array {
+  return dagJson.encode(c)
+}

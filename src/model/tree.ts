@@ -1,0 +1,317 @@
+import * as dagPb from '@ipld/dag-pb'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
+import * as raw from 'multiformats/codecs/raw'
+import { UnixFS } from 'ipfs-unixfs'
+import { createHAMT, Bucket } from 'hamt-sharding'
+import { murmur3128 } from '@multiformats/murmur3'
+import { linkSerializedSize, dataFieldSerializedSize } from 'ipfs-unixfs-importer/utils'
+import { BlockStore, sha256, SHA2_256 } from '../store/blockstore.js'
+import { fail } from '../errors.js'
+
+/**
+ * Trees are UnixFS directories, built exactly as ipfs-unixfs-importer's
+ * `unixfs-v1-2025` profile builds them, so a commit's tree has the CID that
+ * `ipfs add -r` gives and any gateway can browse it. The exec bit lives in the
+ * file's own UnixFS mode (0755); nothing else is recorded.
+ */
+
+export type Kind = 'file' | 'exec' | 'symlink' | 'dir'
+
+export interface Entry { cid: CID, tsize: number, kind: Kind }
+export interface Node { cid: CID, tsize: number }
+
+/** The profile's directory sharding threshold (block-bytes strategy). */
+export const SHARD_THRESHOLD = 262_144
+const SHARD_FANOUT_BITS = 8
+const HAMT_HASH_CODE = 0x22n
+const MAX_NAME_BYTES = 255
+export const MAX_PATH_BYTES = 4096
+
+export const RAW = raw.code
+export const DAG_PB = dagPb.code
+
+export function pbCid (bytes: Uint8Array): CID {
+  return CID.createV1(DAG_PB, Digest.create(SHA2_256, sha256(bytes)))
+}
+
+export function rawCid (bytes: Uint8Array): CID {
+  return CID.createV1(RAW, Digest.create(SHA2_256, sha256(bytes)))
+}
+
+/**
+ * A tree entry name must be one plain path component. `.acache` is never
+ * accepted from a tree in any letter case (it would let a tree write into the
+ * repository's own state).
+ */
+export function checkName (name: string, where = ''): void {
+  const bad = (why: string): never => fail('BAD_TREE_ENTRY', `refusing tree entry ${JSON.stringify(name)}${where ? ` in ${where}` : ''}: ${why}`, { data: { name, where } })
+  if (name === '' || name === '.' || name === '..') bad('not a file name')
+  if (name.includes('/')) bad('contains "/"')
+  if (name.includes('\0')) bad('contains NUL')
+  if (name.toLowerCase() === '.acache') bad('.acache is reserved')
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES) bad('name too long')
+}
+
+export function joinPath (dir: string, name: string): string {
+  return dir === '' ? name : dir + '/' + name
+}
+
+// ---------------------------------------------------------------- writing
+
+const DIR_DATA = new UnixFS({ type: 'directory' }).marshal()
+
+export function symlinkBlock (target: string): { cid: CID, bytes: Uint8Array } {
+  const bytes = dagPb.encode(dagPb.prepare({ Data: new UnixFS({ type: 'symlink', data: new TextEncoder().encode(target) }).marshal(), Links: [] }))
+  return { cid: pbCid(bytes), bytes }
+}
+
+async function putNode (store: BlockStore, node: dagPb.PBNode): Promise<{ cid: CID, bytes: Uint8Array }> {
+  const bytes = dagPb.encode(dagPb.prepare(node))
+  const cid = pbCid(bytes)
+  await store.put(cid, bytes)
+  return { cid, bytes }
+}
+
+/** Writes one directory whose children are already stored. */
+export async function writeDirectory (store: BlockStore, children: Map<string, Node & { kind?: Kind }>): Promise<Node> {
+  // The importer estimates a directory's size from the links it has CIDs for
+  // when the estimate is taken, which are its files and symlinks, never its
+  // subdirectories. Kept exactly, so our CIDs equal the importer's.
+  let estimate = dataFieldSerializedSize(undefined, undefined)
+  for (const [name, child] of children) {
+    if (child.kind !== 'dir') estimate += linkSerializedSize(Buffer.byteLength(name), child.cid.byteLength, child.tsize)
+  }
+  if (estimate > SHARD_THRESHOLD) return await writeSharded(store, children)
+
+  const Links: dagPb.PBLink[] = []
+  let tsize = 0
+  for (const [name, child] of children) {
+    Links.push({ Name: name, Hash: child.cid, Tsize: child.tsize })
+    tsize += child.tsize
+  }
+  const { cid, bytes } = await putNode(store, { Data: DIR_DATA, Links })
+  return { cid, tsize: tsize + bytes.byteLength }
+}
+
+async function hamtHash (buf: Uint8Array): Promise<Uint8Array> {
+  // go-ipfs uses the first 64 bits of murmur3-128, byte-reversed; so must we.
+  return (await murmur3128.encode(buf)).slice(0, 8).reverse()
+}
+
+async function writeSharded (store: BlockStore, children: Map<string, Node>): Promise<Node> {
+  const bucket = createHAMT<Node>({ hashFn: hamtHash, bits: SHARD_FANOUT_BITS })
+  for (const [name, child] of children) await bucket.put(name, child)
+  return await flushBucket(store, bucket)
+}
+
+async function flushBucket (store: BlockStore, bucket: Bucket<Node>): Promise<Node> {
+  const kids = (bucket as any)._children
+  const padLength = (bucket.tableSize() - 1).toString(16).length
+  const Links: dagPb.PBLink[] = []
+  let childrenSize = 0
+  for (let i = 0; i < kids.length; i++) {
+    const child = kids.get(i)
+    if (child == null) continue
+    const prefix = i.toString(16).toUpperCase().padStart(padLength, '0')
+    if (child instanceof Bucket) {
+      const sub = await flushBucket(store, child)
+      Links.push({ Name: prefix, Tsize: sub.tsize, Hash: sub.cid })
+      childrenSize += sub.tsize
+    } else {
+      const v = child.value as Node
+      Links.push({ Name: prefix + String(child.key), Tsize: v.tsize, Hash: v.cid })
+      childrenSize += v.tsize
+    }
+  }
+  const data = new UnixFS({
+    type: 'hamt-sharded-directory',
+    data: Uint8Array.from(kids.bitField().reverse()),
+    fanout: BigInt(bucket.tableSize()),
+    hashType: HAMT_HASH_CODE
+  })
+  const { cid, bytes } = await putNode(store, { Data: data.marshal(), Links })
+  return { cid, tsize: bytes.byteLength + childrenSize }
+}
+
+/**
+ * Builds the whole tree from a flat map of file paths. Directories in `reuse`
+ * (path -> node) are known unchanged and are taken as they are, without
+ * visiting what is under them.
+ */
+export async function buildTree (store: BlockStore, files: Map<string, Entry>, reuse?: Map<string, Node>): Promise<{ root: Node, dirs: Map<string, Node> }> {
+  interface DirNode { children: Map<string, DirNode | Entry> }
+  const top: DirNode = { children: new Map() }
+  for (const [p, entry] of files) {
+    const parts = p.split('/')
+    let d = top
+    let dirPath = ''
+    let skip = false
+    for (let i = 0; i < parts.length - 1; i++) {
+      dirPath = joinPath(dirPath, parts[i])
+      let next = d.children.get(parts[i])
+      if (next === undefined || !('children' in next)) {
+        next = { children: new Map() }
+        d.children.set(parts[i], next)
+      }
+      d = next as DirNode
+      if (reuse?.has(dirPath) === true) { skip = true; break }
+    }
+    if (!skip) d.children.set(parts[parts.length - 1], entry)
+  }
+  const dirs = new Map<string, Node>()
+  const build = async (d: DirNode, dirPath: string): Promise<Node> => {
+    const reused = dirPath === '' ? undefined : reuse?.get(dirPath)
+    if (reused !== undefined) { dirs.set(dirPath, reused); return reused }
+    const kids = new Map<string, Node & { kind: Kind }>()
+    for (const [name, child] of d.children) {
+      if ('children' in child) {
+        const n = await build(child, joinPath(dirPath, name))
+        kids.set(name, { ...n, kind: 'dir' })
+      } else {
+        kids.set(name, child)
+      }
+    }
+    const n = await writeDirectory(store, kids)
+    dirs.set(dirPath, n)
+    return n
+  }
+  const root = await build(top, '')
+  return { root, dirs }
+}
+
+// ---------------------------------------------------------------- reading
+
+export interface FileInfo { kind: Kind, size: number, unixfs?: UnixFS, node?: dagPb.PBNode }
+
+function decodeUnixfs (cid: CID, bytes: Uint8Array): { node: dagPb.PBNode, unixfs: UnixFS } {
+  let node: dagPb.PBNode
+  let unixfs: UnixFS
+  try {
+    node = dagPb.decode(bytes)
+    if (node.Data === undefined) throw new Error('no Data')
+    unixfs = UnixFS.unmarshal(node.Data)
+  } catch (err) {
+    fail('BAD_OBJECT', `object ${cid} is not a valid UnixFS node: ${(err as Error).message}`, { data: { cid: cid.toString() } })
+  }
+  return { node, unixfs }
+}
+
+/** What kind of tree entry a CID is, reading at most its root block. */
+export async function inspect (store: BlockStore, cid: CID): Promise<FileInfo> {
+  if (cid.code === RAW) {
+    const size = await store.size(cid)
+    return { kind: 'file', size: size ?? 0 }
+  }
+  if (cid.code !== DAG_PB) fail('BAD_TREE_ENTRY', `tree entry ${cid} is neither a file nor a directory`)
+  const { node, unixfs } = decodeUnixfs(cid, await store.get(cid))
+  switch (unixfs.type) {
+    case 'directory':
+    case 'hamt-sharded-directory':
+      return { kind: 'dir', size: 0, unixfs, node }
+    case 'symlink':
+      return { kind: 'symlink', size: unixfs.data?.byteLength ?? 0, unixfs, node }
+    case 'file':
+    case 'raw':
+      return { kind: ((unixfs.mode ?? 0) & 0o111) !== 0 ? 'exec' : 'file', size: Number(unixfs.fileSize()), unixfs, node }
+    default:
+      return fail('BAD_TREE_ENTRY', `tree entry ${cid} has unsupported UnixFS type ${unixfs.type}`)
+  }
+}
+
+export async function readSymlink (store: BlockStore, cid: CID): Promise<string> {
+  const info = await inspect(store, cid)
+  if (info.kind !== 'symlink') fail('BAD_OBJECT', `${cid} is not a symlink`)
+  return new TextDecoder().decode(info.unixfs?.data ?? new Uint8Array())
+}
+
+/** The links of a directory node, following HAMT shards, names checked. */
+async function directoryLinks (store: BlockStore, cid: CID, node: dagPb.PBNode, unixfs: UnixFS, where: string): Promise<Array<[string, CID, number]>> {
+  const out: Array<[string, CID, number]> = []
+  if (unixfs.type === 'directory') {
+    for (const l of node.Links) out.push([l.Name ?? '', l.Hash, l.Tsize ?? 0])
+  } else {
+    const walk = async (n: dagPb.PBNode, u: UnixFS, depth: number): Promise<void> => {
+      const fanout = Number(u.fanout ?? 0n)
+      if (fanout < 2 || fanout > 4096 || (fanout & (fanout - 1)) !== 0 || depth > 64) fail('BAD_OBJECT', `bad HAMT shard in ${cid}`)
+      const pad = (fanout - 1).toString(16).length
+      for (const l of n.Links) {
+        const name = l.Name ?? ''
+        if (name.length === pad) {
+          const sub = decodeUnixfs(l.Hash, await store.get(l.Hash))
+          if (sub.unixfs.type !== 'hamt-sharded-directory') fail('BAD_OBJECT', `bad HAMT shard in ${cid}`)
+          await walk(sub.node, sub.unixfs, depth + 1)
+        } else if (name.length > pad) {
+          out.push([name.slice(pad), l.Hash, l.Tsize ?? 0])
+        } else {
+          fail('BAD_OBJECT', `bad HAMT link name in ${cid}`)
+        }
+      }
+    }
+    await walk(node, unixfs, 0)
+  }
+  const seen = new Set<string>()
+  for (const [name] of out) {
+    checkName(name, where === '' ? 'the root directory' : where)
+    if (seen.has(name)) fail('BAD_TREE_ENTRY', `duplicate tree entry ${JSON.stringify(name)} in ${where || 'the root directory'}`)
+    seen.add(name)
+  }
+  return out
+}
+
+/** The entries of one directory, each with its kind. */
+export async function readDirectory (store: BlockStore, cid: CID, where = ''): Promise<Map<string, Entry>> {
+  const info = await inspect(store, cid)
+  if (info.kind !== 'dir') fail('BAD_OBJECT', `${cid} is not a directory`)
+  const links = await directoryLinks(store, cid, info.node!, info.unixfs!, where)
+  const out = new Map<string, Entry>()
+  for (const [name, c, tsize] of links) {
+    const kind = c.code === RAW ? 'file' : (await inspect(store, c)).kind
+    out.set(name, { cid: c, tsize, kind })
+  }
+  return out
+}
+
+/**
+ * Every file, exec file and symlink under a tree, by path, plus every
+ * directory node (the root is '').
+ */
+export async function flattenTree (store: BlockStore, root: CID): Promise<{ files: Map<string, Entry>, dirs: Map<string, Node> }> {
+  const files = new Map<string, Entry>()
+  const dirs = new Map<string, Node>()
+  const rootInfo = await inspect(store, root)
+  if (rootInfo.kind !== 'dir') fail('BAD_OBJECT', `tree ${root} is not a directory`)
+  dirs.set('', { cid: root, tsize: 0 })
+  const stack: Array<[string, CID]> = [['', root]]
+  while (stack.length > 0) {
+    const [dirPath, cid] = stack.pop()!
+    const entries = await readDirectory(store, cid, dirPath)
+    for (const [name, e] of entries) {
+      const p = joinPath(dirPath, name)
+      if (Buffer.byteLength(p) > MAX_PATH_BYTES) fail('BAD_TREE_ENTRY', `refusing tree path longer than ${MAX_PATH_BYTES} bytes under ${dirPath}`)
+      if (e.kind === 'dir') {
+        dirs.set(p, { cid: e.cid, tsize: e.tsize })
+        stack.push([p, e.cid])
+      } else {
+        files.set(p, e)
+      }
+    }
+  }
+  return { files, dirs }
+}
+
+/** Finds one path in a tree; undefined when absent. */
+export async function lookupPath (store: BlockStore, root: CID, p: string): Promise<Entry | undefined> {
+  let cur: Entry = { cid: root, tsize: 0, kind: 'dir' }
+  const parts = p.split('/').filter(s => s !== '' && s !== '.')
+  let where = ''
+  for (const part of parts) {
+    if (cur.kind !== 'dir') return undefined
+    const entries = await readDirectory(store, cur.cid, where)
+    const next = entries.get(part)
+    if (next === undefined) return undefined
+    cur = next
+    where = joinPath(where, part)
+  }
+  return cur
+}

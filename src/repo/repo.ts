@@ -1,0 +1,220 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { CID } from 'multiformats/cid'
+import { FsBlockStore } from '../store/fs-blockstore.js'
+import { BlockStore } from '../store/blockstore.js'
+import { AcacheError, fail } from '../errors.js'
+import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
+import { acquireLock } from './lock.js'
+import { acacheHome } from '../identity/identity.js'
+import { Commit, decodeCommit, encodeCommit, dagJsonCid, DAG_JSON } from '../model/commit.js'
+
+export const REPO_DIR = '.acache'
+
+export interface RemoteConfig { url: string, key: string, name?: string, lastSeq?: number }
+
+export interface Config {
+  version: 1
+  bare: boolean
+  store: { type: 'embedded' } | { type: 'kubo', api: string }
+  chunker: 'fixed' | 'cdc'
+  remotes: Record<string, RemoteConfig>
+  trusted: string[]
+  [k: string]: unknown
+}
+
+export function defaultConfig (bare = false): Config {
+  return { version: 1, bare, store: { type: 'embedded' }, chunker: 'fixed', remotes: {}, trusted: [] }
+}
+
+export type Head = { ref: string, cid?: CID } | { ref?: undefined, cid: CID }
+
+export class Repo {
+  readonly store: BlockStore
+  config: Config
+  private readonly commitCache = new Map<string, Commit>()
+  /** Directories never scanned nor committed even when inside the working root ($ACACHE_HOME). */
+  privateDirs: string[] = [acacheHome()]
+
+  /** `root` is the working root, or undefined for a bare store. */
+  constructor (readonly root: string | undefined, readonly dir: string, store?: BlockStore) {
+    this.config = Repo.readConfig(dir)
+    this.store = store ?? new FsBlockStore(path.join(dir, 'blocks'))
+  }
+
+  get worktree (): string {
+    if (this.root === undefined) fail('USAGE', `${this.dir} is a bare store: it has no working root`)
+    return this.root
+  }
+
+  static readConfig (dir: string): Config {
+    const text = readTextIfExists(path.join(dir, 'config'))
+    if (text === undefined) fail('NOT_A_REPOSITORY', `${dir} has no config`)
+    try {
+      const c = JSON.parse(text)
+      if (c?.version !== 1) throw new Error('unsupported version')
+      return { ...defaultConfig(), ...c }
+    } catch (err) {
+      return fail('BAD_CONFIG', `${path.join(dir, 'config')} is damaged: ${(err as Error).message}`)
+    }
+  }
+
+  saveConfig (): void {
+    writeFileAtomic(path.join(this.dir, 'config'), JSON.stringify(this.config, null, 2) + '\n')
+  }
+
+  /** Finds the repository containing `start` (like git, walking up). */
+  static find (start: string): Repo {
+    let dir = path.resolve(start)
+    if (!fs.existsSync(dir)) fail('NOT_A_REPOSITORY', `${start} does not exist`)
+    for (;;) {
+      const candidate = path.join(dir, REPO_DIR)
+      if (fs.existsSync(path.join(candidate, 'config'))) return new Repo(dir, candidate)
+      // A bare store is the directory itself.
+      if (fs.existsSync(path.join(dir, 'config')) && fs.existsSync(path.join(dir, 'blocks')) && fs.existsSync(path.join(dir, 'HEAD'))) {
+        const cfg = Repo.readConfig(dir)
+        if (cfg.bare) return new Repo(undefined, dir)
+      }
+      const parent = path.dirname(dir)
+      if (parent === dir) break
+      dir = parent
+    }
+    return fail('NOT_A_REPOSITORY', `not an acache repository (or any parent up to /): ${path.resolve(start)}`, {
+      hint: 'run `acache init` to make one here'
+    })
+  }
+
+  static init (target: string, opts: { bare?: boolean, branch?: string, config?: Partial<Config> } = {}): Repo {
+    const root = path.resolve(target)
+    const dir = opts.bare === true ? root : path.join(root, REPO_DIR)
+    if (fs.existsSync(path.join(dir, 'config'))) {
+      fail('EXISTS', `${root} is already an acache repository`)
+    }
+    fs.mkdirSync(dir, { recursive: true })
+    for (const sub of ['refs/heads', 'refs/remotes', 'hooks']) fs.mkdirSync(path.join(dir, sub), { recursive: true })
+    FsBlockStore.init(path.join(dir, 'blocks'))
+    const branch = opts.branch ?? 'main'
+    checkBranchName(branch)
+    writeFileAtomic(path.join(dir, 'HEAD'), `ref: refs/heads/${branch}\n`)
+    writeFileAtomic(path.join(dir, 'config'), JSON.stringify({ ...defaultConfig(opts.bare === true), ...opts.config }, null, 2) + '\n')
+    return new Repo(opts.bare === true ? undefined : root, dir)
+  }
+
+  lock (): () => void {
+    return acquireLock(this.dir)
+  }
+
+  // ------------------------------------------------------------- refs
+
+  readHead (): Head {
+    const text = readTextIfExists(path.join(this.dir, 'HEAD'))?.trim()
+    if (text === undefined || text === '') fail('NOT_A_REPOSITORY', `${this.dir}/HEAD is missing`)
+    if (text.startsWith('ref: ')) {
+      const ref = text.slice(5)
+      return { ref, cid: this.readRef(ref) }
+    }
+    return { cid: parseCid(text, 'HEAD') }
+  }
+
+  headCommit (): CID | undefined {
+    return this.readHead().cid
+  }
+
+  currentBranch (): string | undefined {
+    const h = this.readHead()
+    return h.ref?.startsWith('refs/heads/') === true ? h.ref.slice('refs/heads/'.length) : undefined
+  }
+
+  setHead (target: { ref: string } | { cid: CID }): void {
+    const text = 'ref' in target ? `ref: ${target.ref}\n` : `${target.cid.toString()}\n`
+    writeFileAtomic(path.join(this.dir, 'HEAD'), text)
+  }
+
+  /** Moves whatever HEAD names (the branch, or HEAD itself when detached). */
+  advanceHead (cid: CID): void {
+    const h = this.readHead()
+    if (h.ref !== undefined) this.writeRef(h.ref, cid)
+    else this.setHead({ cid })
+  }
+
+  readRef (ref: string): CID | undefined {
+    const text = readTextIfExists(path.join(this.dir, ref))
+    if (text === undefined) return undefined
+    return parseCid(text.trim(), ref)
+  }
+
+  writeRef (ref: string, cid: CID): void {
+    const file = path.join(this.dir, ref)
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    writeFileAtomic(file, cid.toString() + '\n')
+  }
+
+  deleteRef (ref: string): void {
+    fs.rmSync(path.join(this.dir, ref), { force: true })
+  }
+
+  /** All refs under a prefix such as `refs/heads`, sorted by name. */
+  listRefs (prefix = 'refs'): Array<[string, CID]> {
+    const out: Array<[string, CID]> = []
+    const walk = (rel: string): void => {
+      let names: fs.Dirent[]
+      try { names = fs.readdirSync(path.join(this.dir, rel), { withFileTypes: true }) } catch { return }
+      for (const d of names) {
+        if (d.name.startsWith('.')) continue
+        const r = rel + '/' + d.name
+        if (d.isDirectory()) walk(r)
+        else if (d.isFile()) {
+          const cid = this.readRef(r)
+          if (cid !== undefined) out.push([r, cid])
+        }
+      }
+    }
+    walk(prefix)
+    return out.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
+  }
+
+  // ------------------------------------------------------------- objects
+
+  async readCommit (cid: CID): Promise<Commit> {
+    const key = cid.toString()
+    const hit = this.commitCache.get(key)
+    if (hit !== undefined) return hit
+    if (cid.code !== DAG_JSON) fail('BAD_OBJECT', `${cid} is not a commit`, { data: { cid: key } })
+    const c = decodeCommit(await this.store.get(cid), cid)
+    this.commitCache.set(key, c)
+    return c
+  }
+
+  async writeCommit (c: Commit): Promise<CID> {
+    const bytes = encodeCommit(c)
+    const cid = dagJsonCid(bytes)
+    await this.store.put(cid, bytes)
+    return cid
+  }
+
+  path (...parts: string[]): string {
+    return path.join(this.dir, ...parts)
+  }
+}
+
+export function parseCid (text: string, what = 'object'): CID {
+  try {
+    const cid = CID.parse(text)
+    if (cid.version !== 1) throw new Error('not CIDv1')
+    return cid
+  } catch {
+    return fail('BAD_OBJECT', `${what} holds ${JSON.stringify(text.slice(0, 80))}, which is not a CID`)
+  }
+}
+
+/** git's check-ref-format rules, roughly. */
+export function checkBranchName (name: string): void {
+  const bad = name === '' || name.startsWith('-') || name.startsWith('/') || name.endsWith('/') ||
+    name.endsWith('.') || name.endsWith('.lock') || name.includes('..') || name.includes('//') || name.includes('@{') ||
+    /[\x00-\x20\x7f~^:?*[\\]/.test(name) || name.split('/').some(p => p.startsWith('.')) || name === 'HEAD'
+  if (bad) fail('USAGE', `${JSON.stringify(name)} is not a valid branch name`)
+}
+
+export function isAcacheError (err: unknown, code?: string): err is AcacheError {
+  return err instanceof AcacheError && (code === undefined || err.code === code)
+}

@@ -1,0 +1,95 @@
+import { CID } from 'multiformats/cid'
+import { Repo, checkBranchName } from './repo.js'
+import { fail } from '../errors.js'
+import { DAG_JSON } from '../model/commit.js'
+
+/**
+ * Resolves a revision as git users write them: HEAD, a branch, a remote
+ * branch (alice/main), a full ref, a commit CID or a unique prefix of one,
+ * each optionally followed by ~N (N-th first parent) and ^N (N-th parent).
+ */
+export async function resolveRev (repo: Repo, rev: string): Promise<CID> {
+  const m = /^(.*?)((?:[~^]\d*)*)$/.exec(rev)
+  const base = m?.[1] ?? rev
+  const suffix = m?.[2] ?? ''
+  if (base === '') fail('BAD_REVISION', `bad revision ${JSON.stringify(rev)}`)
+  let cid = await resolveBase(repo, base, rev)
+  const steps = suffix.match(/[~^]\d*/g) ?? []
+  for (const step of steps) {
+    const n = step.length > 1 ? parseInt(step.slice(1), 10) : 1
+    if (step[0] === '~') {
+      for (let i = 0; i < n; i++) cid = await nthParent(repo, cid, 1, rev)
+    } else if (n > 0) {
+      cid = await nthParent(repo, cid, n, rev)
+    }
+  }
+  return cid
+}
+
+async function nthParent (repo: Repo, cid: CID, n: number, rev: string): Promise<CID> {
+  const c = await repo.readCommit(cid)
+  const p = c.parents[n - 1]
+  if (p === undefined) fail('UNKNOWN_REVISION', `revision ${JSON.stringify(rev)} goes past the start of history`)
+  return p
+}
+
+async function resolveBase (repo: Repo, base: string, rev: string): Promise<CID> {
+  if (base === 'HEAD' || base === '@') {
+    const h = repo.readHead()
+    if (h.cid === undefined) fail('UNKNOWN_REVISION', `HEAD has no commits yet (branch ${h.ref?.replace('refs/heads/', '')} is unborn)`, { hint: 'make the first commit with `acache commit -m MESSAGE`' })
+    return h.cid
+  }
+  const refNames = base.startsWith('refs/') ? [base] : [`refs/heads/${base}`, `refs/remotes/${base}`, `refs/tags/${base}`]
+  for (const ref of refNames) {
+    if (!safeRef(ref)) continue
+    const cid = repo.readRef(ref)
+    if (cid !== undefined) return cid
+  }
+  try {
+    const cid = CID.parse(base)
+    if (cid.code !== DAG_JSON) fail('BAD_REVISION', `${base} is not a commit CID (it is not dag-json)`)
+    return cid
+  } catch (err) {
+    if ((err as any)?.code === 'BAD_REVISION') throw err
+  }
+  if (/^[a-z2-7]{6,}$/.test(base)) {
+    const matches = await commitsWithPrefix(repo, base)
+    if (matches.length === 1) return matches[0]
+    if (matches.length > 1) fail('BAD_REVISION', `${base} is ambiguous: ${matches.length} commits start with it`, { hint: 'give more characters' })
+  }
+  return fail('UNKNOWN_REVISION', `unknown revision ${JSON.stringify(rev)}`, {
+    hint: 'name a branch (`acache branch` lists them), a remote branch such as alice/main, or a commit CID'
+  })
+}
+
+function safeRef (ref: string): boolean {
+  try { checkBranchName(ref); return true } catch { return false }
+}
+
+/** Walks history from every ref looking for CIDs that start with `prefix`. */
+async function commitsWithPrefix (repo: Repo, prefix: string): Promise<CID[]> {
+  const seen = new Set<string>()
+  const found: CID[] = []
+  const stack: CID[] = repo.listRefs().map(([, c]) => c)
+  const head = repo.headCommit()
+  if (head !== undefined) stack.push(head)
+  while (stack.length > 0) {
+    const cid = stack.pop()!
+    const key = cid.toString()
+    if (seen.has(key)) continue
+    seen.add(key)
+    if (key.startsWith(prefix)) found.push(cid)
+    try {
+      const c = await repo.readCommit(cid)
+      stack.push(...c.parents)
+    } catch { /* missing history: search what we have */ }
+  }
+  return found
+}
+
+/** The short form of a commit CID shown by `log --oneline` and messages. */
+export function shortCid (cid: CID | string): string {
+  const s = cid.toString()
+  // Every dag-json sha2-256 CIDv1 starts with the same 'baguqeera': skip past it.
+  return s.slice(0, 16)
+}
