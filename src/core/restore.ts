@@ -6,7 +6,7 @@ import { StatCache, statted, IndexEntry } from '../worktree/index.js'
 import { compareWorktree, underPaths } from '../worktree/snapshot.js'
 import { repoPaths } from '../worktree/paths.js'
 import { flattenTree, Entry } from '../model/tree.js'
-import { writeEntry, removeEntry } from '../worktree/checkout.js'
+import { applyEntries } from '../worktree/checkout.js'
 import { FileKind } from '../worktree/scan.js'
 
 export interface RestoreResult { source: string, restored: string[], removed: string[] }
@@ -51,19 +51,20 @@ export async function restore (repo: Repo, ctx: Ctx, opts: { paths: string[], so
         hint: 'commit them first, or use --force to discard them'
       })
     }
-    const restored: string[] = []
-    for (const p of toRemove) removeEntry(repo, p)
+    const writes = new Map<string, Entry>()
     for (const [p, e] of wanted) {
       const now = cmp.current.get(p)
-      if (now !== undefined && now.cid === e.cid.toString() && now.kind === e.kind) continue
-      const t = Date.now()
-      const st = await writeEntry(repo, p, e, (q) => opts.force === true || cache.entries.has(q))
-      restored.push(p)
+      if (now === undefined || now.cid !== e.cid.toString() || now.kind !== e.kind) writes.set(p, e)
+    }
+    const placed = await applyEntries(repo, writes, toRemove, (q) => opts.force === true || cache.entries.has(q))
+    for (const [p, { stat, time }] of placed) {
+      const e = writes.get(p)!
       const old = cache.entries.get(p)
       if (old !== undefined && old.cid === e.cid.toString() && old.kind === e.kind) {
-        cache.entries.set(p, statted(e.kind as FileKind, e.cid, e.tsize, st, t) as IndexEntry)
+        cache.entries.set(p, statted(e.kind as FileKind, e.cid, e.tsize, stat, time) as IndexEntry)
       }
     }
+    const restored = [...writes.keys()]
     if (headTree !== undefined) cache.save(repo)
     return { source: sourceCid.toString(), restored, removed: toRemove }
   } finally {

@@ -6,8 +6,8 @@ import { resolveRev } from '../repo/revs.js'
 import { StatCache, IndexEntry, statted, unstatted } from '../worktree/index.js'
 import { compareWorktree } from '../worktree/snapshot.js'
 import { diffTrees, TreeChange } from '../model/treediff.js'
-import { flattenTree } from '../model/tree.js'
-import { writeEntry, removeEntry } from '../worktree/checkout.js'
+import { flattenTree, Entry } from '../model/tree.js'
+import { applyEntries } from '../worktree/checkout.js'
 import { ancestors } from '../worktree/paths.js'
 import { readMergeState } from '../merge/state.js'
 import { FileKind } from '../worktree/scan.js'
@@ -85,23 +85,33 @@ export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTre
     })
   }
   const replaceable = (p: string): boolean => force || touched.has(p) || cache.entries.has(p)
-  let removed = 0
+  const { files, dirs } = await flattenTree(repo.store, toTree)
+  // --force throws local changes away, as git's does: every changed path that
+  // is tracked (or that the target has) goes back to the target's version.
+  const writes = new Map<string, Entry>()
+  const removals = new Set<string>()
   for (const c of changes) {
-    if (c.new === undefined && c.old !== undefined) { removeEntry(repo, c.path); removed++ }
+    if (c.new !== undefined) writes.set(c.path, c.new)
+    else if (c.old !== undefined) removals.add(c.path)
   }
+  if (force) {
+    for (const ch of cmp.changes) {
+      const t = files.get(ch.path)
+      if (t !== undefined) writes.set(ch.path, t)
+      else if (cache.entries.has(ch.path)) removals.add(ch.path)
+    }
+  }
+  const placed = await applyEntries(repo, writes, removals, replaceable)
   const fresh = new Map<string, IndexEntry>()
-  for (const c of changes) {
-    if (c.new === undefined) continue
-    const now = Date.now()
-    const st = await writeEntry(repo, c.path, c.new, replaceable)
-    fresh.set(c.path, statted(c.new.kind as FileKind, c.new.cid, c.new.tsize, st, now))
+  for (const [p, { stat, time }] of placed) {
+    const e = writes.get(p)!
+    fresh.set(p, statted(e.kind as FileKind, e.cid, e.tsize, stat, time))
   }
   // The new cache: what was untouched keeps its stat data.
-  const { files, dirs } = await flattenTree(repo.store, toTree)
   const entries = new Map<string, IndexEntry>()
   for (const [p, e] of files) {
     const old = cache.entries.get(p)
     entries.set(p, fresh.get(p) ?? (old !== undefined && old.cid === e.cid.toString() && old.kind === e.kind ? old : unstatted(e)))
   }
-  return { cache: new StatCache(toTree, entries, dirs), written: fresh.size, removed, kept }
+  return { cache: new StatCache(toTree, entries, dirs), written: fresh.size, removed: removals.size, kept: force ? [] : kept }
 }

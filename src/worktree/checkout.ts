@@ -30,11 +30,11 @@ export function ensureParents (repo: Repo, p: string, replaceable: (p: string) =
   }
 }
 
-/** Writes one tree entry at `p` atomically (temporary file, then rename). */
-export async function writeEntry (repo: Repo, p: string, e: Entry, replaceable: (p: string) => boolean = () => false): Promise<fs.Stats> {
-  ensureParents(repo, p, replaceable)
-  const abs = path.join(repo.worktree, p)
-  const tmp = path.join(path.dirname(abs), `.acache-tmp-${process.pid}-${tmpSeq++}`)
+/** Writes an entry's content to a temporary file under .acache/tmp (same file system as the working root). */
+async function stageEntry (repo: Repo, e: Entry): Promise<string> {
+  const dir = repo.path('tmp')
+  fs.mkdirSync(dir, { recursive: true })
+  const tmp = path.join(dir, `checkout-${process.pid}-${tmpSeq++}`)
   try {
     if (e.kind === 'symlink') {
       fs.symlinkSync(await readSymlink(repo.store, e.cid), tmp)
@@ -42,19 +42,53 @@ export async function writeEntry (repo: Repo, p: string, e: Entry, replaceable: 
       const out = fs.createWriteStream(tmp, { mode: e.kind === 'exec' ? 0o755 : 0o644 })
       await pipeline(Readable.from(readFileContent(repo.store, e.cid)), out)
     } else {
-      fail('BUG', `writeEntry cannot write a ${e.kind}`)
+      fail('BUG', `cannot check out a ${e.kind}`)
     }
-    const st = fs.lstatSync(abs, { throwIfNoEntry: false })
-    if (st?.isDirectory() === true) {
-      if (!replaceable(p)) fail('BAD_PATH', `refusing to replace directory ${p} with a file`)
-      fs.rmSync(abs, { recursive: true, force: true })
-    }
-    fs.renameSync(tmp, abs)
   } catch (err) {
     fs.rmSync(tmp, { force: true })
     throw asAcacheError(err)
   }
+  return tmp
+}
+
+function placeEntry (repo: Repo, p: string, tmp: string, replaceable: (p: string) => boolean): fs.Stats {
+  ensureParents(repo, p, replaceable)
+  const abs = path.join(repo.worktree, p)
+  const st = fs.lstatSync(abs, { throwIfNoEntry: false })
+  if (st?.isDirectory() === true) {
+    if (!replaceable(p)) fail('BAD_PATH', `refusing to replace directory ${p} with a file`)
+    fs.rmSync(abs, { recursive: true, force: true })
+  }
+  fs.renameSync(tmp, abs)
   return fs.lstatSync(abs)
+}
+
+/**
+ * Changes the working root in two phases: first every new file is written to
+ * a temporary place (reading every block it needs, each checked against its
+ * CID); only when all of them are there are old files removed and new ones
+ * renamed into place. A missing or corrupt block thus changes nothing.
+ * Returns the stat of each written path and the time it was taken.
+ */
+export async function applyEntries (repo: Repo, writes: Map<string, Entry>, removals: Iterable<string>, replaceable: (p: string) => boolean): Promise<Map<string, { stat: fs.Stats, time: number }>> {
+  const staged: Array<[string, string]> = []
+  try {
+    for (const [p, e] of writes) staged.push([p, await stageEntry(repo, e)])
+  } catch (err) {
+    for (const [, tmp] of staged) fs.rmSync(tmp, { force: true })
+    throw err
+  }
+  for (const p of removals) removeEntry(repo, p)
+  const out = new Map<string, { stat: fs.Stats, time: number }>()
+  try {
+    for (const [p, tmp] of staged) {
+      const time = Date.now()
+      out.set(p, { stat: placeEntry(repo, p, tmp, replaceable), time })
+    }
+  } finally {
+    for (const [, tmp] of staged) fs.rmSync(tmp, { force: true })
+  }
+  return out
 }
 
 /** Removes a file or symlink and any directories above it left empty. */

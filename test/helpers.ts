@@ -1,0 +1,86 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { spawnSync, SpawnSyncReturns } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const BIN = path.join(ROOT, 'bin', 'acache.js')
+
+export function tmpdir (prefix = 'acache-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+export interface RunResult { code: number, stdout: string, stderr: string, json: any }
+
+/** One user: their own ACACHE_HOME and a working root, driving the real binary. */
+export class User {
+  readonly home: string
+  readonly work: string
+
+  constructor (readonly name: string, base = tmpdir(`acache-${name}-`)) {
+    this.home = path.join(base, 'home')
+    this.work = path.join(base, 'work')
+    fs.mkdirSync(this.work, { recursive: true })
+  }
+
+  run (args: string[], opts: { cwd?: string, env?: Record<string, string>, input?: string } = {}): RunResult {
+    const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd ?? this.work,
+      env: { ...process.env, ACACHE_HOME: this.home, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
+      encoding: 'utf8',
+      input: opts.input,
+      maxBuffer: 256 * 1024 * 1024
+    })
+    let json: any
+    if (args.includes('--json')) {
+      try { json = JSON.parse(r.stdout) } catch { json = undefined }
+    }
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json }
+  }
+
+  /** Runs and insists on exit 0, with the output in the failure message. */
+  ok (args: string[], opts: { cwd?: string, env?: Record<string, string> } = {}): RunResult {
+    const r = this.run(args, opts)
+    if (r.code !== 0) throw new Error(`acache ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
+    return r
+  }
+
+  write (p: string, content: string | Uint8Array, mode?: number): void {
+    const abs = path.join(this.work, p)
+    fs.mkdirSync(path.dirname(abs), { recursive: true })
+    fs.writeFileSync(abs, content)
+    if (mode !== undefined) fs.chmodSync(abs, mode)
+  }
+
+  read (p: string): string { return fs.readFileSync(path.join(this.work, p), 'utf8') }
+  exists (p: string): boolean { return fs.existsSync(path.join(this.work, p)) }
+  path (p = ''): string { return path.join(this.work, p) }
+
+  /** init + identity, ready to commit. */
+  setup (): this {
+    this.ok(['init', '-q'])
+    this.ok(['id', 'new', '--name', this.name])
+    return this
+  }
+
+  head (): string {
+    return this.ok(['log', '-n', '1', '--json']).json.commits[0].commit
+  }
+}
+
+/** A snapshot of every file (path -> content) under a directory, for "nothing changed" checks. */
+export function snapshot (dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const abs = path.join(d, e.name)
+      const rel = path.relative(dir, abs)
+      if (e.isDirectory()) walk(abs)
+      else if (e.isSymbolicLink()) out[rel] = 'link:' + fs.readlinkSync(abs)
+      else if (e.name !== 'lock') out[rel] = fs.readFileSync(abs).toString('base64')
+    }
+  }
+  walk(dir)
+  return out
+}

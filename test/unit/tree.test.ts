@@ -1,0 +1,105 @@
+import test from 'ava'
+import { importer } from 'ipfs-unixfs-importer'
+import { MemoryBlockStore } from '../../src/store/blockstore.js'
+import { buildTree, flattenTree, checkName, Entry, writeDirectory, symlinkBlock, readDirectory } from '../../src/model/tree.js'
+import { storeBytes, readFileBytes } from '../../src/model/file.js'
+import { AcacheError } from '../../src/errors.js'
+import * as dagPb from '@ipld/dag-pb'
+import { UnixFS } from 'ipfs-unixfs'
+import { pbCid } from '../../src/model/tree.js'
+
+/** The importer's answer for a directory of these files (path -> bytes, exec?). */
+async function importerRoot (files: Array<[string, Uint8Array, boolean?]>): Promise<string> {
+  const sink = { put: async (c: any) => c }
+  let last: any
+  const input = files.map(([p, content, exec]) => ({ path: `root/${p}`, content, mode: exec === true ? 0o755 : undefined }))
+  for await (const e of importer(input, sink as any, { profile: 'unixfs-v1-2025', wrapWithDirectory: false })) last = e
+  return last.cid.toString()
+}
+
+async function ourRoot (files: Array<[string, Uint8Array, boolean?]>): Promise<{ root: string, store: MemoryBlockStore }> {
+  const store = new MemoryBlockStore()
+  const map = new Map<string, Entry>()
+  for (const [p, bytes, exec] of files) {
+    const n = await storeBytes(store, bytes, exec === true)
+    map.set(p, { ...n, kind: exec === true ? 'exec' : 'file' })
+  }
+  const { root } = await buildTree(store, map)
+  return { root: root.cid.toString(), store }
+}
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
+
+test('a tree of plain files has the CID ipfs-unixfs-importer (unixfs-v1-2025) gives', async t => {
+  const files: Array<[string, Uint8Array, boolean?]> = [
+    ['a.txt', enc('hello\n')],
+    ['empty', new Uint8Array()],
+    ['dir/b.txt', enc('b')],
+    ['dir/sub/deep/c.txt', enc('c')],
+    ['with space.txt', enc('s')],
+    ['ünïcödé/名前.txt', enc('u')],
+    ['big.bin', new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 7) % 251)],
+    ['tool.sh', enc('#!/bin/sh\n'), true]
+  ]
+  const ours = await ourRoot(files)
+  t.is(ours.root, await importerRoot(files))
+})
+
+test('a directory past the sharding threshold is a HAMT with the importer\'s CID', async t => {
+  const files: Array<[string, Uint8Array, boolean?]> = []
+  for (let i = 0; i < 3000; i++) files.push([`shard/file-with-a-fairly-long-name-number-${i}.txt`, enc(`content ${i}`)])
+  files.push(['shard/sub/x', enc('x')])
+  files.push(['top.txt', enc('top')])
+  const ours = await ourRoot(files)
+  t.is(ours.root, await importerRoot(files))
+  // and it reads back whole
+  const { CID } = await import('multiformats/cid')
+  const flat = await flattenTree(ours.store, CID.parse(ours.root))
+  t.is(flat.files.size, files.length)
+  const { inspect } = await import('../../src/model/tree.js')
+  t.is((await inspect(ours.store, flat.dirs.get('shard')!.cid)).unixfs?.type, 'hamt-sharded-directory')
+  t.is((await inspect(ours.store, flat.dirs.get('')!.cid)).unixfs?.type, 'directory')
+  t.is(new TextDecoder().decode(await readFileBytes(ours.store, flat.files.get('shard/file-with-a-fairly-long-name-number-2999.txt')!.cid)), 'content 2999')
+})
+
+test('tree entry names that could escape the working root are refused', t => {
+  for (const bad of ['', '.', '..', 'a/b', 'nul\0x', '.acache', '.ACACHE', 'x'.repeat(256)]) {
+    const err = t.throws(() => checkName(bad), { instanceOf: AcacheError })
+    t.is(err?.code, 'BAD_TREE_ENTRY', JSON.stringify(bad))
+  }
+  t.notThrows(() => checkName('.acacheignore'))
+  t.notThrows(() => checkName('..foo'))
+})
+
+test('reading a tree with a ".." entry fails with BAD_TREE_ENTRY', async t => {
+  const store = new MemoryBlockStore()
+  const file = await storeBytes(store, enc('evil'))
+  const bytes = dagPb.encode(dagPb.prepare({ Data: new UnixFS({ type: 'directory' }).marshal(), Links: [{ Name: '..', Hash: file.cid, Tsize: 4 }] }))
+  const cid = pbCid(bytes)
+  await store.put(cid, bytes)
+  const err = await t.throwsAsync(readDirectory(store, cid))
+  t.is((err as AcacheError).code, 'BAD_TREE_ENTRY')
+})
+
+test('symlinks and exec files read back with their kind', async t => {
+  const store = new MemoryBlockStore()
+  const link = symlinkBlock('../target')
+  await store.put(link.cid, link.bytes)
+  const exe = await storeBytes(store, enc('#!/bin/sh'), true)
+  const plain = await storeBytes(store, enc('x'))
+  const dir = await writeDirectory(store, new Map([['l', { ...{ cid: link.cid, tsize: link.bytes.byteLength }, kind: 'symlink' as const }], ['e', { ...exe, kind: 'exec' as const }], ['p', { ...plain, kind: 'file' as const }]]))
+  const entries = await readDirectory(store, dir.cid)
+  t.is(entries.get('l')?.kind, 'symlink')
+  t.is(entries.get('e')?.kind, 'exec')
+  t.is(entries.get('p')?.kind, 'file')
+})
+
+test('a corrupted block is refused on read', async t => {
+  const store = new MemoryBlockStore()
+  const n = await storeBytes(store, enc('precious'))
+  const k = [...store.blocks.keys()][0]
+  const b = store.blocks.get(k)!
+  b[0] ^= 1
+  const err = await t.throwsAsync(store.get(n.cid))
+  t.is((err as AcacheError).code, 'CORRUPT_OBJECT')
+})
