@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress'
+import { createRequire } from 'node:module'
+import type cliProgressType from 'cli-progress'
 import { Progress, noProgress } from '../core/context.js'
 
 function human (n: number): string {
@@ -11,7 +12,7 @@ function human (n: number): string {
 /** A progress bar on stderr, only when stderr is a terminal and output is for people. */
 export function terminalProgress (enabled: boolean): Progress {
   if (!enabled || process.stderr.isTTY !== true) return noProgress
-  let bar: cliProgress.SingleBar | undefined
+  let bar: cliProgressType.SingleBar | undefined
   let value = 0
   let unit = ''
   let startedAt = 0
@@ -20,6 +21,8 @@ export function terminalProgress (enabled: boolean): Progress {
       unit = u
       value = 0
       startedAt = Date.now()
+      // loaded only when a bar is drawn
+      const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressType
       bar = new cliProgress.SingleBar({
         stream: process.stderr,
         clearOnComplete: true,

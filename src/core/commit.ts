@@ -5,10 +5,10 @@ import { Ctx } from './context.js'
 import { requireIdentity } from '../identity/identity.js'
 import { fail } from '../errors.js'
 import { runHook } from '../repo/hooks.js'
-import { StatCache, IndexEntry, entryOf } from '../worktree/index.js'
-import { Change, compareWorktree, underPaths } from '../worktree/snapshot.js'
+import { StatCache, entryOf } from '../worktree/index.js'
+import { Change, compareWorktree } from '../worktree/snapshot.js'
 import { repoPaths, ancestors } from '../worktree/paths.js'
-import { buildTree, Entry, Node } from '../model/tree.js'
+import { buildTree, Node } from '../model/tree.js'
 import { signCommit } from '../model/commit.js'
 import { readMergeState, clearMergeState, checkResolved } from '../merge/state.js'
 
@@ -68,11 +68,10 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     if (message.trim() === '') fail('USAGE', 'aborting commit: the message is empty', { hint: 'give one with -m MESSAGE' })
 
     // The new tree: HEAD's entries outside `paths`, the working root's inside.
-    const next = new Map<string, IndexEntry>()
-    for (const [p, e] of cache.entries) if (!underPaths(p, paths)) next.set(p, e)
+    const next = cache.entries.clone()
+    for (const c of cmp.changes) if (c.change === 'deleted') next.delete(c.path)
     for (const [p, e] of cmp.current) next.set(p, e)
-    const files = new Map<string, Entry>()
-    for (const [p, e] of next) files.set(p, entryOf(e))
+    const files = { keys: () => next.keys(), get: (p: string) => { const e = next.get(p); return e === undefined ? undefined : entryOf(e) } }
     const reuse = new Map<string, Node>(cache.dirs)
     for (const c of cmp.changes) for (const a of ancestors(c.path)) reuse.delete(a)
     reuse.delete('')

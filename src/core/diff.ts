@@ -104,10 +104,10 @@ export async function diff (repo: Repo, ctx: Ctx, opts: { revs: string[], paths?
   const baseFiles = base === undefined ? new Map<string, Entry>() : (await flattenTree(repo.store, base)).files
   const names = new Set<string>()
   for (const p of baseFiles.keys()) if (underPaths(p, paths)) names.add(p)
-  for (const p of cmp.current.keys()) names.add(p)
+  for (const p of cmp.present) names.add(p)
   for (const p of [...names].sort()) {
     const a = baseFiles.get(p)
-    const cur = cmp.current.get(p)
+    const cur = cmp.lookup(p)
     const b = cur === undefined ? undefined : entryOf(cur)
     if (a !== undefined && b !== undefined && a.cid.equals(b.cid) && a.kind === b.kind) continue
     out.push(await fileDiff(p, treeSide(repo, a), workSide(repo, p, b), async (s) => s === undefined ? 0 : s.entry.tsize))

@@ -35,12 +35,12 @@ export async function restore (repo: Repo, ctx: Ctx, opts: { paths: string[], so
       if (!known) fail('BAD_PATH', `pathspec ${JSON.stringify(p)} did not match any file known to acache`)
     }
     // Tracked in HEAD, absent from the source: removed (git restore --source does the same).
-    const toRemove = [...cmp.current.keys()].filter(p => cache.entries.has(p) && !wanted.has(p))
+    const toRemove = cmp.present.filter(p => cache.entries.has(p) && !wanted.has(p))
     const dirty = new Set(cmp.changes.filter(c => c.change !== 'deleted').map(c => c.path))
     const blocked: string[] = []
     for (const p of [...wanted.keys(), ...toRemove]) {
       if (!dirty.has(p)) continue
-      const now = cmp.current.get(p)
+      const now = cmp.lookup(p)
       const w = wanted.get(p)
       if (now !== undefined && w !== undefined && now.cid === w.cid.toString() && now.kind === w.kind) continue
       blocked.push(p)
@@ -53,7 +53,7 @@ export async function restore (repo: Repo, ctx: Ctx, opts: { paths: string[], so
     }
     const writes = new Map<string, Entry>()
     for (const [p, e] of wanted) {
-      const now = cmp.current.get(p)
+      const now = cmp.lookup(p)
       if (now === undefined || now.cid !== e.cid.toString() || now.kind !== e.kind) writes.set(p, e)
     }
     const placed = await applyEntries(repo, writes, toRemove, (q) => opts.force === true || cache.entries.has(q))

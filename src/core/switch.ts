@@ -73,7 +73,7 @@ export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTre
   for (const ch of cmp.changes) {
     const hit = touched.has(ch.path) || ancestors(ch.path).some(a => touched.has(a)) || (ch.change === 'added' && touchedDirs.has(ch.path))
     if (!hit) { kept.push(ch.path); continue }
-    const now = cmp.current.get(ch.path)
+    const now = cmp.lookup(ch.path)
     const w = wanted(ch.path)
     const same = (now === undefined && w === undefined) || (now !== undefined && w !== undefined && now.cid === w.cid && now.kind === w.kind)
     if (!same) blocked.push(ch.path)

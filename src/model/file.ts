@@ -1,6 +1,4 @@
 import fs from 'node:fs'
-import { importer } from 'ipfs-unixfs-importer'
-import { exporter } from 'ipfs-unixfs-exporter'
 import { CID } from 'multiformats/cid'
 import { BlockStore } from '../store/blockstore.js'
 import { Node, rawCid, RAW } from './tree.js'
@@ -60,6 +58,8 @@ export async function storeBytes (store: BlockStore, bytes: Uint8Array, exec = f
 
 async function storeContent (store: BlockStore, content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, exec: boolean): Promise<Node> {
   let last: { cid: CID, size: bigint } | undefined
+  // Loaded on first use: most commands never import a large file.
+  const { importer } = await import('ipfs-unixfs-importer')
   for await (const entry of importer([{ content, mode: exec ? 0o755 : undefined }], writer(store), IMPORT_OPTIONS)) {
     last = entry
   }
@@ -77,6 +77,7 @@ export async function * readFileContent (store: BlockStore, cid: CID, opts: { of
     return
   }
   let entry: any
+  const { exporter } = await import('ipfs-unixfs-exporter')
   try {
     entry = await exporter(cid, reader(store))
   } catch (err) {

@@ -2,10 +2,8 @@ import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import * as raw from 'multiformats/codecs/raw'
-import { UnixFS } from 'ipfs-unixfs'
-import { createHAMT, Bucket } from 'hamt-sharding'
-import { murmur3128 } from '@multiformats/murmur3'
-import { linkSerializedSize, dataFieldSerializedSize } from 'ipfs-unixfs-importer/utils'
+import type { UnixFS } from 'ipfs-unixfs'
+import type { Bucket } from 'hamt-sharding'
 import { BlockStore, sha256, SHA2_256 } from '../store/blockstore.js'
 import { fail } from '../errors.js'
 
@@ -59,9 +57,15 @@ export function joinPath (dir: string, name: string): string {
 
 // ---------------------------------------------------------------- writing
 
-const DIR_DATA = new UnixFS({ type: 'directory' }).marshal()
+// ipfs-unixfs and the HAMT code are loaded on first use: `status` needs neither.
+let unixfsModule: typeof import('ipfs-unixfs') | undefined
+async function unixfs (): Promise<typeof import('ipfs-unixfs')> {
+  unixfsModule ??= await import('ipfs-unixfs')
+  return unixfsModule
+}
 
-export function symlinkBlock (target: string): { cid: CID, bytes: Uint8Array } {
+export async function symlinkBlock (target: string): Promise<{ cid: CID, bytes: Uint8Array }> {
+  const { UnixFS } = await unixfs()
   const bytes = dagPb.encode(dagPb.prepare({ Data: new UnixFS({ type: 'symlink', data: new TextEncoder().encode(target) }).marshal(), Links: [] }))
   return { cid: pbCid(bytes), bytes }
 }
@@ -77,35 +81,42 @@ async function putNode (store: BlockStore, node: dagPb.PBNode): Promise<{ cid: C
 export async function writeDirectory (store: BlockStore, children: Map<string, Node & { kind?: Kind }>): Promise<Node> {
   // The importer estimates a directory's size from the links it has CIDs for
   // when the estimate is taken, which are its files and symlinks, never its
-  // subdirectories. Kept exactly, so our CIDs equal the importer's.
-  let estimate = dataFieldSerializedSize(undefined, undefined)
-  for (const [name, child] of children) {
-    if (child.kind !== 'dir') estimate += linkSerializedSize(Buffer.byteLength(name), child.cid.byteLength, child.tsize)
-  }
-  if (estimate > SHARD_THRESHOLD) return await writeSharded(store, children)
-
+  // subdirectories. Kept exactly, so our CIDs equal the importer's. The
+  // estimate is the encoded size of the node with just those links.
+  const { UnixFS } = await unixfs()
+  const Data = new UnixFS({ type: 'directory' }).marshal()
   const Links: dagPb.PBLink[] = []
+  const fileLinks: dagPb.PBLink[] = []
   let tsize = 0
   for (const [name, child] of children) {
-    Links.push({ Name: name, Hash: child.cid, Tsize: child.tsize })
+    const link = { Name: name, Hash: child.cid, Tsize: child.tsize }
+    Links.push(link)
+    if (child.kind !== 'dir') fileLinks.push(link)
     tsize += child.tsize
   }
-  const { cid, bytes } = await putNode(store, { Data: DIR_DATA, Links })
+  // A link takes at most ~320 bytes (a 255-byte name): small directories need no estimate.
+  if (fileLinks.length * 320 > SHARD_THRESHOLD && dagPb.encode(dagPb.prepare({ Data, Links: fileLinks })).byteLength > SHARD_THRESHOLD) {
+    return await writeSharded(store, children)
+  }
+  const { cid, bytes } = await putNode(store, { Data, Links })
   return { cid, tsize: tsize + bytes.byteLength }
 }
 
 async function hamtHash (buf: Uint8Array): Promise<Uint8Array> {
   // go-ipfs uses the first 64 bits of murmur3-128, byte-reversed; so must we.
+  const { murmur3128 } = await import('@multiformats/murmur3')
   return (await murmur3128.encode(buf)).slice(0, 8).reverse()
 }
 
 async function writeSharded (store: BlockStore, children: Map<string, Node>): Promise<Node> {
+  const { createHAMT, Bucket } = await import('hamt-sharding')
+  const { UnixFS } = await unixfs()
   const bucket = createHAMT<Node>({ hashFn: hamtHash, bits: SHARD_FANOUT_BITS })
   for (const [name, child] of children) await bucket.put(name, child)
-  return await flushBucket(store, bucket)
+  return await flushBucket(store, bucket, Bucket, UnixFS)
 }
 
-async function flushBucket (store: BlockStore, bucket: Bucket<Node>): Promise<Node> {
+async function flushBucket (store: BlockStore, bucket: Bucket<Node>, BucketClass: typeof Bucket, UnixFS: typeof import('ipfs-unixfs').UnixFS): Promise<Node> {
   const kids = (bucket as any)._children
   const padLength = (bucket.tableSize() - 1).toString(16).length
   const Links: dagPb.PBLink[] = []
@@ -114,8 +125,8 @@ async function flushBucket (store: BlockStore, bucket: Bucket<Node>): Promise<No
     const child = kids.get(i)
     if (child == null) continue
     const prefix = i.toString(16).toUpperCase().padStart(padLength, '0')
-    if (child instanceof Bucket) {
-      const sub = await flushBucket(store, child)
+    if (child instanceof BucketClass) {
+      const sub = await flushBucket(store, child, BucketClass, UnixFS)
       Links.push({ Name: prefix, Tsize: sub.tsize, Hash: sub.cid })
       childrenSize += sub.tsize
     } else {
@@ -139,10 +150,12 @@ async function flushBucket (store: BlockStore, bucket: Bucket<Node>): Promise<No
  * (path -> node) are known unchanged and are taken as they are, without
  * visiting what is under them.
  */
-export async function buildTree (store: BlockStore, files: Map<string, Entry>, reuse?: Map<string, Node>): Promise<{ root: Node, dirs: Map<string, Node> }> {
+export interface FileSource { keys: () => Iterable<string>, get: (p: string) => Entry | undefined }
+
+export async function buildTree (store: BlockStore, files: FileSource, reuse?: Map<string, Node>): Promise<{ root: Node, dirs: Map<string, Node> }> {
   interface DirNode { children: Map<string, DirNode | Entry> }
   const top: DirNode = { children: new Map() }
-  for (const [p, entry] of files) {
+  for (const p of files.keys()) {
     const parts = p.split('/')
     let d = top
     let dirPath = ''
@@ -157,7 +170,7 @@ export async function buildTree (store: BlockStore, files: Map<string, Entry>, r
       d = next as DirNode
       if (reuse?.has(dirPath) === true) { skip = true; break }
     }
-    if (!skip) d.children.set(parts[parts.length - 1], entry)
+    if (!skip) d.children.set(parts[parts.length - 1], files.get(p)!)
   }
   const dirs = new Map<string, Node>()
   const build = async (d: DirNode, dirPath: string): Promise<Node> => {
@@ -184,17 +197,18 @@ export async function buildTree (store: BlockStore, files: Map<string, Entry>, r
 
 export interface FileInfo { kind: Kind, size: number, unixfs?: UnixFS, node?: dagPb.PBNode }
 
-function decodeUnixfs (cid: CID, bytes: Uint8Array): { node: dagPb.PBNode, unixfs: UnixFS } {
+async function decodeUnixfs (cid: CID, bytes: Uint8Array): Promise<{ node: dagPb.PBNode, unixfs: UnixFS }> {
+  const { UnixFS } = await unixfs()
   let node: dagPb.PBNode
-  let unixfs: UnixFS
+  let u: UnixFS
   try {
     node = dagPb.decode(bytes)
     if (node.Data === undefined) throw new Error('no Data')
-    unixfs = UnixFS.unmarshal(node.Data)
+    u = UnixFS.unmarshal(node.Data)
   } catch (err) {
     fail('BAD_OBJECT', `object ${cid} is not a valid UnixFS node: ${(err as Error).message}`, { data: { cid: cid.toString() } })
   }
-  return { node, unixfs }
+  return { node, unixfs: u }
 }
 
 /** What kind of tree entry a CID is, reading at most its root block. */
@@ -204,7 +218,7 @@ export async function inspect (store: BlockStore, cid: CID): Promise<FileInfo> {
     return { kind: 'file', size: size ?? 0 }
   }
   if (cid.code !== DAG_PB) fail('BAD_TREE_ENTRY', `tree entry ${cid} is neither a file nor a directory`)
-  const { node, unixfs } = decodeUnixfs(cid, await store.get(cid))
+  const { node, unixfs } = await decodeUnixfs(cid, await store.get(cid))
   switch (unixfs.type) {
     case 'directory':
     case 'hamt-sharded-directory':
@@ -238,7 +252,7 @@ async function directoryLinks (store: BlockStore, cid: CID, node: dagPb.PBNode, 
       for (const l of n.Links) {
         const name = l.Name ?? ''
         if (name.length === pad) {
-          const sub = decodeUnixfs(l.Hash, await store.get(l.Hash))
+          const sub = await decodeUnixfs(l.Hash, await store.get(l.Hash))
           if (sub.unixfs.type !== 'hamt-sharded-directory') fail('BAD_OBJECT', `bad HAMT shard in ${cid}`)
           await walk(sub.node, sub.unixfs, depth + 1)
         } else if (name.length > pad) {

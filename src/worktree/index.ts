@@ -4,7 +4,7 @@ import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { writeFileAtomic } from '../util/fs.js'
 import { Entry, flattenTree, Kind, Node } from '../model/tree.js'
-import { FileKind } from './scan.js'
+import { FileKind, FileStat } from './scan.js'
 
 /**
  * A stat cache, like git's index but with no staging role: for each path of
@@ -30,15 +30,141 @@ export interface IndexEntry {
   ino: number
 }
 
-const INDEX_VERSION = 1
+const MAGIC = 0x41434958 // "ACIX"
+const INDEX_VERSION = 3
+const KINDS: FileKind[] = ['file', 'exec', 'symlink']
+const ROW_NUMBERS = 5 // size, mtimeMs, ctimeMs, ino, tsize
+export const UNTRACKED = 0
+export const MATCH = 1
+export const DIFFERS = 2
+
+/**
+ * The entries of a stat cache. Read from disk they stay in the columns they
+ * were read into (numbers in a Float64Array, paths as strings, CIDs as byte
+ * ranges) and become objects only when asked for, so `status` on 100,000
+ * unchanged files allocates almost nothing per file.
+ */
+export class EntryTable implements Iterable<[string, IndexEntry]> {
+  private readonly rows: Map<string, number | IndexEntry>
+  private numbers: Float64Array<ArrayBufferLike> = new Float64Array(0)
+  private kinds: Uint8Array<ArrayBufferLike> = new Uint8Array(0)
+  private cidStart = new Uint32Array(0)
+  private buf: Buffer = Buffer.alloc(0)
+
+  constructor (from?: Iterable<[string, IndexEntry]>) {
+    this.rows = new Map(from)
+  }
+
+  /**
+   * Columns, so that reading needs no per-entry parsing: numbers (8-aligned
+   * f64 x5 per entry), kinds (u8), CIDs (u8 length + bytes), then all paths
+   * as one NUL-separated UTF-8 string.
+   */
+  static decode (buf: Buffer, offset: number, count: number): EntryTable {
+    const t = new EntryTable()
+    t.buf = buf
+    let o = offset
+    const nbytes = count * ROW_NUMBERS * 8
+    t.numbers = (buf.byteOffset + o) % 8 === 0
+      ? new Float64Array(buf.buffer, buf.byteOffset + o, count * ROW_NUMBERS)
+      : new Float64Array(Uint8Array.prototype.slice.call(buf, o, o + nbytes).buffer)
+    o += nbytes
+    t.kinds = buf.subarray(o, o + count); o += count
+    t.cidStart = new Uint32Array(count)
+    for (let i = 0; i < count; i++) { t.cidStart[i] = o; o += 1 + buf[o] }
+    const paths = count === 0 ? [] : buf.toString('utf8', o).split('\0')
+    if (paths.length !== count) throw new Error('damaged index')
+    for (let i = 0; i < count; i++) t.rows.set(paths[i], i)
+    return t
+  }
+
+  encode (offset: number): Buffer[] {
+    const count = this.rows.size
+    const pad = Buffer.alloc((8 - (offset % 8)) % 8)
+    const numbers = new Float64Array(count * ROW_NUMBERS)
+    const kinds = Buffer.alloc(count)
+    const cids: Buffer[] = []
+    const paths: string[] = []
+    let i = 0
+    for (const [p, v] of this.rows) {
+      paths.push(p)
+      if (typeof v === 'number') {
+        kinds[i] = this.kinds[v]
+        numbers.set(this.numbers.subarray(v * ROW_NUMBERS, (v + 1) * ROW_NUMBERS), i * ROW_NUMBERS)
+        const s = this.cidStart[v]
+        cids.push(this.buf.subarray(s, s + 1 + this.buf[s]))
+      } else {
+        kinds[i] = KINDS.indexOf(v.kind)
+        numbers.set([v.size, v.mtimeMs, v.ctimeMs, v.ino, v.tsize], i * ROW_NUMBERS)
+        const bytes = CID.parse(v.cid).bytes
+        cids.push(Buffer.from([bytes.byteLength]), Buffer.from(bytes))
+      }
+      i++
+    }
+    return [pad, Buffer.from(numbers.buffer), kinds, ...cids, Buffer.from(paths.join('\0'), 'utf8')]
+  }
+
+  /** A copy that shares the columns read from disk. */
+  clone (): EntryTable {
+    const t = new EntryTable()
+    for (const [p, v] of this.rows) t.rows.set(p, v)
+    t.numbers = this.numbers
+    t.kinds = this.kinds
+    t.cidStart = this.cidStart
+    t.buf = this.buf
+    return t
+  }
+
+  get size (): number { return this.rows.size }
+  has (p: string): boolean { return this.rows.has(p) }
+  keys (): IterableIterator<string> { return this.rows.keys() }
+  set (p: string, e: IndexEntry): this { this.rows.set(p, e); return this }
+  delete (p: string): boolean { return this.rows.delete(p) }
+
+  get (p: string): IndexEntry | undefined {
+    const v = this.rows.get(p)
+    if (typeof v !== 'number') return v
+    const n = this.numbers
+    const b = v * ROW_NUMBERS
+    const s = this.cidStart[v]
+    const cid = CID.decode(this.buf.subarray(s + 1, s + 1 + this.buf[s])).toString()
+    const e: IndexEntry = { kind: KINDS[this.kinds[v]], cid, tsize: n[b + 4], size: n[b], mtimeMs: n[b + 1], ctimeMs: n[b + 2], ino: n[b + 3] }
+    this.rows.set(p, e)
+    return e
+  }
+
+  /**
+   * Whether the file at `p`, whose stat numbers are at `stats[b..]` (lstat.ts
+   * layout), is what the entry recorded: UNTRACKED, MATCH or DIFFERS.
+   * Makes no object of the entry.
+   */
+  compareStat (p: string, kind: FileKind, stats: Float64Array, b: number): 0 | 1 | 2 {
+    const v = this.rows.get(p)
+    if (v === undefined) return UNTRACKED
+    if (typeof v !== 'number') {
+      return v.size >= 0 && v.kind === kind && v.size === stats[b + 2] && v.mtimeMs === stats[b + 3] && v.ctimeMs === stats[b + 4] && v.ino === stats[b + 5] ? MATCH : DIFFERS
+    }
+    const n = this.numbers
+    const r = v * ROW_NUMBERS
+    return n[r] >= 0 && KINDS[this.kinds[v]] === kind && n[r] === stats[b + 2] && n[r + 1] === stats[b + 3] && n[r + 2] === stats[b + 4] && n[r + 3] === stats[b + 5] ? MATCH : DIFFERS
+  }
+
+  * [Symbol.iterator] (): IterableIterator<[string, IndexEntry]> {
+    for (const p of this.rows.keys()) yield [p, this.get(p)!]
+  }
+}
 
 export class StatCache {
+  entries: EntryTable
+
   constructor (
     /** the tree these entries describe */
     public tree: CID | undefined,
-    public entries: Map<string, IndexEntry>,
+    entries: EntryTable | Map<string, IndexEntry>,
     public dirs: Map<string, Node>
-  ) {}
+  ) {
+    this.entries = entries instanceof EntryTable ? entries : new EntryTable(entries)
+  }
 
   static empty (): StatCache { return new StatCache(undefined, new Map(), new Map()) }
 
@@ -61,38 +187,37 @@ export class StatCache {
     return new StatCache(tree, entries, dirs)
   }
 
+  /** Format: magic, version, header length, entry count, header JSON (tree, dirs), entry columns. */
   static read (repo: Repo): StatCache | undefined {
-    let text: string
-    try { text = fs.readFileSync(repo.path('index'), 'utf8') } catch { return undefined }
+    let buf: Buffer
+    try { buf = fs.readFileSync(repo.path('index')) } catch { return undefined }
     try {
-      const obj = JSON.parse(text)
-      if (obj.version !== INDEX_VERSION) return undefined
-      const entries = new Map<string, IndexEntry>()
-      for (const [p, kind, cid, tsize, size, mtimeMs, ctimeMs, ino] of obj.entries) {
-        entries.set(p, { kind, cid, tsize, size, mtimeMs, ctimeMs, ino })
-      }
+      if (buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== INDEX_VERSION) return undefined
+      const hlen = buf.readUInt32LE(8)
+      const count = buf.readUInt32LE(12)
+      const header = JSON.parse(buf.toString('utf8', 16, 16 + hlen))
+      const start = 16 + hlen
+      const entries = EntryTable.decode(buf, start + (8 - (start % 8)) % 8, count)
       const dirs = new Map<string, Node>()
-      for (const [p, cid, tsize] of obj.dirs) dirs.set(p, { cid: CID.parse(cid), tsize })
-      return new StatCache(obj.tree == null ? undefined : CID.parse(obj.tree), entries, dirs)
+      for (const [p, cid, tsize] of header.dirs) dirs.set(p, { cid: CID.parse(cid), tsize })
+      return new StatCache(header.tree == null ? undefined : CID.parse(header.tree), entries, dirs)
     } catch {
       return undefined // a damaged cache is rebuilt, never trusted
     }
   }
 
   save (repo: Repo): void {
-    const entries: unknown[] = []
-    for (const [p, e] of this.entries) entries.push([p, e.kind, e.cid, e.tsize, e.size, e.mtimeMs, e.ctimeMs, e.ino])
     const dirs: unknown[] = []
     for (const [p, n] of this.dirs) dirs.push([p, n.cid.toString(), n.tsize])
-    const body = JSON.stringify({ version: INDEX_VERSION, tree: this.tree?.toString() ?? null, entries, dirs })
-    writeFileAtomic(repo.path('index'), body)
+    const header = Buffer.from(JSON.stringify({ tree: this.tree?.toString() ?? null, dirs }), 'utf8')
+    const head = Buffer.alloc(16)
+    head.writeUInt32LE(MAGIC, 0)
+    head.writeUInt32LE(INDEX_VERSION, 4)
+    head.writeUInt32LE(header.byteLength, 8)
+    head.writeUInt32LE(this.entries.size, 12)
+    writeFileAtomic(repo.path('index'), Buffer.concat([head, header, ...this.entries.encode(16 + header.byteLength)]))
   }
 
-  /** True when the file's stat says it is what the entry recorded. */
-  static statMatches (e: IndexEntry, kind: FileKind, st: fs.Stats): boolean {
-    return e.size >= 0 && e.kind === kind && e.size === st.size && e.mtimeMs === st.mtimeMs &&
-      e.ctimeMs === st.ctimeMs && e.ino === st.ino
-  }
 }
 
 export function unstatted (e: Entry): IndexEntry {
@@ -100,7 +225,7 @@ export function unstatted (e: Entry): IndexEntry {
 }
 
 /** An entry for content just read from a file whose stat (taken before reading) is `st`. */
-export function statted (kind: FileKind, cid: CID | string, tsize: number, st: fs.Stats, now = Date.now()): IndexEntry {
+export function statted (kind: FileKind, cid: CID | string, tsize: number, st: FileStat, now = Date.now()): IndexEntry {
   const racy = now - st.mtimeMs < RACY_MS
   return {
     kind,

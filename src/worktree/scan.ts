@@ -3,12 +3,25 @@ import path from 'node:path'
 import ignore, { type Ignore } from 'ignore'
 import { REPO_DIR } from '../repo/repo.js'
 import { joinPath, MAX_PATH_BYTES } from '../model/tree.js'
+import { lstatInto, STAT_FIELDS } from './lstat.js'
+
+const PARALLEL_FROM = 4000
 
 export const IGNORE_FILE = '.acacheignore'
 
 export type FileKind = 'file' | 'exec' | 'symlink'
 
-export interface ScannedFile { kind: FileKind, stat: fs.Stats }
+/** The stat fields acache looks at (fs.Stats has them; so do the light records of a parallel scan). */
+export interface FileStat { mode: number, size: number, mtimeMs: number, ctimeMs: number, ino: number }
+
+/** The files of a working root as columns (no object per file): path, kind, and the stat numbers of lstat.ts. */
+export interface Scan { paths: string[], kinds: Array<FileKind | undefined>, stats: Float64Array }
+
+export function statAt (scan: Scan, i: number): FileStat {
+  const b = i * STAT_FIELDS
+  const s = scan.stats
+  return { mode: s[b + 1], size: s[b + 2], mtimeMs: s[b + 3], ctimeMs: s[b + 4], ino: s[b + 5] }
+}
 
 export function kindOfStat (st: fs.Stats): FileKind | undefined {
   if (st.isSymbolicLink()) return 'symlink'
@@ -66,15 +79,19 @@ function readIfFile (f: string): string | undefined {
  * Walks the working root: every regular file and symlink that is not ignored,
  * with its lstat. Never follows symlinks, never enters `.acache`. As in git,
  * ignore rules do not hide what is already tracked (`tracked` says what is).
+ * The lstat calls of a large tree are shared with a worker thread, as git's
+ * preloaded index shares them between threads.
  */
-export function scanWorktree (root: string, tracked?: (p: string, isDir: boolean) => boolean, privateDirs: string[] = []): Map<string, ScannedFile> {
-  const out = new Map<string, ScannedFile>()
+export async function scanWorktree (root: string, tracked?: (p: string, isDir: boolean) => boolean, privateDirs: string[] = [], expected = 0): Promise<Scan> {
+  // Start the helper thread first, so it is ready when the walk is done.
+  const helper = expected >= PARALLEL_FROM ? await startHelper() : undefined
   // $ACACHE_HOME holds the secret key: never look inside it, even when it sits in the working root.
   const hidden = new Set<string>()
   for (const d of privateDirs) {
     const rel = path.relative(root, path.resolve(d))
     if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)) hidden.add(rel.split(path.sep).join('/'))
   }
+  const paths: string[] = []
   const rules = new IgnoreRules(root)
   const walk = (dir: string): void => {
     let names: fs.Dirent[]
@@ -96,13 +113,64 @@ export function scanWorktree (root: string, tracked?: (p: string, isDir: boolean
       } else if (d.isFile() || d.isSymbolicLink()) {
         if (Buffer.byteLength(p) > MAX_PATH_BYTES) continue
         if (rules.ignores(p, false) && tracked?.(p, false) !== true) continue
-        const st = fs.lstatSync(path.join(root, p), { throwIfNoEntry: false })
-        const kind = st === undefined ? undefined : kindOfStat(st)
-        if (kind !== undefined) out.set(p, { kind, stat: st! })
+        paths.push(p)
       }
     }
     if (entered) rules.leave()
   }
+  const T = process.env.ACACHE_TRACE === '1' ? (l: string) => process.stderr.write(`${l} ${performance.now().toFixed(1)}\n`) : () => {}
+  T('walk start')
   walk('')
+  T('walk done')
+  const stats = await lstatMany(root, paths, helper)
+  T('lstat done')
+  const kinds = new Array<FileKind | undefined>(paths.length)
+  for (let i = 0; i < paths.length; i++) {
+    const b = i * STAT_FIELDS
+    const mode = stats[b + 1]
+    // gone since readdir, or no longer a file or symlink: undefined
+    kinds[i] = stats[b] === 0 ? undefined : (mode & 0o170000) === 0o120000 ? 'symlink' : (mode & 0o170000) === 0o100000 ? ((mode & 0o100) !== 0 ? 'exec' : 'file') : undefined
+  }
+  return { paths, kinds, stats }
+}
+
+type Helper = { worker: import('node:worker_threads').Worker }
+
+async function startHelper (): Promise<Helper | undefined> {
+  try {
+    const { Worker } = await import('node:worker_threads')
+    const worker = new Worker(new URL('./lstat-worker.js', import.meta.url))
+    worker.unref()
+    return { worker }
+  } catch {
+    return undefined
+  }
+}
+
+async function lstatMany (root: string, paths: string[], helper: Helper | undefined): Promise<Float64Array> {
+  const out = new Float64Array(paths.length * STAT_FIELDS)
+  if (helper === undefined || paths.length < PARALLEL_FROM) {
+    if (helper !== undefined) void helper.worker.terminate()
+    lstatInto(root, paths, 0, paths.length, out)
+    return out
+  }
+  // The main thread has more to do besides; the helper starts later, so it takes a little less than half.
+  const split = Math.floor(paths.length * 0.55)
+  const theirs = paths.slice(split)
+  const done = new Promise<Float64Array>((resolve, reject) => {
+    helper.worker.once('message', (buf: ArrayBuffer) => resolve(new Float64Array(buf)))
+    helper.worker.once('error', reject)
+  })
+  helper.worker.postMessage({ root, paths: theirs })
+  lstatInto(root, paths, 0, split, out)
+  let other: Float64Array
+  try {
+    other = await done
+  } catch {
+    other = new Float64Array(theirs.length * STAT_FIELDS)
+    lstatInto(root, theirs, 0, theirs.length, other)
+  }
+  out.set(other, split * STAT_FIELDS)
+  void helper.worker.terminate()
   return out
 }

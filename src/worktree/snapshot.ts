@@ -5,8 +5,9 @@ import { Repo } from '../repo/repo.js'
 import { BlockStore } from '../store/blockstore.js'
 import { storeFileFromDisk } from '../model/file.js'
 import { symlinkBlock } from '../model/tree.js'
-import { FileKind, scanWorktree } from './scan.js'
-import { IndexEntry, StatCache, statted } from './index.js'
+import { FileKind, FileStat, scanWorktree, statAt } from './scan.js'
+import { STAT_FIELDS } from './lstat.js'
+import { IndexEntry, StatCache, statted, UNTRACKED, MATCH } from './index.js'
 
 export type ChangeKind = 'added' | 'modified' | 'deleted'
 
@@ -15,8 +16,12 @@ export interface Change { path: string, change: ChangeKind, kind?: FileKind, old
 export interface Comparison {
   /** changes of the working root against the cache's tree, sorted by path */
   changes: Change[]
-  /** an entry for every current file whose CID is known (all of them when storing) */
+  /** entries for the files that were read (new, changed, or re-checked) */
   current: Map<string, IndexEntry>
+  /** what is at a path now: a fresh entry, the cache's when unchanged, undefined when gone (or added and not read) */
+  lookup: (p: string) => IndexEntry | undefined
+  /** every file present now (within `paths`) */
+  present: string[]
   /** entries that were re-read, found unchanged, and now have fresh stat data */
   refreshed: number
   /** bytes read from files to hash them */
@@ -52,10 +57,10 @@ export function underPaths (p: string, paths: string[] | undefined): boolean {
 }
 
 /** Computes the CID of a working-root file as it is now, storing its content when a store is given. */
-export async function hashWorkFile (repo: Repo, p: string, kind: FileKind, st: fs.Stats, store: BlockStore, onBytes?: (n: number) => void): Promise<{ cid: CID, tsize: number }> {
+export async function hashWorkFile (repo: Repo, p: string, kind: FileKind, st: FileStat, store: BlockStore, onBytes?: (n: number) => void): Promise<{ cid: CID, tsize: number }> {
   const abs = path.join(repo.worktree, p)
   if (kind === 'symlink') {
-    const { cid, bytes } = symlinkBlock(fs.readlinkSync(abs))
+    const { cid, bytes } = await symlinkBlock(fs.readlinkSync(abs))
     await store.put(cid, bytes)
     return { cid, tsize: bytes.byteLength }
   }
@@ -64,31 +69,35 @@ export async function hashWorkFile (repo: Repo, p: string, kind: FileKind, st: f
 
 /** Compares the working root with the stat cache, reading only files whose stat changed. */
 export async function compareWorktree (repo: Repo, cache: StatCache, opts: CompareOptions = {}): Promise<Comparison> {
-  const scanned = scanWorktree(repo.worktree, (p, isDir) => isDir ? cache.dirs.has(p) : cache.entries.has(p), repo.privateDirs)
+  const scan = await scanWorktree(repo.worktree, (p, isDir) => isDir ? cache.dirs.has(p) : cache.entries.has(p), repo.privateDirs, cache.entries.size)
   const store = opts.store ?? hashOnly
   const hashAdded = opts.hashAdded ?? opts.store !== undefined
   const changes: Change[] = []
   const current = new Map<string, IndexEntry>()
   let refreshed = 0
   let bytesHashed = 0
-  for (const [p, { kind, stat }] of scanned) {
-    if (!underPaths(p, opts.paths)) continue
-    const old = cache.entries.get(p)
-    if (old !== undefined && StatCache.statMatches(old, kind, stat)) {
-      current.set(p, old)
-      continue
-    }
-    if (old === undefined && !hashAdded) {
+  let trackedSeen = 0
+  const { paths, kinds, stats } = scan
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i]
+    const kind = kinds[i]
+    if (kind === undefined || !underPaths(p, opts.paths)) continue
+    const how = cache.entries.compareStat(p, kind, stats, i * STAT_FIELDS)
+    if (how !== UNTRACKED) trackedSeen++
+    if (how === MATCH) continue
+    if (how === UNTRACKED && !hashAdded) {
       changes.push({ path: p, change: 'added', kind })
       continue
     }
+    const old = cache.entries.get(p)
+    const stat = statAt(scan, i)
     const now = Date.now()
     let n: { cid: CID, tsize: number }
     try {
       n = await hashWorkFile(repo, p, kind, stat, store, (b) => { bytesHashed += b; opts.onFile?.(p, b) })
     } catch (err) {
       // Deleted or replaced while we looked: report what we can see now.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') { kinds[i] = undefined; continue }
       throw err
     }
     const entry = statted(kind, n.cid, n.tsize, stat, now)
@@ -101,10 +110,27 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
       refreshed++
     }
   }
-  for (const [p, e] of cache.entries) {
-    if (!underPaths(p, opts.paths)) continue
-    if (!scanned.has(p)) changes.push({ path: p, change: 'deleted', oldKind: e.kind })
+  let present: Set<string> | undefined
+  const presentSet = (): Set<string> => {
+    present ??= new Set(paths.filter((p, i) => kinds[i] !== undefined && underPaths(p, opts.paths)))
+    return present
+  }
+  // Every tracked file was seen (the usual case): nothing can be deleted.
+  const trackedInScope = opts.paths === undefined ? cache.entries.size : [...cache.entries.keys()].filter(p => underPaths(p, opts.paths)).length
+  if (trackedSeen !== trackedInScope) {
+    const here = presentSet()
+    for (const p of cache.entries.keys()) {
+      if (!underPaths(p, opts.paths)) continue
+      if (!here.has(p)) changes.push({ path: p, change: 'deleted', oldKind: cache.entries.get(p)!.kind })
+    }
   }
   changes.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
-  return { changes, current, refreshed, bytesHashed }
+  return {
+    changes,
+    current,
+    refreshed,
+    bytesHashed,
+    lookup: (p) => current.get(p) ?? (presentSet().has(p) ? cache.entries.get(p) : undefined),
+    get present () { return [...presentSet()] }
+  }
 }

@@ -132,7 +132,7 @@ test('git\'s symlink attack: a link to outside, then a file under the same name,
   a.write('f', 'x')
   a.ok(['commit', '-m', 'base'])
   const store = storeOf(a)
-  const link = symlinkBlock(outside)
+  const link = await symlinkBlock(outside)
   await store.put(link.cid, link.bytes)
   const payload = await storeBytes(store, new TextEncoder().encode('pwned\n'))
   const t1 = await rawDir(store, [{ Name: 'a', Hash: link.cid, Tsize: link.bytes.byteLength }])

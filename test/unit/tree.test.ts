@@ -83,7 +83,7 @@ test('reading a tree with a ".." entry fails with BAD_TREE_ENTRY', async t => {
 
 test('symlinks and exec files read back with their kind', async t => {
   const store = new MemoryBlockStore()
-  const link = symlinkBlock('../target')
+  const link = await symlinkBlock('../target')
   await store.put(link.cid, link.bytes)
   const exe = await storeBytes(store, enc('#!/bin/sh'), true)
   const plain = await storeBytes(store, enc('x'))
