@@ -1,24 +1,12 @@
 import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
 import { BlockStore } from '../store/blockstore.js'
-import { Node, rawCid, RAW } from './tree.js'
+import * as dagPb from '@ipld/dag-pb'
+import { Node, rawCid, pbCid, RAW } from './tree.js'
 import { AcacheError, fail } from '../errors.js'
 
 /** The profile's chunk size: a file up to this size (without exec bit) is one raw block. */
 export const CHUNK_SIZE = 1_048_576
-
-export const IMPORT_OPTIONS = { profile: 'unixfs-v1-2025' as const }
-
-/** Adapts our store to the importer's writer shape. */
-function writer (store: BlockStore, onBlock?: (bytes: number) => void): any {
-  return {
-    put: async (cid: CID, bytes: Uint8Array) => {
-      await store.put(cid, bytes)
-      onBlock?.(bytes.byteLength)
-      return cid
-    }
-  }
-}
 
 /** Adapts our store to the exporter's reader shape (blocks as a stream of chunks). */
 export function reader (store: BlockStore): any {
@@ -27,10 +15,93 @@ export function reader (store: BlockStore): any {
   }
 }
 
+/** What the layout needs of each leaf or node below a file's root. */
+interface Piece { cid: CID, tsize: number, fileSize: number, inline?: Uint8Array }
+
+export interface Layout { chunkSize: number, maxChildren: number }
+export const PROFILE_LAYOUT: Layout = { chunkSize: CHUNK_SIZE, maxChildren: 1024 }
+
 /**
- * Stores the bytes of one file from disk, streamed so memory does not grow
- * with the file: small plain files are one raw block (what the importer makes
- * of them, without its machinery), everything else goes through the importer.
+ * Builds a file's DAG from its chunks exactly as ipfs-unixfs-importer's
+ * fixed-size chunker and balanced layout do (unixfs-v1-2025: raw leaves,
+ * 1 MiB, 1024 links a node; a single chunk is the raw leaf itself, or with a
+ * mode an inline file node; every inner node carries the mode). Written here
+ * because this loop is the cost of committing a large file: it hashes and
+ * writes each chunk once, with nothing else in between.
+ */
+export class FileBuilder {
+  private readonly leaves: Piece[] = []
+  private UnixFS?: typeof import('ipfs-unixfs').UnixFS
+
+  constructor (private readonly store: BlockStore, private readonly mode: number | undefined, private readonly layout: Layout = PROFILE_LAYOUT) {}
+
+  /** Adds one chunk: exactly chunkSize bytes, except the last. */
+  async add (chunk: Uint8Array): Promise<void> {
+    const cid = rawCid(chunk)
+    if (this.leaves.length === 0 && this.mode !== undefined) {
+      // might become an inline single-chunk node: keep the bytes until we know
+      this.leaves.push({ cid, tsize: chunk.byteLength, fileSize: chunk.byteLength, inline: chunk.slice() })
+      return
+    }
+    await this.flushInline()
+    await this.store.put(cid, chunk)
+    this.leaves.push({ cid, tsize: chunk.byteLength, fileSize: chunk.byteLength })
+  }
+
+  private async flushInline (): Promise<void> {
+    const first = this.leaves[0]
+    if (first?.inline !== undefined) {
+      await this.store.put(first.cid, first.inline)
+      first.inline = undefined
+    }
+  }
+
+  async finish (): Promise<Node> {
+    if (this.leaves.length === 0) await this.add(new Uint8Array(0))
+    this.UnixFS ??= (await import('ipfs-unixfs')).UnixFS
+    if (this.leaves.length === 1) {
+      const leaf = this.leaves[0]
+      if (this.mode === undefined) {
+        return { cid: leaf.cid, tsize: leaf.tsize }
+      }
+      const data = new this.UnixFS({ type: 'file', mode: this.mode, data: leaf.inline }).marshal()
+      const bytes = dagPb.encode(dagPb.prepare({ Data: data, Links: [] }))
+      const cid = pbCid(bytes)
+      await this.store.put(cid, bytes)
+      return { cid, tsize: bytes.byteLength }
+    }
+    await this.flushInline()
+    let level: Piece[] = this.leaves
+    for (;;) {
+      const next: Piece[] = []
+      for (let i = 0; i < level.length; i += this.layout.maxChildren) {
+        next.push(await this.reduce(level.slice(i, i + this.layout.maxChildren)))
+      }
+      if (next.length === 1) return { cid: next[0].cid, tsize: next[0].tsize }
+      level = next
+    }
+  }
+
+  private async reduce (pieces: Piece[]): Promise<Piece> {
+    const f = new this.UnixFS!({ type: 'file', mode: this.mode })
+    const Links: dagPb.PBLink[] = []
+    let tsize = 0
+    for (const p of pieces) {
+      if (p.fileSize <= 0) continue
+      f.addBlockSize(BigInt(p.fileSize))
+      Links.push({ Name: '', Tsize: p.tsize, Hash: p.cid })
+      tsize += p.tsize
+    }
+    const bytes = dagPb.encode(dagPb.prepare({ Data: f.marshal(), Links }))
+    const cid = pbCid(bytes)
+    await this.store.put(cid, bytes)
+    return { cid, tsize: bytes.byteLength + tsize, fileSize: Number(f.fileSize()) }
+  }
+}
+
+/**
+ * Stores the bytes of one file from disk, chunk by chunk, so memory does not
+ * grow with the file.
  */
 export async function storeFileFromDisk (store: BlockStore, file: string, exec: boolean, size: number, onBytes?: (n: number) => void): Promise<Node> {
   if (!exec && size <= CHUNK_SIZE) {
@@ -42,29 +113,35 @@ export async function storeFileFromDisk (store: BlockStore, file: string, exec: 
       return { cid, tsize: bytes.byteLength }
     }
   }
-  const content = fs.createReadStream(file, { highWaterMark: CHUNK_SIZE })
-  content.on('data', (c) => onBytes?.((c as Buffer).byteLength))
-  return await storeContent(store, content, exec)
+  const builder = new FileBuilder(store, exec ? 0o755 : undefined)
+  const fd = fs.openSync(file, 'r')
+  try {
+    for (;;) {
+      // a fresh buffer each time: the store may keep it (the memory store does)
+      const buf = Buffer.allocUnsafe(CHUNK_SIZE)
+      let filled = 0
+      while (filled < CHUNK_SIZE) {
+        const bytesRead = fs.readSync(fd, buf, filled, CHUNK_SIZE - filled, null)
+        if (bytesRead === 0) break
+        filled += bytesRead
+      }
+      if (filled === 0) break
+      await builder.add(buf.subarray(0, filled))
+      onBytes?.(filled)
+      if (filled < CHUNK_SIZE) break
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+  return await builder.finish()
 }
 
-export async function storeBytes (store: BlockStore, bytes: Uint8Array, exec = false): Promise<Node> {
-  if (!exec && bytes.byteLength <= CHUNK_SIZE) {
-    const cid = rawCid(bytes)
-    await store.put(cid, bytes)
-    return { cid, tsize: bytes.byteLength }
+export async function storeBytes (store: BlockStore, bytes: Uint8Array, exec = false, layout: Layout = PROFILE_LAYOUT): Promise<Node> {
+  const builder = new FileBuilder(store, exec ? 0o755 : undefined, layout)
+  for (let o = 0; o < bytes.byteLength; o += layout.chunkSize) {
+    await builder.add(bytes.subarray(o, Math.min(bytes.byteLength, o + layout.chunkSize)))
   }
-  return await storeContent(store, [bytes], exec)
-}
-
-async function storeContent (store: BlockStore, content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, exec: boolean): Promise<Node> {
-  let last: { cid: CID, size: bigint } | undefined
-  // Loaded on first use: most commands never import a large file.
-  const { importer } = await import('ipfs-unixfs-importer')
-  for await (const entry of importer([{ content, mode: exec ? 0o755 : undefined }], writer(store), IMPORT_OPTIONS)) {
-    last = entry
-  }
-  if (last === undefined) fail('BUG', 'importer returned nothing')
-  return { cid: last.cid, tsize: Number(last.size) }
+  return await builder.finish()
 }
 
 /** Streams a file's bytes; `offset`/`length` read only the blocks that hold them. */

@@ -64,22 +64,27 @@ export class FsBlockStore implements BlockStore {
     return bytes
   }
 
+  /**
+   * Synchronous inside: a block write is a few small system calls, and doing
+   * them without a promise each is what makes committing a large file
+   * approach the speed of the disk.
+   */
   async put (cid: CID, bytes: Uint8Array): Promise<void> {
     const file = this.pathOf(cid)
     const shard = path.dirname(file)
     if (!this.made.has(shard)) {
-      await fs.promises.mkdir(shard, { recursive: true })
+      fs.mkdirSync(shard, { recursive: true })
       this.made.add(shard)
     }
     if (fs.existsSync(file)) return
     const tmp = path.join(shard, `.tmp-${process.pid}-${this.tmpSeq++}`)
     try {
-      await fs.promises.writeFile(tmp, bytes)
-      await fs.promises.rename(tmp, file)
+      fs.writeFileSync(tmp, bytes)
+      fs.renameSync(tmp, file)
       this.written.blocks++
       this.written.bytes += bytes.byteLength
     } catch (err) {
-      await fs.promises.rm(tmp, { force: true }).catch(() => {})
+      try { fs.rmSync(tmp, { force: true }) } catch {}
       throw asAcacheError(err)
     }
   }
