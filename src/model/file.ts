@@ -105,7 +105,7 @@ export class FileBuilder {
  */
 export async function storeFileFromDisk (store: BlockStore, file: string, exec: boolean, size: number, onBytes?: (n: number) => void): Promise<Node> {
   if (!exec && size <= CHUNK_SIZE) {
-    const bytes = await fs.promises.readFile(file)
+    const bytes = fs.readFileSync(file)
     if (bytes.byteLength <= CHUNK_SIZE) {
       const cid = rawCid(bytes)
       await store.put(cid, bytes)

@@ -77,7 +77,14 @@ export class FsBlockStore implements BlockStore {
       this.made.add(shard)
     }
     if (fs.existsSync(file)) return
-    const tmp = path.join(shard, `.tmp-${process.pid}-${this.tmpSeq++}`)
+    // Temporary files live in one staging directory (cheaper to create in
+    // than scattered across shards) and are renamed into place when whole.
+    const staging = path.join(this.dir, 'tmp')
+    if (!this.made.has(staging)) {
+      fs.mkdirSync(staging, { recursive: true })
+      this.made.add(staging)
+    }
+    const tmp = path.join(staging, `${process.pid}-${this.tmpSeq++}`)
     try {
       fs.writeFileSync(tmp, bytes)
       fs.renameSync(tmp, file)

@@ -1,0 +1,99 @@
+/**
+ * acache benchmarks: each figure next to a peer measured in the same run on
+ * the same data (git, openssl dgst -sha256, cp), printed as a ratio.
+ * Not a test: nothing here passes or fails.
+ *
+ *   npm run bench                       # everything, full size
+ *   BENCH_FILES=20000 BENCH_BIG_MB=256 npm run bench   # smaller
+ *   BENCH_SKIP_GIT_BIG=1 npm run bench  # skip git add of the big file (about 45 s a GiB)
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const BIN = path.join(ROOT, 'bin', 'acache.js')
+const FILES = Number(process.env.BENCH_FILES ?? 100_000)
+const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 1024)
+const RUNS = Number(process.env.BENCH_RUNS ?? 5)
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'acache-bench-'))
+const home = path.join(work, 'home')
+const env = { ...process.env, ACACHE_HOME: home, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' }
+
+function sh (cmd: string, args: string[], cwd: string): number {
+  const t = process.hrtime.bigint()
+  const r = spawnSync(cmd, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] })
+  const s = Number(process.hrtime.bigint() - t) / 1e9
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
+  return s
+}
+const acache = (args: string[], cwd: string): number => sh(process.execPath, [BIN, ...args], cwd)
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const rows: string[][] = []
+function report (what: string, ours: number, peerName: string, peer: number, goal: string): void {
+  const row = [what, `${ours.toFixed(3)} s`, `${peerName} ${peer.toFixed(3)} s`, `${(ours / peer).toFixed(2)}x`, goal]
+  rows.push(row)
+  console.log(row.join('  |  '))
+}
+
+console.log(`acache benchmarks in ${work} (${os.cpus().length} cores, node ${process.version})`)
+acache(['id', 'new', '--name', 'bench'], work)
+
+// 1. status on an unchanged tree of many small files, and commit after changing one.
+{
+  const dir = path.join(work, 'many')
+  fs.mkdirSync(dir)
+  const perDir = 100
+  for (let d = 0; d < FILES / perDir; d++) {
+    fs.mkdirSync(path.join(dir, `d${d}`))
+    for (let f = 0; f < perDir; f++) fs.writeFileSync(path.join(dir, `d${d}`, `f${f}.txt`), `file ${d} ${f}\n`)
+  }
+  const initA = acache(['init', '-q'], dir) + acache(['commit', '-q', '-m', 'init'], dir)
+  const initG = sh('git', ['init', '-q'], dir) + sh('git', ['add', '-A'], dir) + sh('git', ['commit', '-q', '-m', 'init'], dir)
+  report(`first commit of ${FILES} small files`, initA, 'git init+add+commit', initG, '(no goal)')
+  acache(['status'], dir); sh('git', ['status'], dir) // warm both caches
+  const a: number[] = []; const g: number[] = []
+  for (let i = 0; i < RUNS; i++) { a.push(acache(['status'], dir)); g.push(sh('git', ['status'], dir)) }
+  report(`status, ${FILES} unchanged files (median of ${RUNS})`, median(a), 'git status', median(g), 'within 2x git')
+  const ca: number[] = []; const cg: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    fs.appendFileSync(path.join(dir, 'd1', `f${i}.txt`), 'changed\n')
+    ca.push(acache(['commit', '-q', '-m', `c${i}`], dir))
+    fs.appendFileSync(path.join(dir, 'd2', `f${i}.txt`), 'changed\n')
+    cg.push(sh('git', ['add', '-A'], dir) + sh('git', ['commit', '-q', '-m', `c${i}`], dir))
+  }
+  report(`commit after changing 1 file in ${FILES} (median of ${RUNS})`, median(ca), 'git add -A + commit', median(cg), 'within 2x git')
+  fs.rmSync(dir, { recursive: true, force: true })
+}
+
+// 2. commit of one large file.
+{
+  const dir = path.join(work, 'big')
+  fs.mkdirSync(dir)
+  const file = path.join(dir, 'model.bin')
+  const fd = fs.openSync(file, 'w')
+  const chunk = Buffer.alloc(1 << 20)
+  for (let i = 0; i < BIG_MB; i++) { for (let j = 0; j < chunk.length; j += 4) chunk.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, j); fs.writeSync(fd, chunk) }
+  fs.closeSync(fd)
+  const hash = median([0, 1, 2].map(() => sh('openssl', ['dgst', '-sha256', file], dir)))
+  acache(['init', '-q'], dir)
+  spawnSync('sync')
+  const ours = acache(['commit', '-q', '-m', 'big'], dir)
+  report(`commit of one ${BIG_MB} MiB file`, ours, 'openssl dgst -sha256', hash, 'within 2x openssl')
+  fs.rmSync(path.join(dir, '.acache'), { recursive: true })
+  spawnSync('sync')
+  const cp = sh('cp', [file, path.join(work, 'copy.bin')], dir)
+  fs.rmSync(path.join(work, 'copy.bin'))
+  report(`  (the same commit against writing the bytes once)`, ours, 'cp', cp, 'the disk floor')
+  if (process.env.BENCH_SKIP_GIT_BIG !== '1') {
+    const git = sh('git', ['init', '-q'], dir) + sh('git', ['add', 'model.bin'], dir) + sh('git', ['commit', '-q', '-m', 'big'], dir)
+    report(`  (the same commit against git)`, ours, 'git add + commit', git, 'at least 10x faster: ratio <= 0.10')
+  }
+  fs.rmSync(dir, { recursive: true, force: true })
+}
+
+console.log('\n| benchmark | acache | peer | ratio | goal |\n|---|---|---|---|---|')
+for (const r of rows) console.log(`| ${r.join(' | ')} |`)
+fs.rmSync(work, { recursive: true, force: true })
