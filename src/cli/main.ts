@@ -52,6 +52,9 @@ export async function main (argv: string[]): Promise<number> {
 }
 
 async function makeIO (args: any, out: Output): Promise<IO> {
+  // yargs has parsed the flags now (-q inside -qm too)
+  out.opts.quiet = args.quiet === true
+  out.opts.verbose = args.verbose === true
   let cwd = process.cwd()
   if (typeof args.C === 'string') {
     cwd = path.resolve(cwd, args.C)

@@ -8,7 +8,7 @@ export interface OutputOptions { json: boolean, quiet: boolean, verbose: boolean
  * errors and progress on stderr, or one JSON document on stdout with --json.
  */
 export class Output {
-  constructor (readonly opts: OutputOptions) {}
+  constructor (public opts: OutputOptions) {}
 
   get json (): boolean { return this.opts.json }
 

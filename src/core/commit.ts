@@ -34,7 +34,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
   const release = repo.lock()
   try {
     const merge = readMergeState(repo)
-    if (merge !== undefined && opts.paths !== undefined) fail('USAGE', 'a merge is recorded whole: commit without paths')
+    if (merge !== undefined && (opts.paths?.length ?? 0) > 0) fail('USAGE', 'a merge is recorded whole: commit without paths')
     if (merge !== undefined) checkResolved(repo, merge)
     if (opts.noVerify !== true && runHook(repo, 'pre-commit') !== 0) {
       fail('HOOK_REFUSED', 'the pre-commit hook refused the commit', { hint: 'fix what it reported, or skip it with --no-verify' })

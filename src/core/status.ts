@@ -2,7 +2,7 @@ import { Repo, isAcacheError } from '../repo/repo.js'
 import { Ctx } from './context.js'
 import { StatCache, IndexEntry } from '../worktree/index.js'
 import { Change, compareWorktree } from '../worktree/snapshot.js'
-import { readMergeState, Conflict } from '../merge/state.js'
+import { readMergeState, Conflict, MergeState, unresolved } from '../merge/state.js'
 import { repoPaths } from '../worktree/paths.js'
 
 export interface StatusResult {
@@ -10,7 +10,7 @@ export interface StatusResult {
   head?: string
   detached: boolean
   changes: Change[]
-  merging?: { other: string, label: string, conflicts: Conflict[] }
+  merging?: { other: string, label: string, conflicts: Array<Conflict & { resolved: boolean }> }
 }
 
 /** Changes of the working root against HEAD; refreshes the stat cache when it can. */
@@ -28,7 +28,7 @@ export async function status (repo: Repo, ctx: Ctx, opts: { paths?: string[] } =
     head: h.cid?.toString(),
     detached: h.ref === undefined,
     changes: cmp.changes,
-    merging: merge === undefined ? undefined : { other: merge.other.toString(), label: merge.label, conflicts: merge.conflicts }
+    merging: merge === undefined ? undefined : { other: merge.other.toString(), label: merge.label, conflicts: withResolution(repo, merge) }
   }
 }
 
@@ -53,4 +53,9 @@ async function refreshCache (repo: Repo, cache: StatCache, current: Map<string, 
   } finally {
     release()
   }
+}
+
+function withResolution (repo: Repo, s: MergeState): Array<Conflict & { resolved: boolean }> {
+  const open = new Set(unresolved(repo, s).map(u => u.path))
+  return s.conflicts.map(c => ({ ...c, resolved: !open.has(c.path) && !c.sidecars.some(x => open.has(x)) }))
 }

@@ -24,8 +24,8 @@ export interface MergeState {
   /** HEAD before the merge, for --abort */
   orig: CID
   conflicts: Conflict[]
-  /** files the merge wrote or removed, with their state before it, for --abort */
-  backup: string
+  /** the tree the merge wrote into the working root (ours + theirs + sidecars), for --abort */
+  result: CID
 }
 
 const FILE = 'MERGE_STATE'
@@ -35,20 +35,18 @@ export function readMergeState (repo: Repo): MergeState | undefined {
   if (text === undefined) return undefined
   try {
     const o = JSON.parse(text)
-    return { ...o, other: CID.parse(o.other), orig: CID.parse(o.orig) }
+    return { ...o, other: CID.parse(o.other), orig: CID.parse(o.orig), result: CID.parse(o.result) }
   } catch {
     return fail('BAD_CONFIG', `${repo.path(FILE)} is damaged`, { hint: 'run `acache merge --abort`' })
   }
 }
 
 export function writeMergeState (repo: Repo, s: MergeState): void {
-  writeFileAtomic(repo.path(FILE), JSON.stringify({ ...s, other: s.other.toString(), orig: s.orig.toString() }, null, 2) + '\n')
+  writeFileAtomic(repo.path(FILE), JSON.stringify({ ...s, other: s.other.toString(), orig: s.orig.toString(), result: s.result.toString() }, null, 2) + '\n')
 }
 
 export function clearMergeState (repo: Repo): void {
-  const s = readMergeState(repo)
   fs.rmSync(repo.path(FILE), { force: true })
-  if (s?.backup !== undefined && s.backup !== '') fs.rmSync(repo.path(s.backup), { recursive: true, force: true })
 }
 
 export const MARKER = /^(<{7} |={7}$|>{7} |\|{7} )/m

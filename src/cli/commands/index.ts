@@ -10,6 +10,7 @@ import branch from './branch.js'
 import switchCmd from './switch.js'
 import restore from './restore.js'
 import verify from './verify.js'
+import merge from './merge.js'
 
 /** Every command, in the order --help lists them. */
-export const commands: CommandDef[] = [init, id, status, commit, log, show, diff, branch, switchCmd, restore, verify]
+export const commands: CommandDef[] = [init, id, status, commit, log, show, diff, branch, switchCmd, restore, merge, verify]

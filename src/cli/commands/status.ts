@@ -14,19 +14,22 @@ export default define({
     const { status } = await import('../../core/status.js')
     const { shortCid } = await import('../../repo/revs.js')
     const r = await status(await repo(), ctx, { paths: args.paths })
-    const conflicted = new Set(r.merging?.conflicts.map(c => c.path) ?? [])
+    const conflicted = new Set(r.merging?.conflicts.filter(c => !c.resolved).map(c => c.path) ?? [])
     out.result({ ...r })
     if (args.porcelain === true && !out.json) {
-      for (const c of r.merging?.conflicts ?? []) out.raw(`U ${c.path}\n`)
+      for (const c of r.merging?.conflicts ?? []) if (!c.resolved) out.raw(`U ${c.path}\n`)
       for (const c of r.changes) if (!conflicted.has(c.path)) out.raw(`${LETTER[c.change]} ${c.path}\n`)
     } else if (!out.json) {
       out.line(r.branch !== undefined ? `On branch ${r.branch}` : `HEAD detached at ${r.head === undefined ? '(none)' : shortCid(r.head)}`)
       if (r.head === undefined) out.line('No commits yet')
       if (r.merging !== undefined) {
         out.line(`Merging ${r.merging.label}.`)
-        if (r.merging.conflicts.length > 0) {
+        const open = r.merging.conflicts.filter(c => !c.resolved)
+        if (open.length > 0) {
           out.line('Conflicts (fix them, delete the .theirs/.base files, then commit; or `acache merge --abort`):')
-          for (const c of r.merging.conflicts) out.line(chalk.red(`  ${(c.kind + ':').padEnd(16)}${c.path}${c.sidecars.length > 0 ? `  (see ${c.sidecars.join(', ')})` : ''}`))
+          for (const c of open) out.line(chalk.red(`  ${(c.kind + ':').padEnd(16)}${c.path}${c.sidecars.length > 0 ? `  (see ${c.sidecars.join(', ')})` : ''}`))
+        } else {
+          out.line('All conflicts fixed: run `acache commit` to record the merge.')
         }
       }
       const rest = r.changes.filter(c => !conflicted.has(c.path))

@@ -1,0 +1,143 @@
+import { CID } from 'multiformats/cid'
+import { Repo } from '../repo/repo.js'
+import { Ctx } from './context.js'
+import { fail } from '../errors.js'
+import { requireIdentity } from '../identity/identity.js'
+import { resolveRev, shortCid } from '../repo/revs.js'
+import { runHook } from '../repo/hooks.js'
+import { signCommit } from '../model/commit.js'
+import { shortKey } from '../model/did.js'
+import { diffTrees } from '../model/treediff.js'
+import { Entry } from '../model/tree.js'
+import { StatCache } from '../worktree/index.js'
+import { applyEntries } from '../worktree/checkout.js'
+import { mergeBases, isAncestor, ParentsOf } from '../merge/base.js'
+import { mergeTrees } from '../merge/trees.js'
+import { Conflict, readMergeState, writeMergeState, clearMergeState } from '../merge/state.js'
+import { checkoutTree } from './switch.js'
+
+export interface MergeOptions { rev?: string, noFf?: boolean, abort?: boolean, message?: string }
+
+export interface MergeOutcome {
+  result: 'up-to-date' | 'fast-forward' | 'merged' | 'conflicts' | 'aborted'
+  commit?: string
+  other?: string
+  bases: string[]
+  conflicts: Conflict[]
+}
+
+/**
+ * Merges another line of history into the working root (DESIGN §5):
+ * fast-forward when possible, else a three-way merge recorded as a commit
+ * with two parents, or left in the working root with MERGE_STATE when some
+ * paths conflict.
+ */
+export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<MergeOutcome> {
+  if (opts.abort === true) return await abortMerge(repo)
+  if (opts.rev === undefined) fail('USAGE', 'merge what?', { hint: 'acache merge BRANCH (or alice/main, or a commit)' })
+  const release = repo.lock()
+  try {
+    if (readMergeState(repo) !== undefined) fail('MERGE_IN_PROGRESS', 'a merge is already in progress', { hint: 'resolve it and commit, or run `acache merge --abort`' })
+    const theirs = await resolveRev(repo, opts.rev)
+    const theirCommit = await repo.readCommit(theirs)
+    const ours = repo.headCommit()
+    const parentsOf: ParentsOf = async (id) => (await repo.readCommit(CID.parse(id))).parents.map(String)
+    if (ours === undefined) {
+      // Nothing here yet: the branch simply starts where theirs is.
+      const r = await checkoutTree(repo, undefined, theirCommit.tree, false)
+      repo.advanceHead(theirs)
+      r.cache.save(repo)
+      release()
+      runHook(repo, 'post-merge', ['0'])
+      return { result: 'fast-forward', commit: theirs.toString(), other: theirs.toString(), bases: [], conflicts: [] }
+    }
+    const ourCommit = await repo.readCommit(ours)
+    if (await isAncestor(theirs.toString(), ours.toString(), parentsOf)) {
+      return { result: 'up-to-date', commit: ours.toString(), other: theirs.toString(), bases: [theirs.toString()], conflicts: [] }
+    }
+    if (opts.noFf !== true && await isAncestor(ours.toString(), theirs.toString(), parentsOf)) {
+      const r = await checkoutTree(repo, ourCommit.tree, theirCommit.tree, false)
+      repo.advanceHead(theirs)
+      r.cache.save(repo)
+      release()
+      runHook(repo, 'post-merge', ['0'])
+      return { result: 'fast-forward', commit: theirs.toString(), other: theirs.toString(), bases: [ours.toString()], conflicts: [] }
+    }
+    const id = requireIdentity(ctx.home)
+    const bases = await mergeBases(ours.toString(), theirs.toString(), parentsOf)
+    const baseTree = await virtualBaseTree(repo, bases, parentsOf)
+    const labels = { ours: 'ours', base: 'base', theirs: `theirs:${shortKey(theirCommit.author.key)} ${opts.rev}` }
+    const merged = await mergeTrees(repo.store, baseTree, ourCommit.tree, theirCommit.tree, { labels })
+    // Refuses, before changing anything, when local changes are in the way.
+    const r = await checkoutTree(repo, ourCommit.tree, merged.tree.cid, false)
+    if (merged.conflicts.length > 0) {
+      // The stat cache keeps describing HEAD, so status shows the merge as changes.
+      writeMergeState(repo, { other: theirs, label: opts.rev, orig: ours, conflicts: merged.conflicts, result: merged.tree.cid })
+      return { result: 'conflicts', other: theirs.toString(), bases, conflicts: merged.conflicts }
+    }
+    const { commit } = signCommit({
+      type: 'acache/commit',
+      version: 1,
+      tree: merged.tree.cid,
+      parents: [ours, theirs],
+      author: { key: id.key, name: id.name },
+      time: ctx.now().toISOString(),
+      message: opts.message ?? `Merge ${opts.rev} (${shortCid(theirs)})`
+    }, id.secretKey)
+    const cid = await repo.writeCommit(commit)
+    repo.advanceHead(cid)
+    r.cache.save(repo)
+    release()
+    runHook(repo, 'post-merge', ['0'])
+    return { result: 'merged', commit: cid.toString(), other: theirs.toString(), bases, conflicts: [] }
+  } finally {
+    release()
+  }
+}
+
+/**
+ * The base tree: the one best common ancestor's, or for a criss-cross
+ * history (several), the merge of those bases, built the same way
+ * recursively (git's "recursive" strategy). Conflicts inside the virtual
+ * base keep their markers there; the result is deterministic because the
+ * bases are taken in sorted order.
+ */
+async function virtualBaseTree (repo: Repo, bases: string[], parentsOf: ParentsOf): Promise<CID | undefined> {
+  if (bases.length === 0) return undefined
+  const treeOf = async (id: string): Promise<CID> => (await repo.readCommit(CID.parse(id))).tree
+  if (bases.length === 1) return await treeOf(bases[0])
+  let accTree = await treeOf(bases[0])
+  let accIds = [bases[0]]
+  for (const next of bases.slice(1)) {
+    // bases of (everything merged so far) and next
+    const sub = new Set<string>()
+    for (const a of accIds) for (const b of await mergeBases(a, next, parentsOf)) sub.add(b)
+    const subTree = await virtualBaseTree(repo, [...sub].sort(), parentsOf)
+    accTree = (await mergeTrees(repo.store, subTree, accTree, await treeOf(next))).tree.cid
+    accIds = [...accIds, next]
+  }
+  return accTree
+}
+
+/** Puts every path the merge touched back as HEAD has it and forgets the merge. */
+async function abortMerge (repo: Repo): Promise<MergeOutcome> {
+  const release = repo.lock()
+  try {
+    const state = readMergeState(repo)
+    if (state === undefined) fail('USAGE', 'there is no merge to abort')
+    const ours = (await repo.readCommit(state.orig)).tree
+    const changes = await diffTrees(repo.store, state.result, ours)
+    const writes = new Map<string, Entry>()
+    const removals: string[] = []
+    for (const c of changes) {
+      if (c.new !== undefined) writes.set(c.path, c.new)
+      else removals.push(c.path)
+    }
+    const cache = await StatCache.load(repo, ours)
+    await applyEntries(repo, writes, removals, (p) => cache.entries.has(p) || writes.has(p))
+    clearMergeState(repo)
+    return { result: 'aborted', other: state.other.toString(), bases: [], conflicts: state.conflicts }
+  } finally {
+    release()
+  }
+}

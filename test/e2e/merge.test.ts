@@ -1,0 +1,163 @@
+import test from 'ava'
+import fs from 'node:fs'
+import path from 'node:path'
+import { User, snapshot } from '../helpers.js'
+
+function base (): User {
+  const a = new User('alice').setup()
+  a.write('poem.txt', 'line one\nline two\nline three\nline four\nline five\n')
+  a.write('data.bin', Buffer.from([0, 1, 2, 3]))
+  a.write('shared/keep.txt', 'keep\n')
+  a.ok(['commit', '-m', 'base'])
+  return a
+}
+
+test('fast-forward, already up to date, --no-ff', t => {
+  const a = base()
+  a.ok(['switch', '-c', 'topic'])
+  a.write('topic.txt', 't\n')
+  a.ok(['commit', '-m', 'topic'])
+  a.ok(['switch', 'main'])
+  const ff = a.ok(['merge', 'topic', '--json']).json
+  t.is(ff.result, 'fast-forward')
+  t.is(a.read('topic.txt'), 't\n')
+  t.is(a.ok(['merge', 'topic', '--json']).json.result, 'up-to-date')
+  a.ok(['switch', 'topic'])
+  a.write('topic2.txt', 't2\n')
+  a.ok(['commit', '-m', 'topic2'])
+  a.ok(['switch', 'main'])
+  const m = a.ok(['merge', '--no-ff', 'topic', '--json']).json
+  t.is(m.result, 'merged')
+  const log = a.ok(['log', '-n', '1', '--json']).json.commits[0]
+  t.is(log.parents.length, 2)
+  t.regex(a.ok(['log', '-n', '1']).stdout, /Merge: \S+ \S+/)
+})
+
+test('a clean three-way merge: both sides edit different lines and files; post-merge hook runs', t => {
+  const a = base()
+  fs.writeFileSync(path.join(a.work, '.acache/hooks/post-merge'), '#!/bin/sh\ntouch "$ACACHE_DIR/merged"\n', { mode: 0o755 })
+  a.ok(['switch', '-c', 'topic'])
+  a.write('poem.txt', 'line one\nline two\nline three\nline four\nLINE FIVE\n')
+  a.write('theirs-only.txt', 'x\n')
+  a.ok(['commit', '-m', 'topic'])
+  a.ok(['switch', 'main'])
+  a.write('poem.txt', 'LINE ONE\nline two\nline three\nline four\nline five\n')
+  fs.rmSync(a.path('shared/keep.txt'))
+  a.ok(['commit', '-m', 'main'])
+  const r = a.ok(['merge', 'topic', '--json']).json
+  t.is(r.result, 'merged')
+  t.is(a.read('poem.txt'), 'LINE ONE\nline two\nline three\nline four\nLINE FIVE\n')
+  t.is(a.read('theirs-only.txt'), 'x\n')
+  t.false(a.exists('shared/keep.txt'))
+  t.regex(a.ok(['status']).stdout, /clean/)
+  t.true(fs.existsSync(path.join(a.work, '.acache/merged')))
+  t.is(a.ok(['log', '--json']).json.commits[0].parents.length, 2)
+  t.is(a.ok(['verify']).code, 0)
+})
+
+test('conflicts: markers and sidecars in place, status lists them, commit refuses until resolved, then records both parents', t => {
+  const a = base()
+  a.ok(['switch', '-c', 'topic'])
+  a.write('poem.txt', 'line one\nTHEIRS\nline three\nline four\nline five\n')
+  a.write('data.bin', Buffer.from([0, 9, 9]))
+  a.ok(['commit', '-m', 'topic'])
+  const theirs = a.head()
+  a.ok(['switch', 'main'])
+  a.write('poem.txt', 'line one\nOURS\nline three\nline four\nline five\n')
+  a.write('data.bin', Buffer.from([0, 7, 7]))
+  a.ok(['commit', '-m', 'main'])
+  const ours = a.head()
+  const r = a.run(['merge', 'topic', '--json'])
+  t.is(r.code, 1, r.stdout + r.stderr)
+  t.is(r.json.result, 'conflicts')
+  t.deepEqual(r.json.conflicts.map((c: any) => `${c.kind}:${c.path}`), ['binary:data.bin', 'content:poem.txt'])
+  const poem = a.read('poem.txt')
+  t.regex(poem, /<<<<<<< ours\nOURS\n\|\|\|\|\|\|\| base\nline two\n=======\nTHEIRS\n>>>>>>> theirs:\S{8} topic\n/)
+  t.deepEqual([...fs.readFileSync(a.path('data.bin'))], [0, 7, 7])
+  t.deepEqual([...fs.readFileSync(a.path('data.bin.theirs'))], [0, 9, 9])
+  t.deepEqual([...fs.readFileSync(a.path('data.bin.base'))], [0, 1, 2, 3])
+  const st = a.ok(['status', '--json']).json
+  t.deepEqual(st.merging.conflicts.map((c: any) => c.kind), ['binary', 'content'])
+  t.regex(a.ok(['status', '--porcelain']).stdout, /U data.bin\nU poem.txt/)
+  const c1 = a.run(['commit', '-m', 'resolve'])
+  t.is(c1.code, 1)
+  t.regex(c1.stderr, /poem\.txt \(conflict markers still present\)/)
+  t.regex(c1.stderr, /data\.bin\.theirs/)
+  // resolve: keep both edits in the poem, take theirs for the binary
+  a.write('poem.txt', 'line one\nOURS and THEIRS\nline three\nline four\nline five\n')
+  fs.renameSync(a.path('data.bin.theirs'), a.path('data.bin'))
+  fs.rmSync(a.path('data.bin.base'))
+  t.regex(a.ok(['status']).stdout, /All conflicts fixed/)
+  a.ok(['commit', '-m', 'merge topic'])
+  const top = a.ok(['log', '-n', '1', '--json']).json.commits[0]
+  t.deepEqual(top.parents, [ours, theirs])
+  t.is(a.ok(['show', 'HEAD:poem.txt']).stdout, 'line one\nOURS and THEIRS\nline three\nline four\nline five\n')
+  t.false(fs.existsSync(path.join(a.work, '.acache', 'MERGE_STATE')))
+})
+
+test('merge --abort puts the working root back exactly', t => {
+  const a = base()
+  a.ok(['switch', '-c', 'topic'])
+  a.write('poem.txt', 'THEIRS\n')
+  a.write('added-by-them.txt', 'x')
+  a.ok(['commit', '-m', 'topic'])
+  a.ok(['switch', 'main'])
+  a.write('poem.txt', 'OURS\n')
+  a.ok(['commit', '-m', 'main'])
+  a.write('untouched-local.txt', 'my uncommitted work\n')
+  const before = snapshot(a.work)
+  t.is(a.run(['merge', 'topic']).code, 1)
+  t.notDeepEqual(snapshot(a.work), before)
+  a.write('poem.txt', 'half-resolved\n')
+  a.ok(['merge', '--abort'])
+  const after = snapshot(a.work)
+  for (const k of Object.keys({ ...before, ...after })) if (k.startsWith('.acache/')) { delete before[k]; delete after[k] }
+  t.deepEqual(after, before)
+  t.regex(a.ok(['status', '--porcelain']).stdout, /^A untouched-local.txt\n$/)
+})
+
+test('a merge that would touch uncommitted changes refuses and changes nothing', t => {
+  const a = base()
+  a.ok(['switch', '-c', 'topic'])
+  a.write('poem.txt', 'THEIRS\n')
+  a.ok(['commit', '-m', 'topic'])
+  a.ok(['switch', 'main'])
+  a.write('shared/keep.txt', 'ours committed\n')
+  a.ok(['commit', '-m', 'main'])
+  a.write('poem.txt', 'uncommitted\n')
+  const visible = (): Record<string, string> => Object.fromEntries(Object.entries(snapshot(a.work)).filter(([k]) => !k.startsWith('.acache/blocks/')))
+  const before = visible()
+  const r = a.run(['merge', 'topic'])
+  t.is(r.code, 1)
+  t.regex(r.stderr, /poem\.txt/)
+  t.deepEqual(visible(), before) // working root, refs and index as they were (new blocks are harmless)
+  t.false(fs.existsSync(path.join(a.work, '.acache', 'MERGE_STATE')))
+})
+
+test('criss-cross history (two merge bases) merges deterministically', t => {
+  const a = base()
+  a.ok(['branch', 'b1'])
+  a.ok(['branch', 'b2'])
+  a.ok(['switch', 'b1'])
+  a.write('one.txt', '1\n')
+  a.ok(['commit', '-m', 'b1'])
+  a.ok(['switch', 'b2'])
+  a.write('two.txt', '2\n')
+  a.ok(['commit', '-m', 'b2'])
+  // cross-merge both ways
+  a.ok(['switch', 'b1'])
+  a.ok(['merge', 'b2'])
+  a.ok(['switch', 'b2'])
+  a.ok(['merge', 'b1~1', '-m', 'b2 takes b1'])
+  // both sides change different things after the cross
+  a.write('two.txt', '2 changed\n')
+  a.ok(['commit', '-m', 'b2 more'])
+  a.ok(['switch', 'b1'])
+  a.write('one.txt', '1 changed\n')
+  a.ok(['commit', '-m', 'b1 more'])
+  const r = a.ok(['merge', 'b2', '--json']).json
+  t.is(r.result, 'merged')
+  t.is(r.bases.length, 2)
+  t.is(a.read('one.txt'), '1 changed\n')
+  t.is(a.read('two.txt'), '2 changed\n')
+})
