@@ -11,6 +11,11 @@ import switchCmd from './switch.js'
 import restore from './restore.js'
 import verify from './verify.js'
 import merge from './merge.js'
+import remote from './remote.js'
+import fetch from './fetch.js'
+import push from './push.js'
+import pull from './pull.js'
+import bundle from './bundle.js'
 
 /** Every command, in the order --help lists them. */
-export const commands: CommandDef[] = [init, id, status, commit, log, show, diff, branch, switchCmd, restore, merge, verify]
+export const commands: CommandDef[] = [init, id, status, commit, log, show, diff, branch, switchCmd, restore, merge, remote, fetch, push, pull, bundle, verify]

@@ -1,0 +1,25 @@
+import { define } from '../command.js'
+
+export default define({
+  command: 'bundle <action> <file> [branches..]',
+  describe: 'Work on a USB stick or by e-mail: create FILE [BRANCH...] (a CAR of a signed head and its blocks), import FILE',
+  builder: (y) => y
+    .positional('action', { choices: ['create', 'import'] as const })
+    .positional('file', { type: 'string', describe: 'the .car file' })
+    .positional('branches', { type: 'string', array: true, describe: 'with create: which branches (default: all)' }),
+  run: async (args, { ctx, out, repo }) => {
+    const path = await import('node:path')
+    const b = await import('../../core/bundle.js')
+    const file = path.resolve(ctx.cwd, args.file)
+    if (args.action === 'create') {
+      const r = await b.createBundle(await repo(), ctx, file, args.branches ?? [])
+      out.result({ ...r })
+      out.info(`Wrote ${r.file}: ${Object.keys(r.branches).join(', ')} (seq ${r.seq}), ${r.blocks} blocks, ${r.bytes} bytes`)
+      return
+    }
+    const r = await b.importBundle(await repo(), ctx, file)
+    out.result({ ...r })
+    out.info(`Imported from ${r.remote}: seq ${r.seq}, ${r.commits} new commits, ${r.blocks} blocks`)
+    for (const u of r.refs) out.info(`  ${u.ref.replace('refs/remotes/', '')} -> ${u.new ?? '(deleted)'}`)
+  }
+})

@@ -1,0 +1,88 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { CID } from 'multiformats/cid'
+import { Repo } from '../repo/repo.js'
+import { Ctx } from './context.js'
+import { fail } from '../errors.js'
+import { Identity, requireIdentity } from '../identity/identity.js'
+import { runHook } from '../repo/hooks.js'
+import { signHead, decodeHead } from '../model/head.js'
+import { pushObjects } from '../remote/sync.js'
+import { openTransport } from '../remote/open.js'
+import { publishLocal } from '../remote/directory.js'
+import { getRemote } from './remotes.js'
+import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
+
+export interface PushResult { remote?: string, url: string, key: string, seq: number, head: string, branches: Record<string, string>, blocks: number, bytes: number }
+
+/** The branches a head publishes: all local ones. */
+export function localBranches (repo: Repo): Record<string, CID> {
+  const heads: Record<string, CID> = {}
+  for (const [ref, cid] of repo.listRefs('refs/heads')) heads[ref.slice('refs/heads/'.length)] = cid
+  if (Object.keys(heads).length === 0) fail('USAGE', 'there is nothing to publish yet', { hint: 'make a commit first' })
+  return heads
+}
+
+/**
+ * The next seq for our key: above every seq we have signed before (kept in
+ * $ACACHE_HOME, shared by all our repositories) and above what `seen` says.
+ */
+export function nextSeq (ctx: Ctx, id: Identity, seen = 0): { seq: number, save: () => void } {
+  const file = path.join(ctx.home, 'seq.json')
+  let all: Record<string, number> = {}
+  try { all = JSON.parse(readTextIfExists(file) ?? '{}') } catch { all = {} }
+  const seq = Math.max(all[id.key] ?? 0, seen) + 1
+  return {
+    seq,
+    save: () => {
+      all[id.key] = Math.max(all[id.key] ?? 0, seq)
+      fs.mkdirSync(ctx.home, { recursive: true })
+      writeFileAtomic(file, JSON.stringify(all) + '\n', { mode: 0o600 })
+    }
+  }
+}
+
+/** `push [REMOTE]`: send the blocks the remote lacks, then a new signed head. Without a remote: publish here. */
+export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVerify?: boolean } = {}): Promise<PushResult> {
+  const id = requireIdentity(ctx.home)
+  const release = repo.lock()
+  try {
+    const heads = localBranches(repo)
+    const remote = opts.remote === undefined ? undefined : getRemote(repo, opts.remote)
+    const url = remote?.url ?? (repo.root ?? repo.dir)
+    if (opts.noVerify !== true && runHook(repo, 'pre-push', [opts.remote ?? '', url]) !== 0) {
+      fail('HOOK_REFUSED', 'the pre-push hook refused the push', { hint: 'fix what it reported, or skip it with --no-verify' })
+    }
+    let moved = { blocks: 0, bytes: 0 }
+    let seen = 0
+    const t = remote === undefined ? undefined : await openTransport(remote.url)
+    try {
+      if (t !== undefined) {
+        const cur = await t.getHead(id.key)
+        if (cur !== undefined) seen = decodeHead(cur).seq
+        ctx.progress.start(`pushing to ${opts.remote}`, undefined, 'bytes')
+        moved = await pushObjects(repo.store, async (c) => await t.hasBlock(c), async (c, b) => await t.putBlock(c, b), Object.values(heads), (n) => ctx.progress.tick(n))
+        ctx.progress.done()
+      }
+      const { seq, save } = nextSeq(ctx, id, seen)
+      const { bytes, cid } = signHead({ type: 'acache/head', version: 1, key: id.key, seq, time: ctx.now().toISOString(), heads }, id.secretKey)
+      await repo.store.put(cid, bytes)
+      if (t !== undefined) await t.putHead(id.key, seq, bytes)
+      else publishLocal(repo.dir, id.key, bytes)
+      save()
+      return {
+        remote: opts.remote,
+        url,
+        key: id.key,
+        seq,
+        head: cid.toString(),
+        branches: Object.fromEntries(Object.entries(heads).map(([k, v]) => [k, v.toString()])),
+        ...moved
+      }
+    } finally {
+      await t?.close()
+    }
+  } finally {
+    release()
+  }
+}

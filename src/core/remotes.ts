@@ -1,0 +1,90 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { CID } from 'multiformats/cid'
+import { Repo, RemoteConfig } from '../repo/repo.js'
+import { fail } from '../errors.js'
+import { isDid } from '../model/did.js'
+import { decodeMessage, readIdentityMessage } from '../model/message.js'
+import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+export interface RemoteInfo { name: string, url: string, key: string, seq?: number }
+
+/** `remote add NAME URL --key DID` or `remote add NAME MESSAGE` (an `acache id export` line). */
+export function addRemote (repo: Repo, name: string, urlOrMessage: string, key?: string): RemoteInfo {
+  if (!NAME.test(name)) fail('USAGE', `${JSON.stringify(name)} is not a valid remote name (letters, digits, . _ -)`)
+  let url: string
+  let did: string
+  let friendName: string | undefined
+  if (urlOrMessage.startsWith('acache:')) {
+    const id = readIdentityMessage(decodeMessage(urlOrMessage))
+    if (id.publish.length === 0) fail('BAD_INPUT', `${id.name}'s message says nowhere they publish`, { hint: 'ask them to export with --publish LOCATION, or use `remote add NAME URL --key DID`' })
+    url = id.publish[0]
+    did = id.key
+    friendName = id.name
+  } else {
+    if (key === undefined) fail('USAGE', 'a remote needs the key its heads must be signed with', { hint: 'acache remote add NAME URL --key did:key:z6Mk...  (or paste their `acache id export` message instead of URL)' })
+    if (!isDid(key)) fail('BAD_INPUT', `${key} is not an Ed25519 did:key`)
+    url = urlOrMessage
+    did = key
+  }
+  if (!/^[a-z][a-z0-9+.-]*:\/\//.test(url)) url = path.resolve(url)
+  const release = repo.lock()
+  try {
+    repo.config = Repo.readConfig(repo.dir)
+    if (repo.config.remotes[name] !== undefined) fail('EXISTS', `remote ${name} already exists`, { hint: `remove it first with \`acache remote remove ${name}\`` })
+    const r: RemoteConfig = { url, key: did, ...(friendName !== undefined ? { name: friendName } : {}) }
+    repo.config.remotes[name] = r
+    repo.saveConfig()
+    return { name, url, key: did }
+  } finally {
+    release()
+  }
+}
+
+export function listRemotes (repo: Repo): RemoteInfo[] {
+  return Object.entries(repo.config.remotes).map(([name, r]) => ({ name, url: r.url, key: r.key, seq: readRemoteState(repo, name)?.seq }))
+}
+
+export function removeRemote (repo: Repo, name: string): RemoteInfo {
+  const release = repo.lock()
+  try {
+    repo.config = Repo.readConfig(repo.dir)
+    const r = repo.config.remotes[name]
+    if (r === undefined) fail('UNKNOWN_REVISION', `no remote named ${name}`)
+    delete repo.config.remotes[name]
+    repo.saveConfig()
+    for (const [ref] of repo.listRefs(`refs/remotes/${name}`)) repo.deleteRef(ref)
+    fs.rmSync(repo.path('remote-state', `${name}.json`), { force: true })
+    return { name, url: r.url, key: r.key }
+  } finally {
+    release()
+  }
+}
+
+export function getRemote (repo: Repo, name: string): RemoteConfig {
+  const r = repo.config.remotes[name]
+  if (r === undefined) fail('USAGE', `no remote named ${name}`, { hint: '`acache remote list` shows them; `acache remote add` makes one' })
+  return r
+}
+
+/** What we last accepted from a remote: the seq and CID of its head. */
+export interface RemoteState { seq: number, head: string, time: string }
+
+export function readRemoteState (repo: Repo, name: string): RemoteState | undefined {
+  const text = readTextIfExists(repo.path('remote-state', `${name}.json`))
+  if (text === undefined) return undefined
+  try { return JSON.parse(text) } catch { return undefined }
+}
+
+export function writeRemoteState (repo: Repo, name: string, s: RemoteState): void {
+  fs.mkdirSync(repo.path('remote-state'), { recursive: true })
+  writeFileAtomic(repo.path('remote-state', `${name}.json`), JSON.stringify(s) + '\n')
+}
+
+export function remoteForKey (repo: Repo, key: string): string | undefined {
+  return Object.entries(repo.config.remotes).find(([, r]) => r.key === key)?.[0]
+}
+
+export function headCidString (cid: CID): string { return cid.toString() }

@@ -1,0 +1,72 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { CID } from 'multiformats/cid'
+import { Transport } from './transport.js'
+import { FsBlockStore } from '../store/fs-blockstore.js'
+import { fail } from '../errors.js'
+import { acquireLock } from '../repo/lock.js'
+import { writeFileAtomic } from '../util/fs.js'
+import { decodeHead, headFileName } from '../model/head.js'
+import { REPO_DIR } from '../repo/repo.js'
+import { missing } from '../store/blockstore.js'
+
+/** A remote that is a directory: another repository, or a bare store (`init --bare`). */
+export class DirectoryTransport implements Transport {
+  private readonly dir: string
+  private readonly store: FsBlockStore
+
+  constructor (readonly url: string) {
+    const p = path.resolve(url.startsWith('file://') ? url.slice('file://'.length) : url)
+    if (!fs.existsSync(p)) fail('UNREACHABLE', `remote ${url} does not exist`, { hint: 'check the path, or make a store there with `acache init --bare`' })
+    const inner = path.join(p, REPO_DIR)
+    this.dir = fs.existsSync(path.join(inner, 'config')) ? inner : p
+    if (!fs.existsSync(path.join(this.dir, 'blocks'))) fail('UNREACHABLE', `remote ${url} is not an acache repository or store`)
+    this.store = new FsBlockStore(path.join(this.dir, 'blocks'))
+  }
+
+  async getHead (key: string): Promise<Uint8Array | undefined> {
+    try {
+      return fs.readFileSync(path.join(this.dir, 'published', headFileName(key)))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw err
+    }
+  }
+
+  async getBlock (cid: CID): Promise<Uint8Array> {
+    try {
+      return fs.readFileSync(this.store.pathOf(cid))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missing(cid)
+      throw err
+    }
+  }
+
+  async hasBlock (cid: CID): Promise<boolean> { return await this.store.has(cid) }
+  async putBlock (cid: CID, bytes: Uint8Array): Promise<void> { await this.store.put(cid, bytes) }
+
+  async putHead (key: string, seq: number, bytes: Uint8Array): Promise<void> {
+    const release = acquireLock(this.dir, `remote ${this.url}`)
+    try {
+      const file = path.join(this.dir, 'published', headFileName(key))
+      const current = await this.getHead(key)
+      if (current !== undefined) {
+        const cur = decodeHead(current)
+        if (cur.seq >= seq) fail('REPLAY', `the remote already has a head with seq ${cur.seq} (ours is ${seq})`, { hint: 'fetch first, then push again' })
+      }
+      fs.mkdirSync(path.dirname(file), { recursive: true })
+      writeFileAtomic(file, bytes)
+    } finally {
+      release()
+    }
+  }
+
+  async close (): Promise<void> {}
+}
+
+/** Publishes a head in a local repository (what `push` with no remote does). */
+export function publishLocal (repoDir: string, key: string, bytes: Uint8Array): void {
+  const file = path.join(repoDir, 'published', headFileName(key))
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  writeFileAtomic(file, bytes)
+}

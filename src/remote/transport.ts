@@ -1,0 +1,23 @@
+import { CID } from 'multiformats/cid'
+
+/**
+ * Where a friend publishes: a directory (another repository or a bare
+ * store), an HTTP server, a Kubo node, a bundle file. Fetch and push are
+ * written against this and nothing else.
+ */
+export interface Transport {
+  readonly url: string
+  /** The published head of `key` as bytes (the caller verifies), or undefined when none. */
+  getHead (key: string): Promise<Uint8Array | undefined>
+  /** A block's bytes as the remote has them (the caller checks them against the CID). */
+  getBlock (cid: CID): Promise<Uint8Array>
+  hasBlock (cid: CID): Promise<boolean>
+  /** Stores blocks at the remote, children before parents. */
+  putBlock (cid: CID, bytes: Uint8Array): Promise<void>
+  /**
+   * Publishes a head for `key`, atomically, refusing unless its seq is
+   * higher than the one published (`expectSeq` is the one we saw).
+   */
+  putHead (key: string, seq: number, bytes: Uint8Array): Promise<void>
+  close (): Promise<void>
+}
