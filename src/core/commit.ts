@@ -11,6 +11,7 @@ import { repoPaths, ancestors } from '../worktree/paths.js'
 import { buildTree, Node } from '../model/tree.js'
 import { signCommit } from '../model/commit.js'
 import { readMergeState, clearMergeState, checkResolved } from '../merge/state.js'
+import { OwnershipChecker, failOwnership } from './ownership.js'
 
 export interface CommitOptions {
   message: string
@@ -78,6 +79,8 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     const { root, dirs } = await buildTree(repo.store, files, reuse)
     const parents: CID[] = head === undefined ? [] : [head]
     if (merge !== undefined) parents.push(merge.other)
+    const violations = await new OwnershipChecker(repo.store).check(root.cid, parents, id.key, '(new)')
+    if (violations.length > 0) failOwnership(violations)
     const { commit: signed } = signCommit({
       type: 'acache/commit',
       version: 1,

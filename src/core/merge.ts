@@ -15,6 +15,34 @@ import { mergeBases, isAncestor, ParentsOf } from '../merge/base.js'
 import { mergeTrees } from '../merge/trees.js'
 import { Conflict, readMergeState, writeMergeState, clearMergeState } from '../merge/state.js'
 import { checkoutTree } from './switch.js'
+import { OwnershipChecker, failOwnership, ownershipError } from './ownership.js'
+
+/** Their commits that we do not have in our history must each keep the rules. */
+async function checkIncomingOwnership (repo: Repo, ours: CID, theirs: CID, parentsOf: ParentsOf): Promise<void> {
+  const mine = new Set<string>()
+  const stack = [ours.toString()]
+  while (stack.length > 0) {
+    const id = stack.pop()!
+    if (mine.has(id)) continue
+    mine.add(id)
+    stack.push(...await parentsOf(id))
+  }
+  const checker = new OwnershipChecker(repo.store)
+  const todo = [theirs.toString()]
+  const seen = new Set<string>()
+  const incoming: string[] = []
+  while (todo.length > 0) {
+    const id = todo.pop()!
+    if (seen.has(id) || mine.has(id)) continue
+    seen.add(id)
+    incoming.push(id)
+    todo.push(...await parentsOf(id))
+  }
+  for (const id of incoming.reverse()) {
+    const v = await checker.violations(CID.parse(id))
+    if (v.length > 0) throw ownershipError(v[0])
+  }
+}
 
 export interface MergeOptions { rev?: string, noFf?: boolean, abort?: boolean, message?: string }
 
@@ -56,6 +84,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
       return { result: 'up-to-date', commit: ours.toString(), other: theirs.toString(), bases: [theirs.toString()], conflicts: [] }
     }
     if (opts.noFf !== true && await isAncestor(ours.toString(), theirs.toString(), parentsOf)) {
+      await checkIncomingOwnership(repo, ours, theirs, parentsOf)
       const r = await checkoutTree(repo, ourCommit.tree, theirCommit.tree, false)
       repo.advanceHead(theirs)
       r.cache.save(repo)
@@ -64,6 +93,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
       return { result: 'fast-forward', commit: theirs.toString(), other: theirs.toString(), bases: [ours.toString()], conflicts: [] }
     }
     const id = requireIdentity(ctx.home)
+    await checkIncomingOwnership(repo, ours, theirs, parentsOf)
     const bases = await mergeBases(ours.toString(), theirs.toString(), parentsOf)
     const baseTree = await virtualBaseTree(repo, bases, parentsOf)
     const labels = { ours: 'ours', base: 'base', theirs: `theirs:${shortKey(theirCommit.author.key)} ${opts.rev}` }
@@ -75,6 +105,9 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
       writeMergeState(repo, { other: theirs, label: opts.rev, orig: ours, conflicts: merged.conflicts, result: merged.tree.cid })
       return { result: 'conflicts', other: theirs.toString(), bases, conflicts: merged.conflicts }
     }
+    // What the merge itself writes (auto-merged text) is the signer's change.
+    const vs = await new OwnershipChecker(repo.store).check(merged.tree.cid, [ours, theirs], id.key, '(merge)')
+    if (vs.length > 0) failOwnership(vs)
     const { commit } = signCommit({
       type: 'acache/commit',
       version: 1,

@@ -80,7 +80,22 @@ export function readRemoteState (repo: Repo, name: string): RemoteState | undefi
 
 export function writeRemoteState (repo: Repo, name: string, s: RemoteState): void {
   fs.mkdirSync(repo.path('remote-state'), { recursive: true })
+  // the log lets `verify` check that accepted heads never went back
+  fs.appendFileSync(repo.path('remote-state', `${name}.log`), JSON.stringify(s) + '\n')
   writeFileAtomic(repo.path('remote-state', `${name}.json`), JSON.stringify(s) + '\n')
+}
+
+export function readRemoteLogs (repo: Repo): Array<[string, RemoteState[]]> {
+  let names: string[]
+  try { names = fs.readdirSync(repo.path('remote-state')) } catch { return [] }
+  const out: Array<[string, RemoteState[]]> = []
+  for (const f of names.filter(n => n.endsWith('.log')).sort()) {
+    const lines = fs.readFileSync(repo.path('remote-state', f), 'utf8').split('\n').filter(l => l !== '')
+    const log: RemoteState[] = []
+    for (const l of lines) { try { log.push(JSON.parse(l)) } catch { /* a torn last line from a crash */ } }
+    out.push([f.slice(0, -4), log])
+  }
+  return out
 }
 
 export function remoteForKey (repo: Repo, key: string): string | undefined {

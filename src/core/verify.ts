@@ -5,6 +5,8 @@ import { AcacheError, ErrorCode } from '../errors.js'
 import { commitSignatureValid } from '../model/commit.js'
 import { DAG_PB, RAW, joinPath, readDirectory } from '../model/tree.js'
 import { Progress, noProgress } from './context.js'
+import { OwnershipChecker } from './ownership.js'
+import { readRemoteLogs } from './remotes.js'
 
 export interface VerifyFailure {
   code: ErrorCode
@@ -105,6 +107,23 @@ export async function verify (repo: Repo, opts: { progress?: Progress } = {}): P
       }
       await tree(c.tree, '', key)
       stack.push(...c.parents)
+    }
+  }
+  // Ownership rules over all history.
+  const checker = new OwnershipChecker(repo.store)
+  for (const key of seenCommits) {
+    try {
+      for (const v of await checker.violations(CID.parse(key))) {
+        failed({ code: 'OWNERSHIP', problem: `commit ${v.commit} by ${v.signer} changes ${v.path}, which only ${v.owners.join(' or ')} may change`, commit: v.commit, path: v.path })
+      }
+    } catch (err) {
+      if (!report.failures.some(f => f.commit === key)) failed(asFailure(err, { commit: key }))
+    }
+  }
+  // The heads accepted from each remote never went back.
+  for (const [name, log] of readRemoteLogs(repo)) {
+    for (let i = 1; i < log.length; i++) {
+      if (log[i].seq < log[i - 1].seq) failed({ code: 'REPLAY', problem: `remote ${name}: an accepted head went back from seq ${log[i - 1].seq} to ${log[i].seq}`, ref: `refs/remotes/${name}` })
     }
   }
   progress.done()

@@ -1,0 +1,19 @@
+import { define } from '../command.js'
+
+export default define({
+  command: 'owners [path]',
+  describe: 'Print the ownership rules in force (.acacheowners of HEAD), or who may change PATH',
+  builder: (y) => y.positional('path', { type: 'string', describe: 'a path in the working root' }),
+  run: async (args, { ctx, out, repo }) => {
+    const { owners } = await import('../../core/owners.js')
+    const r = await owners(await repo(), ctx, args.path)
+    out.result({ ...r })
+    if (r.path !== undefined) {
+      out.line(r.owners === null || r.owners === undefined ? `${r.path}: open to every trusted friend (no rule covers it)` : `${r.path}: ${r.owners.join(' ')}`)
+      return
+    }
+    if (r.rules.length === 0) out.line('No ownership rules: every path is open to every trusted friend.')
+    for (const rule of r.rules) out.line(`${rule.prefix.padEnd(30)} ${rule.owners.join(' ')}`)
+    if (r.rootSigner !== undefined && !r.rules.some(x => x.prefix === '/.acacheowners')) out.line(`${'/.acacheowners'.padEnd(30)} ${r.rootSigner} (signer of the root commit)`)
+  }
+})
