@@ -94,6 +94,37 @@ acache(['id', 'new', '--name', 'bench'], work)
   fs.rmSync(dir, { recursive: true, force: true })
 }
 
+// 3. fetch of a large repository over HTTP on loopback, against curl of the same bytes.
+{
+  const { spawn } = await import('node:child_process')
+  const dir = path.join(work, 'served')
+  fs.mkdirSync(dir)
+  const file = path.join(dir, 'model.bin')
+  const fd = fs.openSync(file, 'w')
+  const chunk = Buffer.alloc(1 << 20)
+  for (let i = 0; i < BIG_MB; i++) { for (let j = 0; j < chunk.length; j += 4) chunk.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, j); fs.writeSync(fd, chunk) }
+  fs.closeSync(fd)
+  acache(['init', '-q'], dir)
+  acache(['commit', '-q', '-m', 'big'], dir)
+  acache(['push', '-q'], dir)
+  const server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'ignore'] })
+  let out = ''
+  const url: string = await new Promise((resolve) => server.stdout!.on('data', (c: Buffer) => { out += c; try { resolve(JSON.parse(out).url) } catch {} }))
+  const key = JSON.parse(spawnSync(process.execPath, [BIN, 'id', 'show', '--json'], { env, encoding: 'utf8' }).stdout).key
+  const head = JSON.parse(spawnSync(process.execPath, [BIN, 'log', '-n', '1', '--json'], { cwd: dir, env, encoding: 'utf8' }).stdout).commits[0].commit
+  const client = path.join(work, 'client')
+  fs.mkdirSync(client)
+  acache(['init', '-q'], client)
+  acache(['remote', 'add', 'origin', url, '--key', key], client)
+  const ours = acache(['fetch', '-q', 'origin'], client)
+  const curl = sh('curl', ['-s', '-o', path.join(work, 'dl.car'), `${url}/ipfs/${head}?format=car`], work)
+  const mb = BIG_MB * 1.048576
+  report(`fetch of a ${BIG_MB} MiB repository over HTTP (${(mb / ours).toFixed(0)} MB/s)`, ours, `curl of the same CAR (${(mb / curl).toFixed(0)} MB/s)`, curl, '(MB/s side by side)')
+  server.kill()
+  fs.rmSync(dir, { recursive: true, force: true })
+  fs.rmSync(client, { recursive: true, force: true })
+}
+
 console.log('\n| benchmark | acache | peer | ratio | goal |\n|---|---|---|---|---|')
 for (const r of rows) console.log(`| ${r.join(' | ')} |`)
 fs.rmSync(work, { recursive: true, force: true })

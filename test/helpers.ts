@@ -84,3 +84,49 @@ export function snapshot (dir: string): Record<string, string> {
   walk(dir)
   return out
 }
+
+/** Starts `acache serve` for a user on a free loopback port; resolves with its URL. */
+export async function startServe (u: User, extra: string[] = []): Promise<{ url: string, stop: () => Promise<void>, proc: import('node:child_process').ChildProcess }> {
+  const { spawn } = await import('node:child_process')
+  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...extra], {
+    cwd: u.work,
+    env: { ...process.env, ACACHE_HOME: u.home, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30000)
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString()
+      try { const j = JSON.parse(out); clearTimeout(timer); resolve(j.url) } catch {}
+    })
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited ${code}: ${out}`)) })
+  })
+  proc.stderr!.resume()
+  return {
+    url,
+    proc,
+    stop: async () => {
+      if (proc.exitCode !== null) return
+      proc.kill('SIGTERM')
+      await new Promise(resolve => proc.once('exit', resolve))
+    }
+  }
+}
+
+/** The real binary, asynchronously (for several clients at once). */
+export async function runAsync (u: User, args: string[]): Promise<RunResult> {
+  const { spawn } = await import('node:child_process')
+  return await new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { cwd: u.work, env: { ...process.env, ACACHE_HOME: u.home, NO_COLOR: '1' } })
+    let stdout = ''
+    let stderr = ''
+    p.stdout.on('data', (c: Buffer) => { stdout += c.toString() })
+    p.stderr.on('data', (c: Buffer) => { stderr += c.toString() })
+    p.on('exit', (code) => {
+      let json: any
+      try { json = JSON.parse(stdout) } catch {}
+      resolve({ code: code ?? -1, stdout, stderr, json })
+    })
+  })
+}

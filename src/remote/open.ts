@@ -4,7 +4,10 @@ import { fail } from '../errors.js'
 
 /** The transport for a remote URL: a path (or file://) for now; http(s):// and kubo: come with their issue. */
 export async function openTransport (url: string): Promise<Transport> {
-  if (/^https?:\/\//.test(url)) fail('UNREACHABLE', `this acache cannot reach ${url}: HTTP remotes are not supported yet`)
+  if (/^https?:\/\//.test(url)) {
+    const { HttpTransport } = await import('./http.js')
+    return new HttpTransport(url)
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//.test(url) && !url.startsWith('file://')) fail('BAD_INPUT', `unsupported remote URL ${url}`, { hint: 'use a directory path, file://PATH or http://HOST:PORT' })
   return new DirectoryTransport(url)
 }

@@ -17,6 +17,7 @@ import push from './push.js'
 import pull from './pull.js'
 import bundle from './bundle.js'
 import owners from './owners.js'
+import serve from './serve.js'
 
 /** Every command, in the order --help lists them. */
-export const commands: CommandDef[] = [init, id, status, commit, log, show, diff, branch, switchCmd, restore, merge, remote, fetch, push, pull, bundle, owners, verify]
+export const commands: CommandDef[] = [init, id, status, commit, log, show, diff, branch, switchCmd, restore, merge, remote, fetch, push, pull, bundle, owners, serve, verify]

@@ -1,0 +1,179 @@
+import test from 'ava'
+import fs from 'node:fs'
+import path from 'node:path'
+import http from 'node:http'
+import { CarReader } from '@ipld/car'
+import { CID } from 'multiformats/cid'
+import { User, startServe, runAsync, tmpdir } from '../helpers.js'
+import { sha256 } from '../../src/store/blockstore.js'
+
+const key = (u: User): string => u.ok(['id', 'show', '--json']).json.key
+
+async function get (url: string, headers: Record<string, string> = {}): Promise<{ status: number, type?: string, body: Buffer }> {
+  return await new Promise((resolve, reject) => {
+    http.get(url, { headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body: Buffer.concat(chunks) }))
+    }).on('error', reject)
+  })
+}
+
+function world (): { alice: User, bob: User } {
+  const alice = new User('alice').setup()
+  alice.write('README', 'over http\n')
+  alice.write('data/blob.bin', Buffer.alloc(3 * 1024 * 1024 + 5, 7))
+  alice.ok(['commit', '-m', 'alice 1'])
+  alice.ok(['push'])
+  const bob = new User('bob').setup()
+  return { alice, bob }
+}
+
+test('fetch, merge and push over real HTTP on loopback; a third user fetches bob\'s head from alice\'s server', async t => {
+  const { alice, bob } = world()
+  alice.ok(['remote', 'add', 'bob', '/nowhere', '--key', key(bob)]) // alice trusts bob
+  const s = await startServe(alice)
+  try {
+    bob.ok(['remote', 'add', 'alice', s.url, '--key', key(alice)])
+    const f = bob.ok(['fetch', 'alice', '--json']).json.fetched[0]
+    t.true(f.blocks >= 6)
+    bob.ok(['merge', 'alice/main'])
+    t.is(bob.read('README'), 'over http\n')
+    t.is(fs.readFileSync(bob.path('data/blob.bin')).length, 3 * 1024 * 1024 + 5)
+    bob.write('README', 'over http, edited by bob\n')
+    bob.ok(['commit', '-m', 'bob 1'])
+    const p = bob.ok(['push', 'alice', '--json']).json
+    t.is(p.blocks, 3) // commit, root, README: the rest the server has
+    const carol = new User('carol').setup()
+    carol.ok(['remote', 'add', 'bob', s.url, '--key', key(bob)])
+    carol.ok(['fetch', 'bob'])
+    carol.ok(['merge', 'bob/main'])
+    t.is(carol.read('README'), 'over http, edited by bob\n')
+    t.is(carol.ok(['verify']).code, 0)
+  } finally {
+    await s.stop()
+  }
+})
+
+test('the server is a trustless gateway: raw blocks and CARs with the right types; others refused', async t => {
+  const { alice } = world()
+  const s = await startServe(alice)
+  try {
+    const entry = alice.ok(['show', 'HEAD:', '--json']).json.entries.find((e: any) => e.name === 'README')
+    const raw = await get(`${s.url}/ipfs/${entry.cid}?format=raw`)
+    t.is(raw.status, 200)
+    t.is(raw.type, 'application/vnd.ipld.raw')
+    t.is(raw.body.toString(), 'over http\n')
+    const viaAccept = await get(`${s.url}/ipfs/${entry.cid}`, { Accept: 'application/vnd.ipld.raw' })
+    t.is(viaAccept.status, 200)
+    const commit = alice.head()
+    const car = await get(`${s.url}/ipfs/${commit}?format=car`)
+    t.is(car.status, 200)
+    t.regex(car.type ?? '', /^application\/vnd\.ipld\.car; version=1/)
+    const reader = await CarReader.fromBytes(car.body)
+    t.is((await reader.getRoots())[0].toString(), commit)
+    let n = 0
+    for await (const b of reader.blocks()) {
+      t.deepEqual(Buffer.from(sha256(b.bytes)), Buffer.from(b.cid.multihash.digest))
+      n++
+    }
+    t.true(n >= 7)
+    t.is((await get(`${s.url}/ipfs/${entry.cid}`)).status, 406)
+    t.is((await get(`${s.url}/ipfs/bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku?format=raw`)).status, 404)
+    t.is((await get(`${s.url}/ipfs/not-a-cid?format=raw`)).status, 400)
+    t.is((await get(`${s.url}/acache/v1/head/${key(alice)}`)).status, 200)
+  } finally {
+    await s.stop()
+  }
+})
+
+test('pushes the server must refuse: untrusted key (403), replayed seq (409), garbage (400), missing blocks (422); the head stays', async t => {
+  const { alice, bob } = world()
+  const s = await startServe(alice)
+  try {
+    bob.ok(['remote', 'add', 'alice', s.url, '--key', key(alice)])
+    bob.ok(['fetch', 'alice'])
+    bob.ok(['merge', 'alice/main'])
+    const untrusted = bob.run(['push', 'alice', '--json'])
+    t.is(untrusted.code, 4)
+    t.regex(untrusted.json.error.message, /403/)
+    t.is((await get(`${s.url}/acache/v1/head/${key(bob)}`)).status, 404)
+    const post = async (body: Buffer): Promise<number> => await new Promise((resolve, reject) => {
+      const req = http.request(`${s.url}/acache/v1/push`, { method: 'POST' }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+      req.on('error', reject)
+      req.end(body)
+    })
+    t.is(await post(Buffer.from('garbage')), 400)
+    // alice's own head, replayed: seq not above what is published
+    const dir = tmpdir()
+    alice.ok(['bundle', 'create', path.join(dir, 'a.car')])
+    const headNow = (await get(`${s.url}/acache/v1/head/${key(alice)}`)).body
+    alice.ok(['push']) // publishes seq 3 locally (the bundle took 2)
+    const replay = await post(fs.readFileSync(path.join(dir, 'a.car')))
+    t.is(replay, 409)
+    t.notDeepEqual((await get(`${s.url}/acache/v1/head/${key(alice)}`)).body, headNow)
+    // a head whose blocks are not all there (from bob, whom alice now trusts)
+    alice.ok(['remote', 'add', 'bob', '/nowhere', '--key', key(bob)])
+    bob.write('new.txt', 'only bob has this')
+    bob.ok(['commit', '-m', 'new'])
+    bob.ok(['bundle', 'create', path.join(dir, 'b.car')])
+    const full = fs.readFileSync(path.join(dir, 'b.car'))
+    const reader = await CarReader.fromBytes(full)
+    const { CarWriter } = await import('@ipld/car')
+    const root = (await reader.getRoots())[0]
+    const { writer, out } = CarWriter.create([root])
+    const parts: Uint8Array[] = []
+    const collect = (async () => { for await (const c of out) parts.push(c) })()
+    let i = 0
+    const dropped = bob.ok(['show', 'HEAD:new.txt', '--json']).json.cid
+    for await (const b of reader.blocks()) { if (b.cid.toString() !== dropped) await writer.put(b); i++ }
+    await writer.close()
+    await collect
+    t.is(await post(Buffer.concat(parts)), 422)
+    t.false(fs.readdirSync(path.join(alice.work, '.acache', 'staging')).some(n => n.startsWith('serve-')), 'no staging left')
+  } finally {
+    await s.stop()
+  }
+})
+
+test('concurrent fetches from several clients and a client killed mid-push leave the server consistent', async t => {
+  const { alice, bob } = world()
+  alice.ok(['remote', 'add', 'bob', '/nowhere', '--key', key(bob)])
+  const s = await startServe(alice)
+  try {
+    const clients = [new User('c1').setup(), new User('c2').setup(), new User('c3').setup()]
+    for (const c of clients) c.ok(['remote', 'add', 'alice', s.url, '--key', key(alice)])
+    const results = await Promise.all(clients.map(async c => await runAsync(c, ['fetch', 'alice', '--json'])))
+    for (const r of results) t.is(r.code, 0, r.stderr)
+    t.is(new Set(results.map(r => r.json.fetched[0].refs[0].new)).size, 1)
+    // a client that dies half way through its upload
+    const before = (await get(`${s.url}/acache/v1/head/${key(bob)}`)).status
+    await new Promise<void>((resolve) => {
+      const req = http.request(`${s.url}/acache/v1/push`, { method: 'POST', headers: { 'Content-Length': 10_000_000 } })
+      req.on('error', () => resolve())
+      req.write(Buffer.alloc(64 * 1024, 1))
+      setTimeout(() => { req.destroy(); resolve() }, 200)
+    })
+    await new Promise(resolve => setTimeout(resolve, 300))
+    t.is((await get(`${s.url}/acache/v1/head/${key(bob)}`)).status, before)
+    // and pushes still work afterwards
+    bob.ok(['remote', 'add', 'alice', s.url, '--key', key(alice)])
+    bob.ok(['pull', 'alice'])
+    bob.write('b.txt', 'b')
+    bob.ok(['commit', '-m', 'b'])
+    const pushes = await Promise.all([runAsync(bob, ['push', 'alice', '--json']), runAsync(clients[0], ['fetch', 'alice'])])
+    t.is(pushes[0].code, 0, pushes[0].stderr)
+    t.is((await get(`${s.url}/acache/v1/head/${key(bob)}`)).status, 200)
+  } finally {
+    await s.stop()
+  }
+})
+
+test('an unreachable server: one clear error, exit 5, naming the URL', t => {
+  const u = new User('u').setup()
+  u.ok(['remote', 'add', 'gone', 'http://127.0.0.1:9', '--key', key(u)])
+  const r = u.run(['fetch', 'gone'])
+  t.is(r.code, 5)
+  t.regex(r.stderr, /http:\/\/127\.0\.0\.1:9/)
+  t.is(r.stderr.split('\n').filter(l => l.startsWith('error:')).length, 1)
+})
