@@ -84,9 +84,10 @@ acache(['id', 'new', '--name', 'bench'], work)
   report(`commit of one ${BIG_MB} MiB file`, ours, 'openssl dgst -sha256', hash, 'within 2x openssl')
   fs.rmSync(path.join(dir, '.acache'), { recursive: true })
   spawnSync('sync')
-  const cp = sh('cp', [file, path.join(work, 'copy.bin')], dir)
+  // acache fsyncs its refs, which makes the file system write the blocks out: compare with a durable copy
+  const cp = sh('sh', ['-c', `cp "${file}" "${path.join(work, 'copy.bin')}" && sync`], dir)
   fs.rmSync(path.join(work, 'copy.bin'))
-  report(`  (the same commit against writing the bytes once)`, ours, 'cp', cp, 'the disk floor')
+  report(`  (the same commit against writing the bytes once)`, ours, 'cp + sync', cp, 'the disk floor')
   if (process.env.BENCH_SKIP_GIT_BIG !== '1') {
     const git = sh('git', ['init', '-q'], dir) + sh('git', ['add', 'model.bin'], dir) + sh('git', ['commit', '-q', '-m', 'big'], dir)
     report(`  (the same commit against git)`, ours, 'git add + commit', git, 'at least 10x faster: ratio <= 0.10')

@@ -42,6 +42,7 @@ const CODES = {
   UNREACHABLE: EXIT.unreachable,
   NO_SPACE: EXIT.unreachable,
   FUSE_MISSING: EXIT.unreachable,
+  STALE_MOUNT: EXIT.unreachable,
   BUG: EXIT.bug,
 } as const
 

@@ -18,6 +18,8 @@ import pull from './pull.js'
 import bundle from './bundle.js'
 import owners from './owners.js'
 import serve from './serve.js'
+import mount from './mount.js'
+import umount from './umount.js'
 
 /** Every command, in the order --help lists them. */
-export const commands: CommandDef[] = [init, id, status, commit, log, show, diff, branch, switchCmd, restore, merge, remote, fetch, push, pull, bundle, owners, serve, verify]
+export const commands: CommandDef[] = [init, id, status, commit, log, show, diff, branch, switchCmd, restore, merge, remote, fetch, push, pull, bundle, owners, serve, mount, umount, verify]

@@ -1,0 +1,73 @@
+import * as dagPb from '@ipld/dag-pb'
+import { CID } from 'multiformats/cid'
+import { UnixFS } from 'ipfs-unixfs'
+import { BlockStore } from '../store/blockstore.js'
+import { DAG_PB, RAW } from '../model/tree.js'
+import { fail } from '../errors.js'
+
+/** A small LRU of verified blocks, so that many small reads of one 1 MiB leaf read it from disk once. */
+export class BlockCache {
+  private readonly map = new Map<string, Uint8Array>()
+  private bytes = 0
+
+  constructor (private readonly store: BlockStore, private readonly maxBytes = 64 * 1024 * 1024) {}
+
+  async get (cid: CID): Promise<Uint8Array> {
+    const k = cid.toString()
+    const hit = this.map.get(k)
+    if (hit !== undefined) {
+      this.map.delete(k)
+      this.map.set(k, hit)
+      return hit
+    }
+    const b = await this.store.get(cid)
+    this.map.set(k, b)
+    this.bytes += b.byteLength
+    while (this.bytes > this.maxBytes && this.map.size > 1) {
+      const [oldest, v] = this.map.entries().next().value as [string, Uint8Array]
+      this.map.delete(oldest)
+      this.bytes -= v.byteLength
+    }
+    return b
+  }
+}
+
+/**
+ * Reads bytes [offset, offset+length) of a UnixFS file, fetching only the
+ * blocks that hold them (walking blockSizes down the balanced DAG). Checks
+ * that the sizes a node claims add up, so a file whose sizes lie is an
+ * error, never a read past what is there.
+ */
+export async function readRange (cache: BlockCache, cid: CID, offset: number, length: number, out: Uint8Array, outOffset = 0): Promise<number> {
+  if (length <= 0) return 0
+  const bytes = await cache.get(cid)
+  if (cid.code === RAW) {
+    const n = Math.max(0, Math.min(length, bytes.byteLength - offset))
+    if (n > 0) out.set(bytes.subarray(offset, offset + n), outOffset)
+    return n
+  }
+  if (cid.code !== DAG_PB) fail('BAD_OBJECT', `${cid} is not a file block`)
+  const node = dagPb.decode(bytes)
+  const u = UnixFS.unmarshal(node.Data ?? new Uint8Array())
+  if (u.type !== 'file' && u.type !== 'raw') fail('BAD_OBJECT', `${cid} is not a file`)
+  let done = 0
+  const data = u.data ?? new Uint8Array()
+  if (data.byteLength > 0) {
+    const n = Math.max(0, Math.min(length, data.byteLength - offset))
+    if (n > 0) { out.set(data.subarray(offset, offset + n), outOffset); done += n }
+  }
+  if (node.Links.length !== u.blockSizes.length) fail('BAD_OBJECT', `file node ${cid} has ${node.Links.length} links but ${u.blockSizes.length} sizes`)
+  let start = data.byteLength
+  for (let i = 0; i < node.Links.length && done < length; i++) {
+    const size = Number(u.blockSizes[i])
+    const end = start + size
+    const want = offset + done
+    if (want < end && want >= start) {
+      const n = await readRange(cache, node.Links[i].Hash, want - start, Math.min(length - done, end - want), out, outOffset + done)
+      if (n !== Math.min(length - done, end - want)) fail('BAD_OBJECT', `file node ${cid} claims ${size} bytes in block ${i} but it holds fewer`)
+      done += n
+    }
+    start = end
+  }
+  return done
+}
