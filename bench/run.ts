@@ -88,6 +88,24 @@ acache(['id', 'new', '--name', 'bench'], work)
   const cp = sh('sh', ['-c', `cp "${file}" "${path.join(work, 'copy.bin')}" && sync`], dir)
   fs.rmSync(path.join(work, 'copy.bin'))
   report(`  (the same commit against writing the bytes once)`, ours, 'cp + sync', cp, 'the disk floor')
+  // 2b. reading it back through a read-only mount, against reading the working root file
+  {
+    const { spawn } = await import('node:child_process')
+    acache(['init', '-q'], dir)
+    acache(['commit', '-q', '-m', 'big'], dir)
+    const mp = path.join(work, 'mnt')
+    const m = spawn(process.execPath, [BIN, 'mount', mp], { cwd: dir, env, stdio: 'ignore' })
+    for (let i = 0; i < 200 && !fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(mp); i++) await new Promise(resolve => setTimeout(resolve, 50))
+    spawnSync('sh', ['-c', 'sync; echo 3 > /proc/sys/vm/drop_caches'], { stdio: 'ignore' })
+    const viaMount = sh('sh', ['-c', `cat "${path.join(mp, 'model.bin')}" > /dev/null`], work)
+    spawnSync('sh', ['-c', 'sync; echo 3 > /proc/sys/vm/drop_caches'], { stdio: 'ignore' })
+    const direct = sh('sh', ['-c', `cat "${file}" > /dev/null`], work)
+    const mb = BIG_MB * 1.048576
+    report(`read ${BIG_MB} MiB through a read-only mount (${(mb / viaMount).toFixed(0)} MB/s)`, viaMount, `from the working root (${(mb / direct).toFixed(0)} MB/s)`, direct, '(MB/s side by side)')
+    m.kill('SIGTERM')
+    await new Promise(resolve => m.once('exit', resolve))
+    fs.rmSync(path.join(dir, '.acache'), { recursive: true })
+  }
   if (process.env.BENCH_SKIP_GIT_BIG !== '1') {
     const git = sh('git', ['init', '-q'], dir) + sh('git', ['add', 'model.bin'], dir) + sh('git', ['commit', '-q', '-m', 'big'], dir)
     report(`  (the same commit against git)`, ours, 'git add + commit', git, 'at least 10x faster: ratio <= 0.10')

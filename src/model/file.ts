@@ -32,6 +32,8 @@ export const PROFILE_LAYOUT: Layout = { chunkSize: CHUNK_SIZE, maxChildren: 1024
 export class FileBuilder {
   private readonly leaves: Piece[] = []
   private UnixFS?: typeof import('ipfs-unixfs').UnixFS
+  /** leaf writes under way: hashing the next chunk overlaps writing the last ones */
+  private pending: Array<Promise<void>> = []
 
   constructor (private readonly store: BlockStore, private readonly mode: number | undefined, private readonly layout: Layout = PROFILE_LAYOUT) {}
 
@@ -44,7 +46,15 @@ export class FileBuilder {
       return
     }
     await this.flushInline()
-    await this.store.put(cid, chunk)
+    const putAsync = (this.store as { putAsync?: (c: CID, b: Uint8Array) => Promise<void> }).putAsync
+    if (putAsync !== undefined) {
+      const p = putAsync.call(this.store, cid, chunk)
+      p.catch(() => {}) // awaited below; never an unhandled rejection meanwhile
+      this.pending.push(p)
+      if (this.pending.length >= 8) await this.pending.shift()
+    } else {
+      await this.store.put(cid, chunk)
+    }
     this.leaves.push({ cid, tsize: chunk.byteLength, fileSize: chunk.byteLength })
   }
 
@@ -58,6 +68,7 @@ export class FileBuilder {
 
   async finish (): Promise<Node> {
     if (this.leaves.length === 0) await this.add(new Uint8Array(0))
+    await Promise.all(this.pending.splice(0))
     this.UnixFS ??= (await import('ipfs-unixfs')).UnixFS
     if (this.leaves.length === 1) {
       const leaf = this.leaves[0]

@@ -9,8 +9,13 @@ import { fail } from '../errors.js'
 export class BlockCache {
   private readonly map = new Map<string, Uint8Array>()
   private bytes = 0
+  /** decoded file nodes: a 1 GiB file's root is decoded once, not on every read */
+  readonly nodes = new Map<string, { node: dagPb.PBNode, u: UnixFS, sizes: number[] }>()
 
   constructor (private readonly store: BlockStore, private readonly maxBytes = 64 * 1024 * 1024) {}
+
+  /** reads under way: several FUSE reads of one block share one read and one hash */
+  private readonly loading = new Map<string, Promise<Uint8Array>>()
 
   async get (cid: CID): Promise<Uint8Array> {
     const k = cid.toString()
@@ -20,7 +25,12 @@ export class BlockCache {
       this.map.set(k, hit)
       return hit
     }
-    const b = await this.store.get(cid)
+    const inFlight = this.loading.get(k)
+    if (inFlight !== undefined) return await inFlight
+    const p = this.store.get(cid)
+    this.loading.set(k, p)
+    let b: Uint8Array
+    try { b = await p } finally { this.loading.delete(k) }
     this.map.set(k, b)
     this.bytes += b.byteLength
     while (this.bytes > this.maxBytes && this.map.size > 1) {
@@ -47,8 +57,16 @@ export async function readRange (cache: BlockCache, cid: CID, offset: number, le
     return n
   }
   if (cid.code !== DAG_PB) fail('BAD_OBJECT', `${cid} is not a file block`)
-  const node = dagPb.decode(bytes)
-  const u = UnixFS.unmarshal(node.Data ?? new Uint8Array())
+  const key = cid.toString()
+  let decoded = cache.nodes.get(key)
+  if (decoded === undefined) {
+    const node = dagPb.decode(bytes)
+    const u = UnixFS.unmarshal(node.Data ?? new Uint8Array())
+    decoded = { node, u, sizes: u.blockSizes.map(Number) }
+    if (cache.nodes.size > 4096) cache.nodes.clear()
+    cache.nodes.set(key, decoded)
+  }
+  const { node, u, sizes } = decoded
   if (u.type !== 'file' && u.type !== 'raw') fail('BAD_OBJECT', `${cid} is not a file`)
   let done = 0
   const data = u.data ?? new Uint8Array()
@@ -59,7 +77,7 @@ export async function readRange (cache: BlockCache, cid: CID, offset: number, le
   if (node.Links.length !== u.blockSizes.length) fail('BAD_OBJECT', `file node ${cid} has ${node.Links.length} links but ${u.blockSizes.length} sizes`)
   let start = data.byteLength
   for (let i = 0; i < node.Links.length && done < length; i++) {
-    const size = Number(u.blockSizes[i])
+    const size = sizes[i]
     const end = start + size
     const want = offset + done
     if (want < end && want >= start) {

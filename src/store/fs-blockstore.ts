@@ -96,6 +96,35 @@ export class FsBlockStore implements BlockStore {
     }
   }
 
+  /**
+   * The same as put, on the I/O thread pool: for writing many large blocks
+   * while the main thread hashes the next ones.
+   */
+  async putAsync (cid: CID, bytes: Uint8Array): Promise<void> {
+    const file = this.pathOf(cid)
+    const shard = path.dirname(file)
+    if (!this.made.has(shard)) {
+      await fs.promises.mkdir(shard, { recursive: true })
+      this.made.add(shard)
+    }
+    const staging = path.join(this.dir, 'tmp')
+    if (!this.made.has(staging)) {
+      await fs.promises.mkdir(staging, { recursive: true })
+      this.made.add(staging)
+    }
+    if (fs.existsSync(file)) return
+    const tmp = path.join(staging, `${process.pid}-${this.tmpSeq++}`)
+    try {
+      await fs.promises.writeFile(tmp, bytes)
+      await fs.promises.rename(tmp, file)
+      this.written.blocks++
+      this.written.bytes += bytes.byteLength
+    } catch (err) {
+      await fs.promises.rm(tmp, { force: true }).catch(() => {})
+      throw asAcacheError(err)
+    }
+  }
+
   async has (cid: CID): Promise<boolean> {
     return fs.existsSync(this.pathOf(cid))
   }
