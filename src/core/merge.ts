@@ -15,6 +15,7 @@ import { mergeBases, isAncestor, ParentsOf } from '../merge/base.js'
 import { mergeTrees } from '../merge/trees.js'
 import { Conflict, readMergeState, writeMergeState, clearMergeState } from '../merge/state.js'
 import { checkoutTree } from './switch.js'
+import { chunkerOf } from '../worktree/attributes.js'
 import { OwnershipChecker, failOwnership, ownershipError } from './ownership.js'
 
 /** Their commits that we do not have in our history must each keep the rules. */
@@ -97,7 +98,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
     const bases = await mergeBases(ours.toString(), theirs.toString(), parentsOf)
     const baseTree = await virtualBaseTree(repo, bases, parentsOf)
     const labels = { ours: 'ours', base: 'base', theirs: `theirs:${shortKey(theirCommit.author.key)} ${opts.rev}` }
-    const merged = await mergeTrees(repo.store, baseTree, ourCommit.tree, theirCommit.tree, { labels })
+    const merged = await mergeTrees(repo.store, baseTree, ourCommit.tree, theirCommit.tree, { labels, chunker: chunkerOf(repo.root) })
     // Refuses, before changing anything, when local changes are in the way.
     const r = await checkoutTree(repo, ourCommit.tree, merged.tree.cid, false)
     if (merged.conflicts.length > 0) {

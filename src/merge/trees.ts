@@ -5,12 +5,15 @@ import { readFileBytes, storeBytes } from '../model/file.js'
 import { isBinary } from '../core/diff.js'
 import { Conflict, ConflictKind } from './state.js'
 import { Labels, TextMerger, diff3Text } from './text.js'
+import { ChunkerName } from '../model/chunker.js'
 
 export interface TreeMergeOptions {
   textMerge?: TextMerger
   labels?: Labels
   /** files larger than this are merged as binary (whole-file sides) */
   maxTextBytes?: number
+  /** how merged text is cut into blocks (the repository's chunker) */
+  chunker?: ChunkerName
 }
 
 export interface TreeMergeResult {
@@ -121,7 +124,7 @@ export async function mergeTrees (store: BlockStore, base: CID | undefined, ours
     let texts: string[]
     try { texts = [dec.decode(bb), dec.decode(ob), dec.decode(tb)] } catch { return sideBySide('binary', true) }
     const r = textMerge(texts[0], texts[1], texts[2], labels)
-    const n = await storeBytes(store, new TextEncoder().encode(r.text), kind === 'exec')
+    const n = await storeBytes(store, new TextEncoder().encode(r.text), kind === 'exec', undefined, opts.chunker)
     if (!r.clean) conflicts.push({ path: p, kind: 'content', sidecars: [], markers: true })
     return { ...n, kind }
   }

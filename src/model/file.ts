@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
 import { BlockStore } from '../store/blockstore.js'
 import * as dagPb from '@ipld/dag-pb'
+import { CDC, ChunkerName, Splitter } from './chunker.js'
 import { Node, rawCid, pbCid, RAW } from './tree.js'
 import { AcacheError, fail } from '../errors.js'
 
@@ -114,7 +115,7 @@ export class FileBuilder {
  * Stores the bytes of one file from disk, chunk by chunk, so memory does not
  * grow with the file.
  */
-export async function storeFileFromDisk (store: BlockStore, file: string, exec: boolean, size: number, onBytes?: (n: number) => void): Promise<Node> {
+export async function storeFileFromDisk (store: BlockStore, file: string, exec: boolean, size: number, onBytes?: (n: number) => void, chunker: ChunkerName = 'fixed'): Promise<Node> {
   if (!exec && size <= CHUNK_SIZE) {
     const bytes = fs.readFileSync(file)
     if (bytes.byteLength <= CHUNK_SIZE) {
@@ -125,6 +126,7 @@ export async function storeFileFromDisk (store: BlockStore, file: string, exec: 
     }
   }
   const builder = new FileBuilder(store, exec ? 0o755 : undefined)
+  if (chunker === 'cdc' && size > CDC.max) return await storeCdc(store, builder, file, onBytes)
   const fd = fs.openSync(file, 'r')
   try {
     for (;;) {
@@ -147,8 +149,31 @@ export async function storeFileFromDisk (store: BlockStore, file: string, exec: 
   return await builder.finish()
 }
 
-export async function storeBytes (store: BlockStore, bytes: Uint8Array, exec = false, layout: Layout = PROFILE_LAYOUT): Promise<Node> {
+async function storeCdc (store: BlockStore, builder: FileBuilder, file: string, onBytes?: (n: number) => void): Promise<Node> {
+  const splitter = new Splitter('cdc')
+  const fd = fs.openSync(file, 'r')
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK_SIZE)
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, CHUNK_SIZE, null)
+      if (n === 0) break
+      for (const c of splitter.push(buf.subarray(0, n))) await builder.add(c)
+      onBytes?.(n)
+    }
+    for (const c of splitter.end()) await builder.add(c)
+  } finally {
+    fs.closeSync(fd)
+  }
+  return await builder.finish()
+}
+
+export async function storeBytes (store: BlockStore, bytes: Uint8Array, exec = false, layout: Layout = PROFILE_LAYOUT, chunker: ChunkerName = 'fixed'): Promise<Node> {
   const builder = new FileBuilder(store, exec ? 0o755 : undefined, layout)
+  if (chunker === 'cdc' && bytes.byteLength > CDC.max) {
+    const splitter = new Splitter('cdc')
+    for (const c of [...splitter.push(bytes), ...splitter.end()]) await builder.add(c)
+    return await builder.finish()
+  }
   for (let o = 0; o < bytes.byteLength; o += layout.chunkSize) {
     await builder.add(bytes.subarray(o, Math.min(bytes.byteLength, o + layout.chunkSize)))
   }

@@ -39,7 +39,7 @@ async function resolveBase (repo: Repo, base: string, rev: string): Promise<CID>
     if (h.cid === undefined) fail('UNKNOWN_REVISION', `HEAD has no commits yet (branch ${h.ref?.replace('refs/heads/', '')} is unborn)`, { hint: 'make the first commit with `acache commit -m MESSAGE`' })
     return h.cid
   }
-  const refNames = base.startsWith('refs/') ? [base] : [`refs/heads/${base}`, `refs/remotes/${base}`, `refs/tags/${base}`]
+  const refNames = base.startsWith('refs/') ? [base] : [`refs/heads/${base}`, `refs/remotes/${base}`, `refs/tags/${base}`, `refs/pins/${base}`]
   for (const ref of refNames) {
     if (!safeRef(ref)) continue
     const cid = repo.readRef(ref)

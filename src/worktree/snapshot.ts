@@ -7,6 +7,8 @@ import { storeFileFromDisk } from '../model/file.js'
 import { symlinkBlock } from '../model/tree.js'
 import { FileKind, FileStat, scanWorktree, statAt } from './scan.js'
 import { STAT_FIELDS } from './lstat.js'
+import { chunkerOf } from './attributes.js'
+import { ChunkerName } from '../model/chunker.js'
 import { IndexEntry, StatCache, statted, UNTRACKED, MATCH } from './index.js'
 
 export type ChangeKind = 'added' | 'modified' | 'deleted'
@@ -57,20 +59,21 @@ export function underPaths (p: string, paths: string[] | undefined): boolean {
 }
 
 /** Computes the CID of a working-root file as it is now, storing its content when a store is given. */
-export async function hashWorkFile (repo: Repo, p: string, kind: FileKind, st: FileStat, store: BlockStore, onBytes?: (n: number) => void): Promise<{ cid: CID, tsize: number }> {
+export async function hashWorkFile (repo: Repo, p: string, kind: FileKind, st: FileStat, store: BlockStore, onBytes?: (n: number) => void, chunker: ChunkerName = 'fixed'): Promise<{ cid: CID, tsize: number }> {
   const abs = path.join(repo.worktree, p)
   if (kind === 'symlink') {
     const { cid, bytes } = await symlinkBlock(fs.readlinkSync(abs))
     await store.put(cid, bytes)
     return { cid, tsize: bytes.byteLength }
   }
-  return await storeFileFromDisk(store, abs, kind === 'exec', st.size, onBytes)
+  return await storeFileFromDisk(store, abs, kind === 'exec', st.size, onBytes, chunker)
 }
 
 /** Compares the working root with the stat cache, reading only files whose stat changed. */
 export async function compareWorktree (repo: Repo, cache: StatCache, opts: CompareOptions = {}): Promise<Comparison> {
   const scan = await scanWorktree(repo.worktree, (p, isDir) => isDir ? cache.dirs.has(p) : cache.entries.has(p), repo.privateDirs, cache.entries.size)
   const store = opts.store ?? hashOnly
+  const chunker = chunkerOf(repo.worktree)
   const hashAdded = opts.hashAdded ?? opts.store !== undefined
   const changes: Change[] = []
   const current = new Map<string, IndexEntry>()
@@ -94,7 +97,7 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
     const now = Date.now()
     let n: { cid: CID, tsize: number }
     try {
-      n = await hashWorkFile(repo, p, kind, stat, store, (b) => { bytesHashed += b; opts.onFile?.(p, b) })
+      n = await hashWorkFile(repo, p, kind, stat, store, (b) => { bytesHashed += b; opts.onFile?.(p, b) }, chunker)
     } catch (err) {
       // Deleted or replaced while we looked: report what we can see now.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') { kinds[i] = undefined; continue }

@@ -20,6 +20,9 @@ import owners from './owners.js'
 import serve from './serve.js'
 import mount from './mount.js'
 import umount from './umount.js'
+import gc from './gc.js'
+import size from './size.js'
+import pin from './pin.js'
 
 /** Every command, in the order --help lists them. */
-export const commands: CommandDef[] = [init, id, status, commit, log, show, diff, branch, switchCmd, restore, merge, remote, fetch, push, pull, bundle, owners, serve, mount, umount, verify]
+export const commands: CommandDef[] = [init, id, status, commit, log, show, diff, branch, switchCmd, restore, merge, remote, fetch, push, pull, bundle, owners, serve, mount, umount, gc, size, pin, verify]

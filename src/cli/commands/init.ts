@@ -6,12 +6,13 @@ export default define({
   builder: (y) => y
     .positional('dir', { type: 'string', describe: 'where (default: the current directory)' })
     .option('bare', { type: 'boolean', describe: 'a bare store for others to push to: no working root' })
-    .option('branch', { alias: 'b', type: 'string', describe: 'name of the first branch', default: 'main' }),
+    .option('branch', { alias: 'b', type: 'string', describe: 'name of the first branch', default: 'main' })
+    .option('chunker', { choices: ['fixed', 'cdc'] as const, default: 'fixed', describe: 'how large files become blocks: fixed (1 MiB, Kubo-identical CIDs) or cdc (FastCDC: edited files dedup); recorded in .acacheattributes' }),
   run: async (args, { ctx, out }) => {
     const { init } = await import('../../core/init.js')
     const path = await import('node:path')
-    const r = init(path.resolve(ctx.cwd, args.dir ?? '.'), { bare: args.bare, branch: args.branch })
+    const r = init(path.resolve(ctx.cwd, args.dir ?? '.'), { bare: args.bare, branch: args.branch, chunker: args.chunker })
     out.result({ ...r })
-    out.line(`Initialized empty acache ${r.bare ? 'bare store' : 'repository'} in ${r.dir} (branch ${r.branch})`)
+    out.line(`Initialized empty acache ${r.bare ? 'bare store' : 'repository'} in ${r.dir} (branch ${r.branch}${r.chunker === 'cdc' ? ', content-defined chunking: commit .acacheattributes' : ''})`)
   }
 })

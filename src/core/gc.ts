@@ -1,0 +1,125 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { CID } from 'multiformats/cid'
+import { Repo } from '../repo/repo.js'
+import { Ctx } from './context.js'
+import { AcacheError } from '../errors.js'
+import { blockLinks } from '../remote/car.js'
+import { decodeHead } from '../model/head.js'
+import { dagJsonCid } from '../model/commit.js'
+import { readMergeState } from '../merge/state.js'
+import { readRemoteState } from './remotes.js'
+import { FsBlockStore, cidFromMultihash } from '../store/fs-blockstore.js'
+import { resolveRev } from '../repo/revs.js'
+import { inspect } from '../model/tree.js'
+import { DAG_PB, RAW } from '../model/tree.js'
+
+export interface GcResult { dryRun: boolean, reachable: number, dropped: { blocks: number, bytes: number }, kept: { blocks: number, bytes: number }, young: number }
+
+/** Every block a root reaches, by multihash (hex). Missing blocks are skipped (a partial fetch). */
+async function reach (repo: Repo, roots: CID[], onBlock?: (cid: CID, bytes: Uint8Array) => void): Promise<Set<string>> {
+  const seen = new Set<string>()
+  const stack = [...roots]
+  while (stack.length > 0) {
+    const cid = stack.pop()!
+    const k = Buffer.from(cid.multihash.bytes).toString('hex')
+    if (seen.has(k)) continue
+    seen.add(k)
+    let bytes: Uint8Array
+    try { bytes = await repo.store.get(cid) } catch (err) {
+      if (err instanceof AcacheError && err.code === 'MISSING_OBJECT') continue
+      throw err
+    }
+    onBlock?.(cid, bytes)
+    stack.push(...blockLinks(cid, bytes))
+  }
+  return seen
+}
+
+/** What must never be dropped: refs (branches, remote branches, pins), HEAD, a merge under way, published and accepted heads. */
+export function gcRoots (repo: Repo): CID[] {
+  const roots: CID[] = repo.listRefs('refs').map(([, c]) => c)
+  const h = repo.readHead()
+  if (h.cid !== undefined) roots.push(h.cid)
+  const m = readMergeState(repo)
+  if (m !== undefined) roots.push(m.other, m.orig, m.result)
+  let published: string[] = []
+  try { published = fs.readdirSync(repo.path('published')) } catch {}
+  for (const f of published) {
+    try {
+      const bytes = fs.readFileSync(repo.path('published', f))
+      const head = decodeHead(bytes)
+      roots.push(dagJsonCid(bytes), ...Object.values(head.heads))
+    } catch { /* a damaged head keeps nothing */ }
+  }
+  for (const name of Object.keys(repo.config.remotes)) {
+    const s = readRemoteState(repo, name)
+    if (s !== undefined) roots.push(CID.parse(s.head))
+  }
+  return roots
+}
+
+/**
+ * `gc`: drops blocks no root reaches. Takes the repository lock, so no
+ * commit, fetch or merge of this repository writes blocks meanwhile; and
+ * keeps blocks younger than `graceMs` anyway (a process of another version,
+ * or one that crashed, may still mean to use them), unless `now`.
+ */
+export async function gc (repo: Repo, ctx: Ctx, opts: { dryRun?: boolean, now?: boolean, graceMs?: number } = {}): Promise<GcResult> {
+  const release = repo.lock()
+  try {
+    const grace = opts.now === true ? 0 : (opts.graceMs ?? 60 * 60 * 1000)
+    const reachable = await reach(repo, gcRoots(repo))
+    const store = repo.store as FsBlockStore
+    const out: GcResult = { dryRun: opts.dryRun === true, reachable: reachable.size, dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0 }
+    const now = Date.now()
+    ctx.progress.start('collecting garbage', undefined)
+    for await (const mh of store.keys()) {
+      ctx.progress.tick(1)
+      const cid = cidFromMultihash(mh)
+      const file = store.pathOf(cid)
+      let st: fs.Stats
+      try { st = fs.statSync(file) } catch { continue }
+      if (reachable.has(Buffer.from(mh).toString('hex'))) { out.kept.blocks++; out.kept.bytes += st.size; continue }
+      if (now - st.mtimeMs < grace) { out.young++; out.kept.blocks++; out.kept.bytes += st.size; continue }
+      out.dropped.blocks++
+      out.dropped.bytes += st.size
+      if (opts.dryRun !== true) fs.rmSync(file, { force: true })
+    }
+    // temporary files of processes that died
+    for (const dir of [path.join(store.dir, 'tmp'), repo.path('tmp'), repo.path('staging')]) {
+      let names: string[] = []
+      try { names = fs.readdirSync(dir) } catch { continue }
+      for (const n of names) {
+        const p = path.join(dir, n)
+        try { if (now - fs.statSync(p).mtimeMs >= grace && opts.dryRun !== true) fs.rmSync(p, { recursive: true, force: true }) } catch {}
+      }
+    }
+    ctx.progress.done()
+    return out
+  } finally {
+    release()
+  }
+}
+
+export interface SizeResult { commit: string, logical: number, files: number, stored: number, blocks: number, store: number }
+
+/** `size [REV]`: the bytes of the files (logical) against the unique blocks that hold them (stored), like du. */
+export async function size (repo: Repo, rev = 'HEAD'): Promise<SizeResult> {
+  const cid = await resolveRev(repo, rev)
+  const c = await repo.readCommit(cid)
+  let stored = 0
+  let blocks = 0
+  await reach(repo, [c.tree], (_cid, bytes) => { stored += bytes.byteLength; blocks++ })
+  const { flattenTree } = await import('../model/tree.js')
+  const { files } = await flattenTree(repo.store, c.tree)
+  let logical = 0
+  for (const e of files.values()) {
+    if (e.kind === 'symlink') continue
+    logical += e.cid.code === RAW ? e.tsize : e.cid.code === DAG_PB ? (await inspect(repo.store, e.cid)).size : 0
+  }
+  let total = 0
+  const store = repo.store as FsBlockStore
+  for await (const mh of store.keys()) total += (await store.size(cidFromMultihash(mh))) ?? 0
+  return { commit: cid.toString(), logical, files: files.size, stored, blocks, store: total }
+}

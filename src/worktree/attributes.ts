@@ -1,0 +1,37 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { fail } from '../errors.js'
+import { ChunkerName } from '../model/chunker.js'
+
+/**
+ * `.acacheattributes`, a tracked file at the root, holds settings that must
+ * be the same for everyone who works on the history, so they travel with
+ * it: `chunker = fixed | cdc` (how file bytes become blocks, so every clone
+ * computes the same CIDs). `key = value` lines, `#` comments.
+ */
+export const ATTRIBUTES_FILE = '.acacheattributes'
+
+export function readAttributes (root: string): Record<string, string> {
+  let text: string
+  try { text = fs.readFileSync(path.join(root, ATTRIBUTES_FILE), 'utf8') } catch { return {} }
+  const out: Record<string, string> = {}
+  for (const [i, raw] of text.split('\n').entries()) {
+    const line = raw.replace(/#.*$/, '').trim()
+    if (line === '') continue
+    const m = /^([a-z][a-z0-9-]*)\s*=\s*(\S+)$/.exec(line)
+    if (m === null) fail('BAD_CONFIG', `${ATTRIBUTES_FILE} line ${i + 1} is not "key = value"`)
+    out[m[1]] = m[2]
+  }
+  return out
+}
+
+export function chunkerOf (root: string | undefined): ChunkerName {
+  if (root === undefined) return 'fixed'
+  const c = readAttributes(root).chunker ?? 'fixed'
+  if (c !== 'fixed' && c !== 'cdc') fail('BAD_CONFIG', `${ATTRIBUTES_FILE}: unknown chunker ${c} (fixed or cdc)`)
+  return c
+}
+
+export function writeChunker (root: string, chunker: ChunkerName): void {
+  fs.writeFileSync(path.join(root, ATTRIBUTES_FILE), `# acache settings shared by everyone who works on this history\n# chunker: fixed (1 MiB pieces, the CIDs Kubo gives) or cdc (FastCDC, dedups edited large files)\nchunker = ${chunker}\n`)
+}
