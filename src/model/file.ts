@@ -198,7 +198,21 @@ export async function * readFileContent (store: BlockStore, cid: CID, opts: { of
     fail('BAD_OBJECT', `cannot read file ${cid}: ${(err as Error).message}`, { data: { cid: cid.toString() } })
   }
   if (entry.type !== 'file' && entry.type !== 'raw') fail('BAD_OBJECT', `${cid} is not a file`)
-  yield * entry.content({ offset: opts.offset, length: opts.length })
+  // A file whose nodes lie about their sizes makes the reader fail half way: one clear error.
+  const expected = Number(entry.size ?? 0n)
+  let got = 0
+  try {
+    for await (const chunk of entry.content({ offset: opts.offset, length: opts.length }) as AsyncIterable<Uint8Array>) {
+      got += chunk.byteLength
+      yield chunk
+    }
+  } catch (err) {
+    if (err instanceof AcacheError) throw err
+    fail('BAD_OBJECT', `file ${cid} is damaged: ${(err as Error).message}`, { data: { cid: cid.toString() } })
+  }
+  if (opts.offset === undefined && opts.length === undefined && got !== expected) {
+    fail('BAD_OBJECT', `file ${cid} is damaged: it claims ${expected} bytes but holds ${got}`, { data: { cid: cid.toString() } })
+  }
 }
 
 export async function readFileBytes (store: BlockStore, cid: CID): Promise<Uint8Array> {
