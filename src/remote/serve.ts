@@ -50,7 +50,8 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
   }
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://x')
+    // (not new URL(path, base): a path starting with // would be taken for a host)
+    const url = new URL('http://x' + (req.url ?? '/'))
     res.setHeader('X-Content-Type-Options', 'nosniff')
     const ipfs = /^\/ipfs\/([^/]+)\/?$/.exec(url.pathname)
     if (ipfs !== null && (req.method === 'GET' || req.method === 'HEAD')) {
