@@ -37,7 +37,13 @@ export class OwnershipChecker {
     let r = this.rulesByTree.get(k)
     if (r === undefined) {
       const e = await lookupPath(this.store, tree, OWNERS_FILE)
-      r = e === undefined || e.kind === 'dir' || e.kind === 'symlink' ? [] : parseOwners(new TextDecoder().decode(await readFileBytes(this.store, e.cid)))
+      const text = e === undefined || e.kind === 'dir' || e.kind === 'symlink' ? '' : new TextDecoder().decode(await readFileBytes(this.store, e.cid))
+      try {
+        r = parseOwners(text)
+      } catch (err) {
+        if (err instanceof AcacheError) throw new AcacheError(err.code, err.message, { data: { owners: true } })
+        throw err
+      }
       this.rulesByTree.set(k, r)
     }
     return r
@@ -74,9 +80,9 @@ export class OwnershipChecker {
     const parents = await Promise.all(parentCids.map(async p => await this.commit(p)))
     const rulesets = await Promise.all(parents.map(async p => await this.rules(p.tree)))
     const root = await this.root(parentCids[0])
-    // a new .acacheowners must at least parse
+    // a new .acacheowners must at least parse (a damaged tree is another error, and propagates)
     try { await this.rules(tree) } catch (err) {
-      if (err instanceof AcacheError) return [{ commit: label, path: OWNERS_FILE, signer, owners: [`(malformed: ${err.message})`] }]
+      if (err instanceof AcacheError && err.data.owners === true) return [{ commit: label, path: OWNERS_FILE, signer, owners: [`(malformed: ${err.message})`] }]
       throw err
     }
     const out: Violation[] = []
