@@ -67,7 +67,18 @@ async function makeIO (args: any, out: Output): Promise<IO> {
     out,
     repo: async () => {
       const { Repo } = await import('../repo/repo.js')
-      return Repo.find(cwd)
+      const { LazyBlockStore } = await import('../store/lazy.js')
+      const repo = Repo.find(cwd)
+      if (repo.store instanceof LazyBlockStore) {
+        // blocks a partial fetch left out, fetched as they are read: show it
+        let started = false
+        repo.store.onFetch = (n) => {
+          if (!started) { started = true; ctx.progress.start('fetching blocks left out by a partial fetch', undefined, 'bytes') }
+          ctx.progress.tick(n)
+        }
+        process.once('beforeExit', () => { if (started) ctx.progress.done() })
+      }
+      return repo
     }
   }
 }

@@ -7,14 +7,15 @@ import { runHook } from '../repo/hooks.js'
 import { Head, decodeHead, headSignedBy } from '../model/head.js'
 import { dagJsonCid } from '../model/commit.js'
 import { FsBlockStore } from '../store/fs-blockstore.js'
-import { BlockStore } from '../store/blockstore.js'
+import { BlockStore, checkBlock } from '../store/blockstore.js'
+import { readPartial, writePartial } from '../store/lazy.js'
 import { Pulled, landBlocks, pullObjects } from '../remote/sync.js'
 import { openTransport } from '../remote/open.js'
 import { getRemote, readRemoteState, writeRemoteState } from './remotes.js'
 import { checkHistoryOwnership } from './ownership.js'
 
 export interface RefUpdate { ref: string, old?: string, new?: string }
-export interface FetchResult { remote: string, key: string, seq: number, upToDate: boolean, blocks: number, bytes: number, commits: number, refs: RefUpdate[] }
+export interface FetchResult { remote: string, key: string, seq: number, upToDate: boolean, blocks: number, bytes: number, commits: number, refs: RefUpdate[], skipped?: number }
 
 /** A private staging store for blocks not yet accepted; removed whatever happens. */
 export function staging (repo: Repo): FsBlockStore {
@@ -28,7 +29,7 @@ export function staging (repo: Repo): FsBlockStore {
  * every block it reaches that we lack is read with `get`, checked, staged,
  * checked against ownership rules, landed, and only then are the refs moved.
  */
-export async function acceptHead (repo: Repo, ctx: Ctx, name: string, key: string, headBytes: Uint8Array, get: (cid: CID) => Promise<Uint8Array>, stageInto?: FsBlockStore): Promise<FetchResult> {
+export async function acceptHead (repo: Repo, ctx: Ctx, name: string, key: string, headBytes: Uint8Array, get: (cid: CID) => Promise<Uint8Array>, stageInto?: FsBlockStore, limits: { depth?: number, paths?: string[] } = {}): Promise<FetchResult> {
   const head: Head = decodeHead(headBytes)
   if (head.key !== key) {
     fail('UNTRUSTED_KEY', `the head from ${name} is signed by ${head.key}, not by ${key} as recorded for ${name}`, { data: { remote: name, key: head.key, expected: key } })
@@ -47,11 +48,21 @@ export async function acceptHead (repo: Repo, ctx: Ctx, name: string, key: strin
   let pulled: Pulled
   try {
     ctx.progress.start(`fetching from ${name}`, undefined, 'bytes')
-    pulled = await pullObjects(repo.store, get, roots, stageInto !== undefined ? discard : stage, (n) => ctx.progress.tick(n))
+    const partial = readPartial(repo.dir)
+    // Read what is here without fetching what a partial fetch left out: the walk decides what to fetch.
+    const local = repo.store instanceof FsBlockStore ? new FsBlockStore((repo.store as FsBlockStore).dir) : repo.store
+    pulled = await pullObjects(local, get, roots, stageInto !== undefined ? discard : stage, (n) => ctx.progress.tick(n), { ...limits, partialLocal: partial !== undefined })
     ctx.progress.done()
-    // Ownership rules over every new commit, reading trees from both stores.
-    await checkHistoryOwnership(repo, pulled.commits, layered(stage, repo.store))
-    await landBlocks(pulled.order, stage, repo.store)
+    // Ownership rules over every new commit, reading trees from both stores
+    // (and, for a partial fetch, what was left out comes from the remote).
+    const reader = layered(stage, pulled.skipped > 0 ? withFallback(local, get) : local)
+    await checkHistoryOwnership(repo, pulled.commits, reader)
+    if (pulled.skipped > 0 || partial !== undefined) {
+      // Record first, so that what reads the missing blocks knows where they are.
+      const remotes = [...new Set([...(partial?.remotes ?? []), name])]
+      writePartial(repo.dir, { remotes, shallow: [...new Set([...(partial?.shallow ?? []), ...pulled.shallow])] })
+    }
+    await landBlocks(pulled.order, stage, local)
   } finally {
     fs.rmSync(stage.dir, { recursive: true, force: true })
   }
@@ -70,7 +81,25 @@ export async function acceptHead (repo: Repo, ctx: Ctx, name: string, key: strin
     refs.push({ ref, old: old?.toString(), new: cid.toString() })
   }
   writeRemoteState(repo, name, { seq: head.seq, head: headCid.toString(), time: head.time })
-  return { remote: name, key, seq: head.seq, upToDate: refs.length === 0 && pulled.blocks === 0, blocks: pulled.blocks, bytes: pulled.bytes, commits: pulled.commits.length, refs }
+  return { remote: name, key, seq: head.seq, upToDate: refs.length === 0 && pulled.blocks === 0, blocks: pulled.blocks, bytes: pulled.bytes, commits: pulled.commits.length, refs, skipped: pulled.skipped }
+}
+
+/** Reads from `store`, and what it lacks from the remote (checked). */
+function withFallback (store: BlockStore, get: (cid: CID) => Promise<Uint8Array>): BlockStore {
+  return {
+    ...store,
+    get: async (cid) => {
+      if (await store.has(cid)) return await store.get(cid)
+      const b = await get(cid)
+      checkBlock(cid, b)
+      return b
+    },
+    has: async (cid) => await store.has(cid),
+    put: async (cid, b) => { await store.put(cid, b) },
+    delete: async (cid) => { await store.delete(cid) },
+    keys: () => store.keys(),
+    size: async (cid) => await store.size(cid)
+  }
 }
 
 /** Blocks already staged elsewhere (a bundle): nothing to copy. */
@@ -96,7 +125,7 @@ export function layered (a: BlockStore, b: BlockStore): BlockStore {
 }
 
 /** `fetch [REMOTE]`: every remote when none is named. */
-export async function fetch (repo: Repo, ctx: Ctx, opts: { remote?: string } = {}): Promise<FetchResult[]> {
+export async function fetch (repo: Repo, ctx: Ctx, opts: { remote?: string, depth?: number, paths?: string[] } = {}): Promise<FetchResult[]> {
   const names = opts.remote !== undefined ? [opts.remote] : Object.keys(repo.config.remotes)
   if (names.length === 0) fail('USAGE', 'there are no remotes to fetch from', { hint: 'add one with `acache remote add NAME MESSAGE`' })
   const results: FetchResult[] = []
@@ -108,7 +137,7 @@ export async function fetch (repo: Repo, ctx: Ctx, opts: { remote?: string } = {
       try {
         const bytes = await t.getHead(remote.key)
         if (bytes === undefined) fail('MISSING_OBJECT', `${name} (${remote.url}) has published no head for ${remote.key}`, { hint: 'ask them to run `acache push` there' })
-        results.push(await acceptHead(repo, ctx, name, remote.key, bytes, async (cid) => await t.getBlock(cid)))
+        results.push(await acceptHead(repo, ctx, name, remote.key, bytes, async (cid) => await t.getBlock(cid), undefined, { depth: opts.depth, paths: opts.paths }))
       } finally {
         await t.close()
       }

@@ -9,82 +9,135 @@ import { DAG_PB, RAW, checkName } from '../model/tree.js'
 
 export interface Moved { blocks: number, bytes: number }
 
+export interface PullOptions {
+  /** commits to take from each head: the rest of history stays at the remote */
+  depth?: number
+  /** only the blocks under these paths (directories on the way are taken too) */
+  paths?: string[]
+  /** the local store may hold blocks without all they link to (an earlier partial fetch): look inside them */
+  partialLocal?: boolean
+}
+
 export interface Pulled extends Moved {
   /** blocks in the order they may land: every block after all it links to */
   order: CID[]
   /** commits new to us, newest first as found */
   commits: Array<{ cid: CID, commit: Commit }>
+  /** commits whose parents were left at the remote (by depth) */
+  shallow: string[]
+  /** links left at the remote (by depth or paths) */
+  skipped: number
 }
 
-/** The links of a block, checking on the way what only a block can tell (names, signatures). */
-async function linksOf (cid: CID, bytes: Uint8Array, onCommit: (c: Commit) => void): Promise<CID[]> {
+type Walk = { kind: 'commit', depth: number } | { kind: 'tree', path: string } | { kind: 'any' }
+
+const related = (p: string, paths: string[]): boolean => paths.some(q => q === '' || p === q || p.startsWith(q + '/') || q.startsWith(p + '/'))
+
+/** A block's links with how to walk each, checking on the way what only a block can tell (names, signatures). */
+async function expand (cid: CID, bytes: Uint8Array, walk: Walk, opts: PullOptions, out: { commit?: Commit, shallow: boolean, skipped: number }): Promise<Array<{ cid: CID, walk: Walk }>> {
   if (cid.code === RAW) return []
   if (cid.code === DAG_JSON) {
     const c = decodeCommit(bytes, cid)
     if (!commitSignatureValid(c)) {
       fail('BAD_SIGNATURE', `commit ${cid} has a signature that does not match its author ${c.author.key}`, { data: { commit: cid.toString() } })
     }
-    onCommit(c)
-    return [c.tree, ...c.parents]
+    out.commit = c
+    const depth = walk.kind === 'commit' ? walk.depth : 0
+    const kids: Array<{ cid: CID, walk: Walk }> = [{ cid: c.tree, walk: { kind: 'tree', path: '' } }]
+    if (opts.depth !== undefined && depth + 1 >= opts.depth) {
+      if (c.parents.length > 0) { out.shallow = true; out.skipped += c.parents.length }
+    } else {
+      for (const p of c.parents) kids.push({ cid: p, walk: { kind: 'commit', depth: depth + 1 } })
+    }
+    return kids
   }
   if (cid.code !== DAG_PB) fail('BAD_OBJECT', `block ${cid} has an unsupported codec`)
   let node: dagPb.PBNode
   try { node = dagPb.decode(bytes) } catch { return fail('BAD_OBJECT', `block ${cid} is not valid dag-pb`) }
+  let type: string | undefined
+  let pad = 0
   if (node.Data !== undefined) {
     const { UnixFS } = await import('ipfs-unixfs')
     let u
     try { u = UnixFS.unmarshal(node.Data) } catch { fail('BAD_OBJECT', `block ${cid} is not valid UnixFS`) }
-    if (u.type === 'directory') {
-      for (const l of node.Links) checkName(l.Name ?? '', `directory ${cid}`)
-    } else if (u.type === 'hamt-sharded-directory') {
-      const pad = (Number(u.fanout ?? 256n) - 1).toString(16).length
-      for (const l of node.Links) if ((l.Name ?? '').length > pad) checkName((l.Name ?? '').slice(pad), `directory ${cid}`)
-    }
+    type = u.type
+    if (type === 'hamt-sharded-directory') pad = (Number(u.fanout ?? 256n) - 1).toString(16).length
   }
-  return node.Links.map(l => l.Hash)
+  const dir = type === 'directory' || type === 'hamt-sharded-directory'
+  const base = walk.kind === 'tree' ? walk.path : ''
+  const kids: Array<{ cid: CID, walk: Walk }> = []
+  for (const l of node.Links) {
+    if (!dir) { kids.push({ cid: l.Hash, walk: { kind: 'any' } }); continue }
+    const raw = l.Name ?? ''
+    if (type === 'hamt-sharded-directory' && raw.length <= pad) { kids.push({ cid: l.Hash, walk }); continue } // a sub-shard of the same directory
+    const name = type === 'hamt-sharded-directory' ? raw.slice(pad) : raw
+    checkName(name, `directory ${cid}`)
+    const p = base === '' ? name : `${base}/${name}`
+    if (walk.kind === 'tree' && opts.paths !== undefined && !related(p, opts.paths)) { out.skipped++; continue }
+    kids.push({ cid: l.Hash, walk: walk.kind === 'tree' ? { kind: 'tree', path: p } : { kind: 'any' } })
+  }
+  return kids
 }
 
 /**
  * Copies into `staging` every block reachable from `roots` that `local`
- * lacks, reading them with `get`, checking each against its CID, every new
- * commit's signature and every directory entry's name. Like git, a block we
- * already have is taken to come with everything below it (blocks only ever
- * land children first), so a second fetch reads only what changed.
+ * lacks (within `opts.depth` and `opts.paths`), reading them with `get`,
+ * checking each against its CID, every new commit's signature and every
+ * directory entry's name. Like git, a block we already have is taken to come
+ * with everything below it (blocks only ever land children first), so a
+ * second fetch reads only what changed; unless the repository was fetched
+ * partially, when present blocks are looked inside.
  */
-export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise<Uint8Array>, roots: CID[], staging: BlockStore, onBlock: (bytes: number) => void = () => {}): Promise<Pulled> {
-  const out: Pulled = { blocks: 0, bytes: 0, order: [], commits: [] }
+export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise<Uint8Array>, roots: CID[], staging: BlockStore, onBlock: (bytes: number) => void = () => {}, opts: PullOptions = {}): Promise<Pulled> {
+  const out: Pulled = { blocks: 0, bytes: 0, order: [], commits: [], shallow: [], skipped: 0 }
   const seen = new Set<string>()
-  const stack: Array<{ cid: CID, children?: CID[] }> = roots.map(cid => ({ cid }))
+  const stack: Array<{ cid: CID, walk: Walk, children?: Array<{ cid: CID, walk: Walk }>, fetched?: boolean }> = roots.map(cid => ({ cid, walk: { kind: 'commit', depth: 0 } }))
   while (stack.length > 0) {
     const top = stack[stack.length - 1]
     if (top.children === undefined) {
       const key = top.cid.toString()
-      if (seen.has(key) || await local.has(top.cid)) { stack.pop(); continue }
+      if (seen.has(key)) { stack.pop(); continue }
       seen.add(key)
       let bytes: Uint8Array
-      try {
-        bytes = await get(top.cid)
-        checkBlock(top.cid, bytes)
-      } catch (err) {
-        if (err instanceof AcacheError && err.code === 'CORRUPT_OBJECT') {
-          fail('BAD_OBJECT', `the remote sent block ${top.cid} with bytes that do not match its CID`, { data: { cid: key } })
+      const here = await local.has(top.cid)
+      if (here && opts.partialLocal !== true) { stack.pop(); continue }
+      if (here) {
+        bytes = await local.get(top.cid)
+      } else {
+        try {
+          bytes = await get(top.cid)
+          checkBlock(top.cid, bytes)
+        } catch (err) {
+          if (err instanceof AcacheError && err.code === 'CORRUPT_OBJECT') {
+            fail('BAD_OBJECT', `the remote sent block ${top.cid} with bytes that do not match its CID`, { data: { cid: key } })
+          }
+          throw err
         }
-        throw err
       }
-      let commit: Commit | undefined
-      top.children = await linksOf(top.cid, bytes, (c) => { commit = c })
-      if (commit !== undefined) out.commits.push({ cid: top.cid, commit })
-      await staging.put(top.cid, bytes)
-      out.blocks++
-      out.bytes += bytes.byteLength
-      onBlock(bytes.byteLength)
-      for (const c of top.children) stack.push({ cid: c })
+      const info: { commit?: Commit, shallow: boolean, skipped: number } = { shallow: false, skipped: 0 }
+      top.children = await expand(top.cid, bytes, top.walk, opts, info)
+      out.skipped += info.skipped
+      if (info.shallow) out.shallow.push(key)
+      if (!here) {
+        if (info.commit !== undefined) out.commits.push({ cid: top.cid, commit: info.commit })
+        await staging.put(top.cid, bytes)
+        top.fetched = true
+        out.blocks++
+        out.bytes += bytes.byteLength
+        onBlock(bytes.byteLength)
+      }
+      for (const c of top.children) stack.push({ cid: c.cid, walk: c.walk })
       continue
     }
     stack.pop()
-    out.order.push(top.cid)
+    if (top.fetched === true) out.order.push(top.cid)
   }
   return out
+}
+
+/** The links of a block (any walk), for pushing. */
+async function linksOf (cid: CID, bytes: Uint8Array): Promise<CID[]> {
+  return (await expand(cid, bytes, { kind: 'any' }, {}, { shallow: false, skipped: 0 })).map(k => k.cid)
 }
 
 /** Moves staged blocks into the store, children first, so a partial move still keeps the closure rule. */
@@ -118,7 +171,7 @@ export async function pushObjects (local: BlockStore, has: (cid: CID) => Promise
       if (seen.has(key) || await has(top.cid)) { stack.pop(); continue }
       seen.add(key)
       top.bytes = await local.get(top.cid)
-      top.children = await linksOf(top.cid, top.bytes, () => {})
+      top.children = await linksOf(top.cid, top.bytes)
       for (const c of top.children) stack.push({ cid: c })
       continue
     }

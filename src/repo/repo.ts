@@ -7,6 +7,7 @@ import { AcacheError, fail } from '../errors.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
 import { acquireLock } from './lock.js'
 import { acacheHome } from '../identity/identity.js'
+import { LazyBlockStore, readPartial } from '../store/lazy.js'
 import { Commit, decodeCommit, encodeCommit, dagJsonCid, DAG_JSON } from '../model/commit.js'
 
 export const REPO_DIR = '.acache'
@@ -39,7 +40,10 @@ export class Repo {
   /** `root` is the working root, or undefined for a bare store. */
   constructor (readonly root: string | undefined, readonly dir: string, store?: BlockStore) {
     this.config = Repo.readConfig(dir)
-    this.store = store ?? new FsBlockStore(path.join(dir, 'blocks'))
+    const partial = readPartial(dir)
+    this.store = store ?? (partial !== undefined && partial.remotes.length > 0
+      ? new LazyBlockStore(path.join(dir, 'blocks'), partial.remotes, async (name, cid) => await fetchOneBlock(this, name, cid))
+      : new FsBlockStore(path.join(dir, 'blocks')))
   }
 
   get worktree (): string {
@@ -217,4 +221,13 @@ export function checkBranchName (name: string): void {
 
 export function isAcacheError (err: unknown, code?: string): err is AcacheError {
   return err instanceof AcacheError && (code === undefined || err.code === code)
+}
+
+/** One block from a remote, for a partially fetched repository (loads the transport code on first use). */
+async function fetchOneBlock (repo: Repo, name: string, cid: CID): Promise<Uint8Array> {
+  const r = repo.config.remotes[name]
+  if (r === undefined) throw new Error(`no remote named ${name}`)
+  const { openTransport } = await import('../remote/open.js')
+  const t = await openTransport(r.url)
+  try { return await t.getBlock(cid) } finally { await t.close() }
 }

@@ -3,15 +3,20 @@ import { define } from '../command.js'
 export default define({
   command: 'fetch [remote]',
   describe: 'Get a friend\'s signed head and every block it reaches, all verified; update refs/remotes/NAME/*',
-  builder: (y) => y.positional('remote', { type: 'string', describe: 'which remote (default: all)' }),
+  builder: (y) => y
+    .positional('remote', { type: 'string', describe: 'which remote (default: all)' })
+    .option('depth', { type: 'number', describe: 'only the last N commits of each branch (older ones are fetched when read)', requiresArg: true })
+    .parserConfiguration({ 'populate--': true })
+    .usage('acache fetch [REMOTE] [--depth N] [-- PATH...]\n\nWith PATHs, only the blocks under them; what is left out is fetched when it is read.'),
   run: async (args, { ctx, out, repo }) => {
     const { fetch } = await import('../../core/fetch.js')
     const { shortCid } = await import('../../repo/revs.js')
-    const results = await fetch(await repo(), ctx, { remote: args.remote })
+    const paths = (args['--'] ?? []).map((p: string) => String(p).replace(/^\/+|\/+$/g, ''))
+    const results = await fetch(await repo(), ctx, { remote: args.remote, depth: args.depth, paths: paths.length > 0 ? paths : undefined })
     out.result({ fetched: results })
     for (const r of results) {
       if (r.upToDate) { out.info(`${r.remote}: up to date (seq ${r.seq})`); continue }
-      out.info(`${r.remote}: seq ${r.seq}, ${r.commits} new commits, ${r.blocks} blocks (${r.bytes} bytes)`)
+      out.info(`${r.remote}: seq ${r.seq}, ${r.commits} new commits, ${r.blocks} blocks (${r.bytes} bytes)${(r.skipped ?? 0) > 0 ? `; ${r.skipped} links left at the remote (fetched when read)` : ''}`)
       for (const u of r.refs) out.info(`  ${u.new === undefined ? '- [deleted]' : u.old === undefined ? '* [new]    ' : '  ' + shortCid(u.old) + '..' + shortCid(u.new)} ${u.ref.replace('refs/remotes/', '')}`)
     }
   }

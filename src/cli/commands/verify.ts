@@ -9,7 +9,7 @@ export default define({
     const r = await verify(await repo(), { progress: ctx.progress })
     out.result({ ...r, ok: r.ok })
     if (r.ok) {
-      out.line(`ok: ${r.refs} refs, ${r.commits} commits, ${r.blocks} blocks (${r.bytes} bytes) verified`)
+      out.line(`ok: ${r.refs} refs, ${r.commits} commits, ${r.blocks} blocks (${r.bytes} bytes) verified${(r.notFetched ?? 0) > 0 ? `; ${r.notFetched} not fetched yet (partial fetch)` : ''}`)
     } else {
       for (const f of r.failures) {
         const where = [f.ref && `ref ${f.ref}`, f.commit && `commit ${f.commit}`, f.path && `path ${f.path}`].filter(Boolean).join(', ')
