@@ -30,6 +30,13 @@ function sh (cmd: string, args: string[], cwd: string): number {
   return s
 }
 const acache = (args: string[], cwd: string): number => sh(process.execPath, [BIN, ...args], cwd)
+/** A file of `mb` MiB of random bytes (incompressible, undeduplicable). */
+function randomFile (file: string, mb: number): void {
+  const fd = fs.openSync(file, 'w')
+  const chunk = Buffer.alloc(1 << 20)
+  for (let i = 0; i < mb; i++) { for (let j = 0; j < chunk.length; j += 4) chunk.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, j); fs.writeSync(fd, chunk) }
+  fs.closeSync(fd)
+}
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const rows: string[][] = []
 function report (what: string, ours: number, peerName: string, peer: number, goal: string): void {
@@ -73,10 +80,7 @@ acache(['id', 'new', '--name', 'bench'], work)
   const dir = path.join(work, 'big')
   fs.mkdirSync(dir)
   const file = path.join(dir, 'model.bin')
-  const fd = fs.openSync(file, 'w')
-  const chunk = Buffer.alloc(1 << 20)
-  for (let i = 0; i < BIG_MB; i++) { for (let j = 0; j < chunk.length; j += 4) chunk.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, j); fs.writeSync(fd, chunk) }
-  fs.closeSync(fd)
+  randomFile(file, BIG_MB)
   const hash = median([0, 1, 2].map(() => sh('openssl', ['dgst', '-sha256', file], dir)))
   acache(['init', '-q'], dir)
   spawnSync('sync')
@@ -119,10 +123,7 @@ acache(['id', 'new', '--name', 'bench'], work)
   const dir = path.join(work, 'served')
   fs.mkdirSync(dir)
   const file = path.join(dir, 'model.bin')
-  const fd = fs.openSync(file, 'w')
-  const chunk = Buffer.alloc(1 << 20)
-  for (let i = 0; i < BIG_MB; i++) { for (let j = 0; j < chunk.length; j += 4) chunk.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, j); fs.writeSync(fd, chunk) }
-  fs.closeSync(fd)
+  randomFile(file, BIG_MB)
   acache(['init', '-q'], dir)
   acache(['commit', '-q', '-m', 'big'], dir)
   acache(['push', '-q'], dir)

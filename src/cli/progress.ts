@@ -1,13 +1,8 @@
 import { createRequire } from 'node:module'
 import type cliProgressType from 'cli-progress'
 import { Progress, noProgress } from '../core/context.js'
+import { humanBytes } from '../util/human.js'
 
-function human (n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let i = 0
-  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++ }
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
-}
 
 /** A progress bar on stderr, only when stderr is a terminal and output is for people. */
 export function terminalProgress (enabled: boolean): Progress {
@@ -28,14 +23,14 @@ export function terminalProgress (enabled: boolean): Progress {
         clearOnComplete: true,
         hideCursor: true,
         format: total === undefined ? `${label} {amount}` : `${label} [{bar}] {percentage}% {amount}`,
-        formatValue: (v, _o, type) => type === 'value' || type === 'total' ? (unit === 'bytes' ? human(v) : String(v)) : String(v)
+        formatValue: (v, _o, type) => type === 'value' || type === 'total' ? (unit === 'bytes' ? humanBytes(v) : String(v)) : String(v)
       }, cliProgress.Presets.shades_classic)
       bar.start(total ?? 0, 0, { amount: '' })
     },
     tick (n = 1) {
       value += n
       // Show nothing for jobs that end quickly.
-      if (bar !== undefined && Date.now() - startedAt > 300) bar.update(value, { amount: unit === 'bytes' ? human(value) : String(value) })
+      if (bar !== undefined && Date.now() - startedAt > 300) bar.update(value, { amount: unit === 'bytes' ? humanBytes(value) : String(value) })
     },
     done () {
       bar?.stop()

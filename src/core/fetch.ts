@@ -7,7 +7,7 @@ import { runHook } from '../repo/hooks.js'
 import { Head, decodeHead, headSignedBy } from '../model/head.js'
 import { dagJsonCid } from '../model/commit.js'
 import { FsBlockStore } from '../store/fs-blockstore.js'
-import { BlockStore, checkBlock } from '../store/blockstore.js'
+import { BlockStore, checkBlock, nullStore } from '../store/blockstore.js'
 import { readPartial, writePartial } from '../store/lazy.js'
 import { Pulled, landBlocks, pullObjects } from '../remote/sync.js'
 import { openTransport } from '../remote/open.js'
@@ -103,14 +103,7 @@ function withFallback (store: BlockStore, get: (cid: CID) => Promise<Uint8Array>
 }
 
 /** Blocks already staged elsewhere (a bundle): nothing to copy. */
-const discard: BlockStore = {
-  get: async () => { throw new Error('nothing here') },
-  put: async () => {},
-  has: async () => false,
-  delete: async () => {},
-  keys: async function * () {},
-  size: async () => undefined
-}
+const discard: BlockStore = nullStore
 
 /** Reads from the first store that has the block. */
 export function layered (a: BlockStore, b: BlockStore): BlockStore {

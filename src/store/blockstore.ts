@@ -87,3 +87,13 @@ export class MemoryBlockStore implements BlockStore {
 
   async size (cid: CID): Promise<number | undefined> { return this.blocks.get(this.key(cid))?.byteLength }
 }
+
+/** A store that keeps nothing and has nothing: for computing CIDs only, or when blocks are already elsewhere. */
+export const nullStore: BlockStore = {
+  get: async (cid) => { throw missing(cid) },
+  put: async () => {},
+  has: async () => false,
+  delete: async () => {},
+  keys: async function * () {},
+  size: async () => undefined
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
-import { BlockStore } from '../store/blockstore.js'
+import { BlockStore, nullStore } from '../store/blockstore.js'
 import { storeFileFromDisk } from '../model/file.js'
 import { symlinkBlock } from '../model/tree.js'
 import { FileKind, FileStat, scanWorktree, statAt } from './scan.js'
@@ -30,15 +30,8 @@ export interface Comparison {
   bytesHashed: number
 }
 
-/** A store that keeps nothing: for computing CIDs only. */
-export const hashOnly: BlockStore = {
-  get: async () => { throw new Error('hash-only store holds nothing') },
-  put: async () => {},
-  has: async () => false,
-  delete: async () => {},
-  keys: async function * () {},
-  size: async () => undefined
-}
+/** For computing CIDs only. */
+export const hashOnly: BlockStore = nullStore
 
 export interface CompareOptions {
   /** when given, the content of new and changed files is stored here */
