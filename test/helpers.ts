@@ -123,7 +123,7 @@ export async function runAsync (u: User, args: string[]): Promise<RunResult> {
     let stderr = ''
     p.stdout.on('data', (c: Buffer) => { stdout += c.toString() })
     p.stderr.on('data', (c: Buffer) => { stderr += c.toString() })
-    p.on('exit', (code) => {
+    p.on('close', (code) => { // 'close': stdout is read to its end (not so at 'exit')
       let json: any
       try { json = JSON.parse(stdout) } catch {}
       resolve({ code: code ?? -1, stdout, stderr, json })

@@ -144,8 +144,8 @@ test('concurrent fetches from several clients and a client killed mid-push leave
     const clients = [new User('c1').setup(), new User('c2').setup(), new User('c3').setup()]
     for (const c of clients) c.ok(['remote', 'add', 'alice', s.url, '--key', key(alice)])
     const results = await Promise.all(clients.map(async c => await runAsync(c, ['fetch', 'alice', '--json'])))
-    for (const r of results) t.is(r.code, 0, r.stderr)
-    t.is(new Set(results.map(r => r.json.fetched[0].refs[0].new)).size, 1)
+    for (const r of results) t.is(r.code, 0, r.stderr + r.stdout)
+    t.is(new Set(results.map(r => r.json?.fetched?.[0]?.refs?.[0]?.new)).size, 1)
     // a client that dies half way through its upload
     const before = (await get(`${s.url}/acache/v1/head/${key(bob)}`)).status
     await new Promise<void>((resolve) => {
