@@ -9,6 +9,7 @@ import { dagJsonCid } from '../model/commit.js'
 import { FsBlockStore } from '../store/fs-blockstore.js'
 import { BlockStore, checkBlock, nullStore } from '../store/blockstore.js'
 import { readPartial, writePartial } from '../store/lazy.js'
+import { readHeadMessage } from '../model/message.js'
 import { Pulled, landBlocks, pullObjects } from '../remote/sync.js'
 import { openTransport } from '../remote/open.js'
 import { getRemote, readRemoteState, writeRemoteState } from './remotes.js'
@@ -118,8 +119,10 @@ export function layered (a: BlockStore, b: BlockStore): BlockStore {
 }
 
 /** `fetch [REMOTE]`: every remote when none is named. */
-export async function fetch (repo: Repo, ctx: Ctx, opts: { remote?: string, depth?: number, paths?: string[] } = {}): Promise<FetchResult[]> {
+export async function fetch (repo: Repo, ctx: Ctx, opts: { remote?: string, depth?: number, paths?: string[], headMessage?: string } = {}): Promise<FetchResult[]> {
   const names = opts.remote !== undefined ? [opts.remote] : Object.keys(repo.config.remotes)
+  if (opts.headMessage !== undefined && names.length !== 1) fail('USAGE', '--head goes with one remote: name it')
+  const given = opts.headMessage === undefined ? undefined : readHeadMessage(opts.headMessage)
   if (names.length === 0) fail('USAGE', 'there are no remotes to fetch from', { hint: 'add one with `acache remote add NAME MESSAGE`' })
   const results: FetchResult[] = []
   const release = repo.lock()
@@ -128,8 +131,9 @@ export async function fetch (repo: Repo, ctx: Ctx, opts: { remote?: string, dept
       const remote = getRemote(repo, name)
       const t = await openTransport(remote.url)
       try {
-        const bytes = await t.getHead(remote.key)
-        if (bytes === undefined) fail('MISSING_OBJECT', `${name} (${remote.url}) has published no head for ${remote.key}`, { hint: 'ask them to run `acache push` there' })
+        // a head given as a message (where IPNS cannot carry it) is checked exactly like a published one
+        const bytes = given ?? await t.getHead(remote.key)
+        if (bytes === undefined) fail('MISSING_OBJECT', `${name} (${remote.url}) has published no head for ${remote.key} (or it cannot be resolved)`, { hint: 'ask them to run `acache push` there, or to send the head as a message: `acache fetch NAME --head MESSAGE`' })
         results.push(await acceptHead(repo, ctx, name, remote.key, bytes, async (cid) => await t.getBlock(cid), undefined, { depth: opts.depth, paths: opts.paths }))
       } finally {
         await t.close()

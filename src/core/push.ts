@@ -12,8 +12,9 @@ import { openTransport } from '../remote/open.js'
 import { publishLocal } from '../remote/directory.js'
 import { getRemote } from './remotes.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
+import { makeHeadMessage } from '../model/message.js'
 
-export interface PushResult { remote?: string, url: string, key: string, seq: number, head: string, branches: Record<string, string>, blocks: number, bytes: number }
+export interface PushResult { remote?: string, url: string, key: string, seq: number, head: string, branches: Record<string, string>, blocks: number, bytes: number, headMessage: string }
 
 /** The branches a head publishes: all local ones. */
 export function localBranches (repo: Repo): Record<string, CID> {
@@ -59,7 +60,8 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
     try {
       if (t !== undefined) {
         const cur = await t.getHead(id.key)
-        if (cur !== undefined) seen = decodeHead(cur).seq
+        // what the name points to now may be no head of ours (a fresh IPNS name): then start above 0
+        if (cur !== undefined) { try { seen = decodeHead(cur).seq } catch { seen = 0 } }
         ctx.progress.start(`pushing to ${opts.remote}`, undefined, 'bytes')
         moved = await pushObjects(repo.store, async (c) => await t.hasBlock(c), async (c, b) => await t.putBlock(c, b), Object.values(heads), (n) => ctx.progress.tick(n))
         ctx.progress.done()
@@ -76,6 +78,7 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
         key: id.key,
         seq,
         head: cid.toString(),
+        headMessage: makeHeadMessage(bytes, [url]),
         branches: Object.fromEntries(Object.entries(heads).map(([k, v]) => [k, v.toString()])),
         ...moved
       }

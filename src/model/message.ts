@@ -72,3 +72,14 @@ export function readIdentityMessage (obj: any): IdentityMessage {
   if (!verifySignature(obj.signature, identityBody(obj), obj.key)) fail('BAD_SIGNATURE', `identity message for ${obj.key} is not signed by that key`)
   return obj as IdentityMessage
 }
+
+/** A signed head as a message: how a head travels where IPNS cannot carry it. */
+export function makeHeadMessage (headBytes: Uint8Array, publish: string[]): string {
+  return encodeMessage({ type: 'acache/head-message', version: 1, head: headBytes, publish })
+}
+
+export function readHeadMessage (text: string): Uint8Array {
+  const o = decodeMessage(text)
+  if (o?.type !== 'acache/head-message' || o.version !== 1 || !(o.head instanceof Uint8Array)) fail('BAD_INPUT', 'this message does not hold an acache head')
+  return o.head
+}

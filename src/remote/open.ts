@@ -8,6 +8,10 @@ export async function openTransport (url: string): Promise<Transport> {
     const { HttpTransport } = await import('./http.js')
     return new HttpTransport(url)
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//.test(url) && !url.startsWith('file://')) fail('BAD_INPUT', `unsupported remote URL ${url}`, { hint: 'use a directory path, file://PATH or http://HOST:PORT' })
+  if (url.startsWith('kubo://')) {
+    const { KuboTransport } = await import('./kubo.js')
+    return new KuboTransport(url)
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//.test(url) && !url.startsWith('file://')) fail('BAD_INPUT', `unsupported remote URL ${url}`, { hint: 'use a directory path, file://PATH, http://HOST:PORT or kubo://HOST:PORT/ipns/NAME' })
   return new DirectoryTransport(url)
 }

@@ -5,6 +5,7 @@ export default define({
   describe: 'Get a friend\'s signed head and every block it reaches, all verified; update refs/remotes/NAME/*',
   builder: (y) => y
     .positional('remote', { type: 'string', describe: 'which remote (default: all)' })
+    .option('head', { type: 'string', describe: 'the signed head as a message (from their push), where the remote cannot give it (IPNS unreachable)', requiresArg: true })
     .option('depth', { type: 'number', describe: 'only the last N commits of each branch (older ones are fetched when read)', requiresArg: true })
     .parserConfiguration({ 'populate--': true })
     .usage('acache fetch [REMOTE] [--depth N] [-- PATH...]\n\nWith PATHs, only the blocks under them; what is left out is fetched when it is read.'),
@@ -12,7 +13,7 @@ export default define({
     const { fetch } = await import('../../core/fetch.js')
     const { shortCid } = await import('../../repo/revs.js')
     const paths = (args['--'] ?? []).map((p: string) => String(p).replace(/^\/+|\/+$/g, ''))
-    const results = await fetch(await repo(), ctx, { remote: args.remote, depth: args.depth, paths: paths.length > 0 ? paths : undefined })
+    const results = await fetch(await repo(), ctx, { remote: args.remote, depth: args.depth, paths: paths.length > 0 ? paths : undefined, headMessage: args.head })
     out.result({ fetched: results })
     for (const r of results) {
       if (r.upToDate) { out.info(`${r.remote}: up to date (seq ${r.seq})`); continue }

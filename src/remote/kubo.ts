@@ -1,0 +1,116 @@
+import { CID } from 'multiformats/cid'
+import { Transport } from './transport.js'
+import { AcacheError, fail } from '../errors.js'
+import { missing } from '../store/blockstore.js'
+import { dagJsonCid } from '../model/commit.js'
+
+/**
+ * A remote on the IPFS network through a Kubo RPC API:
+ * `kubo://HOST:PORT/ipns/NAME`. HOST:PORT is the API of a Kubo node (your
+ * own: it fetches what it lacks from the network); NAME is the IPNS name the
+ * friend publishes their signed head under, or with push, the name of your
+ * own key on that node (`self`). Push imports the new blocks as a CAR, pins
+ * the head (and so all it reaches) and publishes the head's CID under the
+ * IPNS name; fetch resolves the name, reads the head and every block through
+ * the node, and checks each against its CID.
+ */
+export class KuboTransport implements Transport {
+  readonly api: string
+  readonly name: string
+  private client?: any
+  private pending: Array<{ cid: CID, bytes: Uint8Array }> = []
+  private localRefs?: Set<string>
+
+  constructor (readonly url: string) {
+    const m = /^kubo:\/\/([^/]+)\/ipns\/([^/]+)\/?$/.exec(url)
+    if (m === null) fail('BAD_INPUT', `a Kubo remote is kubo://HOST:PORT/ipns/NAME, not ${url}`)
+    this.api = `http://${m[1]}`
+    this.name = m[2]
+  }
+
+  private async rpc (): Promise<any> {
+    if (this.client === undefined) {
+      const { create } = await import('kubo-rpc-client')
+      this.client = create({ url: this.api, timeout: 120_000 })
+    }
+    return this.client
+  }
+
+  /** Turns "cannot connect" into one clear error naming the API. */
+  private async call<T> (what: string, fn: (c: any) => Promise<T>): Promise<T> {
+    const c = await this.rpc()
+    try {
+      return await fn(c)
+    } catch (err) {
+      if (err instanceof AcacheError) throw err
+      const msg = String((err as Error).message ?? err)
+      if (/ECONNREFUSED|fetch failed|ENOTFOUND|EHOSTUNREACH|socket hang up/i.test(msg + String((err as any).cause?.code ?? ''))) {
+        fail('UNREACHABLE', `the Kubo API at ${this.api} cannot be reached (${what})`, { hint: 'is the IPFS daemon running? (ipfs daemon)' })
+      }
+      throw new AcacheError('UNREACHABLE', `the Kubo API at ${this.api} failed to ${what}: ${msg}`)
+    }
+  }
+
+  /** The IPNS name to resolve: a key name on the node (push) or a name as given (fetch). */
+  private async ipnsName (): Promise<string> {
+    const keys: Array<{ name: string, id: string }> = await this.call('list keys', async c => await c.key.list())
+    return keys.find(k => k.name === this.name)?.id ?? this.name
+  }
+
+  async getHead (_key: string): Promise<Uint8Array | undefined> {
+    const name = await this.ipnsName()
+    let target: string | undefined
+    try {
+      const c = await this.rpc()
+      for await (const p of c.name.resolve(name, { timeout: 15_000 })) target = p
+    } catch (err) {
+      const msg = String((err as Error).message)
+      if (/ECONNREFUSED|fetch failed/i.test(msg + String((err as any).cause?.code ?? ''))) fail('UNREACHABLE', `the Kubo API at ${this.api} cannot be reached (resolve ${name})`, { hint: 'is the IPFS daemon running?' })
+      return undefined
+    }
+    const m = /^\/ipfs\/([^/]+)$/.exec(target ?? '')
+    if (m === null) return undefined
+    return await this.getBlock(CID.parse(m[1]))
+  }
+
+  async getBlock (cid: CID): Promise<Uint8Array> {
+    try {
+      return await this.call(`get block ${cid}`, async c => await c.block.get(cid, { timeout: 120_000 }))
+    } catch (err) {
+      if (err instanceof AcacheError && err.code === 'UNREACHABLE' && /timed out|not found/i.test(err.message)) throw missing(cid)
+      throw err
+    }
+  }
+
+  async hasBlock (cid: CID): Promise<boolean> {
+    if (this.localRefs === undefined) {
+      // what the node holds already (js-ipfs and Kubo answer refs/local at once)
+      this.localRefs = new Set()
+      const refs: AsyncIterable<{ ref: string }> = await this.call('list local blocks', async c => c.refs.local())
+      for await (const r of refs) { try { this.localRefs.add(Buffer.from(CID.parse(r.ref).multihash.bytes).toString('hex')) } catch {} }
+    }
+    return this.localRefs.has(Buffer.from(cid.multihash.bytes).toString('hex')) || this.pending.some(p => p.cid.equals(cid))
+  }
+
+  async putBlock (cid: CID, bytes: Uint8Array): Promise<void> {
+    this.pending.push({ cid, bytes })
+  }
+
+  async putHead (_key: string, _seq: number, headBytes: Uint8Array): Promise<void> {
+    const { CarWriter } = await import('@ipld/car')
+    const head = dagJsonCid(headBytes)
+    const { writer, out } = CarWriter.create([head])
+    const parts: Uint8Array[] = []
+    const collect = (async () => { for await (const c of out) parts.push(c) })()
+    await writer.put({ cid: head, bytes: headBytes })
+    for (const b of this.pending) await writer.put(b)
+    await writer.close()
+    await collect
+    await this.call('import the blocks', async c => { for await (const _ of c.dag.import([(async function * () { yield * parts })()], { pinRoots: false })) void _ })
+    await this.call('pin the head', async c => await c.pin.add(head, { recursive: true }))
+    await this.call(`publish under ${this.name}`, async c => await c.name.publish(`/ipfs/${head.toString()}`, { key: this.name, lifetime: '8760h', resolve: false }))
+    this.pending = []
+  }
+
+  async close (): Promise<void> {}
+}
