@@ -1,7 +1,7 @@
 /**
  * acache through an IPFS node's Kubo RPC API: a real `ipfs` binary when one
  * is on PATH, else the js-ipfs daemon that serves the same API (installed in
- * test/kubo by .ci/run, started and stopped here on loopback).
+ * tools/kubo-standin by .ci/run, started and stopped here on loopback).
  */
 import test from 'ava'
 import fs from 'node:fs'
@@ -9,7 +9,7 @@ import path from 'node:path'
 import { spawn, spawnSync, ChildProcess } from 'node:child_process'
 import { User, ROOT, tmpdir } from '../helpers.js'
 
-const KUBO_DIR = path.join(ROOT, 'test', 'kubo')
+const KUBO_DIR = path.join(ROOT, 'tools', 'kubo-standin')
 const hasIpfs = spawnSync('sh', ['-c', 'command -v ipfs']).status === 0
 
 interface Node { api: string, swarm: string, proc: ChildProcess, dir: string, stop: () => Promise<void> }
@@ -17,7 +17,7 @@ interface Node { api: string, swarm: string, proc: ChildProcess, dir: string, st
 async function startNode (): Promise<Node> {
   const dir = tmpdir('acache-ipfs-')
   const bin = hasIpfs ? 'ipfs' : path.join(KUBO_DIR, 'node_modules', '.bin', 'jsipfs')
-  if (!hasIpfs && !fs.existsSync(bin)) throw new Error('the js-ipfs stand-in is not installed: npm ci --prefix test/kubo (.ci/run does it)')
+  if (!hasIpfs && !fs.existsSync(bin)) throw new Error('the js-ipfs stand-in is not installed: npm ci --prefix tools/kubo-standin (.ci/run does it)')
   const env = { ...process.env, IPFS_PATH: dir, NODE_OPTIONS: `--import ${path.join(KUBO_DIR, 'polyfill.mjs')}` }
   const run = (args: string[]): void => {
     const r = spawnSync(bin, args, { env, encoding: 'utf8', timeout: 120_000 })
