@@ -1,7 +1,7 @@
 import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { User, snapshot, tmpdir } from '../helpers.js'
 
 test('a first session: init, id new, commit, log, status', t => {
@@ -289,4 +289,21 @@ test('a second acache process gets a clear "locked" error; a stale lock is taken
   // the holder is gone: its lock is stale
   a.ok(['commit', '-m', 'x'])
   t.false(fs.existsSync(path.join(a.work, '.acache', 'lock')))
+})
+
+test('a large file streams: committing 192 MiB does not hold it in memory', t => {
+  const a = new User('alice').setup()
+  const file = a.path('model.bin')
+  const fd = fs.openSync(file, 'w')
+  const chunk = Buffer.alloc(1 << 20)
+  for (let i = 0; i < 192; i++) { chunk.fill(i); chunk.writeUInt32LE(i * 7919, 0); fs.writeSync(fd, chunk) }
+  fs.closeSync(fd)
+  // the real command line, in a process that reports its peak memory when done
+  const main = path.resolve('dist', 'src', 'cli', 'main.js')
+  const code = `import(${JSON.stringify(main)}).then(m => m.main(['commit', '-q', '-m', 'big'])).then(c => { process.stderr.write('maxrss ' + process.resourceUsage().maxRSS + '\\n'); process.exit(c) })`
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: a.work, env: { ...process.env, ACACHE_HOME: a.home }, encoding: 'utf8' })
+  t.is(r.status, 0, r.stderr)
+  const kb = Number(/maxrss (\d+)/.exec(r.stderr)?.[1])
+  t.true(kb < 160 * 1024, `peak memory ${Math.round(kb / 1024)} MiB for a 192 MiB file`)
+  t.is(a.ok(['show', 'HEAD:', '--json']).json.entries[0].size, 192 * 1024 * 1024)
 })
