@@ -57,8 +57,10 @@ acache(['id', 'new', '--name', 'bench'], work)
     fs.mkdirSync(path.join(dir, `d${d}`))
     for (let f = 0; f < perDir; f++) fs.writeFileSync(path.join(dir, `d${d}`, `f${f}.txt`), `file ${d} ${f}\n`)
   }
+  // Both tools work in the same directory: each ignores the other's state, as a user would.
+  fs.writeFileSync(path.join(dir, '.acacheignore'), '.git/\n')
   const initA = acache(['init', '-q'], dir) + acache(['commit', '-q', '-m', 'init'], dir)
-  const initG = sh('git', ['init', '-q'], dir) + sh('git', ['add', '-A'], dir) + sh('git', ['commit', '-q', '-m', 'init'], dir)
+  const initG = sh('git', ['init', '-q'], dir) + (fs.writeFileSync(path.join(dir, '.git', 'info', 'exclude'), '.acache/\n'), 0) + sh('git', ['add', '-A'], dir) + sh('git', ['commit', '-q', '-m', 'init'], dir)
   report(`first commit of ${FILES} small files`, initA, 'git init+add+commit', initG, '(no goal)')
   acache(['status'], dir); sh('git', ['status'], dir) // warm both caches
   const a: number[] = []; const g: number[] = []
