@@ -29,7 +29,12 @@ export function kindOfStat (st: fs.Stats): FileKind | undefined {
   return undefined
 }
 
-interface Rules { base: string, ig: Ignore }
+interface Rules { base: string, ig: Ignore, files: boolean }
+
+/** Whether any pattern can match a file (one ending in "/" only ever matches directories). */
+function matchesFiles (text: string): boolean {
+  return text.split('\n').some(l => { const t = l.trim(); return t !== '' && !t.startsWith('#') && !t.endsWith('/') })
+}
 
 /**
  * The ignore rules of a working root: `.acacheignore` files (gitignore syntax,
@@ -41,11 +46,12 @@ export class IgnoreRules {
   constructor (private readonly root: string) {
     const top = ignore()
     let any = false
+    let files = false
     for (const f of [path.join(root, REPO_DIR, 'info', 'exclude'), path.join(root, IGNORE_FILE)]) {
       const text = readIfFile(f)
-      if (text !== undefined) { top.add(text); any = true }
+      if (text !== undefined) { top.add(text); any = true; files ||= matchesFiles(text) }
     }
-    if (any) this.stack.push({ base: '', ig: top })
+    if (any) this.stack.push({ base: '', ig: top, files })
   }
 
   /** Loads the rules of a directory's own .acacheignore, if it has one. */
@@ -53,7 +59,7 @@ export class IgnoreRules {
     if (dir === '') return false
     const text = readIfFile(path.join(this.root, dir, IGNORE_FILE))
     if (text === undefined) return false
-    this.stack.push({ base: dir, ig: ignore().add(text) })
+    this.stack.push({ base: dir, ig: ignore().add(text), files: matchesFiles(text) })
     return true
   }
 
@@ -62,6 +68,7 @@ export class IgnoreRules {
   ignores (p: string, isDir: boolean): boolean {
     for (let i = this.stack.length - 1; i >= 0; i--) {
       const r = this.stack[i]
+      if (!isDir && !r.files) continue // only directory patterns here (e.g. ".git/"): no file can match
       const rel = r.base === '' ? p : p.slice(r.base.length + 1)
       const res = r.ig.test(isDir ? rel + '/' : rel)
       if (res.ignored) return true
