@@ -275,15 +275,25 @@ async function directoryLinks (store: BlockStore, cid: CID, node: dagPb.PBNode, 
 
 /** The entries of one directory, each with its kind. */
 export async function readDirectory (store: BlockStore, cid: CID, where = ''): Promise<Map<string, Entry>> {
-  const info = await inspect(store, cid)
-  if (info.kind !== 'dir') fail('BAD_OBJECT', `${cid} is not a directory`)
-  const links = await directoryLinks(store, cid, info.node!, info.unixfs!, where)
   const out = new Map<string, Entry>()
-  for (const [name, c, tsize] of links) {
-    const kind = c.code === RAW ? 'file' : (await inspect(store, c)).kind
-    out.set(name, { cid: c, tsize, kind })
+  for (const [name, link] of await readLinks(store, cid, where)) {
+    out.set(name, { ...link, kind: await kindOf(store, link.cid) })
   }
   return out
+}
+
+/** A directory's entries without their kinds (no block read per entry): name -> CID and size. */
+export async function readLinks (store: BlockStore, cid: CID, where = ''): Promise<Map<string, Node>> {
+  const info = await inspect(store, cid)
+  if (info.kind !== 'dir') fail('BAD_OBJECT', `${cid} is not a directory`)
+  const out = new Map<string, Node>()
+  for (const [name, c, tsize] of await directoryLinks(store, cid, info.node!, info.unixfs!, where)) out.set(name, { cid: c, tsize })
+  return out
+}
+
+/** What an entry is: a raw CID is a plain file; anything else, its root block says. */
+export async function kindOf (store: BlockStore, cid: CID): Promise<Kind> {
+  return cid.code === RAW ? 'file' : (await inspect(store, cid)).kind
 }
 
 /**
@@ -321,10 +331,9 @@ export async function lookupPath (store: BlockStore, root: CID, p: string): Prom
   let where = ''
   for (const part of parts) {
     if (cur.kind !== 'dir') return undefined
-    const entries = await readDirectory(store, cur.cid, where)
-    const next = entries.get(part)
+    const next = (await readLinks(store, cur.cid, where)).get(part)
     if (next === undefined) return undefined
-    cur = next
+    cur = { ...next, kind: await kindOf(store, next.cid) }
     where = joinPath(where, part)
   }
   return cur

@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { BlockStore } from '../store/blockstore.js'
-import { Entry, joinPath, readDirectory } from './tree.js'
+import { Entry, Node, joinPath, kindOf, readLinks } from './tree.js'
 
 export interface TreeChange { path: string, old?: Entry, new?: Entry }
 
@@ -17,12 +17,17 @@ export async function diffTrees (store: BlockStore, a: CID | undefined, b: CID |
 
 async function diffDirs (store: BlockStore, a: CID | undefined, b: CID | undefined, dir: string, out: TreeChange[]): Promise<void> {
   if (a !== undefined && b !== undefined && a.equals(b)) return
-  const left = a === undefined ? new Map<string, Entry>() : await readDirectory(store, a, dir)
-  const right = b === undefined ? new Map<string, Entry>() : await readDirectory(store, b, dir)
+  // Kinds are read only for entries that differ: an equal CID is an equal entry.
+  const left = a === undefined ? new Map<string, Node>() : await readLinks(store, a, dir)
+  const right = b === undefined ? new Map<string, Node>() : await readLinks(store, b, dir)
   const names = new Set([...left.keys(), ...right.keys()])
+  const withKind = async (n: Node | undefined): Promise<Entry | undefined> => n === undefined ? undefined : { ...n, kind: await kindOf(store, n.cid) }
   for (const name of names) {
-    const l = left.get(name)
-    const r = right.get(name)
+    const ln = left.get(name)
+    const rn = right.get(name)
+    if (ln !== undefined && rn !== undefined && ln.cid.equals(rn.cid)) continue
+    const l = await withKind(ln)
+    const r = await withKind(rn)
     const p = joinPath(dir, name)
     const lDir = l?.kind === 'dir'
     const rDir = r?.kind === 'dir'
