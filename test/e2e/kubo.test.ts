@@ -17,7 +17,7 @@ interface Node { api: string, swarm: string, proc: ChildProcess, dir: string, st
 async function startNode (): Promise<Node> {
   const dir = tmpdir('acache-ipfs-')
   const bin = hasIpfs ? 'ipfs' : path.join(KUBO_DIR, 'node_modules', '.bin', 'jsipfs')
-  if (!hasIpfs && !fs.existsSync(bin)) throw new Error('the js-ipfs stand-in is not installed: npm ci --prefix tools/kubo-standin (.ci/run does it)')
+  if (!hasIpfs && !fs.existsSync(bin)) throw new Error('the js-ipfs stand-in is not installed: npm install --prefix tools/kubo-standin (.ci/run does it)')
   const env = { ...process.env, IPFS_PATH: dir, NODE_OPTIONS: `--import ${path.join(KUBO_DIR, 'polyfill.mjs')}` }
   const run = (args: string[]): void => {
     const r = spawnSync(bin, args, { env, encoding: 'utf8', timeout: 120_000 })
