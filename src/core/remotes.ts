@@ -101,5 +101,3 @@ export function readRemoteLogs (repo: Repo): Array<[string, RemoteState[]]> {
 export function remoteForKey (repo: Repo, key: string): string | undefined {
   return Object.entries(repo.config.remotes).find(([, r]) => r.key === key)?.[0]
 }
-
-export function headCidString (cid: CID): string { return cid.toString() }

@@ -51,19 +51,6 @@ export class FsBlockStore implements BlockStore {
     return bytes
   }
 
-  /** Synchronous read, for the few hot paths that cannot afford a promise per block. */
-  getSync (cid: CID): Uint8Array {
-    let bytes: Uint8Array
-    try {
-      bytes = fs.readFileSync(this.pathOf(cid))
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missing(cid)
-      throw asAcacheError(err)
-    }
-    checkBlock(cid, bytes)
-    return bytes
-  }
-
   /**
    * Synchronous inside: a block write is a few small system calls, and doing
    * them without a promise each is what makes committing a large file

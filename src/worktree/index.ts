@@ -1,5 +1,4 @@
 import fs from 'node:fs'
-import path from 'node:path'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { writeFileAtomic } from '../util/fs.js'
@@ -240,8 +239,4 @@ export function statted (kind: FileKind, cid: CID | string, tsize: number, st: F
 
 export function entryOf (e: IndexEntry): Entry {
   return { cid: CID.parse(e.cid), tsize: e.tsize, kind: e.kind as Kind }
-}
-
-export function absPath (repo: Repo, p: string): string {
-  return path.join(repo.worktree, p)
 }
