@@ -17,10 +17,13 @@ function alive (pid: number): boolean {
 export function acquireLock (dir: string, what = 'repository'): () => void {
   const file = path.join(dir, 'lock')
   for (let attempt = 0; attempt < 3; attempt++) {
+    // The pid is written first, then the lock appears whole with link(), which
+    // fails if it exists: a process killed at any moment never leaves an empty lock.
+    const tmp = `${file}.${process.pid}.${Date.now()}`
+    fs.writeFileSync(tmp, `${process.pid}\n`)
     try {
-      const fd = fs.openSync(file, 'wx', 0o644)
-      fs.writeSync(fd, `${process.pid}\n`)
-      fs.closeSync(fd)
+      fs.linkSync(tmp, file)
+      fs.rmSync(tmp, { force: true })
       held.add(file)
       if (!exitHook) {
         exitHook = true
@@ -30,6 +33,7 @@ export function acquireLock (dir: string, what = 'repository'): () => void {
         if (held.delete(file)) fs.rmSync(file, { force: true })
       }
     } catch (err) {
+      fs.rmSync(tmp, { force: true })
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
     let pid = NaN
