@@ -20,7 +20,7 @@ export async function status (repo: Repo, ctx: Ctx, opts: { paths?: string[] } =
   const cache = await StatCache.load(repo, headTree)
   const paths = repoPaths(repo.worktree, ctx.cwd, opts.paths)
   const cmp = await compareWorktree(repo, cache, { paths })
-  const rebuilt = cache.tree !== undefined && StatCache.read(repo)?.tree?.equals(cache.tree) !== true
+  const rebuilt = cache.tree !== undefined && !cache.fromDisk
   if (cmp.refreshed > 0 || rebuilt) await refreshCache(repo, cache, cmp.current)
   const merge = readMergeState(repo)
   return {

@@ -155,6 +155,8 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
 
 export class StatCache {
   entries: EntryTable
+  /** true when read from .acache/index; false when rebuilt from the tree (then worth saving) */
+  fromDisk = false
 
   constructor (
     /** the tree these entries describe */
@@ -199,7 +201,9 @@ export class StatCache {
       const entries = EntryTable.decode(buf, start + (8 - (start % 8)) % 8, count)
       const dirs = new Map<string, Node>()
       for (const [p, cid, tsize] of header.dirs) dirs.set(p, { cid: CID.parse(cid), tsize })
-      return new StatCache(header.tree == null ? undefined : CID.parse(header.tree), entries, dirs)
+      const cache = new StatCache(header.tree == null ? undefined : CID.parse(header.tree), entries, dirs)
+      cache.fromDisk = true
+      return cache
     } catch {
       return undefined // a damaged cache is rebuilt, never trusted
     }

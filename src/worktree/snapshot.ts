@@ -30,8 +30,6 @@ export interface Comparison {
   bytesHashed: number
 }
 
-/** For computing CIDs only. */
-export const hashOnly: BlockStore = nullStore
 
 export interface CompareOptions {
   /** when given, the content of new and changed files is stored here */
@@ -65,7 +63,7 @@ export async function hashWorkFile (repo: Repo, p: string, kind: FileKind, st: F
 /** Compares the working root with the stat cache, reading only files whose stat changed. */
 export async function compareWorktree (repo: Repo, cache: StatCache, opts: CompareOptions = {}): Promise<Comparison> {
   const scan = await scanWorktree(repo.worktree, (p, isDir) => isDir ? cache.dirs.has(p) : cache.entries.has(p), repo.privateDirs, cache.entries.size)
-  const store = opts.store ?? hashOnly
+  const store = opts.store ?? nullStore // no store: compute CIDs only
   const chunker = chunkerOf(repo.worktree)
   const hashAdded = opts.hashAdded ?? opts.store !== undefined
   const changes: Change[] = []
