@@ -21,8 +21,12 @@ import { createHash } from 'node:crypto'
 export type ChunkerName = 'fixed' | 'cdc'
 
 export const CDC = { min: 131072, avg: 524288, max: 1048576 }
-const MASK_S = (~0 << (32 - 21)) >>> 0
-const MASK_L = (~0 << (32 - 17)) >>> 0
+// Signed 32-bit arithmetic (the same bits as unsigned): V8 keeps such values
+// unboxed even in unoptimized code, where a uint32 above 2^31 is a heap
+// number allocated a byte (measured: 0.6 vs 0.9 ns a byte optimized, and no
+// 25x slowdown when the optimizer gives up on the loop).
+const MASK_S = (~0 << (32 - 21)) | 0
+const MASK_L = (~0 << (32 - 17)) | 0
 
 export const GEAR: Uint32Array = (() => {
   const t = new Uint32Array(256)
@@ -30,36 +34,42 @@ export const GEAR: Uint32Array = (() => {
   return t
 })()
 
+const GEAR_I32 = new Int32Array(GEAR)
+
 /** Length of the first chunk of `buf` (buf holds at least `max` bytes unless it is the end of the file). */
 export function fastcdcCut (buf: Uint8Array, start: number, end: number): number {
   const n = end - start
   if (n <= CDC.min) return n
   const limit = Math.min(n, CDC.max)
-  const normal = Math.min(limit, CDC.avg)
+  const normal = CDC.avg - 1
+  // One flat loop: every operation in it has run by the time the optimizer
+  // compiles it (with a second loop for the second mask, the optimized code
+  // deoptimized when that loop first ran, and in one run of four ended up
+  // three times slower).
+  let mask = MASK_S
   let h = 0
-  let i = CDC.min
-  for (; i < normal; i++) {
-    h = ((h << 1) + GEAR[buf[start + i]]) >>> 0
-    if ((h & MASK_S) === 0) return i + 1
-  }
-  for (; i < limit; i++) {
-    h = ((h << 1) + GEAR[buf[start + i]]) >>> 0
-    if ((h & MASK_L) === 0) return i + 1
+  for (let i = CDC.min; i < limit; i++) {
+    h = ((h << 1) + GEAR_I32[buf[start + i]]) | 0
+    if ((h & mask) === 0) return i + 1
+    if (i === normal) mask = MASK_L
   }
   return limit
 }
 
 /**
  * Splits a stream into chunks: push data as it comes, get complete chunks
- * back; `end()` returns the last ones. Chunks are copies the caller may keep.
+ * back; `end()` returns the last ones. Chunks are copies the caller may keep,
+ * or with `views` windows into the splitter's buffer, valid until the next
+ * push (for a caller that copies them anyway).
  */
 export class Splitter {
   private buf = new Uint8Array(0)
   private len = 0
 
-  constructor (readonly name: ChunkerName, private readonly fixedSize = CDC.max) {}
+  constructor (readonly name: ChunkerName, private readonly fixedSize = CDC.max, private readonly views = false) {}
 
   push (data: Uint8Array): Uint8Array[] {
+    this.compact()
     if (this.buf.byteLength < this.len + data.byteLength) {
       const next = new Uint8Array(Math.max(this.len + data.byteLength, 2 * CDC.max))
       next.set(this.buf.subarray(0, this.len))
@@ -70,7 +80,10 @@ export class Splitter {
     return this.take(false)
   }
 
-  end (): Uint8Array[] { return this.take(true) }
+  end (): Uint8Array[] {
+    this.compact()
+    return this.take(true)
+  }
 
   private take (last: boolean): Uint8Array[] {
     const out: Uint8Array[] = []
@@ -78,11 +91,21 @@ export class Splitter {
     const size = this.name === 'fixed' ? this.fixedSize : CDC.max
     while (this.len - start >= size || (last && this.len - start > 0)) {
       const n = this.name === 'fixed' ? Math.min(this.fixedSize, this.len - start) : fastcdcCut(this.buf, start, this.len)
-      out.push(this.buf.slice(start, start + n))
+      out.push(this.views ? this.buf.subarray(start, start + n) : this.buf.slice(start, start + n))
       start += n
     }
-    this.buf.copyWithin(0, start, this.len)
-    this.len -= start
+    this.taken = start
+    if (!this.views) this.compact()
     return out
+  }
+
+  /** bytes at the front already handed out */
+  private taken = 0
+
+  private compact (): void {
+    if (this.taken === 0) return
+    this.buf.copyWithin(0, this.taken, this.len)
+    this.len -= this.taken
+    this.taken = 0
   }
 }
