@@ -5,6 +5,7 @@ import * as dagPb from '@ipld/dag-pb'
 import { CDC, ChunkerName, Splitter } from './chunker.js'
 import { Node, rawCid, pbCid, RAW } from './tree.js'
 import { AcacheError, fail } from '../errors.js'
+import { openLeafSink } from '../store/leaf-pool.js'
 
 /** The profile's chunk size: a file up to this size (without exec bit) is one raw block. */
 export const CHUNK_SIZE = 1_048_576
@@ -33,10 +34,14 @@ export const PROFILE_LAYOUT: Layout = { chunkSize: CHUNK_SIZE, maxChildren: 1024
 export class FileBuilder {
   private readonly leaves: Piece[] = []
   private UnixFS?: typeof import('ipfs-unixfs').UnixFS
-  /** leaf writes under way: hashing the next chunk overlaps writing the last ones */
-  private pending: Array<Promise<void>> = []
+  /** leaves other threads are still hashing and storing */
+  private readonly pending: Array<Promise<void>> = []
+  private failed?: Error
 
   constructor (private readonly store: BlockStore, private readonly mode: number | undefined, private readonly layout: Layout = PROFILE_LAYOUT) {}
+
+  /** leaves so far */
+  get size (): number { return this.leaves.length }
 
   /** Adds one chunk: exactly chunkSize bytes, except the last. */
   async add (chunk: Uint8Array): Promise<void> {
@@ -47,16 +52,20 @@ export class FileBuilder {
       return
     }
     await this.flushInline()
-    const putAsync = (this.store as { putAsync?: (c: CID, b: Uint8Array) => Promise<void> }).putAsync
-    if (putAsync !== undefined) {
-      const p = putAsync.call(this.store, cid, chunk)
-      p.catch(() => {}) // awaited below; never an unhandled rejection meanwhile
-      this.pending.push(p)
-      if (this.pending.length >= 8) await this.pending.shift()
-    } else {
-      await this.store.put(cid, chunk)
-    }
+    await this.store.put(cid, chunk)
     this.leaves.push({ cid, tsize: chunk.byteLength, fileSize: chunk.byteLength })
+  }
+
+  /**
+   * Adds a leaf of `size` bytes that a LeafSink is hashing and storing;
+   * finish() waits for it. Never the only leaf of a file with a mode (that
+   * one is inlined: use add()).
+   */
+  addStored (cid: Promise<CID>, size: number): void {
+    const piece: Piece = { cid: undefined as unknown as CID, tsize: size, fileSize: size }
+    this.leaves.push(piece)
+    this.pending.push(cid.then(c => { piece.cid = c }, (err: Error) => { this.failed ??= err }))
+    if (this.failed !== undefined) throw this.failed // a leaf failed: stop reading
   }
 
   private async flushInline (): Promise<void> {
@@ -70,6 +79,7 @@ export class FileBuilder {
   async finish (): Promise<Node> {
     if (this.leaves.length === 0) await this.add(new Uint8Array(0))
     await Promise.all(this.pending.splice(0))
+    if (this.failed !== undefined) throw this.failed
     this.UnixFS ??= (await import('ipfs-unixfs')).UnixFS
     if (this.leaves.length === 1) {
       const leaf = this.leaves[0]
@@ -113,7 +123,8 @@ export class FileBuilder {
 
 /**
  * Stores the bytes of one file from disk, chunk by chunk, so memory does not
- * grow with the file.
+ * grow with the file. Large files are hashed and written by worker threads
+ * while this one reads (and, for cdc, finds the cut points).
  */
 export async function storeFileFromDisk (store: BlockStore, file: string, exec: boolean, size: number, onBytes?: (n: number) => void, chunker: ChunkerName = 'fixed'): Promise<Node> {
   if (!exec && size <= CHUNK_SIZE) {
@@ -126,45 +137,60 @@ export async function storeFileFromDisk (store: BlockStore, file: string, exec: 
     }
   }
   const builder = new FileBuilder(store, exec ? 0o755 : undefined)
-  if (chunker === 'cdc' && size > CDC.max) return await storeCdc(store, builder, file, onBytes)
+  const cdc = chunker === 'cdc' && size > CDC.max
+  const sink = openLeafSink(store, cdc ? CDC.max : CHUNK_SIZE, size)
   const fd = fs.openSync(file, 'r')
   try {
-    for (;;) {
-      // a fresh buffer each time: the store may keep it (the memory store does)
-      const buf = Buffer.allocUnsafe(CHUNK_SIZE)
-      let filled = 0
-      while (filled < CHUNK_SIZE) {
-        const bytesRead = fs.readSync(fd, buf, filled, CHUNK_SIZE - filled, null)
-        if (bytesRead === 0) break
-        filled += bytesRead
+    if (cdc) {
+      const splitter = new Splitter('cdc', CDC.max, true)
+      const leaf = async (c: Uint8Array): Promise<void> => {
+        // the first leaf of a file with a mode may end up inlined: the builder keeps its bytes
+        if (exec && builder.size === 0) return await builder.add(c)
+        const buf = await sink.acquire()
+        buf.set(c)
+        builder.addStored(sink.submit(buf, c.byteLength), c.byteLength)
       }
-      if (filled === 0) break
-      await builder.add(buf.subarray(0, filled))
-      onBytes?.(filled)
-      if (filled < CHUNK_SIZE) break
+      const buf = Buffer.allocUnsafe(CHUNK_SIZE)
+      for (;;) {
+        const n = fs.readSync(fd, buf, 0, CHUNK_SIZE, null)
+        if (n === 0) break
+        for (const c of splitter.push(buf.subarray(0, n))) await leaf(c)
+        onBytes?.(n)
+      }
+      for (const c of splitter.end()) await leaf(c)
+    } else {
+      for (;;) {
+        const buf = await sink.acquire()
+        const filled = readFull(fd, buf)
+        if (filled === 0) {
+          sink.release(buf)
+          break
+        }
+        if (exec && builder.size === 0) {
+          await builder.add(buf.subarray(0, filled))
+          sink.release(buf)
+        } else {
+          builder.addStored(sink.submit(buf, filled), filled)
+        }
+        onBytes?.(filled)
+        if (filled < CHUNK_SIZE) break
+      }
     }
+    return await builder.finish()
   } finally {
     fs.closeSync(fd)
+    await sink.close()
   }
-  return await builder.finish()
 }
 
-async function storeCdc (store: BlockStore, builder: FileBuilder, file: string, onBytes?: (n: number) => void): Promise<Node> {
-  const splitter = new Splitter('cdc')
-  const fd = fs.openSync(file, 'r')
-  try {
-    const buf = Buffer.allocUnsafe(CHUNK_SIZE)
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, CHUNK_SIZE, null)
-      if (n === 0) break
-      for (const c of splitter.push(buf.subarray(0, n))) await builder.add(c)
-      onBytes?.(n)
-    }
-    for (const c of splitter.end()) await builder.add(c)
-  } finally {
-    fs.closeSync(fd)
+function readFull (fd: number, buf: Uint8Array): number {
+  let filled = 0
+  while (filled < buf.byteLength) {
+    const n = fs.readSync(fd, buf, filled, buf.byteLength - filled, null)
+    if (n === 0) break
+    filled += n
   }
-  return await builder.finish()
+  return filled
 }
 
 export async function storeBytes (store: BlockStore, bytes: Uint8Array, exec = false, layout: Layout = PROFILE_LAYOUT, chunker: ChunkerName = 'fixed'): Promise<Node> {

@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { threadId } from 'node:worker_threads'
 import { CID } from 'multiformats/cid'
 import { base32upper } from 'multiformats/bases/base32'
 import * as Digest from 'multiformats/hashes/digest'
@@ -53,17 +54,24 @@ export class FsBlockStore implements BlockStore {
 
   /**
    * Synchronous inside: a block write is a few small system calls, and doing
-   * them without a promise each is what makes committing a large file
-   * approach the speed of the disk.
+   * them without a promise each is what makes committing many files fast.
    */
   async put (cid: CID, bytes: Uint8Array): Promise<void> {
+    if (this.putSync(cid, bytes)) {
+      this.written.blocks++
+      this.written.bytes += bytes.byteLength
+    }
+  }
+
+  /** Stores a block unless present; true when it was written. Also used by the leaf workers. */
+  putSync (cid: CID, bytes: Uint8Array): boolean {
     const file = this.pathOf(cid)
     const shard = path.dirname(file)
     if (!this.made.has(shard)) {
       fs.mkdirSync(shard, { recursive: true })
       this.made.add(shard)
     }
-    if (fs.existsSync(file)) return
+    if (fs.existsSync(file)) return false
     // Temporary files live in one staging directory (cheaper to create in
     // than scattered across shards) and are renamed into place when whole.
     const staging = path.join(this.dir, 'tmp')
@@ -71,45 +79,21 @@ export class FsBlockStore implements BlockStore {
       fs.mkdirSync(staging, { recursive: true })
       this.made.add(staging)
     }
-    const tmp = path.join(staging, `${process.pid}-${this.tmpSeq++}`)
+    const tmp = path.join(staging, `${process.pid}-${threadId}-${this.tmpSeq++}`)
     try {
       fs.writeFileSync(tmp, bytes)
       fs.renameSync(tmp, file)
-      this.written.blocks++
-      this.written.bytes += bytes.byteLength
+      return true
     } catch (err) {
       try { fs.rmSync(tmp, { force: true }) } catch {}
       throw asAcacheError(err)
     }
   }
 
-  /**
-   * The same as put, on the I/O thread pool: for writing many large blocks
-   * while the main thread hashes the next ones.
-   */
-  async putAsync (cid: CID, bytes: Uint8Array): Promise<void> {
-    const file = this.pathOf(cid)
-    const shard = path.dirname(file)
-    if (!this.made.has(shard)) {
-      await fs.promises.mkdir(shard, { recursive: true })
-      this.made.add(shard)
-    }
-    const staging = path.join(this.dir, 'tmp')
-    if (!this.made.has(staging)) {
-      await fs.promises.mkdir(staging, { recursive: true })
-      this.made.add(staging)
-    }
-    if (fs.existsSync(file)) return
-    const tmp = path.join(staging, `${process.pid}-${this.tmpSeq++}`)
-    try {
-      await fs.promises.writeFile(tmp, bytes)
-      await fs.promises.rename(tmp, file)
-      this.written.blocks++
-      this.written.bytes += bytes.byteLength
-    } catch (err) {
-      await fs.promises.rm(tmp, { force: true }).catch(() => {})
-      throw asAcacheError(err)
-    }
+  /** Counts blocks another thread wrote into this store for us. */
+  noteWritten (bytes: number): void {
+    this.written.blocks++
+    this.written.bytes += bytes
   }
 
   async has (cid: CID): Promise<boolean> {

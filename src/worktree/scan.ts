@@ -145,9 +145,8 @@ type Helper = { worker: import('node:worker_threads').Worker }
 
 async function startHelper (): Promise<Helper | undefined> {
   try {
-    const { Worker } = await import('node:worker_threads')
-    const worker = new Worker(new URL('./lstat-worker.js', import.meta.url))
-    worker.unref()
+    const { startWorker } = await import('../util/worker.js')
+    const worker = startWorker(new URL('./lstat-worker.js', import.meta.url))
     return { worker }
   } catch {
     return undefined

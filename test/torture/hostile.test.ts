@@ -141,7 +141,7 @@ test('a full disk: commit and fetch fail with one clear error (exit 5); refs, in
     u.write('big.bin', Buffer.alloc(7 * 1024 * 1024, 1).map((_, i) => i % 251)) // fits once, not twice
     const before = visible(u)
     const r = u.run(['commit', '-m', 'too big'])
-    t.is(r.code, 5)
+    t.is(r.code, 5, r.stderr)
     t.regex(r.stderr, /no space left/)
     t.is(r.stderr.split('\n').filter(l => l.startsWith('error:')).length, 1)
     t.is(u.head(), head)

@@ -1,0 +1,144 @@
+import os from 'node:os'
+import type { Worker } from 'node:worker_threads'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
+import { BlockStore, SHA2_256, nullStore, sha256 } from './blockstore.js'
+import { FsBlockStore } from './fs-blockstore.js'
+import { AcacheError, ErrorCode, asAcacheError } from '../errors.js'
+import { startWorker } from '../util/worker.js'
+
+const RAW = 0x55
+
+/**
+ * Where the leaves of a large file go: fill a buffer from `acquire()`, hand
+ * it to `submit()`, get the raw block's CID back. Submitting does not wait
+ * for the hash: the next buffer can be read meanwhile.
+ */
+export interface LeafSink {
+  readonly capacity: number
+  acquire (): Promise<Uint8Array>
+  submit (buf: Uint8Array, len: number): Promise<CID>
+  /** gives back a buffer from acquire() that is not submitted */
+  release (buf: Uint8Array): void
+  close (): Promise<void>
+}
+
+/** Hashes and stores on this thread: for stores other threads cannot write into. */
+class InlineSink implements LeafSink {
+  constructor (private readonly store: BlockStore, readonly capacity: number) {}
+  async acquire (): Promise<Uint8Array> { return Buffer.allocUnsafe(this.capacity) } // the store may keep it
+  async submit (buf: Uint8Array, len: number): Promise<CID> {
+    const bytes = buf.subarray(0, len)
+    const cid = CID.createV1(RAW, Digest.create(SHA2_256, sha256(bytes)))
+    await this.store.put(cid, bytes)
+    return cid
+  }
+
+  release (): void {}
+  async close (): Promise<void> {}
+}
+
+interface Job { resolve: (cid: CID) => void, reject: (err: Error) => void, slot: number, worker: number, len: number }
+
+/**
+ * Hashes (and, for the embedded store, writes) leaves on worker threads, so
+ * reading the file, hashing it and writing its blocks happen at once on
+ * every core. Buffers are slots of one SharedArrayBuffer: nothing is copied
+ * between threads but the 32-byte digests.
+ */
+class PoolSink implements LeafSink {
+  private readonly sab: SharedArrayBuffer
+  private readonly free: number[] = []
+  private readonly waiting: Array<() => void> = []
+  private readonly workers: Worker[] = []
+  private readonly load: number[] = []
+  private readonly jobs = new Map<number, Job>()
+  private nextId = 0
+  private broken?: Error
+
+  constructor (private readonly store: FsBlockStore | undefined, readonly capacity: number, threads: number, slotsPerThread = 4) {
+    const slots = threads * slotsPerThread
+    this.sab = new SharedArrayBuffer(slots * capacity)
+    for (let i = 0; i < slots; i++) this.free.push(i)
+    for (let w = 0; w < threads; w++) {
+      const worker = startWorker(new URL('./leaf-worker.js', import.meta.url), { sab: this.sab, capacity, dir: store?.dir })
+      worker.on('message', (m: { id: number, digest?: Uint8Array, written?: boolean, error?: { code?: string, message: string, acache?: ErrorCode, hint?: string } }) => this.done(m))
+      worker.on('error', (err) => this.fail(err))
+      this.workers.push(worker)
+      this.load.push(0)
+    }
+  }
+
+  private done (m: { id: number, digest?: Uint8Array, written?: boolean, error?: { code?: string, message: string, acache?: ErrorCode, hint?: string } }): void {
+    const job = this.jobs.get(m.id)
+    if (job === undefined) return
+    this.jobs.delete(m.id)
+    this.load[job.worker]--
+    this.free_(job.slot)
+    if (m.error !== undefined) {
+      const e = m.error
+      job.reject(e.acache !== undefined
+        ? new AcacheError(e.acache, e.message, { hint: e.hint })
+        : asAcacheError(Object.assign(new Error(e.message), { code: e.code })))
+      return
+    }
+    if (m.written === true) this.store?.noteWritten(job.len)
+    job.resolve(CID.createV1(RAW, Digest.create(SHA2_256, m.digest!)))
+  }
+
+  private fail (err: Error): void {
+    this.broken = asAcacheError(err)
+    for (const job of this.jobs.values()) job.reject(this.broken)
+    this.jobs.clear()
+    for (const w of this.waiting.splice(0)) w()
+  }
+
+  release (buf: Uint8Array): void { this.free_(buf.byteOffset / this.capacity) }
+
+  private free_ (slot: number): void {
+    this.free.push(slot)
+    this.waiting.shift()?.()
+  }
+
+  async acquire (): Promise<Uint8Array> {
+    while (this.free.length === 0) {
+      if (this.broken !== undefined) throw this.broken
+      await new Promise<void>(resolve => this.waiting.push(resolve))
+    }
+    if (this.broken !== undefined) throw this.broken
+    const slot = this.free.pop()!
+    return new Uint8Array(this.sab, slot * this.capacity, this.capacity)
+  }
+
+  async submit (buf: Uint8Array, len: number): Promise<CID> {
+    if (this.broken !== undefined) throw this.broken
+    const slot = buf.byteOffset / this.capacity
+    let worker = 0
+    for (let w = 1; w < this.workers.length; w++) if (this.load[w] < this.load[worker]) worker = w
+    const id = this.nextId++
+    this.load[worker]++
+    const p = new Promise<CID>((resolve, reject) => this.jobs.set(id, { resolve, reject, slot, worker, len }))
+    this.workers[worker].postMessage({ id, slot, len })
+    return await p
+  }
+
+  async close (): Promise<void> {
+    await Promise.all(this.workers.map(async w => await w.terminate()))
+  }
+}
+
+/** Files at least this large are worth starting threads for. */
+export const POOL_MIN_BYTES = 16 * 1024 * 1024
+
+/**
+ * A sink for `bytes` bytes of leaves of at most `capacity` bytes each: worker
+ * threads for the embedded store (or for hashing only), this thread otherwise.
+ */
+export function openLeafSink (store: BlockStore, capacity: number, bytes: number): LeafSink {
+  const threads = Math.min(4, Math.max(1, os.availableParallelism()))
+  if (bytes >= POOL_MIN_BYTES && process.env.ACACHE_THREADS !== '0') {
+    if (store instanceof FsBlockStore) return new PoolSink(store, capacity, threads)
+    if (store === nullStore) return new PoolSink(undefined, capacity, threads)
+  }
+  return new InlineSink(store, capacity)
+}

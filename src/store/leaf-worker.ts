@@ -1,0 +1,28 @@
+import { parentPort, workerData } from 'node:worker_threads'
+import { createHash } from 'node:crypto'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
+import { FsBlockStore } from './fs-blockstore.js'
+import { AcacheError } from '../errors.js'
+
+// One of the leaf pool's threads: hash a slot of the shared buffer and,
+// with a store directory, write it as a raw block (see leaf-pool.ts).
+const { sab, capacity, dir } = workerData as { sab: SharedArrayBuffer, capacity: number, dir?: string }
+const store = dir === undefined ? undefined : new FsBlockStore(dir)
+
+parentPort!.on('message', ({ id, slot, len }: { id: number, slot: number, len: number }) => {
+  try {
+    const bytes = new Uint8Array(sab, slot * capacity, len)
+    const digest = createHash('sha256').update(bytes).digest()
+    const written = store?.putSync(CID.createV1(0x55, Digest.create(0x12, digest)), bytes) ?? false
+    parentPort!.postMessage({ id, digest: new Uint8Array(digest), written })
+  } catch (err) {
+    const e = err as AcacheError & { code?: string }
+    parentPort!.postMessage({
+      id,
+      error: err instanceof AcacheError
+        ? { acache: e.code, message: e.message, hint: e.hint }
+        : { code: e.code, message: e.message }
+    })
+  }
+})
