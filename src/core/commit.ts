@@ -91,6 +91,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
       message
     }, id.secretKey)
     const cid = await repo.writeCommit(signed)
+    await repo.store.settle?.([cid])
     repo.advanceHead(cid)
     // From here the commit is recorded; what follows only saves work later.
     new StatCache(root.cid, next, dirs).save(repo)

@@ -68,6 +68,7 @@ export async function acceptHead (repo: Repo, ctx: Ctx, name: string, key: strin
     fs.rmSync(stage.dir, { recursive: true, force: true })
   }
   await repo.store.put(headCid, headBytes)
+  await repo.store.settle?.([headCid])
   const refs: RefUpdate[] = []
   const prefix = `refs/remotes/${name}`
   for (const [ref, old] of repo.listRefs(prefix)) {

@@ -10,11 +10,20 @@ import { dagJsonCid } from '../model/commit.js'
 import { readMergeState } from '../merge/state.js'
 import { readRemoteState } from './remotes.js'
 import { FsBlockStore, cidFromMultihash } from '../store/fs-blockstore.js'
+import { KuboBlockStore } from '../store/kubo-blockstore.js'
 import { resolveRev } from '../repo/revs.js'
 import { inspect } from '../model/tree.js'
 import { DAG_PB, RAW } from '../model/tree.js'
 
-export interface GcResult { dryRun: boolean, reachable: number, dropped: { blocks: number, bytes: number }, kept: { blocks: number, bytes: number }, young: number }
+export interface GcResult {
+  dryRun: boolean
+  reachable: number
+  dropped: { blocks: number, bytes: number }
+  kept: { blocks: number, bytes: number }
+  young: number
+  /** with a Kubo store: the roots pinned, and the old pins of this repository removed */
+  kubo?: { api: string, pinned: number, unpinned: number }
+}
 
 /** Every block a root reaches, by multihash (hex). Missing blocks are skipped (a partial fetch). */
 async function reach (repo: Repo, roots: CID[], onBlock?: (cid: CID, bytes: Uint8Array) => void): Promise<Set<string>> {
@@ -69,6 +78,11 @@ export async function gc (repo: Repo, ctx: Ctx, opts: { dryRun?: boolean, now?: 
   const release = repo.lock()
   try {
     const grace = opts.now === true ? 0 : (opts.graceMs ?? 60 * 60 * 1000)
+    if (repo.store instanceof KuboBlockStore) {
+      // The node's own GC drops blocks; acache decides what stays pinned.
+      const k = await repo.store.keepOnly(gcRoots(repo), opts.dryRun === true)
+      return { dryRun: opts.dryRun === true, reachable: 0, dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0, kubo: { api: repo.store.api, ...k } }
+    }
     const reachable = await reach(repo, gcRoots(repo))
     const store = repo.store as FsBlockStore
     const out: GcResult = { dryRun: opts.dryRun === true, reachable: reachable.size, dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0 }
@@ -118,8 +132,6 @@ export async function size (repo: Repo, rev = 'HEAD'): Promise<SizeResult> {
     if (e.kind === 'symlink') continue
     logical += e.cid.code === RAW ? e.tsize : e.cid.code === DAG_PB ? (await inspect(repo.store, e.cid)).size : 0
   }
-  let total = 0
-  const store = repo.store as FsBlockStore
-  for await (const mh of store.keys()) total += (await store.size(cidFromMultihash(mh))) ?? 0
+  const total = (await repo.store.totalBytes?.()) ?? 0
   return { commit: cid.toString(), logical, files: files.size, stored, blocks, store: total }
 }

@@ -74,6 +74,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
     if (ours === undefined) {
       // Nothing here yet: the branch simply starts where theirs is.
       const r = await checkoutTree(repo, undefined, theirCommit.tree, false)
+      await repo.store.settle?.([theirs])
       repo.advanceHead(theirs)
       r.cache.save(repo)
       release()
@@ -87,6 +88,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
     if (opts.noFf !== true && await isAncestor(ours.toString(), theirs.toString(), parentsOf)) {
       await checkIncomingOwnership(repo, ours, theirs, parentsOf)
       const r = await checkoutTree(repo, ourCommit.tree, theirCommit.tree, false)
+      await repo.store.settle?.([theirs])
       repo.advanceHead(theirs)
       r.cache.save(repo)
       release()
@@ -119,6 +121,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
       message: opts.message ?? `Merge ${opts.rev} (${shortCid(theirs)})`
     }, id.secretKey)
     const cid = await repo.writeCommit(commit)
+    await repo.store.settle?.([cid])
     repo.advanceHead(cid)
     r.cache.save(repo)
     release()

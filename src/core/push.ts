@@ -69,6 +69,7 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
       const { seq, save } = nextSeq(ctx, id, seen)
       const { bytes, cid } = signHead({ type: 'acache/head', version: 1, key: id.key, seq, time: ctx.now().toISOString(), heads }, id.secretKey)
       await repo.store.put(cid, bytes)
+      await repo.store.settle?.([cid])
       if (t !== undefined) await t.putHead(id.key, seq, bytes)
       else publishLocal(repo.dir, id.key, bytes)
       save()

@@ -3,6 +3,7 @@ import { Transport } from './transport.js'
 import { AcacheError, fail } from '../errors.js'
 import { missing } from '../store/blockstore.js'
 import { dagJsonCid } from '../model/commit.js'
+import { KuboRpc, unreachable } from '../store/kubo-rpc.js'
 
 /**
  * A remote on the IPFS network through a Kubo RPC API:
@@ -17,7 +18,7 @@ import { dagJsonCid } from '../model/commit.js'
 export class KuboTransport implements Transport {
   readonly api: string
   readonly name: string
-  private client?: any
+  private readonly kubo: KuboRpc
   private pending: Array<{ cid: CID, bytes: Uint8Array }> = []
   private localRefs?: Set<string>
 
@@ -26,30 +27,12 @@ export class KuboTransport implements Transport {
     if (m === null) fail('BAD_INPUT', `a Kubo remote is kubo://HOST:PORT/ipns/NAME, not ${url}`)
     this.api = `http://${m[1]}`
     this.name = m[2]
+    this.kubo = new KuboRpc(this.api)
   }
 
-  private async rpc (): Promise<any> {
-    if (this.client === undefined) {
-      const { create } = await import('kubo-rpc-client')
-      this.client = create({ url: this.api, timeout: 120_000 })
-    }
-    return this.client
-  }
+  private async rpc (): Promise<any> { return await this.kubo.rpc() }
 
-  /** Turns "cannot connect" into one clear error naming the API. */
-  private async call<T> (what: string, fn: (c: any) => Promise<T>): Promise<T> {
-    const c = await this.rpc()
-    try {
-      return await fn(c)
-    } catch (err) {
-      if (err instanceof AcacheError) throw err
-      const msg = String((err as Error).message ?? err)
-      if (/ECONNREFUSED|fetch failed|ENOTFOUND|EHOSTUNREACH|socket hang up/i.test(msg + String((err as any).cause?.code ?? ''))) {
-        fail('UNREACHABLE', `the Kubo API at ${this.api} cannot be reached (${what})`, { hint: 'is the IPFS daemon running? (ipfs daemon)' })
-      }
-      throw new AcacheError('UNREACHABLE', `the Kubo API at ${this.api} failed to ${what}: ${msg}`)
-    }
-  }
+  private async call<T> (what: string, fn: (c: any) => Promise<T>): Promise<T> { return await this.kubo.call(what, fn) }
 
   /** The IPNS name to resolve: a key name on the node (push) or a name as given (fetch). */
   private async ipnsName (): Promise<string> {
@@ -64,8 +47,7 @@ export class KuboTransport implements Transport {
       const c = await this.rpc()
       for await (const p of c.name.resolve(name, { timeout: 15_000 })) target = p
     } catch (err) {
-      const msg = String((err as Error).message)
-      if (/ECONNREFUSED|fetch failed/i.test(msg + String((err as any).cause?.code ?? ''))) fail('UNREACHABLE', `the Kubo API at ${this.api} cannot be reached (resolve ${name})`, { hint: 'is the IPFS daemon running?' })
+      if (unreachable(err)) fail('UNREACHABLE', `the Kubo API at ${this.api} cannot be reached (resolve ${name})`, { hint: 'is the IPFS daemon running?' })
       return undefined
     }
     const m = /^\/ipfs\/([^/]+)$/.exec(target ?? '')

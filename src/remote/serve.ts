@@ -153,6 +153,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
         }
         await landBlocks(pulled.order, stage, repo.store)
         await repo.store.put(dagJsonCid(headBytes), headBytes)
+        await repo.store.settle?.([dagJsonCid(headBytes)])
         publishLocal(repo.dir, h.key, headBytes)
         log(`accepted head seq ${h.seq} from ${h.key}: ${pulled.blocks} new blocks`)
         return { key: h.key, seq: h.seq, blocks: pulled.blocks }

@@ -2,6 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { CID } from 'multiformats/cid'
 import { FsBlockStore } from '../store/fs-blockstore.js'
+import { KuboBlockStore } from '../store/kubo-blockstore.js'
+import { kuboApiUrl } from '../store/kubo-rpc.js'
 import { BlockStore } from '../store/blockstore.js'
 import { AcacheError, fail } from '../errors.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
@@ -41,7 +43,9 @@ export class Repo {
   constructor (readonly root: string | undefined, readonly dir: string, store?: BlockStore) {
     this.config = Repo.readConfig(dir)
     const partial = readPartial(dir)
-    this.store = store ?? (partial !== undefined && partial.remotes.length > 0
+    this.store = store ?? (this.config.store?.type === 'kubo'
+      ? new KuboBlockStore(kuboApiUrl(this.config.store.api), path.join(dir, 'kubo-pins'))
+      : partial !== undefined && partial.remotes.length > 0
       ? new LazyBlockStore(path.join(dir, 'blocks'), partial.remotes, async (name, cid) => await fetchOneBlock(this, name, cid))
       : new FsBlockStore(path.join(dir, 'blocks')))
   }

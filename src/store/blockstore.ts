@@ -19,6 +19,13 @@ export interface BlockStore {
   size (cid: CID): Promise<number | undefined>
   /** blocks and bytes this instance actually wrote (not those it already had) */
   readonly written?: { blocks: number, bytes: number }
+  /**
+   * Called before a ref moves to `roots`: every block put so far is where it
+   * belongs, and what the roots reach is kept (a Kubo store pins them).
+   */
+  settle? (roots: CID[]): Promise<void>
+  /** All bytes the store holds (for `size`). */
+  totalBytes? (): Promise<number>
 }
 
 export const SHA2_256 = 0x12

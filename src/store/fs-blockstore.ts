@@ -119,6 +119,12 @@ export class FsBlockStore implements BlockStore {
     }
   }
 
+  async totalBytes (): Promise<number> {
+    let total = 0
+    for await (const mh of this.keys()) total += (await this.size(cidFromMultihash(mh))) ?? 0
+    return total
+  }
+
   async size (cid: CID): Promise<number | undefined> {
     try { return (await fs.promises.stat(this.pathOf(cid))).size } catch { return undefined }
   }

@@ -7,12 +7,14 @@ import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawn, spawnSync, ChildProcess } from 'node:child_process'
+import { CID } from 'multiformats/cid'
 import { User, ROOT, tmpdir } from '../helpers.js'
+import { KuboRpc } from '../../src/store/kubo-rpc.js'
 
 const KUBO_DIR = path.join(ROOT, 'tools', 'kubo-standin')
 const hasIpfs = spawnSync('sh', ['-c', 'command -v ipfs']).status === 0
 
-interface Node { api: string, swarm: string, proc: ChildProcess, dir: string, stop: () => Promise<void> }
+interface Node { api: string, swarm: string, proc: ChildProcess, dir: string, stop: () => Promise<void>, log: () => string }
 
 async function startNode (): Promise<Node> {
   const dir = tmpdir('acache-ipfs-')
@@ -47,6 +49,7 @@ async function startNode (): Promise<Node> {
     swarm,
     proc,
     dir,
+    log: () => log,
     stop: async () => { if (proc.exitCode === null) { proc.kill('SIGTERM'); await new Promise(resolve => proc.once('exit', resolve)) } }
   }
 }
@@ -111,4 +114,90 @@ test('an unreachable Kubo API: one clear error, exit 5, naming the URL', t => {
   const f = u.run(['fetch', 'ipfs'])
   t.is(f.code, 5)
   t.regex(f.stderr, /127\.0\.0\.1:9/)
+})
+
+test.serial('a repository whose blocks live in a Kubo node (init --store kubo): commit, read back, switch, pins, gc, push from it, and a stopped node', async t => {
+  t.timeout(300_000)
+  const node = await startNode()
+  try {
+    const kubo = new KuboRpc(`http://${node.api}`)
+    const recursivePins = async (): Promise<string[]> => {
+      // through acache's own client wrapper: the node closes kept-alive connections while the commands run
+      return await kubo.call('list pins', async c => {
+        const pins: string[] = []
+        for await (const x of c.pin.ls({ type: 'recursive' })) pins.push(x.cid.toString())
+        return pins
+      })
+    }
+    const alice = new User('alice')
+    alice.ok(['id', 'new', '--name', 'alice'])
+    const init = alice.ok(['init', '--store', 'kubo', '--api', node.api, '--json']).json
+    t.is(init.store, 'kubo')
+    t.is(init.kubo.api, `http://${node.api}`)
+    const weights = Buffer.alloc(3 * 1024 * 1024 + 5).map((_, i) => (i * 13 + 5) % 251)
+    alice.write('data/weights.bin', weights)
+    alice.write('README', 'blocks in the node\n')
+    const c1 = alice.ok(['commit', '-m', 'one', '--json']).json
+    t.true(c1.stored.blocks >= 6)
+    // nothing in the embedded store: the blocks are in the node, and the commit is pinned there
+    const local = fs.readdirSync(alice.path('.acache/blocks')).filter(n => n !== 'SHARDING')
+    t.deepEqual(local, [])
+    const one = alice.head()
+    t.true((await recursivePins()).includes(one))
+    const fileCid = alice.ok(['show', 'HEAD:', '--json']).json.entries.find((e: any) => e.name === 'data').cid
+    t.true(await kubo.call('stat', async c => (await c.block.stat(CID.parse(fileCid))).size) > 0)
+    // read back through the node
+    t.is(alice.ok(['show', 'HEAD:README']).stdout, 'blocks in the node\n')
+    t.is(alice.ok(['verify']).code, 0)
+    alice.write('README', 'two\n')
+    alice.ok(['commit', '-m', 'two'])
+    fs.rmSync(alice.path('data'), { recursive: true })
+    alice.ok(['restore', '--source', 'HEAD', 'data'])
+    t.deepEqual(fs.readFileSync(alice.path('data/weights.bin')), weights)
+    alice.ok(['switch', '--detach', one])
+    t.is(alice.read('README'), 'blocks in the node\n')
+    alice.ok(['switch', 'main'])
+    t.is(alice.read('README'), 'two\n')
+    t.regex(alice.ok(['status']).stdout, /nothing to commit/)
+    // gc keeps what refs reach pinned and unpins what they no longer reach
+    alice.ok(['branch', 'old', one])
+    const two = alice.head()
+    t.true((await recursivePins()).includes(two))
+    const g = alice.ok(['gc', '--json']).json
+    t.is(g.kubo.unpinned, 0)
+    alice.ok(['branch', '-d', 'old'])
+    alice.ok(['commit', '--allow-empty', '-m', 'three'])
+    const g2 = alice.ok(['gc', '--json']).json
+    t.true(g2.kubo.unpinned >= 2)
+    if (node.proc.exitCode !== null) t.fail(node.log())
+    const pins = await recursivePins()
+    t.true(pins.includes(alice.head()))
+    t.false(pins.includes(one))
+    t.true(alice.ok(['verify']).code === 0)
+    // a friend with an embedded store fetches from the node through alice's published name
+    const akey = alice.ok(['id', 'show', '--json']).json.key
+    alice.ok(['remote', 'add', 'ipfs', `kubo://${node.api}/ipns/self`, '--key', akey])
+    alice.ok(['push', 'ipfs'])
+    const bob = new User('bob').setup()
+    bob.ok(['remote', 'add', 'alice', `kubo://${node.api}/ipns/${await kubo.call('id', async c => (await c.id()).id.toString())}`, '--key', akey])
+    bob.ok(['fetch', 'alice'])
+    bob.ok(['merge', 'alice/main'])
+    t.deepEqual(fs.readFileSync(bob.path('data/weights.bin')), weights)
+    t.is(bob.ok(['verify']).code, 0)
+    // the node stops: reading history is one clear error naming it, and nothing changes
+    await node.stop()
+    const r = alice.run(['log'])
+    t.is(r.code, 5)
+    t.regex(r.stderr, new RegExp(`the Kubo API at http://${node.api.replace(/\./g, '\\.')} cannot be reached`))
+    t.is(r.stderr.trim().split('\n').filter(l => l.startsWith('error:')).length, 1)
+    alice.write('README', 'offline\n')
+    const c = alice.run(['commit', '-m', 'offline'])
+    t.is(c.code, 5)
+    t.is(alice.run(['log']).code, 5)
+    const bad = new User('carol').run(['init', '--store', 'kubo', '--api', node.api])
+    t.is(bad.code, 5)
+    t.regex(bad.stderr, /cannot be reached/)
+  } finally {
+    await node.stop()
+  }
 })

@@ -10,6 +10,11 @@ export default define({
     const { gc } = await import('../../core/gc.js')
     const r = await gc(await repo(), ctx, { dryRun: args.dryRun, now: args.now })
     out.result({ ...r })
+    if (r.kubo !== undefined) {
+      out.line(`${r.dryRun ? 'Would keep' : 'Kept'} ${r.kubo.pinned} roots pinned in the Kubo node at ${r.kubo.api}; ${r.dryRun ? 'would unpin' : 'unpinned'} ${r.kubo.unpinned} this repository no longer reaches`)
+      out.line('The node drops unpinned blocks on its own GC: run `ipfs repo gc` there to free the space now')
+      return
+    }
     out.line(`${r.dryRun ? 'Would drop' : 'Dropped'} ${r.dropped.blocks} blocks (${r.dropped.bytes} bytes); kept ${r.kept.blocks} (${r.kept.bytes} bytes)${r.young > 0 ? `, ${r.young} of them unreachable but younger than an hour (--now drops them)` : ''}`)
   }
 })

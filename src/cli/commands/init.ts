@@ -7,12 +7,14 @@ export default define({
     .positional('dir', { type: 'string', describe: 'where (default: the current directory)' })
     .option('bare', { type: 'boolean', describe: 'a bare store for others to push to: no working root' })
     .option('branch', { alias: 'b', type: 'string', describe: 'name of the first branch', default: 'main' })
+    .option('store', { choices: ['embedded', 'kubo'] as const, describe: 'where blocks live: embedded (.acache/blocks, the default) or kubo (an IPFS node, through its RPC API: give --api)' })
+    .option('api', { type: 'string', describe: 'the Kubo RPC API for --store kubo: host:port, http://host:port or /ip4/ADDR/tcp/PORT' })
     .option('chunker', { choices: ['fixed', 'cdc'] as const, default: 'fixed', describe: 'how large files become blocks: fixed (1 MiB, Kubo-identical CIDs) or cdc (FastCDC: edited files dedup); recorded in .acacheattributes' }),
   run: async (args, { ctx, out }) => {
     const { init } = await import('../../core/init.js')
     const path = await import('node:path')
-    const r = init(path.resolve(ctx.cwd, args.dir ?? '.'), { bare: args.bare, branch: args.branch, chunker: args.chunker })
+    const r = await init(path.resolve(ctx.cwd, args.dir ?? '.'), { bare: args.bare, branch: args.branch, chunker: args.chunker, store: args.store, api: args.api })
     out.result({ ...r })
-    out.line(`Initialized empty acache ${r.bare ? 'bare store' : 'repository'} in ${r.dir} (branch ${r.branch}${r.chunker === 'cdc' ? ', content-defined chunking: commit .acacheattributes' : ''})`)
+    out.line(`Initialized empty acache ${r.bare ? 'bare store' : 'repository'} in ${r.dir} (branch ${r.branch}${r.chunker === 'cdc' ? ', content-defined chunking: commit .acacheattributes' : ''}${r.kubo !== undefined ? `, blocks in the Kubo node at ${r.kubo.api} (peer ${r.kubo.peer})` : ''})`)
   }
 })

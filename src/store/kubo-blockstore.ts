@@ -1,0 +1,165 @@
+import fs from 'node:fs'
+import { CID } from 'multiformats/cid'
+import { writeFileAtomic } from '../util/fs.js'
+import { BlockStore, checkBlock, missing } from './blockstore.js'
+import { KuboRpc } from './kubo-rpc.js'
+import { AcacheError } from '../errors.js'
+
+const hex = (cid: CID): string => Buffer.from(cid.multihash.bytes).toString('hex')
+
+/** Blocks wait here until this many bytes (or blocks) are pending, then go to the node as one CAR. */
+const BATCH_BYTES = 32 * 1024 * 1024
+const BATCH_BLOCKS = 2000
+
+/**
+ * All of a repository's blocks in a Kubo node (`acache init --store kubo
+ * --api URL`), through its RPC API. Writes are gathered and imported as one
+ * CAR per batch (one request, not one a block); `settle(roots)` sends what
+ * is pending and pins the roots, so the node's own GC keeps every commit a
+ * ref names; it is called before any ref moves. Reads are checked against
+ * their CID like every store's; a block the node lacks it looks for on the
+ * network (that is what the node is for) until the timeout.
+ */
+export class KuboBlockStore implements BlockStore {
+  readonly written = { blocks: 0, bytes: 0 }
+  readonly kubo: KuboRpc
+  private pending = new Map<string, { cid: CID, bytes: Uint8Array }>()
+  private pendingBytes = 0
+  /** multihashes the node has (from refs/local once, then what we put or read) */
+  private local?: Set<string>
+
+  /** `pinLog`: the file that lists what this repository pinned (gc unpins from it). */
+  constructor (readonly api: string, private readonly pinLog?: string) {
+    this.kubo = new KuboRpc(api)
+  }
+
+  async get (cid: CID): Promise<Uint8Array> {
+    const p = this.pending.get(hex(cid))
+    if (p !== undefined) return p.bytes
+    let bytes: Uint8Array
+    try {
+      bytes = await this.kubo.call(`get block ${cid}`, async c => await c.block.get(cid))
+    } catch (err) {
+      if (err instanceof AcacheError && /timed out|not found/i.test(err.message)) throw missing(cid)
+      throw err
+    }
+    checkBlock(cid, bytes)
+    this.local?.add(hex(cid))
+    return bytes
+  }
+
+  async put (cid: CID, bytes: Uint8Array): Promise<void> {
+    const k = hex(cid)
+    if (this.pending.has(k) || (await this.localSet()).has(k)) return
+    this.pending.set(k, { cid, bytes })
+    this.pendingBytes += bytes.byteLength
+    this.written.blocks++
+    this.written.bytes += bytes.byteLength
+    if (this.pendingBytes >= BATCH_BYTES || this.pending.size >= BATCH_BLOCKS) await this.flush()
+  }
+
+  /** Sends the pending blocks as one CAR. */
+  async flush (): Promise<void> {
+    if (this.pending.size === 0) return
+    const blocks = [...this.pending.values()]
+    const { CarWriter } = await import('@ipld/car')
+    const { writer, out } = CarWriter.create([])
+    const parts: Uint8Array[] = []
+    const collect = (async () => { for await (const c of out) parts.push(c) })()
+    for (const b of blocks) await writer.put(b)
+    await writer.close()
+    await collect
+    await this.kubo.call(`import ${blocks.length} blocks`, async c => {
+      for await (const _ of c.dag.import([(async function * () { yield * parts })()], { pinRoots: false })) void _
+    })
+    const local = await this.localSet()
+    for (const b of blocks) local.add(hex(b.cid))
+    this.pending.clear()
+    this.pendingBytes = 0
+  }
+
+  /** Before a ref moves to `roots`: every block is in the node, and the roots are pinned (recursively). */
+  async settle (roots: CID[]): Promise<void> {
+    await this.flush()
+    const pinned = this.pinned()
+    for (const r of roots) {
+      await this.kubo.call(`pin ${r}`, async c => await c.pin.add(r, { recursive: true }))
+      pinned.add(r.toString())
+    }
+    this.savePins(pinned)
+  }
+
+  /** The roots this repository pinned in the node. */
+  pinned (): Set<string> {
+    if (this.pinLog === undefined) return new Set()
+    try { return new Set(fs.readFileSync(this.pinLog, 'utf8').split('\n').filter(l => l !== '')) } catch { return new Set() }
+  }
+
+  private savePins (pins: Set<string>): void {
+    if (this.pinLog !== undefined) writeFileAtomic(this.pinLog, [...pins].sort().map(p => p + '\n').join(''))
+  }
+
+  /**
+   * gc for a Kubo store: pin every root, unpin what this repository pinned
+   * before and no root is now; the node's own GC (`ipfs repo gc`) then drops
+   * the blocks. Pins of other programs on the node are never touched.
+   */
+  async keepOnly (roots: CID[], dryRun: boolean): Promise<{ pinned: number, unpinned: number }> {
+    const live = new Set(roots.map(String))
+    const old = this.pinned()
+    const drop = [...old].filter(p => !live.has(p))
+    if (dryRun) return { pinned: live.size, unpinned: drop.length }
+    await this.settle(roots)
+    for (const p of drop) {
+      try {
+        await this.kubo.call(`unpin ${p}`, async c => await c.pin.rm(CID.parse(p), { recursive: true }))
+      } catch (err) {
+        if (!(err instanceof AcacheError) || !/not pinned/i.test(err.message)) throw err
+      }
+    }
+    this.savePins(live)
+    return { pinned: live.size, unpinned: drop.length }
+  }
+
+  async has (cid: CID): Promise<boolean> {
+    const k = hex(cid)
+    return this.pending.has(k) || (await this.localSet()).has(k)
+  }
+
+  private async localSet (): Promise<Set<string>> {
+    if (this.local === undefined) {
+      const set = new Set<string>()
+      await this.kubo.call('list the blocks it has', async c => {
+        for await (const r of c.refs.local()) {
+          if (r.err !== undefined && r.err !== '' && r.err !== null) continue
+          try { set.add(hex(CID.parse(r.ref))) } catch {}
+        }
+      })
+      this.local = set
+    }
+    return this.local
+  }
+
+  async delete (cid: CID): Promise<void> {
+    this.pending.delete(hex(cid))
+    this.local?.delete(hex(cid))
+    await this.kubo.call(`remove block ${cid}`, async c => { for await (const _ of c.block.rm(cid, { force: true })) void _ })
+  }
+
+  async * keys (): AsyncIterable<Uint8Array> {
+    for (const k of await this.localSet()) yield Buffer.from(k, 'hex')
+    for (const k of this.pending.keys()) yield Buffer.from(k, 'hex')
+  }
+
+  async size (cid: CID): Promise<number | undefined> {
+    const p = this.pending.get(hex(cid))
+    if (p !== undefined) return p.bytes.byteLength
+    if (!(await this.has(cid))) return undefined
+    return await this.kubo.call(`stat block ${cid}`, async c => (await c.block.stat(cid)).size)
+  }
+
+  /** Bytes the node stores in all (for `size`: the node may hold more than this repository). */
+  async totalBytes (): Promise<number> {
+    return await this.kubo.call('read its repository size', async c => Number((await c.repo.stat()).repoSize))
+  }
+}

@@ -1,0 +1,61 @@
+import { AcacheError, fail } from '../errors.js'
+
+/** `host:port`, `http://host:port` or a multiaddr, as the HTTP URL of a Kubo RPC API. */
+export function kuboApiUrl (api: string): string {
+  const ma = /^\/(?:ip4|ip6|dns4|dns6|dns)\/([^/]+)\/tcp\/(\d+)(?:\/https?)?\/?$/.exec(api)
+  if (ma !== null) return `http://${ma[1].includes(':') ? `[${ma[1]}]` : ma[1]}:${ma[2]}`
+  if (/^https?:\/\//.test(api)) return api.replace(/\/+$/, '')
+  if (/^[^/:]+:\d+$/.test(api)) return `http://${api}`
+  return fail('USAGE', `not a Kubo API address: ${api} (give host:port, http://host:port or /ip4/ADDR/tcp/PORT)`)
+}
+
+/** Milliseconds to wait for one answer from a node (it may be looking for a block on the network). */
+export const KUBO_TIMEOUT = Number(process.env.ACACHE_KUBO_TIMEOUT_MS ?? 120_000)
+
+/**
+ * One Kubo RPC client, and every call through it turned into acache errors:
+ * a node that cannot be reached is one line naming its URL (exit 5).
+ */
+export class KuboRpc {
+  private client?: any
+
+  constructor (readonly api: string) {}
+
+  async rpc (): Promise<any> {
+    if (this.client === undefined) {
+      const { create } = await import('kubo-rpc-client')
+      this.client = create({ url: this.api, timeout: KUBO_TIMEOUT })
+    }
+    return this.client
+  }
+
+  async call<T> (what: string, fn: (c: any) => Promise<T>): Promise<T> {
+    const c = await this.rpc()
+    try {
+      try {
+        return await fn(c)
+      } catch (err) {
+        // A kept-alive connection the node closed meanwhile: once more on a new one
+        // (every call acache makes can be repeated: reads, imports, pins).
+        if (!closedConnection(err)) throw err
+        return await fn(c)
+      }
+    } catch (err) {
+      if (err instanceof AcacheError) throw err
+      if (unreachable(err)) {
+        fail('UNREACHABLE', `the Kubo API at ${this.api} cannot be reached (${what})`, { hint: 'is the IPFS daemon running? (ipfs daemon)' })
+      }
+      throw new AcacheError('UNREACHABLE', `the Kubo API at ${this.api} failed to ${what}: ${String((err as Error).message ?? err)}`)
+    }
+  }
+}
+
+function closedConnection (err: unknown): boolean {
+  const code = String((err as any)?.cause?.code ?? (err as any)?.code ?? '')
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'UND_ERR_CLOSED'
+}
+
+export function unreachable (err: unknown): boolean {
+  const msg = String((err as Error)?.message ?? err)
+  return /ECONNREFUSED|fetch failed|ENOTFOUND|EHOSTUNREACH|socket hang up/i.test(msg + String((err as any)?.cause?.code ?? ''))
+}
