@@ -9,6 +9,9 @@ import { DAG_PB, RAW, checkName } from '../model/tree.js'
 
 export interface Moved { blocks: number, bytes: number }
 
+/** blocks asked for ahead of their turn while fetching */
+const PREFETCH = 8
+
 export interface PullOptions {
   /** commits to take from each head: the rest of history stays at the remote */
   depth?: number
@@ -92,20 +95,39 @@ export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise
   const out: Pulled = { blocks: 0, bytes: 0, order: [], commits: [], shallow: [], skipped: 0 }
   const seen = new Set<string>()
   const stack: Array<{ cid: CID, walk: Walk, children?: Array<{ cid: CID, walk: Walk }>, fetched?: boolean }> = roots.map(cid => ({ cid, walk: { kind: 'commit', depth: 0 } }))
+  // The leaves of files (raw blocks, most of the bytes) next on the stack are
+  // asked for a few at a time, so the network is busy while we check and
+  // store the last ones; what they are and in which order they land does not change.
+  const ahead = new Map<string, Promise<Uint8Array | undefined>>()
+  const prefetch = (): void => {
+    for (let i = stack.length - 1; i >= 0 && i >= stack.length - 4 * PREFETCH && ahead.size < PREFETCH; i--) {
+      const e = stack[i]
+      if (e.children !== undefined || e.cid.code !== RAW) continue
+      const key = e.cid.toString()
+      if (seen.has(key) || ahead.has(key)) continue
+      const p = (async () => (await local.has(e.cid)) ? undefined : await get(e.cid))()
+      p.catch(() => {}) // awaited when its turn comes
+      ahead.set(key, p)
+    }
+  }
   while (stack.length > 0) {
+    prefetch()
     const top = stack[stack.length - 1]
     if (top.children === undefined) {
       const key = top.cid.toString()
       if (seen.has(key)) { stack.pop(); continue }
       seen.add(key)
       let bytes: Uint8Array
-      const here = await local.has(top.cid)
+      const early = ahead.get(key)
+      ahead.delete(key)
+      const got = early === undefined ? undefined : await early
+      const here = early !== undefined ? got === undefined : await local.has(top.cid)
       if (here && opts.partialLocal !== true) { stack.pop(); continue }
       if (here) {
         bytes = await local.get(top.cid)
       } else {
         try {
-          bytes = await get(top.cid)
+          bytes = got ?? await get(top.cid)
           checkBlock(top.cid, bytes)
         } catch (err) {
           if (err instanceof AcacheError && err.code === 'CORRUPT_OBJECT') {
