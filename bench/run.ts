@@ -6,6 +6,7 @@
  *   npm run bench                       # everything, full size
  *   BENCH_FILES=20000 BENCH_BIG_MB=256 npm run bench   # smaller
  *   BENCH_SKIP_GIT_BIG=1 npm run bench  # skip git add of the big file (about 45 s a GiB)
+ *   BENCH_CKPT_MB=256 BENCH_HUGE_GB=0 npm run bench   # a smaller checkpoint, no 10 GiB file
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -30,6 +31,14 @@ function sh (cmd: string, args: string[], cwd: string): number {
   return s
 }
 const acache = (args: string[], cwd: string): number => sh(process.execPath, [BIN, ...args], cwd)
+/** Runs acache and reports its time and peak memory (resident set, MiB) as the kernel counted it. */
+function measured (args: string[], cwd: string): { s: number, mib: number } {
+  const t = process.hrtime.bigint()
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, BIN, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+  const s = Number(process.hrtime.bigint() - t) / 1e9
+  if (r.status !== 0) throw new Error(`acache ${args.join(' ')} failed: ${r.stderr}`)
+  return { s, mib: Math.round(Number(r.stderr.trim().split('\n').pop()) / 1024) }
+}
 /** A file of `mb` MiB of random bytes (incompressible, undeduplicable). */
 function randomFile (file: string, mb: number): void {
   const fd = fs.openSync(file, 'w')
@@ -59,9 +68,10 @@ acache(['id', 'new', '--name', 'bench'], work)
   }
   // Both tools work in the same directory: each ignores the other's state, as a user would.
   fs.writeFileSync(path.join(dir, '.acacheignore'), '.git/\n')
-  const initA = acache(['init', '-q'], dir) + acache(['commit', '-q', '-m', 'init'], dir)
+  const first = (acache(['init', '-q'], dir), measured(['commit', '-q', '-m', 'init'], dir))
+  const initA = first.s
   const initG = sh('git', ['init', '-q'], dir) + (fs.writeFileSync(path.join(dir, '.git', 'info', 'exclude'), '.acache/\n'), 0) + sh('git', ['add', '-A'], dir) + sh('git', ['commit', '-q', '-m', 'init'], dir)
-  report(`first commit of ${FILES} small files`, initA, 'git init+add+commit', initG, '(no goal)')
+  report(`first commit of ${FILES} small files (peak memory ${first.mib} MiB)`, initA, 'git init+add+commit', initG, '(no goal)')
   acache(['status'], dir); sh('git', ['status'], dir) // warm both caches
   const a: number[] = []; const g: number[] = []
   for (let i = 0; i < RUNS; i++) { a.push(acache(['status'], dir)); g.push(sh('git', ['status'], dir)) }
@@ -86,8 +96,9 @@ acache(['id', 'new', '--name', 'bench'], work)
   const hash = median([0, 1, 2].map(() => sh('openssl', ['dgst', '-sha256', file], dir)))
   acache(['init', '-q'], dir)
   spawnSync('sync')
-  const ours = acache(['commit', '-q', '-m', 'big'], dir)
-  report(`commit of one ${BIG_MB} MiB file`, ours, 'openssl dgst -sha256', hash, 'within 2x openssl')
+  const big = measured(['commit', '-q', '-m', 'big'], dir)
+  const ours = big.s
+  report(`commit of one ${BIG_MB} MiB file (peak memory ${big.mib} MiB)`, ours, 'openssl dgst -sha256', hash, 'within 2x openssl')
   fs.rmSync(path.join(dir, '.acache'), { recursive: true })
   spawnSync('sync')
   // acache fsyncs its refs, which makes the file system write the blocks out: compare with a durable copy
@@ -149,57 +160,70 @@ acache(['id', 'new', '--name', 'bench'], work)
 
 // 4. a model checkpoint edited 10 times: stored bytes under fixed and cdc chunking, against git
 //    (every version whole, which is also what git-lfs keeps), and commit speed under cdc against hashing.
+//    The versions are made one at a time (one in memory), each committed by all three.
 {
-  const MB = Number(process.env.BENCH_CKPT_MB ?? 256)
+  const MB = Number(process.env.BENCH_CKPT_MB ?? 1024)
   const VERSIONS = Number(process.env.BENCH_CKPT_VERSIONS ?? 10)
   const crypto = await import('node:crypto')
   let seed = crypto.createHash('sha256').update('ckpt').digest()
-  const base = Buffer.alloc(MB * 1024 * 1024)
-  for (let o = 0; o < base.length; o += 32) { seed = crypto.createHash('sha256').update(seed).digest(); seed.copy(base, o) }
+  let cur = Buffer.alloc(MB * 1024 * 1024)
+  for (let o = 0; o < cur.length; o += 32) { seed = crypto.createHash('sha256').update(seed).digest(); seed.copy(cur, o) }
   const rnd = (n: number): number => crypto.randomInt(n)
-  const versions: Buffer[] = [base]
-  for (let v = 1; v < VERSIONS; v++) {
-    let b = versions[v - 1]
-    const at = rnd(b.length)
-    b = Buffer.concat([b.subarray(0, at), Buffer.from([rnd(256)]), b.subarray(at)]) // a 1-byte insertion
-    const ow = rnd(b.length - (1 << 20))
-    b = Buffer.from(b)
-    crypto.randomFillSync(b, ow, 1 << 20) // a 1 MiB overwrite
-    versions.push(b)
+  const dirs: Record<string, string> = {}
+  for (const name of ['fixed', 'cdc', 'git']) {
+    dirs[name] = path.join(work, `ckpt-${name}`)
+    fs.mkdirSync(dirs[name])
   }
-  const storedBy: Record<string, number> = {}
-  let cdcCommit = 0
-  for (const chunker of ['fixed', 'cdc']) {
-    const dir = path.join(work, `ckpt-${chunker}`)
+  acache(['init', '-q', '--chunker', 'fixed'], dirs.fixed)
+  acache(['init', '-q', '--chunker', 'cdc'], dirs.cdc)
+  sh('git', ['init', '-q'], dirs.git)
+  const cdcTimes: number[] = []
+  const hashTimes: number[] = []
+  let whole = 0
+  for (let v = 0; v < VERSIONS; v++) {
+    if (v > 0) {
+      const at = rnd(cur.length)
+      cur = Buffer.concat([cur.subarray(0, at), Buffer.from([rnd(256)]), cur.subarray(at)]) // a 1-byte insertion
+      crypto.randomFillSync(cur, rnd(cur.length - (1 << 20)), 1 << 20) // a 1 MiB overwrite
+    }
+    whole += cur.length
+    for (const name of ['fixed', 'cdc', 'git']) fs.writeFileSync(path.join(dirs[name], 'model.ckpt'), cur)
+    spawnSync('sync')
+    hashTimes.push(sh('openssl', ['dgst', '-sha256', path.join(dirs.cdc, 'model.ckpt')], work))
+    cdcTimes.push(acache(['commit', '-q', '-m', `v${v}`], dirs.cdc))
+    acache(['commit', '-q', '-m', `v${v}`], dirs.fixed)
+    sh('git', ['add', 'model.ckpt'], dirs.git)
+    sh('git', ['commit', '-q', '-m', `v${v}`], dirs.git)
+  }
+  const du = (d: string): number => Number(spawnSync('du', ['-sb', d], { encoding: 'utf8' }).stdout.split('\t')[0])
+  const stored = { cdc: du(path.join(dirs.cdc, '.acache', 'blocks')), fixed: du(path.join(dirs.fixed, '.acache', 'blocks')), git: du(path.join(dirs.git, '.git', 'objects')) }
+  report(`cdc commit of a ${MB} MiB checkpoint, first version (everything new)`, cdcTimes[0], 'openssl dgst -sha256', hashTimes[0], 'within 3x hashing')
+  if (VERSIONS > 1) report(`cdc commit of an edited version (median of ${VERSIONS - 1})`, median(cdcTimes.slice(1)), 'openssl dgst -sha256', median(hashTimes.slice(1)), 'within 3x hashing')
+  const mib = (n: number): string => `${(n / 1048576).toFixed(0)} MiB`
+  console.log(`stored after ${VERSIONS} versions of a ${MB} MiB checkpoint: cdc ${mib(stored.cdc)}, fixed ${mib(stored.fixed)}, git ${mib(stored.git)} (every version whole: ${mib(whole)})`)
+  rows.push([`stored bytes, ${VERSIONS} edited versions of a ${MB} MiB checkpoint`, `cdc ${mib(stored.cdc)}`, `git ${mib(stored.git)} / fixed ${mib(stored.fixed)}`, `${(stored.cdc / stored.git).toFixed(2)}x git, ${(stored.cdc / stored.fixed).toFixed(2)}x fixed`, 'less than git-lfs and fixed'])
+  for (const d of Object.values(dirs)) fs.rmSync(d, { recursive: true, force: true })
+}
+
+// 5. bounded memory: one very large file (BENCH_HUGE_GB, default 10; 0 skips), committed with its peak memory.
+{
+  const GB = Number(process.env.BENCH_HUGE_GB ?? 10)
+  if (GB > 0) {
+    const dir = path.join(work, 'huge')
     fs.mkdirSync(dir)
-    acache(['init', '-q', '--chunker', chunker], dir)
-    for (const [i, v] of versions.entries()) {
-      fs.writeFileSync(path.join(dir, 'model.ckpt'), v)
-      const t = acache(['commit', '-q', '-m', `v${i}`], dir)
-      if (chunker === 'cdc' && i === 0) cdcCommit = t
-    }
-    storedBy[chunker] = Number(spawnSync('du', ['-sb', path.join(dir, '.acache', 'blocks')], { encoding: 'utf8' }).stdout.split('\t')[0])
-    if (chunker === 'cdc') {
-      fs.writeFileSync(path.join(work, 'v0.bin'), versions[0])
-      const hash = sh('openssl', ['dgst', '-sha256', path.join(work, 'v0.bin')], work)
-      report(`cdc commit of a ${MB} MiB checkpoint`, cdcCommit, 'openssl dgst -sha256', hash, 'within 3x hashing')
-    }
+    const file = path.join(dir, 'huge.bin')
+    // random 1 MiB pieces, each made unique by its number (fast to write, nothing dedups)
+    const piece = (await import('node:crypto')).randomBytes(1 << 20)
+    const fd = fs.openSync(file, 'w')
+    for (let i = 0; i < GB * 1024; i++) { piece.writeUInt32LE(i, 0); fs.writeSync(fd, piece) }
+    fs.closeSync(fd)
+    spawnSync('sync')
+    const hash = sh('openssl', ['dgst', '-sha256', file], dir)
+    acache(['init', '-q'], dir)
+    const m = measured(['commit', '-q', '-m', 'huge'], dir)
+    report(`commit of one ${GB} GiB file (${(GB * 1073.741824 / m.s).toFixed(0)} MB/s, peak memory ${m.mib} MiB)`, m.s, 'openssl dgst -sha256', hash, 'bounded memory')
     fs.rmSync(dir, { recursive: true, force: true })
   }
-  const gdir = path.join(work, 'ckpt-git')
-  fs.mkdirSync(gdir)
-  sh('git', ['init', '-q'], gdir)
-  for (const [i, v] of versions.entries()) {
-    fs.writeFileSync(path.join(gdir, 'model.ckpt'), v)
-    sh('git', ['add', 'model.ckpt'], gdir)
-    sh('git', ['commit', '-q', '-m', `v${i}`], gdir)
-  }
-  const gitBytes = Number(spawnSync('du', ['-sb', path.join(gdir, '.git', 'objects')], { encoding: 'utf8' }).stdout.split('\t')[0])
-  const whole = versions.reduce((a, v) => a + v.length, 0)
-  const mib = (n: number): string => `${(n / 1048576).toFixed(0)} MiB`
-  console.log(`stored after ${VERSIONS} versions of a ${MB} MiB checkpoint: cdc ${mib(storedBy.cdc)}, fixed ${mib(storedBy.fixed)}, git ${mib(gitBytes)} (every version whole: ${mib(whole)})`)
-  rows.push([`stored bytes, ${VERSIONS} edited versions of a ${MB} MiB checkpoint`, `cdc ${mib(storedBy.cdc)}`, `git ${mib(gitBytes)} / fixed ${mib(storedBy.fixed)}`, `${(storedBy.cdc / gitBytes).toFixed(2)}x git, ${(storedBy.cdc / storedBy.fixed).toFixed(2)}x fixed`, 'less than git-lfs and fixed'])
-  fs.rmSync(gdir, { recursive: true, force: true })
 }
 
 console.log('\n| benchmark | acache | peer | ratio | goal |\n|---|---|---|---|---|')
