@@ -7,6 +7,7 @@
  *   BENCH_FILES=20000 BENCH_BIG_MB=256 npm run bench   # smaller
  *   BENCH_SKIP_GIT_BIG=1 npm run bench  # skip git add of the big file (about 45 s a GiB)
  *   BENCH_CKPT_MB=256 BENCH_HUGE_GB=0 npm run bench   # a smaller checkpoint, no 10 GiB file
+ *   BENCH_ONLY=1,2 npm run bench        # only some sections (numbered below)
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -46,6 +47,9 @@ function randomFile (file: string, mb: number): void {
   for (let i = 0; i < mb; i++) { for (let j = 0; j < chunk.length; j += 4) chunk.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, j); fs.writeSync(fd, chunk) }
   fs.closeSync(fd)
 }
+/** BENCH_ONLY=1,3 runs only those sections */
+const only = process.env.BENCH_ONLY?.split(',').map(Number)
+const section = (n: number): boolean => only === undefined || only.includes(n)
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const rows: string[][] = []
 function report (what: string, ours: number, peerName: string, peer: number, goal: string): void {
@@ -58,7 +62,7 @@ console.log(`acache benchmarks in ${work} (${os.cpus().length} cores, node ${pro
 acache(['id', 'new', '--name', 'bench'], work)
 
 // 1. status on an unchanged tree of many small files, and commit after changing one.
-{
+if (section(1)) {
   const dir = path.join(work, 'many')
   fs.mkdirSync(dir)
   const perDir = 100
@@ -88,7 +92,7 @@ acache(['id', 'new', '--name', 'bench'], work)
 }
 
 // 2. commit of one large file.
-{
+if (section(2)) {
   const dir = path.join(work, 'big')
   fs.mkdirSync(dir)
   const file = path.join(dir, 'model.bin')
@@ -131,7 +135,7 @@ acache(['id', 'new', '--name', 'bench'], work)
 }
 
 // 3. fetch of a large repository over HTTP on loopback, against curl of the same bytes.
-{
+if (section(3)) {
   const { spawn } = await import('node:child_process')
   const dir = path.join(work, 'served')
   fs.mkdirSync(dir)
@@ -161,7 +165,7 @@ acache(['id', 'new', '--name', 'bench'], work)
 // 4. a model checkpoint edited 10 times: stored bytes under fixed and cdc chunking, against git
 //    (every version whole, which is also what git-lfs keeps), and commit speed under cdc against hashing.
 //    The versions are made one at a time (one in memory), each committed by all three.
-{
+if (section(4)) {
   const MB = Number(process.env.BENCH_CKPT_MB ?? 1024)
   const VERSIONS = Number(process.env.BENCH_CKPT_VERSIONS ?? 10)
   const crypto = await import('node:crypto')
@@ -206,7 +210,7 @@ acache(['id', 'new', '--name', 'bench'], work)
 }
 
 // 5. bounded memory: one very large file (BENCH_HUGE_GB, default 10; 0 skips), committed with its peak memory.
-{
+if (section(5)) {
   const GB = Number(process.env.BENCH_HUGE_GB ?? 10)
   if (GB > 0) {
     const dir = path.join(work, 'huge')

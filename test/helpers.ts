@@ -7,9 +7,24 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const BIN = path.join(ROOT, 'bin', 'acache.js')
 
+const made: string[] = []
+
+/** A fresh temporary directory, removed when the test process exits (ACACHE_KEEP_TMP=1 keeps them). */
 export function tmpdir (prefix = 'acache-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  made.push(dir)
+  return dir
 }
+
+process.on('exit', () => {
+  if (process.env.ACACHE_KEEP_TMP === '1') return
+  let mounts = ''
+  try { mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8') } catch {}
+  for (const dir of made) {
+    if (mounts.includes(` ${dir}`)) continue // never remove through a mount a failed test left behind
+    try { fs.rmSync(dir, { recursive: true, force: true }) } catch {}
+  }
+})
 
 export interface RunResult { code: number, stdout: string, stderr: string, json: any }
 

@@ -6,6 +6,8 @@ import { FsBlockStore } from '../store/fs-blockstore.js'
 import { AcacheError, fail } from '../errors.js'
 import { Commit, DAG_JSON, commitSignatureValid, decodeCommit } from '../model/commit.js'
 import { DAG_PB, RAW, checkName } from '../model/tree.js'
+import { CHUNK_SIZE } from '../model/file.js'
+import { LeafSink, POOL_MIN_BYTES, openLeafSink } from '../store/leaf-pool.js'
 
 export interface Moved { blocks: number, bytes: number }
 
@@ -99,6 +101,7 @@ export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise
   // asked for a few at a time, so the network is busy while we check and
   // store the last ones; what they are and in which order they land does not change.
   const ahead = new Map<string, Promise<Uint8Array | undefined>>()
+  const leaves = new LeafWriter(staging)
   const prefetch = (): void => {
     for (let i = stack.length - 1; i >= 0 && i >= stack.length - 4 * PREFETCH && ahead.size < PREFETCH; i--) {
       const e = stack[i]
@@ -110,51 +113,101 @@ export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise
       ahead.set(key, p)
     }
   }
-  while (stack.length > 0) {
-    prefetch()
-    const top = stack[stack.length - 1]
-    if (top.children === undefined) {
-      const key = top.cid.toString()
-      if (seen.has(key)) { stack.pop(); continue }
-      seen.add(key)
-      let bytes: Uint8Array
-      const early = ahead.get(key)
-      ahead.delete(key)
-      const got = early === undefined ? undefined : await early
-      const here = early !== undefined ? got === undefined : await local.has(top.cid)
-      if (here && opts.partialLocal !== true) { stack.pop(); continue }
-      if (here) {
-        bytes = await local.get(top.cid)
-      } else {
-        try {
-          bytes = got ?? await get(top.cid)
-          checkBlock(top.cid, bytes)
-        } catch (err) {
-          if (err instanceof AcacheError && err.code === 'CORRUPT_OBJECT') {
-            fail('BAD_OBJECT', `the remote sent block ${top.cid} with bytes that do not match its CID`, { data: { cid: key } })
+  try {
+    while (stack.length > 0) {
+      prefetch()
+      const top = stack[stack.length - 1]
+      if (top.children === undefined) {
+        const key = top.cid.toString()
+        if (seen.has(key)) { stack.pop(); continue }
+        seen.add(key)
+        let bytes: Uint8Array
+        const early = ahead.get(key)
+        ahead.delete(key)
+        const got = early === undefined ? undefined : await early
+        const here = early !== undefined ? got === undefined : await local.has(top.cid)
+        if (here && opts.partialLocal !== true) { stack.pop(); continue }
+        let stored = false
+        if (here) {
+          bytes = await local.get(top.cid)
+        } else {
+          try {
+            bytes = got ?? await get(top.cid)
+            stored = await leaves.take(top.cid, bytes)
+            if (!stored) checkBlock(top.cid, bytes)
+          } catch (err) {
+            throw badBlock(err, top.cid)
           }
-          throw err
         }
+        const info: { commit?: Commit, shallow: boolean, skipped: number } = { shallow: false, skipped: 0 }
+        top.children = await expand(top.cid, bytes, top.walk, opts, info)
+        out.skipped += info.skipped
+        if (info.shallow) out.shallow.push(key)
+        if (!here) {
+          if (info.commit !== undefined) out.commits.push({ cid: top.cid, commit: info.commit })
+          if (!stored) await staging.put(top.cid, bytes)
+          top.fetched = true
+          out.blocks++
+          out.bytes += bytes.byteLength
+          onBlock(bytes.byteLength)
+        }
+        for (const c of top.children) stack.push({ cid: c.cid, walk: c.walk })
+        continue
       }
-      const info: { commit?: Commit, shallow: boolean, skipped: number } = { shallow: false, skipped: 0 }
-      top.children = await expand(top.cid, bytes, top.walk, opts, info)
-      out.skipped += info.skipped
-      if (info.shallow) out.shallow.push(key)
-      if (!here) {
-        if (info.commit !== undefined) out.commits.push({ cid: top.cid, commit: info.commit })
-        await staging.put(top.cid, bytes)
-        top.fetched = true
-        out.blocks++
-        out.bytes += bytes.byteLength
-        onBlock(bytes.byteLength)
-      }
-      for (const c of top.children) stack.push({ cid: c.cid, walk: c.walk })
-      continue
+      stack.pop()
+      if (top.fetched === true) out.order.push(top.cid)
     }
-    stack.pop()
-    if (top.fetched === true) out.order.push(top.cid)
+    await leaves.finish()
+  } finally {
+    await leaves.close()
   }
   return out
+}
+
+function badBlock (err: unknown, cid: CID): unknown {
+  if (err instanceof AcacheError && err.code === 'CORRUPT_OBJECT') {
+    return new AcacheError('BAD_OBJECT', `the remote sent block ${cid} with bytes that do not match its CID`, { data: { cid: cid.toString() } })
+  }
+  return err
+}
+
+/**
+ * Checks and stages the raw leaves of a large fetch on worker threads (the
+ * leaf pool), so that hashing and writing them overlaps receiving the next.
+ * Starts once enough leaf bytes have come to be worth it; a bad block fails
+ * the fetch when it is found, or at the end.
+ */
+class LeafWriter {
+  private sink?: LeafSink
+  private seen = 0
+  private readonly pending: Array<Promise<unknown>> = []
+  private failed?: unknown
+
+  constructor (private readonly staging: BlockStore) {}
+
+  /** True when the block is now the pool's to check and store. */
+  async take (cid: CID, bytes: Uint8Array): Promise<boolean> {
+    if (this.failed !== undefined) throw this.failed
+    if (cid.code !== RAW || bytes.byteLength > CHUNK_SIZE || !(this.staging instanceof FsBlockStore)) return false
+    this.seen += bytes.byteLength
+    if (this.sink === undefined) {
+      if (this.seen < POOL_MIN_BYTES) return false
+      this.sink = openLeafSink(this.staging, CHUNK_SIZE, this.seen)
+    }
+    const buf = await this.sink.acquire()
+    buf.set(bytes)
+    this.pending.push(this.sink.submit(buf, bytes.byteLength, cid).catch(err => { this.failed ??= badBlock(err, cid) }))
+    return true
+  }
+
+  async finish (): Promise<void> {
+    await Promise.all(this.pending)
+    if (this.failed !== undefined) throw this.failed
+  }
+
+  async close (): Promise<void> {
+    await this.sink?.close()
+  }
 }
 
 /** The links of a block (any walk), for pushing. */

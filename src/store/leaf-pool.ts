@@ -2,7 +2,7 @@ import os from 'node:os'
 import type { Worker } from 'node:worker_threads'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
-import { BlockStore, SHA2_256, nullStore, sha256 } from './blockstore.js'
+import { BlockStore, SHA2_256, checkBlock, equalBytes, nullStore, sha256 } from './blockstore.js'
 import { FsBlockStore } from './fs-blockstore.js'
 import { AcacheError, ErrorCode, asAcacheError } from '../errors.js'
 import { startWorker } from '../util/worker.js'
@@ -17,7 +17,8 @@ const RAW = 0x55
 export interface LeafSink {
   readonly capacity: number
   acquire (): Promise<Uint8Array>
-  submit (buf: Uint8Array, len: number): Promise<CID>
+  /** `expect`: the block must hash to this CID's digest (a fetched block), else CORRUPT_OBJECT; it is stored under it */
+  submit (buf: Uint8Array, len: number, expect?: CID): Promise<CID>
   /** gives back a buffer from acquire() that is not submitted */
   release (buf: Uint8Array): void
   close (): Promise<void>
@@ -27,8 +28,13 @@ export interface LeafSink {
 class InlineSink implements LeafSink {
   constructor (private readonly store: BlockStore, readonly capacity: number) {}
   async acquire (): Promise<Uint8Array> { return Buffer.allocUnsafe(this.capacity) } // the store may keep it
-  async submit (buf: Uint8Array, len: number): Promise<CID> {
+  async submit (buf: Uint8Array, len: number, expect?: CID): Promise<CID> {
     const bytes = buf.subarray(0, len)
+    if (expect !== undefined) {
+      checkBlock(expect, bytes)
+      await this.store.put(expect, bytes)
+      return expect
+    }
     const cid = CID.createV1(RAW, Digest.create(SHA2_256, sha256(bytes)))
     await this.store.put(cid, bytes)
     return cid
@@ -38,7 +44,7 @@ class InlineSink implements LeafSink {
   async close (): Promise<void> {}
 }
 
-interface Job { resolve: (cid: CID) => void, reject: (err: Error) => void, slot: number, worker: number, len: number }
+interface Job { resolve: (cid: CID) => void, reject: (err: Error) => void, slot: number, worker: number, len: number, expect?: CID }
 
 /**
  * Hashes (and, for the embedded store, writes) leaves on worker threads, so
@@ -83,7 +89,11 @@ class PoolSink implements LeafSink {
       return
     }
     if (m.written === true) this.store?.noteWritten(job.len)
-    job.resolve(CID.createV1(RAW, Digest.create(SHA2_256, m.digest!)))
+    if (job.expect !== undefined && !equalBytes(m.digest!, job.expect.multihash.digest)) {
+      job.reject(new AcacheError('CORRUPT_OBJECT', `block ${job.expect} is corrupt: its bytes do not match its CID`, { data: { cid: job.expect.toString() } }))
+      return
+    }
+    job.resolve(job.expect ?? CID.createV1(RAW, Digest.create(SHA2_256, m.digest!)))
   }
 
   private fail (err: Error): void {
@@ -110,15 +120,15 @@ class PoolSink implements LeafSink {
     return new Uint8Array(this.sab, slot * this.capacity, this.capacity)
   }
 
-  async submit (buf: Uint8Array, len: number): Promise<CID> {
+  async submit (buf: Uint8Array, len: number, expect?: CID): Promise<CID> {
     if (this.broken !== undefined) throw this.broken
     const slot = buf.byteOffset / this.capacity
     let worker = 0
     for (let w = 1; w < this.workers.length; w++) if (this.load[w] < this.load[worker]) worker = w
     const id = this.nextId++
     this.load[worker]++
-    const p = new Promise<CID>((resolve, reject) => this.jobs.set(id, { resolve, reject, slot, worker, len }))
-    this.workers[worker].postMessage({ id, slot, len })
+    const p = new Promise<CID>((resolve, reject) => this.jobs.set(id, { resolve, reject, slot, worker, len, expect }))
+    this.workers[worker].postMessage({ id, slot, len, expect: expect?.multihash.digest })
     return await p
   }
 

@@ -1,6 +1,5 @@
 import test from 'ava'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { createHash } from 'node:crypto'
 import { MemoryBlockStore, nullStore } from '../../src/store/blockstore.js'
@@ -9,6 +8,7 @@ import { POOL_MIN_BYTES } from '../../src/store/leaf-pool.js'
 import { storeBytes, storeFileFromDisk, readFileBytes } from '../../src/model/file.js'
 import { Splitter } from '../../src/model/chunker.js'
 import { AcacheError } from '../../src/errors.js'
+import { tmpdir } from '../helpers.js'
 
 /** Deterministic incompressible bytes: sha256 in counter mode. */
 function stream (n: number, seed = 'leaves'): Buffer {
@@ -17,7 +17,7 @@ function stream (n: number, seed = 'leaves'): Buffer {
   return out
 }
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'acache-leaves-'))
+const tmp = (): string => tmpdir('acache-leaves-')
 const SIZE = POOL_MIN_BYTES + 3 * 1048576 + 12345 // large enough for the worker threads
 
 for (const chunker of ['fixed', 'cdc'] as const) {
@@ -64,4 +64,31 @@ test('cdc cut points are pinned: the chunker may get faster, never different (ev
   const sizes = [...s.push(stream(8 * 1048576, 'pinned')), ...s.end()].map(c => c.byteLength)
   // as the first cdc implementation cut this stream
   t.deepEqual(sizes, [1048576, 710497, 539636, 512626, 619449, 609858, 579926, 374613, 748824, 579318, 556995, 663245, 822182, 22863])
+})
+
+test('a large fetch checks its leaves on the worker threads: a leaf whose bytes do not match its CID fails the fetch and is not staged', async t => {
+  const { pullObjects } = await import('../../src/remote/sync.js')
+  const data = stream(POOL_MIN_BYTES + 8 * 1048576, 'fetch')
+  const remote = new MemoryBlockStore()
+  const file = await storeBytes(remote, data)
+  const dir = tmp()
+  // every block as the remote has it: the whole file arrives and is staged
+  const good = FsBlockStore.init(path.join(dir, 'good'))
+  const pulled = await pullObjects(new MemoryBlockStore(), async cid => await remote.get(cid), [file.cid], good)
+  t.is(pulled.blocks, remote.blocks.size)
+  t.true(Buffer.from(await readFileBytes(good, file.cid)).equals(data))
+  // the second leaf comes back with one byte flipped: leaves are taken last first, so it comes
+  // after more than POOL_MIN_BYTES of others, when the worker threads check them
+  const leaves = [...(await import('@ipld/dag-pb')).decode(await remote.get(file.cid)).Links].map(l => l.Hash)
+  const victim = leaves[1]
+  const staging = FsBlockStore.init(path.join(dir, 'staging'))
+  const err = await t.throwsAsync(pullObjects(new MemoryBlockStore(), async cid => {
+    const b = Buffer.from(await remote.get(cid))
+    if (cid.equals(victim)) b[7] ^= 1
+    return b
+  }, [file.cid], staging))
+  t.true(err instanceof AcacheError)
+  t.is((err as AcacheError).code, 'BAD_OBJECT')
+  t.regex(err!.message, new RegExp(`remote sent block ${victim.toString()}`))
+  t.false(await staging.has(victim))
 })
