@@ -14,15 +14,22 @@ interface Reply { status: number, body: Buffer, headers: http.IncomingHttpHeader
 /**
  * A remote over HTTP: `acache serve`, or for reading any IPFS trustless
  * gateway (blocks as GET /ipfs/{cid}?format=raw). Pushed blocks are gathered
- * in a temporary CAR that is sent with the head in one POST.
+ * in a temporary CAR that is sent with the head in one POST. A URL ending in
+ * /ipns/NAME reads the signed head the gateway resolves NAME to
+ * (GET /ipns/NAME?format=raw) and is read-only.
  */
 export class HttpTransport implements Transport {
   private readonly base: URL
   private readonly agent: http.Agent
   private upload?: { file: string, blocks: Array<{ cid: CID, bytes: Uint8Array }>, size: number }
 
+  /** the IPNS name whose target is the signed head, for a gateway URL …/ipns/NAME */
+  readonly ipnsName?: string
+
   constructor (readonly url: string) {
-    this.base = new URL(url.endsWith('/') ? url : url + '/')
+    const gw = /^(.*\/)ipns\/([^/?#]+)\/?$/.exec(url)
+    if (gw !== null) this.ipnsName = decodeURIComponent(gw[2])
+    this.base = new URL(gw !== null ? gw[1] : url.endsWith('/') ? url : url + '/')
     this.agent = new (this.base.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 8 })
   }
 
@@ -51,6 +58,12 @@ export class HttpTransport implements Transport {
   }
 
   async getHead (key: string): Promise<Uint8Array | undefined> {
+    if (this.ipnsName !== undefined) {
+      const g = await this.request('GET', `ipns/${encodeURI(this.ipnsName)}?format=raw`, undefined, { Accept: 'application/vnd.ipld.raw' })
+      if (g.status === 404) return undefined
+      if (g.status !== 200) fail('UNREACHABLE', `${this.url} answered ${g.status} for the head: ${this.reason(g)}`)
+      return g.body
+    }
     const r = await this.request('GET', `acache/v1/head/${key}`)
     if (r.status === 404) return undefined
     if (r.status !== 200) fail('UNREACHABLE', `${this.url} answered ${r.status} for the head: ${this.reason(r)}`)
@@ -71,12 +84,18 @@ export class HttpTransport implements Transport {
   }
 
   async putBlock (cid: CID, bytes: Uint8Array): Promise<void> {
+    this.writable()
     this.upload ??= { file: path.join(os.tmpdir(), `acache-push-${process.pid}-${Date.now()}.car`), blocks: [], size: 0 }
     this.upload.blocks.push({ cid, bytes })
     this.upload.size += bytes.byteLength
   }
 
+  private writable (): void {
+    if (this.ipnsName !== undefined) fail('USAGE', `${this.url} is a gateway name (…/ipns/NAME): it is read-only`, { hint: 'push to the server itself: http://HOST:PORT' })
+  }
+
   async putHead (_key: string, _seq: number, headBytes: Uint8Array): Promise<void> {
+    this.writable()
     const { CarWriter } = await import('@ipld/car')
     const { dagJsonCid } = await import('../model/commit.js')
     const root = dagJsonCid(headBytes)

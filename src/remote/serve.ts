@@ -79,6 +79,18 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
       await piping
       return
     }
+    // A trustless gateway's IPNS form, with keys for names: the key's signed head as a raw block.
+    const ipns = /^\/ipns\/(did(?::|%3A)key(?::|%3A)[a-zA-Z0-9]+)\/?$/i.exec(url.pathname)
+    if (ipns !== null && (req.method === 'GET' || req.method === 'HEAD')) {
+      const accept = req.headers.accept ?? ''
+      if ((url.searchParams.get('format') ?? (accept.includes(RAW_TYPE) ? 'raw' : undefined)) !== 'raw') throw new HttpError(406, 'ask for the head with ?format=raw')
+      let bytes: Buffer
+      const name = decodeURIComponent(ipns[1])
+      try { bytes = fs.readFileSync(repo.path('published', headFileName(name))) } catch { throw new HttpError(404, `no head published for ${name}`) }
+      res.writeHead(200, { 'Content-Type': RAW_TYPE, 'Content-Length': bytes.byteLength, 'Cache-Control': 'no-cache', Etag: `"${dagJsonCid(bytes).toString()}.raw"` })
+      res.end(req.method === 'HEAD' ? undefined : bytes)
+      return
+    }
     const head = /^\/acache\/v1\/head\/(did:key:[a-zA-Z0-9]+)$/.exec(url.pathname)
     if (head !== null && req.method === 'GET') {
       let bytes: Buffer

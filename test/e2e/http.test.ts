@@ -55,6 +55,51 @@ test('fetch, merge and push over real HTTP on loopback; a third user fetches bob
   }
 })
 
+test('a trustless gateway plus a key is a remote: the head from /ipns/NAME?format=raw, the blocks from /ipfs/CID?format=raw; it is read-only', async t => {
+  const { alice, bob } = world()
+  const s = await startServe(alice)
+  // a gateway in front of it that answers only the trustless-gateway paths, as any gateway would
+  const seen: string[] = []
+  const gw = http.createServer((req, res) => {
+    seen.push(req.url ?? '')
+    if (!/^\/(ipfs|ipns)\//.test(req.url ?? '')) { res.writeHead(404); res.end(); return }
+    const up = http.request(s.url + (req.url ?? ''), { method: req.method, headers: { accept: req.headers.accept ?? '' } }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers)
+      r.pipe(res)
+    })
+    up.on('error', () => { res.writeHead(502); res.end() })
+    up.end()
+  })
+  await new Promise<void>(resolve => gw.listen(0, '127.0.0.1', resolve))
+  const port = (gw.address() as { port: number }).port
+  try {
+    const url = `http://127.0.0.1:${port}/ipns/${key(alice)}`
+    bob.ok(['remote', 'add', 'alice', url, '--key', key(alice)])
+    const f = await runAsync(bob, ['fetch', 'alice', '--json'])
+    t.is(f.code, 0, f.stderr + JSON.stringify(seen))
+    t.true(JSON.parse(f.stdout).fetched[0].blocks >= 6)
+    t.is(bob.ok(['show', 'alice/main:README']).stdout, 'over http\n')
+    t.true(seen.some(u => u.startsWith(`/ipns/${key(alice)}?format=raw`)))
+    t.true(seen.some(u => /^\/ipfs\/[a-z0-9]+\?format=raw$/.test(u)))
+    t.false(seen.some(u => u.startsWith('/acache/')))
+    // the head behind a name is checked like any other: a name that gives someone else's head is refused
+    const carol = new User('carol').setup()
+    carol.ok(['remote', 'add', 'alice', url, '--key', key(bob)])
+    const wrong = await runAsync(carol, ['fetch', 'alice'])
+    t.is(wrong.code, 4)
+    // and a gateway takes no pushes
+    bob.ok(['merge', 'alice/main'])
+    bob.write('README', 'bob\n')
+    bob.ok(['commit', '-m', 'bob'])
+    const p = await runAsync(bob, ['push', 'alice'])
+    t.is(p.code, 2)
+    t.regex(p.stderr, /read-only/)
+  } finally {
+    gw.close()
+    await s.stop()
+  }
+})
+
 test('the server is a trustless gateway: raw blocks and CARs with the right types; others refused', async t => {
   const { alice } = world()
   const s = await startServe(alice)
