@@ -44,6 +44,9 @@ class InlineSink implements LeafSink {
   async close (): Promise<void> {}
 }
 
+/** What a leaf thread answers for one job. */
+interface Reply { id: number, digest?: Uint8Array, written?: boolean, error?: { code?: string, message: string, acache?: ErrorCode, hint?: string } }
+
 interface Job { resolve: (cid: CID) => void, reject: (err: Error) => void, slot: number, worker: number, len: number, expect?: CID }
 
 /**
@@ -68,19 +71,19 @@ class PoolSink implements LeafSink {
     for (let i = 0; i < slots; i++) this.free.push(i)
     for (let w = 0; w < threads; w++) {
       const worker = startWorker(new URL('./leaf-worker.js', import.meta.url), { sab: this.sab, capacity, dir: store?.dir })
-      worker.on('message', (m: { id: number, digest?: Uint8Array, written?: boolean, error?: { code?: string, message: string, acache?: ErrorCode, hint?: string } }) => this.done(m))
+      worker.on('message', (m: Reply) => this.done(m))
       worker.on('error', (err) => this.fail(err))
       this.workers.push(worker)
       this.load.push(0)
     }
   }
 
-  private done (m: { id: number, digest?: Uint8Array, written?: boolean, error?: { code?: string, message: string, acache?: ErrorCode, hint?: string } }): void {
+  private done (m: Reply): void {
     const job = this.jobs.get(m.id)
     if (job === undefined) return
     this.jobs.delete(m.id)
     this.load[job.worker]--
-    this.free_(job.slot)
+    this.freeSlot(job.slot)
     if (m.error !== undefined) {
       const e = m.error
       job.reject(e.acache !== undefined
@@ -103,9 +106,9 @@ class PoolSink implements LeafSink {
     for (const w of this.waiting.splice(0)) w()
   }
 
-  release (buf: Uint8Array): void { this.free_(buf.byteOffset / this.capacity) }
+  release (buf: Uint8Array): void { this.freeSlot(buf.byteOffset / this.capacity) }
 
-  private free_ (slot: number): void {
+  private freeSlot (slot: number): void {
     this.free.push(slot)
     this.waiting.shift()?.()
   }
