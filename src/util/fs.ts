@@ -9,14 +9,16 @@ let seq = 0
  * moment) sees either the old or the new content, never a mix: write a
  * temporary file, fsync it, rename it over, fsync the directory.
  */
-export function writeFileAtomic (file: string, data: string | Uint8Array, opts: { mode?: number, fsync?: boolean } = {}): void {
+export function writeFileAtomic (file: string, data: string | Uint8Array | Uint8Array[], opts: { mode?: number, fsync?: boolean } = {}): void {
   const dir = path.dirname(file)
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${seq++}`)
   try {
     const fd = fs.openSync(tmp, 'w', opts.mode ?? 0o644)
     try {
-      if (typeof data === "string") fs.writeSync(fd, data)
-      else fs.writeSync(fd, data)
+      // parts are written one after another (no copy into one buffer), each to its end
+      for (const part of typeof data === 'string' ? [Buffer.from(data, 'utf8')] : Array.isArray(data) ? data : [data]) {
+        for (let o = 0; o < part.byteLength;) o += fs.writeSync(fd, part, o, part.byteLength - o)
+      }
       if (opts.fsync !== false) fs.fsyncSync(fd)
     } finally {
       fs.closeSync(fd)
