@@ -69,7 +69,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     if (message.trim() === '') fail('USAGE', 'aborting commit: the message is empty', { hint: 'give one with -m MESSAGE' })
 
     // The new tree: HEAD's entries outside `paths`, the working root's inside.
-    const next = cache.entries.clone()
+    const next = cache.entries // (changed in place: the cache is not used again)
     for (const c of cmp.changes) if (c.change === 'deleted') next.delete(c.path)
     for (const [p, e] of cmp.current) next.set(p, e)
     const files = { keys: () => next.keys(), get: (p: string) => { const e = next.get(p); return e === undefined ? undefined : entryOf(e) } }

@@ -82,36 +82,45 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
     const pad = Buffer.alloc((8 - (offset % 8)) % 8)
     const numbers = new Float64Array(count * ROW_NUMBERS)
     const kinds = Buffer.alloc(count)
-    const cids: Buffer[] = []
-    const paths: string[] = []
+    // every CID, length-prefixed, in one buffer (grown if the guess is short)
+    let cids = Buffer.allocUnsafe(count * 40 + 64)
+    let at = 0
+    const room = (n: number): void => {
+      if (at + n <= cids.byteLength) return
+      const more = Buffer.allocUnsafe(Math.max(cids.byteLength * 2, at + n))
+      cids.copy(more, 0, 0, at)
+      cids = more
+    }
+    const paths = new Array<string>(count)
     let i = 0
     for (const [p, v] of this.rows) {
-      paths.push(p)
+      paths[i] = p
+      const w = i * ROW_NUMBERS
       if (typeof v === 'number') {
         kinds[i] = this.kinds[v]
-        numbers.set(this.numbers.subarray(v * ROW_NUMBERS, (v + 1) * ROW_NUMBERS), i * ROW_NUMBERS)
+        const r = v * ROW_NUMBERS
+        for (let k = 0; k < ROW_NUMBERS; k++) numbers[w + k] = this.numbers[r + k]
         const s = this.cidStart[v]
-        cids.push(this.buf.subarray(s, s + 1 + this.buf[s]))
+        const len = 1 + this.buf[s]
+        room(len)
+        this.buf.copy(cids, at, s, s + len)
+        at += len
       } else {
         kinds[i] = KINDS.indexOf(v.kind)
-        numbers.set([v.size, v.mtimeMs, v.ctimeMs, v.ino, v.tsize], i * ROW_NUMBERS)
+        numbers[w] = v.size
+        numbers[w + 1] = v.mtimeMs
+        numbers[w + 2] = v.ctimeMs
+        numbers[w + 3] = v.ino
+        numbers[w + 4] = v.tsize
         const bytes = CID.parse(v.cid).bytes
-        cids.push(Buffer.from([bytes.byteLength]), Buffer.from(bytes))
+        room(1 + bytes.byteLength)
+        cids[at] = bytes.byteLength
+        cids.set(bytes, at + 1)
+        at += 1 + bytes.byteLength
       }
       i++
     }
-    return [pad, Buffer.from(numbers.buffer), kinds, ...cids, Buffer.from(paths.join('\0'), 'utf8')]
-  }
-
-  /** A copy that shares the columns read from disk. */
-  clone (): EntryTable {
-    const t = new EntryTable()
-    for (const [p, v] of this.rows) t.rows.set(p, v)
-    t.numbers = this.numbers
-    t.kinds = this.kinds
-    t.cidStart = this.cidStart
-    t.buf = this.buf
-    return t
+    return [pad, Buffer.from(numbers.buffer), kinds, cids.subarray(0, at), Buffer.from(paths.join('\0'), 'utf8')]
   }
 
   get size (): number { return this.rows.size }
@@ -218,7 +227,7 @@ export class StatCache {
     head.writeUInt32LE(INDEX_VERSION, 4)
     head.writeUInt32LE(header.byteLength, 8)
     head.writeUInt32LE(this.entries.size, 12)
-    writeFileAtomic(repo.path('index'), Buffer.concat([head, header, ...this.entries.encode(16 + header.byteLength)]))
+    writeFileAtomic(repo.path('index'), [head, header, ...this.entries.encode(16 + header.byteLength)])
   }
 
 }
