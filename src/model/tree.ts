@@ -156,6 +156,13 @@ export async function buildTree (store: BlockStore, files: FileSource, reuse?: M
   interface DirNode { children: Map<string, DirNode | Entry> }
   const top: DirNode = { children: new Map() }
   for (const p of files.keys()) {
+    // most paths of a large tree lie in a top directory that is reused whole: skip them at once
+    const slash = p.indexOf('/')
+    if (slash > 0 && reuse?.has(p.slice(0, slash)) === true) {
+      const name = p.slice(0, slash)
+      if (!top.children.has(name)) top.children.set(name, { children: new Map() })
+      continue
+    }
     const parts = p.split('/')
     let d = top
     let dirPath = ''

@@ -103,3 +103,19 @@ test('a corrupted block is refused on read', async t => {
   const err = await t.throwsAsync(store.get(n.cid))
   t.is((err as AcacheError).code, 'CORRUPT_OBJECT')
 })
+
+test('buildTree takes reused directories as they are, at the top and deeper, without reading their files', async t => {
+  const store = new MemoryBlockStore()
+  const map = new Map<string, Entry>()
+  for (const p of ['a/x.txt', 'a/y.txt', 'b/c/z.txt', 'b/w.txt', 'top.txt']) map.set(p, { ...(await storeBytes(store, enc(p))), kind: 'file' })
+  const full = await buildTree(store, map)
+  // a reused directory is taken whole: even a different node for it shows in the root (proof it was not rebuilt)
+  const other = await writeDirectory(store, new Map([['only.txt', { ...(await storeBytes(store, enc('other'))), kind: 'file' as const }]]))
+  const files = { keys: () => map.keys(), get: (p: string) => { if (p.startsWith('a/') || p.startsWith('b/c/')) throw new Error(`read ${p}`); return map.get(p) } }
+  const partial = await buildTree(store, files, new Map([['a', other], ['b/c', full.dirs.get('b/c')!]]))
+  t.is(partial.dirs.get('a')?.cid.toString(), other.cid.toString())
+  t.is(partial.dirs.get('b')?.cid.toString(), full.dirs.get('b')?.cid.toString())
+  t.not(partial.root.cid.toString(), full.root.cid.toString())
+  const again = await buildTree(store, map, new Map([['a', full.dirs.get('a')!], ['b/c', full.dirs.get('b/c')!]]))
+  t.is(again.root.cid.toString(), full.root.cid.toString())
+})
