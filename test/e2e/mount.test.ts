@@ -162,7 +162,7 @@ t2('concurrent readers agree; unmount while a file is open is refused clearly, -
     const p = spawn('sha256sum', [path.join(mp, 'data/blob.bin')])
     let out = ''
     p.stdout.on('data', (c: Buffer) => { out += c.toString() })
-    p.on('exit', () => resolve(out.split(' ')[0]))
+    p.on('close', () => resolve(out.split(' ')[0])) // 'close', not 'exit': all of stdout has been read
   })))
   t.is(new Set(readers).size, 1)
   t.is(readers[0], sh(`sha256sum "${u.path('data/blob.bin')}"`).out.split(' ')[0])
