@@ -1,9 +1,8 @@
 import { CID } from 'multiformats/cid'
 import { Transport } from './transport.js'
-import { AcacheError, fail } from '../errors.js'
-import { missing } from '../store/blockstore.js'
+import { fail } from '../errors.js'
 import { dagJsonCid } from '../model/commit.js'
-import { KuboRpc, unreachable } from '../store/kubo-rpc.js'
+import { KuboRpc, mhKey, unreachable } from '../store/kubo-rpc.js'
 
 /**
  * A remote on the IPFS network through a Kubo RPC API:
@@ -55,23 +54,12 @@ export class KuboTransport implements Transport {
     return await this.getBlock(CID.parse(m[1]))
   }
 
-  async getBlock (cid: CID): Promise<Uint8Array> {
-    try {
-      return await this.call(`get block ${cid}`, async c => await c.block.get(cid, { timeout: 120_000 }))
-    } catch (err) {
-      if (err instanceof AcacheError && err.code === 'UNREACHABLE' && /timed out|not found/i.test(err.message)) throw missing(cid)
-      throw err
-    }
-  }
+  async getBlock (cid: CID): Promise<Uint8Array> { return await this.kubo.getBlock(cid) }
 
   async hasBlock (cid: CID): Promise<boolean> {
-    if (this.localRefs === undefined) {
-      // what the node holds already (js-ipfs and Kubo answer refs/local at once)
-      this.localRefs = new Set()
-      const refs: AsyncIterable<{ ref: string }> = await this.call('list local blocks', async c => c.refs.local())
-      for await (const r of refs) { try { this.localRefs.add(Buffer.from(CID.parse(r.ref).multihash.bytes).toString('hex')) } catch {} }
-    }
-    return this.localRefs.has(Buffer.from(cid.multihash.bytes).toString('hex')) || this.pending.some(p => p.cid.equals(cid))
+    // what the node holds already (js-ipfs and Kubo answer refs/local at once)
+    this.localRefs ??= await this.kubo.localBlocks()
+    return this.localRefs.has(mhKey(cid)) || this.pending.some(p => p.cid.equals(cid))
   }
 
   async putBlock (cid: CID, bytes: Uint8Array): Promise<void> {
@@ -79,16 +67,8 @@ export class KuboTransport implements Transport {
   }
 
   async putHead (_key: string, _seq: number, headBytes: Uint8Array): Promise<void> {
-    const { CarWriter } = await import('@ipld/car')
     const head = dagJsonCid(headBytes)
-    const { writer, out } = CarWriter.create([head])
-    const parts: Uint8Array[] = []
-    const collect = (async () => { for await (const c of out) parts.push(c) })()
-    await writer.put({ cid: head, bytes: headBytes })
-    for (const b of this.pending) await writer.put(b)
-    await writer.close()
-    await collect
-    await this.call('import the blocks', async c => { for await (const _ of c.dag.import([(async function * () { yield * parts })()], { pinRoots: false })) void _ })
+    await this.kubo.importBlocks([{ cid: head, bytes: headBytes }, ...this.pending], [head])
     await this.call('pin the head', async c => await c.pin.add(head, { recursive: true }))
     await this.call(`publish under ${this.name}`, async c => await c.name.publish(`/ipfs/${head.toString()}`, { key: this.name, lifetime: '8760h', resolve: false }))
     this.pending = []

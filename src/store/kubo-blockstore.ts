@@ -1,11 +1,10 @@
 import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
 import { writeFileAtomic } from '../util/fs.js'
-import { BlockStore, checkBlock, missing } from './blockstore.js'
-import { KuboRpc } from './kubo-rpc.js'
+import { BlockStore, checkBlock } from './blockstore.js'
+import { KuboRpc, mhKey } from './kubo-rpc.js'
 import { AcacheError } from '../errors.js'
 
-const hex = (cid: CID): string => Buffer.from(cid.multihash.bytes).toString('hex')
 
 /** Blocks wait here until this many bytes (or blocks) are pending, then go to the node as one CAR. */
 const BATCH_BYTES = 32 * 1024 * 1024
@@ -34,22 +33,16 @@ export class KuboBlockStore implements BlockStore {
   }
 
   async get (cid: CID): Promise<Uint8Array> {
-    const p = this.pending.get(hex(cid))
+    const p = this.pending.get(mhKey(cid))
     if (p !== undefined) return p.bytes
-    let bytes: Uint8Array
-    try {
-      bytes = await this.kubo.call(`get block ${cid}`, async c => await c.block.get(cid))
-    } catch (err) {
-      if (err instanceof AcacheError && /timed out|not found/i.test(err.message)) throw missing(cid)
-      throw err
-    }
+    const bytes = await this.kubo.getBlock(cid)
     checkBlock(cid, bytes)
-    this.local?.add(hex(cid))
+    this.local?.add(mhKey(cid))
     return bytes
   }
 
   async put (cid: CID, bytes: Uint8Array): Promise<void> {
-    const k = hex(cid)
+    const k = mhKey(cid)
     if (this.pending.has(k) || (await this.localSet()).has(k)) return
     this.pending.set(k, { cid, bytes })
     this.pendingBytes += bytes.byteLength
@@ -62,18 +55,9 @@ export class KuboBlockStore implements BlockStore {
   async flush (): Promise<void> {
     if (this.pending.size === 0) return
     const blocks = [...this.pending.values()]
-    const { CarWriter } = await import('@ipld/car')
-    const { writer, out } = CarWriter.create([])
-    const parts: Uint8Array[] = []
-    const collect = (async () => { for await (const c of out) parts.push(c) })()
-    for (const b of blocks) await writer.put(b)
-    await writer.close()
-    await collect
-    await this.kubo.call(`import ${blocks.length} blocks`, async c => {
-      for await (const _ of c.dag.import([(async function * () { yield * parts })()], { pinRoots: false })) void _
-    })
+    await this.kubo.importBlocks(blocks)
     const local = await this.localSet()
-    for (const b of blocks) local.add(hex(b.cid))
+    for (const b of blocks) local.add(mhKey(b.cid))
     this.pending.clear()
     this.pendingBytes = 0
   }
@@ -122,27 +106,18 @@ export class KuboBlockStore implements BlockStore {
   }
 
   async has (cid: CID): Promise<boolean> {
-    const k = hex(cid)
+    const k = mhKey(cid)
     return this.pending.has(k) || (await this.localSet()).has(k)
   }
 
   private async localSet (): Promise<Set<string>> {
-    if (this.local === undefined) {
-      const set = new Set<string>()
-      await this.kubo.call('list the blocks it has', async c => {
-        for await (const r of c.refs.local()) {
-          if (r.err !== undefined && r.err !== '' && r.err !== null) continue
-          try { set.add(hex(CID.parse(r.ref))) } catch {}
-        }
-      })
-      this.local = set
-    }
+    this.local ??= await this.kubo.localBlocks()
     return this.local
   }
 
   async delete (cid: CID): Promise<void> {
-    this.pending.delete(hex(cid))
-    this.local?.delete(hex(cid))
+    this.pending.delete(mhKey(cid))
+    this.local?.delete(mhKey(cid))
     await this.kubo.call(`remove block ${cid}`, async c => { for await (const _ of c.block.rm(cid, { force: true })) void _ })
   }
 
@@ -152,7 +127,7 @@ export class KuboBlockStore implements BlockStore {
   }
 
   async size (cid: CID): Promise<number | undefined> {
-    const p = this.pending.get(hex(cid))
+    const p = this.pending.get(mhKey(cid))
     if (p !== undefined) return p.bytes.byteLength
     if (!(await this.has(cid))) return undefined
     return await this.kubo.call(`stat block ${cid}`, async c => (await c.block.stat(cid)).size)

@@ -1,4 +1,6 @@
+import type { CID } from 'multiformats/cid'
 import { AcacheError, fail } from '../errors.js'
+import { missing } from './blockstore.js'
 
 /** `host:port`, `http://host:port` or a multiaddr, as the HTTP URL of a Kubo RPC API. */
 export function kuboApiUrl (api: string): string {
@@ -48,12 +50,52 @@ export class KuboRpc {
       throw new AcacheError('UNREACHABLE', `the Kubo API at ${this.api} failed to ${what}: ${String((err as Error).message ?? err)}`)
     }
   }
+
+  /** One block (not checked here); one the node cannot find in time is MISSING_OBJECT. */
+  async getBlock (cid: CID): Promise<Uint8Array> {
+    try {
+      return await this.call(`get block ${cid}`, async c => await c.block.get(cid))
+    } catch (err) {
+      if (err instanceof AcacheError && /timed out|not found/i.test(err.message)) throw missing(cid)
+      throw err
+    }
+  }
+
+  /** The multihashes (mhKey) of every block the node holds. */
+  async localBlocks (): Promise<Set<string>> {
+    const { CID } = await import('multiformats/cid')
+    const set = new Set<string>()
+    await this.call('list the blocks it has', async c => {
+      for await (const r of c.refs.local()) {
+        if (r.err !== undefined && r.err !== '' && r.err !== null) continue
+        try { set.add(mhKey(CID.parse(r.ref))) } catch {}
+      }
+    })
+    return set
+  }
+
+  /** Imports blocks as one CAR (unpinned; `roots` only name it). */
+  async importBlocks (blocks: Array<{ cid: CID, bytes: Uint8Array }>, roots: CID[] = []): Promise<void> {
+    const { CarWriter } = await import('@ipld/car')
+    const { writer, out } = CarWriter.create(roots)
+    const parts: Uint8Array[] = []
+    const collect = (async () => { for await (const c of out) parts.push(c) })()
+    for (const b of blocks) await writer.put(b)
+    await writer.close()
+    await collect
+    await this.call(`import ${blocks.length} blocks`, async c => {
+      for await (const _ of c.dag.import([(async function * () { yield * parts })()], { pinRoots: false })) void _
+    })
+  }
 }
 
 function closedConnection (err: unknown): boolean {
   const code = String((err as any)?.cause?.code ?? (err as any)?.code ?? '')
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'UND_ERR_CLOSED'
 }
+
+/** A block's multihash in hex: how the node's blocks are compared (it lists them by multihash). */
+export const mhKey = (cid: CID): string => Buffer.from(cid.multihash.bytes).toString('hex')
 
 export function unreachable (err: unknown): boolean {
   const msg = String((err as Error)?.message ?? err)
