@@ -180,9 +180,10 @@ export async function buildTree (store: BlockStore, files: FileSource, reuse?: M
     if (!skip) d.children.set(parts[parts.length - 1], files.get(p)!)
   }
   const dirs = new Map<string, Node>()
+  const reusedAt = new Set<string>()
   const build = async (d: DirNode, dirPath: string): Promise<Node> => {
     const reused = dirPath === '' ? undefined : reuse?.get(dirPath)
-    if (reused !== undefined) { dirs.set(dirPath, reused); return reused }
+    if (reused !== undefined) { dirs.set(dirPath, reused); reusedAt.add(dirPath); return reused }
     const kids = new Map<string, Node & { kind: Kind }>()
     for (const [name, child] of d.children) {
       if ('children' in child) {
@@ -197,6 +198,12 @@ export async function buildTree (store: BlockStore, files: FileSource, reuse?: M
     return n
   }
   const root = await build(top, '')
+  // the directories inside a reused one are in the tree too, unchanged
+  if (reusedAt.size > 0) {
+    for (const [p, n] of reuse!) {
+      if (!dirs.has(p) && ancestors(p).some(a => reusedAt.has(a))) dirs.set(p, n)
+    }
+  }
   return { root, dirs }
 }
 
@@ -329,6 +336,18 @@ export async function flattenTree (store: BlockStore, root: CID): Promise<{ file
     }
   }
   return { files, dirs }
+}
+
+/** All ancestors of a path, nearest first, ending with '' (the root). */
+export function ancestors (p: string): string[] {
+  const out: string[] = []
+  let i = p.lastIndexOf('/')
+  while (i > 0) {
+    out.push(p.slice(0, i))
+    i = p.lastIndexOf('/', i - 1)
+  }
+  out.push('')
+  return out
 }
 
 /** Finds one path in a tree; undefined when absent. */

@@ -23,14 +23,4 @@ export function repoPaths (root: string, cwd: string, ps: string[] | undefined):
   return ps.map(p => repoPath(root, cwd, p))
 }
 
-/** All ancestors of a path, nearest first, ending with '' (the root). */
-export function ancestors (p: string): string[] {
-  const out: string[] = []
-  let i = p.lastIndexOf('/')
-  while (i > 0) {
-    out.push(p.slice(0, i))
-    i = p.lastIndexOf('/', i - 1)
-  }
-  out.push('')
-  return out
-}
+export { ancestors } from '../model/tree.js'
