@@ -4,6 +4,16 @@
 // bin/acache.js uses the bundle when it is there, dist/src otherwise.
 import { build } from 'esbuild'
 import fs from 'node:fs'
+import path from 'node:path'
+
+// yargs and cliui ask for string-width at start-up; give them lazy-string-width.mjs instead
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup (b) {
+    const shim = path.resolve('scripts/lazy-string-width.mjs')
+    b.onResolve({ filter: /^string-width$/ }, (args) => args.importer === shim ? undefined : { path: shim })
+  }
+}
 
 fs.rmSync('dist/bundle', { recursive: true, force: true })
 await build({
@@ -23,5 +33,6 @@ await build({
   external: ['fuse-native', 'cli-progress', 'kubo-rpc-client'],
   // CommonJS code inside bundled packages may require Node's built-ins
   banner: { js: "import { createRequire as __acacheRequire } from 'node:module'; const require = __acacheRequire(import.meta.url);" },
+  plugins: [lazyStringWidth],
   logLevel: 'warning'
 })
