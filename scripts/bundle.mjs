@@ -19,6 +19,8 @@ fs.rmSync('dist/bundle', { recursive: true, force: true })
 await build({
   entryPoints: {
     main: 'dist/src/cli/main.js',
+    // loaded by bin/acache.js before main, to start the lstat helper early
+    preload: 'dist/src/worktree/preload.js',
     // worker threads are started by URL next to the module that starts them: same directory
     'leaf-worker': 'dist/src/store/leaf-worker.js',
     'lstat-worker': 'dist/src/worktree/lstat-worker.js'

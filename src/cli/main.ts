@@ -6,11 +6,13 @@ import { AcacheError } from '../errors.js'
 import { terminalProgress } from './progress.js'
 import { commands } from './commands/index.js'
 import type { IO } from './command.js'
+import { trace } from '../util/trace.js'
 
 const VERSION = '0.1.0'
 
 /** Runs acache with these arguments; returns the exit code. */
 export async function main (argv: string[]): Promise<number> {
+  trace('main')
   const json = argv.includes('--json')
   const out = new Output({ json, quiet: argv.includes('--quiet') || argv.includes('-q'), verbose: argv.includes('--verbose') })
   try {

@@ -7,6 +7,7 @@ import { fail } from '../errors.js'
 import { runHook } from '../repo/hooks.js'
 import { StatCache, entryOf } from '../worktree/index.js'
 import { Change, compareWorktree } from '../worktree/snapshot.js'
+import { walkForTree } from '../worktree/scan.js'
 import { repoPaths, ancestors } from '../worktree/paths.js'
 import { buildTree, Node } from '../model/tree.js'
 import { signCommit } from '../model/commit.js'
@@ -94,7 +95,10 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     await repo.store.settle?.([cid])
     repo.advanceHead(cid)
     // From here the commit is recorded; what follows only saves work later.
-    new StatCache(root.cid, next, dirs).save(repo)
+    const saved = new StatCache(root.cid, next, dirs)
+    // what this commit's walk found holds for the new tree too, where what was new is tracked now
+    saved.walk = walkForTree(cmp.walk, root.cid.toString(), cmp.untracked.filter(p => !next.has(p)))
+    saved.save(repo)
     if (merge !== undefined) clearMergeState(repo)
     release()
     runHook(repo, 'post-commit')

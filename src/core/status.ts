@@ -2,8 +2,10 @@ import { Repo, isAcacheError } from '../repo/repo.js'
 import { Ctx } from './context.js'
 import { StatCache, IndexEntry } from '../worktree/index.js'
 import { Change, compareWorktree } from '../worktree/snapshot.js'
+import type { WalkRecord } from '../worktree/scan.js'
 import { readMergeState, Conflict, MergeState, unresolved } from '../merge/state.js'
 import { repoPaths } from '../worktree/paths.js'
+import { trace } from '../util/trace.js'
 
 export interface StatusResult {
   branch?: string
@@ -15,13 +17,16 @@ export interface StatusResult {
 
 /** Changes of the working root against HEAD; refreshes the stat cache when it can. */
 export async function status (repo: Repo, ctx: Ctx, opts: { paths?: string[] } = {}): Promise<StatusResult> {
+  trace('status start')
   const h = repo.readHead()
   const headTree = h.cid === undefined ? undefined : (await repo.readCommit(h.cid)).tree
   const cache = await StatCache.load(repo, headTree)
+  trace('index read')
   const paths = repoPaths(repo.worktree, ctx.cwd, opts.paths)
   const cmp = await compareWorktree(repo, cache, { paths })
+  trace('compared')
   const rebuilt = cache.tree !== undefined && !cache.fromDisk
-  if (cmp.refreshed > 0 || rebuilt) await refreshCache(repo, cache, cmp.current)
+  if (cmp.refreshed > 0 || rebuilt || (cmp.walkChanged && cache.tree !== undefined)) await refreshCache(repo, cache, cmp.current, cmp.walk)
   const merge = readMergeState(repo)
   return {
     branch: repo.currentBranch(),
@@ -33,7 +38,7 @@ export async function status (repo: Repo, ctx: Ctx, opts: { paths?: string[] } =
 }
 
 /** Saves fresh stat data for unchanged files, if no other process holds the lock. */
-async function refreshCache (repo: Repo, cache: StatCache, current: Map<string, IndexEntry>): Promise<void> {
+async function refreshCache (repo: Repo, cache: StatCache, current: Map<string, IndexEntry>, walk: WalkRecord): Promise<void> {
   let release: (() => void) | undefined
   try {
     release = repo.lock()
@@ -49,6 +54,7 @@ async function refreshCache (repo: Repo, cache: StatCache, current: Map<string, 
       const old = cache.entries.get(p)
       if (old !== undefined && old.cid === e.cid && old.kind === e.kind) cache.entries.set(p, e)
     }
+    cache.walk = walk
     cache.save(repo)
   } finally {
     release()

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads'
  * a thread accepts: `node -e` or `--input-type` (how tests and scripts run
  * acache in-process) would make the thread fail to start.
  */
-export function startWorker (url: URL, workerData?: unknown): Worker {
+export function startWorker (url: URL, workerData?: unknown, transferList?: Transferable[]): Worker {
   const execArgv: string[] = []
   const args = process.execArgv
   for (let i = 0; i < args.length; i++) {
@@ -15,7 +15,7 @@ export function startWorker (url: URL, workerData?: unknown): Worker {
     if (a.startsWith('--input-type') || a.startsWith('--eval=') || a.startsWith('--print=')) continue
     execArgv.push(a)
   }
-  const worker = new Worker(url, { workerData, execArgv })
+  const worker = new Worker(url, { workerData, execArgv, transferList: transferList as any })
   worker.unref()
   return worker
 }

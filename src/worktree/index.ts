@@ -3,7 +3,8 @@ import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { writeFileAtomic } from '../util/fs.js'
 import { Entry, flattenTree, Kind, Node } from '../model/tree.js'
-import { FileKind, FileStat } from './scan.js'
+import type { FileKind, FileStat, WalkRecord } from './scan.js'
+import { fileId, indexLayout, IndexLayout, INDEX_VERSION, MAGIC, ROW_NUMBERS } from './index-layout.js'
 
 /**
  * A stat cache, like git's index but with no staging role: for each path of
@@ -29,10 +30,7 @@ export interface IndexEntry {
   ino: number
 }
 
-const MAGIC = 0x41434958 // "ACIX"
-const INDEX_VERSION = 3
 const KINDS: FileKind[] = ['file', 'exec', 'symlink']
-const ROW_NUMBERS = 5 // size, mtimeMs, ctimeMs, ino, tsize
 export const UNTRACKED = 0
 export const MATCH = 1
 export const DIFFERS = 2
@@ -44,36 +42,44 @@ export const DIFFERS = 2
  * unchanged files allocates almost nothing per file.
  */
 export class EntryTable implements Iterable<[string, IndexEntry]> {
-  private readonly rows: Map<string, number | IndexEntry>
+  /** path -> row number (as read) or entry; made on first use after decode (status of an unchanged tree never needs it) */
+  private map?: Map<string, number | IndexEntry>
   private numbers: Float64Array<ArrayBufferLike> = new Float64Array(0)
   private kinds: Uint8Array<ArrayBufferLike> = new Uint8Array(0)
-  private cidStart = new Uint32Array(0)
+  private cidStart: Uint32Array<ArrayBufferLike> = new Uint32Array(0)
   private buf: Buffer = Buffer.alloc(0)
+  /** the paths as read, in order, while no entry was added or removed */
+  private decoded?: { paths: string[], bytes: Uint8Array }
 
   constructor (from?: Iterable<[string, IndexEntry]>) {
-    this.rows = new Map(from)
+    this.map = new Map(from)
   }
 
-  /**
-   * Columns, so that reading needs no per-entry parsing: numbers (8-aligned
-   * f64 x5 per entry), kinds (u8), CIDs (u8 length + bytes), then all paths
-   * as one NUL-separated UTF-8 string.
-   */
-  static decode (buf: Buffer, offset: number, count: number): EntryTable {
+  private get rows (): Map<string, number | IndexEntry> {
+    if (this.map === undefined) {
+      const paths = this.decoded!.paths
+      const map = new Map<string, number | IndexEntry>()
+      for (let i = 0; i < paths.length; i++) map.set(paths[i], i)
+      this.map = map
+    }
+    return this.map
+  }
+
+  /** The entries of an index file, read in place (layout in index-layout.ts). */
+  static decode (buf: Buffer, l: IndexLayout): EntryTable {
     const t = new EntryTable()
+    const count = l.count
     t.buf = buf
-    let o = offset
-    const nbytes = count * ROW_NUMBERS * 8
+    const o = l.numbersAt
     t.numbers = (buf.byteOffset + o) % 8 === 0
       ? new Float64Array(buf.buffer, buf.byteOffset + o, count * ROW_NUMBERS)
-      : new Float64Array(Uint8Array.prototype.slice.call(buf, o, o + nbytes).buffer)
-    o += nbytes
-    t.kinds = buf.subarray(o, o + count); o += count
-    t.cidStart = new Uint32Array(count)
-    for (let i = 0; i < count; i++) { t.cidStart[i] = o; o += 1 + buf[o] }
-    const paths = count === 0 ? [] : buf.toString('utf8', o).split('\0')
+      : new Float64Array(Uint8Array.prototype.slice.call(buf, o, o + count * ROW_NUMBERS * 8).buffer)
+    t.kinds = buf.subarray(l.kindsAt, l.kindsAt + count)
+    t.cidStart = l.cidStart
+    const paths = count === 0 ? [] : buf.toString('utf8', l.pathsAt).split('\0')
     if (paths.length !== count) throw new Error('damaged index')
-    for (let i = 0; i < count; i++) t.rows.set(paths[i], i)
+    t.map = undefined
+    t.decoded = { paths, bytes: buf.subarray(l.pathsAt) }
     return t
   }
 
@@ -123,11 +129,31 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
     return [pad, Buffer.from(numbers.buffer), kinds, cids.subarray(0, at), Buffer.from(paths.join('\0'), 'utf8')]
   }
 
-  get size (): number { return this.rows.size }
+  get size (): number { return this.map === undefined ? this.decoded!.paths.length : this.map.size }
   has (p: string): boolean { return this.rows.has(p) }
   keys (): IterableIterator<string> { return this.rows.keys() }
-  set (p: string, e: IndexEntry): this { this.rows.set(p, e); return this }
-  delete (p: string): boolean { return this.rows.delete(p) }
+  set (p: string, e: IndexEntry): this {
+    if (this.decoded !== undefined && !this.rows.has(p)) this.decoded = undefined
+    this.rows.set(p, e)
+    return this
+  }
+
+  delete (p: string): boolean {
+    this.decoded = undefined
+    return this.rows.delete(p)
+  }
+
+  /** Whether the paths are still those decoded, in that order. */
+  isAsRead (): boolean { return this.decoded !== undefined }
+
+  /** Every path, in the order of iteration (and of `rows`). */
+  paths (): string[] { return this.decoded?.paths ?? [...this.rows.keys()] }
+
+  /** The same paths as UTF-8, NUL-separated (for a worker thread). */
+  pathBytes (): Uint8Array { return this.decoded?.bytes ?? Buffer.from(this.paths().join('\0'), 'utf8') }
+
+  /** What compareRow takes for the path `p` at position `i` of paths(), found without a lookup while it can be. */
+  rowAt (i: number, p: string): number | IndexEntry | undefined { return this.map === undefined ? i : this.map.get(p) }
 
   get (p: string): IndexEntry | undefined {
     const v = this.rows.get(p)
@@ -148,7 +174,11 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
    */
   compareStat (p: string, kind: FileKind, stats: Float64Array, b: number): 0 | 1 | 2 {
     const v = this.rows.get(p)
-    if (v === undefined) return UNTRACKED
+    return v === undefined ? UNTRACKED : this.compareRow(v, kind, stats, b)
+  }
+
+  /** compareStat for a row given by rawRows (no lookup by path). */
+  compareRow (v: number | IndexEntry, kind: FileKind, stats: Float64Array, b: number): 1 | 2 {
     if (typeof v !== 'number') {
       return v.size >= 0 && v.kind === kind && v.size === stats[b + 2] && v.mtimeMs === stats[b + 3] && v.ctimeMs === stats[b + 4] && v.ino === stats[b + 5] ? MATCH : DIFFERS
     }
@@ -166,6 +196,10 @@ export class StatCache {
   entries: EntryTable
   /** true when read from .acache/index; false when rebuilt from the tree (then worth saving) */
   fromDisk = false
+  /** what the last walk of the working root found, for this tree (see scan.ts) */
+  walk?: WalkRecord
+  /** which index file it was read from (fileId), when it was */
+  file?: string
 
   constructor (
     /** the tree these entries describe */
@@ -197,21 +231,33 @@ export class StatCache {
     return new StatCache(tree, entries, dirs)
   }
 
-  /** Format: magic, version, header length, entry count, header JSON (tree, dirs), entry columns. */
+  /** Format: magic, version, header length, entry count, header JSON (tree, dirs, walk), entry columns. */
   static read (repo: Repo): StatCache | undefined {
     let buf: Buffer
-    try { buf = fs.readFileSync(repo.path('index')) } catch { return undefined }
+    let file: string
     try {
-      if (buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== INDEX_VERSION) return undefined
-      const hlen = buf.readUInt32LE(8)
-      const count = buf.readUInt32LE(12)
-      const header = JSON.parse(buf.toString('utf8', 16, 16 + hlen))
-      const start = 16 + hlen
-      const entries = EntryTable.decode(buf, start + (8 - (start % 8)) % 8, count)
+      const fd = fs.openSync(repo.path('index'), 'r')
+      try {
+        file = fileId(fs.fstatSync(fd))
+        buf = fs.readFileSync(fd)
+      } finally {
+        fs.closeSync(fd)
+      }
+    } catch {
+      return undefined
+    }
+    try {
+      const layout = indexLayout(buf)
+      if (layout === undefined) return undefined
+      const header = JSON.parse(layout.header)
+      const entries = EntryTable.decode(buf, layout)
       const dirs = new Map<string, Node>()
-      for (const [p, cid, tsize] of header.dirs) dirs.set(p, { cid: CID.parse(cid), tsize })
+      for (const [p, cid, tsize] of header.dirs) dirs.set(p, lazyNode(cid, tsize))
       const cache = new StatCache(header.tree == null ? undefined : CID.parse(header.tree), entries, dirs)
       cache.fromDisk = true
+      cache.file = file
+      // a walk is only good for the tree it was made against (what is tracked decides what is new)
+      if (header.walk != null && header.walk.tree === header.tree) cache.walk = header.walk
       return cache
     } catch {
       return undefined // a damaged cache is rebuilt, never trusted
@@ -221,7 +267,7 @@ export class StatCache {
   save (repo: Repo): void {
     const dirs: unknown[] = []
     for (const [p, n] of this.dirs) dirs.push([p, n.cid.toString(), n.tsize])
-    const header = Buffer.from(JSON.stringify({ tree: this.tree?.toString() ?? null, dirs }), 'utf8')
+    const header = Buffer.from(JSON.stringify({ tree: this.tree?.toString() ?? null, dirs, walk: this.walk }), 'utf8')
     const head = Buffer.alloc(16)
     head.writeUInt32LE(MAGIC, 0)
     head.writeUInt32LE(INDEX_VERSION, 4)
@@ -230,6 +276,12 @@ export class StatCache {
     writeFileAtomic(repo.path('index'), [head, header, ...this.entries.encode(16 + header.byteLength)])
   }
 
+}
+
+/** A directory node whose CID is parsed when first asked for (status never asks, and parsing a thousand takes ~8 ms). */
+function lazyNode (text: string, tsize: number): Node {
+  let cid: CID | undefined
+  return { get cid () { return (cid ??= CID.parse(text)) }, tsize }
 }
 
 export function unstatted (e: Entry): IndexEntry {

@@ -1,9 +1,14 @@
-import { parentPort } from 'node:worker_threads'
-import { lstatInto, STAT_FIELDS } from './lstat.js'
+import { workerData, type MessagePort } from 'node:worker_threads'
+import { lstatShared } from './lstat.js'
+import { runPreload } from './preload.js'
 
-// lstat part of a large working root while the main thread does the rest.
-parentPort!.once('message', ({ root, paths }: { root: string, paths: string[] }) => {
-  const out = new Float64Array(paths.length * STAT_FIELDS)
-  lstatInto(root, paths, 0, paths.length, out)
-  parentPort!.postMessage(out.buffer, [out.buffer])
-})
+// The helper thread of SharedLstat (lstat chunks of the paths until none is
+// left), or of preload.ts (read the index first).
+if (workerData.preload !== undefined) {
+  const { index, port, state } = workerData.preload as { index: string, port: MessagePort, state: Int32Array }
+  runPreload(index, port, state)
+} else {
+  const { root, paths, count, stats, ctl } = workerData as { root: string, paths: Uint8Array, count: number, stats: Float64Array, ctl: Int32Array }
+  const list = count === 0 ? [] : Buffer.from(paths.buffer, paths.byteOffset, paths.byteLength).toString('utf8').split('\0')
+  if (list.length === count) lstatShared(root, list, stats, ctl)
+}

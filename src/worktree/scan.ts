@@ -3,19 +3,61 @@ import path from 'node:path'
 import ignore, { type Ignore } from 'ignore'
 import { REPO_DIR } from '../repo/repo.js'
 import { joinPath, MAX_PATH_BYTES } from '../model/tree.js'
-import { lstatInto, STAT_FIELDS } from './lstat.js'
+import { lstatInto, SharedLstat, STAT_FIELDS } from './lstat.js'
+import { trace } from '../util/trace.js'
+import type { EntryTable } from './index.js'
+import { takePreloaded } from './preload.js'
 
+/** From this many tracked files on, a helper thread shares the lstat calls. */
 const PARALLEL_FROM = 4000
 
+/** Git's racily-clean margin (index.ts has the same): what changed this recently may change again unseen. */
+const RACY_MS = 1000
+
 export const IGNORE_FILE = '.acacheignore'
+const EXCLUDE_FILE = `${REPO_DIR}/info/exclude`
 
 export type FileKind = 'file' | 'exec' | 'symlink'
 
 /** The stat fields acache looks at (fs.Stats has them; so do the light records of a parallel scan). */
 export interface FileStat { mode: number, size: number, mtimeMs: number, ctimeMs: number, ino: number }
 
-/** The files of a working root as columns (no object per file): path, kind, and the stat numbers of lstat.ts. */
-export interface Scan { paths: string[], kinds: Array<FileKind | undefined>, stats: Float64Array }
+/**
+ * What a walk of the working root found, kept in the index so that the next
+ * walk reads only the directories that changed (git's untracked cache).
+ * Adding, removing or renaming an entry changes its directory's mtime; a
+ * directory whose stat is as recorded, and which held no new file then,
+ * holds none now, as long as the ignore rules and the tracked files (the
+ * tree) are the same.
+ */
+export interface WalkRecord {
+  /** the tree whose files were told apart from new ones */
+  tree: string
+  /** when the walk started (ms since the epoch): what changed within RACY_MS before it may change again unseen */
+  at: number
+  /** private directories kept out of the walk */
+  hidden: string[]
+  /** the ignore files the rules came from: [path, size, mtimeMs, ctimeMs, ino]; size -2 when absent, -1 when not to be trusted */
+  ignores: Array<[string, number, number, number, number]>
+  /** every directory walked, parents first: [path, mtimeMs, ctimeMs, ino, 1 when it held new files (then it is read again)] */
+  dirs: Array<[string, number, number, number, number]>
+}
+
+/**
+ * The files of a working root as columns (no object per file): path, kind,
+ * and the stat numbers of lstat.ts. The first `tracked` paths are the tracked
+ * files, in the order of the entries (kind undefined when not there now); the
+ * rest are the new files found.
+ */
+export interface Scan {
+  paths: string[]
+  tracked: number
+  kinds: Array<FileKind | undefined>
+  stats: Float64Array
+  walk: WalkRecord
+  /** whether `walk` differs from the one given (then worth saving) */
+  walkChanged: boolean
+}
 
 export function statAt (scan: Scan, i: number): FileStat {
   const b = i * STAT_FIELDS
@@ -29,6 +71,11 @@ export function kindOfStat (st: fs.Stats): FileKind | undefined {
   return undefined
 }
 
+function kindOfMode (mode: number): FileKind | undefined {
+  const type = mode & 0o170000
+  return type === 0o120000 ? 'symlink' : type === 0o100000 ? ((mode & 0o100) !== 0 ? 'exec' : 'file') : undefined
+}
+
 interface Rules { base: string, ig: Ignore, files: boolean }
 
 /** Whether any pattern can match a file (one ending in "/" only ever matches directories). */
@@ -36,28 +83,71 @@ function matchesFiles (text: string): boolean {
   return text.split('\n').some(l => { const t = l.trim(); return t !== '' && !t.startsWith('#') && !t.endsWith('/') })
 }
 
+type StatTuple = [number, number, number, number]
+const ABSENT: StatTuple = [-2, 0, 0, 0]
+
+function statTuple (st: fs.Stats | undefined, now: number): StatTuple {
+  if (st === undefined) return ABSENT
+  return [now - st.mtimeMs < RACY_MS ? -1 : st.size, st.mtimeMs, st.ctimeMs, st.ino]
+}
+
+function statOrUndefined (f: string, follow: boolean): fs.Stats | undefined {
+  try {
+    return follow ? fs.statSync(f, { throwIfNoEntry: false }) : fs.lstatSync(f, { throwIfNoEntry: false })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined
+    throw err
+  }
+}
+
 /**
  * The ignore rules of a working root: `.acacheignore` files (gitignore syntax,
- * nested ones apply below their directory) and `.acache/info/exclude`.
+ * nested ones apply below their directory) and `.acache/info/exclude`. Notes
+ * every rule file it reads, with its stat.
  */
 export class IgnoreRules {
   private readonly stack: Rules[] = []
+  /** path -> stat tuple of every rule file looked at */
+  readonly files = new Map<string, StatTuple>()
 
-  constructor (private readonly root: string) {
+  constructor (private readonly root: string, private readonly now = Date.now()) {
     const top = ignore()
     let any = false
     let files = false
-    for (const f of [path.join(root, REPO_DIR, 'info', 'exclude'), path.join(root, IGNORE_FILE)]) {
-      const text = readIfFile(f)
+    for (const f of [EXCLUDE_FILE, IGNORE_FILE]) {
+      const text = this.read(f, true)
       if (text !== undefined) { top.add(text); any = true; files ||= matchesFiles(text) }
     }
     if (any) this.stack.push({ base: '', ig: top, files })
   }
 
+  /** The rules that apply in `dir`: those of the root and of every directory down to it. */
+  static at (root: string, dir: string, now?: number): IgnoreRules {
+    const rules = new IgnoreRules(root, now)
+    if (dir === '') return rules
+    const parts = dir.split('/')
+    for (let i = 1; i <= parts.length; i++) rules.enter(parts.slice(0, i).join('/'))
+    return rules
+  }
+
+  private read (rel: string, noteAbsent: boolean): string | undefined {
+    const abs = path.join(this.root, rel)
+    // stat before reading: a file changed in between then looks changed next time
+    const st = statOrUndefined(abs, true)
+    if (st === undefined || !st.isFile()) {
+      if (noteAbsent) this.files.set(rel, ABSENT)
+      return undefined
+    }
+    let text: string
+    try { text = fs.readFileSync(abs, 'utf8') } catch { return undefined }
+    this.files.set(rel, statTuple(st, this.now))
+    return text
+  }
+
   /** Loads the rules of a directory's own .acacheignore, if it has one. */
   enter (dir: string): boolean {
     if (dir === '') return false
-    const text = readIfFile(path.join(this.root, dir, IGNORE_FILE))
+    const text = this.read(`${dir}/${IGNORE_FILE}`, false)
     if (text === undefined) return false
     this.stack.push({ base: dir, ig: ignore().add(text), files: matchesFiles(text) })
     return true
@@ -78,105 +168,215 @@ export class IgnoreRules {
   }
 }
 
-function readIfFile (f: string): string | undefined {
-  try { return fs.readFileSync(f, 'utf8') } catch { return undefined }
+export interface ScanInput {
+  /** the tracked files */
+  entries: EntryTable
+  /** the tracked directories: walked even where the rules ignore them */
+  trackedDirs: { has: (p: string) => boolean, keys: () => Iterable<string> }
+  /** the tree the entries are (for the walk record) */
+  tree: string
+  /** directories never to look into ($ACACHE_HOME when it lies in the working root) */
+  privateDirs?: string[]
+  /** the record of the last walk, when it was made for the same tree */
+  last?: WalkRecord
+  /** the index file the entries were read from, unchanged since (index-layout.ts fileId) */
+  file?: string
 }
 
 /**
- * Walks the working root: every regular file and symlink that is not ignored,
- * with its lstat. Never follows symlinks, never enters `.acache`. As in git,
- * ignore rules do not hide what is already tracked (`tracked` says what is).
- * The lstat calls of a large tree are shared with a worker thread, as git's
- * preloaded index shares them between threads.
+ * Finds the new files of a working root: every regular file and symlink
+ * that is neither tracked nor ignored. Never follows symlinks, never enters
+ * `.acache` or a private directory. As in git, ignore rules do not hide what
+ * is tracked. With the record of the last walk it reads only the
+ * directories whose stat changed since.
  */
-export async function scanWorktree (root: string, tracked?: (p: string, isDir: boolean) => boolean, privateDirs: string[] = [], expected = 0): Promise<Scan> {
-  // Start the helper thread first, so it is ready when the walk is done.
-  const helper = expected >= PARALLEL_FROM ? await startHelper() : undefined
-  // $ACACHE_HOME holds the secret key: never look inside it, even when it sits in the working root.
-  const hidden = new Set<string>()
-  for (const d of privateDirs) {
-    const rel = path.relative(root, path.resolve(d))
-    if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)) hidden.add(rel.split(path.sep).join('/'))
+class Walker {
+  /** new files */
+  readonly found: string[] = []
+  /** directories read or found unchanged: every tracked file not in one of them is gone */
+  readonly walked = new Set<string>()
+  readonly dirs: WalkRecord['dirs'] = []
+  private readonly now = Date.now()
+  private readonly hidden: Set<string>
+  private ruleFiles = new Map<string, StatTuple>()
+
+  constructor (private readonly root: string, private readonly input: ScanInput) {
+    this.hidden = new Set<string>()
+    for (const d of input.privateDirs ?? []) {
+      const rel = path.relative(root, path.resolve(d))
+      if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)) this.hidden.add(rel.split(path.sep).join('/'))
+    }
   }
-  const paths: string[] = []
-  const rules = new IgnoreRules(root)
-  const walk = (dir: string): void => {
+
+  record (): WalkRecord {
+    return {
+      tree: this.input.tree,
+      at: this.now,
+      hidden: [...this.hidden].sort(),
+      ignores: [...this.ruleFiles].map(([p, t]) => [p, ...t]).sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0) as WalkRecord['ignores'],
+      dirs: this.dirs
+    }
+  }
+
+  /** Walks everything. */
+  full (): void {
+    const rules = new IgnoreRules(this.root, this.now)
+    this.walk('', rules)
+    this.noteRules(rules)
+  }
+
+  private noteRules (rules: IgnoreRules): void {
+    for (const [p, t] of rules.files) this.ruleFiles.set(p, t)
+  }
+
+  private abs (dir: string): string { return dir === '' ? this.root : path.join(this.root, dir) }
+
+  private walk (dir: string, rules: IgnoreRules, st = statOrUndefined(this.abs(dir), false)): void {
+    if (st === undefined || !st.isDirectory()) return
     let names: fs.Dirent[]
     try {
-      names = fs.readdirSync(dir === '' ? root : path.join(root, dir), { withFileTypes: true })
+      names = fs.readdirSync(this.abs(dir), { withFileTypes: true })
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if (code === 'ENOENT' || code === 'ENOTDIR') return
       throw err
     }
+    this.walked.add(dir)
+    const rec: WalkRecord['dirs'][number] = [dir, st.mtimeMs, st.ctimeMs, st.ino, 0]
+    this.dirs.push(rec)
     const entered = rules.enter(dir)
+    rec[4] = this.readEntries(dir, names, rules) ? 0 : 1
+    if (entered) rules.leave()
+  }
+
+  /**
+   * Goes through a directory's entries: new files are noted, directories
+   * not walked yet are walked. Whether no file was new.
+   */
+  private readEntries (dir: string, names: fs.Dirent[], rules: IgnoreRules): boolean {
+    const { entries, trackedDirs } = this.input
+    let clean = true
     for (const d of names) {
       const name = d.name
       if (name === REPO_DIR) continue
       const p = joinPath(dir, name)
       if (d.isDirectory()) {
-        if (hidden.has(p)) continue
-        if (!rules.ignores(p, true) || tracked?.(p, true) === true) walk(p)
+        if (this.walked.has(p) || this.hidden.has(p)) continue
+        if (!rules.ignores(p, true) || trackedDirs.has(p)) this.walk(p, rules)
       } else if (d.isFile() || d.isSymbolicLink()) {
-        if (Buffer.byteLength(p) > MAX_PATH_BYTES) continue
-        if (rules.ignores(p, false) && tracked?.(p, false) !== true) continue
-        paths.push(p)
+        if (entries.has(p) || Buffer.byteLength(p) > MAX_PATH_BYTES || rules.ignores(p, false)) continue
+        this.found.push(p)
+        clean = false
       }
     }
-    if (entered) rules.leave()
+    return clean
   }
-  const T = process.env.ACACHE_TRACE === '1' ? (l: string) => process.stderr.write(`${l} ${performance.now().toFixed(1)}\n`) : () => {}
-  T('walk start')
-  walk('')
-  T('walk done')
-  const stats = await lstatMany(root, paths, helper)
-  T('lstat done')
+
+  /**
+   * Reads only the directories that changed since `last`. False when the
+   * record cannot be used (rules or private directories changed): then walk
+   * everything.
+   */
+  quick (last: WalkRecord): boolean {
+    if (last.hidden.join('\0') !== [...this.hidden].sort().join('\0')) return false
+    for (const [f, size, m, c, ino] of last.ignores) {
+      const now = statTuple(statOrUndefined(path.join(this.root, f), true), this.now)
+      if (size === -1 || now[0] !== size || now[1] !== m || now[2] !== c || now[3] !== ino) return false
+      this.ruleFiles.set(f, [size, m, c, ino])
+    }
+    const gone = new Set<string>()
+    const changed: Array<WalkRecord['dirs'][number]> = []
+    for (const rec of last.dirs) {
+      const [d, m, c, ino, dirty] = rec
+      if (d !== '' && gone.has(parentOf(d))) { gone.add(d); continue }
+      const st = statOrUndefined(this.abs(d), false)
+      if (st === undefined || !st.isDirectory()) { gone.add(d); continue }
+      this.walked.add(d)
+      if (dirty === 0 && m < last.at - RACY_MS && st.mtimeMs === m && st.ctimeMs === c && st.ino === ino) {
+        this.dirs.push(rec)
+      } else {
+        const now: WalkRecord['dirs'][number] = [d, st.mtimeMs, st.ctimeMs, st.ino, 0]
+        changed.push(now)
+        this.dirs.push(now)
+      }
+    }
+    for (const rec of changed) {
+      const dir = rec[0]
+      let names: fs.Dirent[]
+      try {
+        names = fs.readdirSync(this.abs(dir), { withFileTypes: true })
+      } catch {
+        return false // changed again under our feet: start over, walking everything
+      }
+      // a new ignore file changes the rules: walk everything
+      if (names.some(n => n.name === IGNORE_FILE && !this.ruleFiles.has(joinPath(dir, IGNORE_FILE)))) return false
+      const rules = IgnoreRules.at(this.root, dir, this.now)
+      rec[4] = this.readEntries(dir, names, rules) ? 0 : 1 // recorded directories were checked above on their own
+      this.noteRules(rules)
+    }
+    return true
+  }
+}
+
+/**
+ * The record of a walk for the tree a commit made from it: directories whose
+ * new files are all tracked now need not be read again.
+ */
+export function walkForTree (walk: WalkRecord, tree: string, stillNew: string[]): WalkRecord {
+  const dirty = new Set(stillNew.map(parentOf))
+  return { ...walk, tree, dirs: walk.dirs.map(([d, m, c, ino]) => [d, m, c, ino, dirty.has(d) ? 1 : 0]) }
+}
+
+function parentOf (p: string): string {
+  const i = p.lastIndexOf('/')
+  return i === -1 ? '' : p.slice(0, i)
+}
+
+/**
+ * Scans the working root: the lstat of every tracked file (shared with a
+ * helper thread on large trees, as git's preloaded index) and, meanwhile on
+ * this thread, the walk for new files.
+ */
+export function scanWorktree (root: string, input: ScanInput): Scan {
+  const { entries } = input
+  const tracked = entries.paths()
+  const n = tracked.length
+  const preloaded = input.file === undefined ? undefined : takePreloaded(input.file, root, n)
+  const lstat = new SharedLstat(root, tracked, n >= PARALLEL_FROM, () => entries.pathBytes(), preloaded)
+  trace('walk start')
+  let walker = new Walker(root, input)
+  const quick = input.last !== undefined && walker.quick(input.last)
+  if (!quick) {
+    walker = new Walker(root, input)
+    walker.full()
+  }
+  trace(quick ? 'walk done (changed directories only)' : 'walk done')
+  let stats = lstat.finish()
+  trace('lstat done')
+
+  // A tracked file whose directory was not walked (gone, or now a symlink or a file) is not there.
+  let allWalked = true
+  for (const d of input.trackedDirs.keys()) if (!walker.walked.has(d)) { allWalked = false; break }
+  if (!allWalked) {
+    for (let i = 0; i < n; i++) if (!walker.walked.has(parentOf(tracked[i]))) stats[i * STAT_FIELDS] = 0
+  }
+
+  const found = walker.found
+  let paths = tracked
+  if (found.length > 0) {
+    paths = tracked.concat(found)
+    const all = new Float64Array(paths.length * STAT_FIELDS)
+    all.set(stats)
+    lstatInto(root, paths, n, paths.length, all)
+    stats = all
+  }
   const kinds = new Array<FileKind | undefined>(paths.length)
   for (let i = 0; i < paths.length; i++) {
     const b = i * STAT_FIELDS
-    const mode = stats[b + 1]
+    if (stats[b] === -1) fs.lstatSync(path.join(root, paths[i])) // failed: let it throw its error
     // gone since readdir, or no longer a file or symlink: undefined
-    kinds[i] = stats[b] === 0 ? undefined : (mode & 0o170000) === 0o120000 ? 'symlink' : (mode & 0o170000) === 0o100000 ? ((mode & 0o100) !== 0 ? 'exec' : 'file') : undefined
+    kinds[i] = stats[b] === 1 ? kindOfMode(stats[b + 1]) : undefined
   }
-  return { paths, kinds, stats }
-}
-
-type Helper = { worker: import('node:worker_threads').Worker }
-
-async function startHelper (): Promise<Helper | undefined> {
-  try {
-    const { startWorker } = await import('../util/worker.js')
-    const worker = startWorker(new URL('./lstat-worker.js', import.meta.url))
-    return { worker }
-  } catch {
-    return undefined
-  }
-}
-
-async function lstatMany (root: string, paths: string[], helper: Helper | undefined): Promise<Float64Array> {
-  const out = new Float64Array(paths.length * STAT_FIELDS)
-  if (helper === undefined || paths.length < PARALLEL_FROM) {
-    if (helper !== undefined) void helper.worker.terminate()
-    lstatInto(root, paths, 0, paths.length, out)
-    return out
-  }
-  // The main thread has more to do besides; the helper starts later, so it takes a little less than half.
-  const split = Math.floor(paths.length * 0.55)
-  const theirs = paths.slice(split)
-  const done = new Promise<Float64Array>((resolve, reject) => {
-    helper.worker.once('message', (buf: ArrayBuffer) => resolve(new Float64Array(buf)))
-    helper.worker.once('error', reject)
-  })
-  helper.worker.postMessage({ root, paths: theirs })
-  lstatInto(root, paths, 0, split, out)
-  let other: Float64Array
-  try {
-    other = await done
-  } catch {
-    other = new Float64Array(theirs.length * STAT_FIELDS)
-    lstatInto(root, theirs, 0, theirs.length, other)
-  }
-  out.set(other, split * STAT_FIELDS)
-  void helper.worker.terminate()
-  return out
+  const walk = walker.record()
+  return { paths, tracked: n, kinds, stats, walk, walkChanged: input.last === undefined || JSON.stringify(walk) !== JSON.stringify(input.last) }
 }

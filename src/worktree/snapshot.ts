@@ -5,11 +5,11 @@ import { Repo } from '../repo/repo.js'
 import { BlockStore, nullStore } from '../store/blockstore.js'
 import { storeFileFromDisk } from '../model/file.js'
 import { symlinkBlock } from '../model/tree.js'
-import { FileKind, FileStat, scanWorktree, statAt } from './scan.js'
+import { FileKind, FileStat, scanWorktree, statAt, WalkRecord } from './scan.js'
 import { STAT_FIELDS } from './lstat.js'
 import { chunkerOf } from './attributes.js'
 import { ChunkerName } from '../model/chunker.js'
-import { IndexEntry, StatCache, statted, UNTRACKED, MATCH } from './index.js'
+import { IndexEntry, StatCache, statted, MATCH } from './index.js'
 
 export type ChangeKind = 'added' | 'modified' | 'deleted'
 
@@ -28,6 +28,11 @@ export interface Comparison {
   refreshed: number
   /** bytes read from files to hash them */
   bytesHashed: number
+  /** the new files found (not tracked, not ignored), whether or not they were read */
+  untracked: string[]
+  /** the record of this walk (see scan.ts), and whether it differs from the cache's */
+  walk: WalkRecord
+  walkChanged: boolean
 }
 
 
@@ -62,7 +67,15 @@ export async function hashWorkFile (repo: Repo, p: string, kind: FileKind, st: F
 
 /** Compares the working root with the stat cache, reading only files whose stat changed. */
 export async function compareWorktree (repo: Repo, cache: StatCache, opts: CompareOptions = {}): Promise<Comparison> {
-  const scan = await scanWorktree(repo.worktree, (p, isDir) => isDir ? cache.dirs.has(p) : cache.entries.has(p), repo.privateDirs, cache.entries.size)
+  const scan = scanWorktree(repo.worktree, {
+    entries: cache.entries,
+    trackedDirs: cache.dirs,
+    tree: cache.tree?.toString() ?? '',
+    privateDirs: repo.privateDirs,
+    last: cache.walk,
+    // the paths are the ones read from that file only while no entry was added or removed
+    file: cache.entries.isAsRead() ? cache.file : undefined
+  })
   const store = opts.store ?? nullStore // no store: compute CIDs only
   const chunker = chunkerOf(repo.worktree)
   const hashAdded = opts.hashAdded ?? opts.store !== undefined
@@ -70,20 +83,18 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
   const current = new Map<string, IndexEntry>()
   let refreshed = 0
   let bytesHashed = 0
-  let trackedSeen = 0
   const { paths, kinds, stats } = scan
   for (let i = 0; i < paths.length; i++) {
     const p = paths[i]
+    const row = i < scan.tracked ? cache.entries.rowAt(i, p) : undefined
     const kind = kinds[i]
     if (kind === undefined || !underPaths(p, opts.paths)) continue
-    const how = cache.entries.compareStat(p, kind, stats, i * STAT_FIELDS)
-    if (how !== UNTRACKED) trackedSeen++
-    if (how === MATCH) continue
-    if (how === UNTRACKED && !hashAdded) {
+    if (row !== undefined && cache.entries.compareRow(row, kind, stats, i * STAT_FIELDS) === MATCH) continue
+    if (row === undefined && !hashAdded) {
       changes.push({ path: p, change: 'added', kind })
       continue
     }
-    const old = cache.entries.get(p)
+    const old = row === undefined ? undefined : cache.entries.get(p)
     const stat = statAt(scan, i)
     const now = Date.now()
     let n: { cid: CID, tsize: number }
@@ -104,19 +115,13 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
       refreshed++
     }
   }
+  for (let i = 0; i < scan.tracked; i++) {
+    if (kinds[i] === undefined && underPaths(paths[i], opts.paths)) changes.push({ path: paths[i], change: 'deleted', oldKind: cache.entries.get(paths[i])!.kind })
+  }
   let present: Set<string> | undefined
   const presentSet = (): Set<string> => {
     present ??= new Set(paths.filter((p, i) => kinds[i] !== undefined && underPaths(p, opts.paths)))
     return present
-  }
-  // Every tracked file was seen (the usual case): nothing can be deleted.
-  const trackedInScope = opts.paths === undefined ? cache.entries.size : [...cache.entries.keys()].filter(p => underPaths(p, opts.paths)).length
-  if (trackedSeen !== trackedInScope) {
-    const here = presentSet()
-    for (const p of cache.entries.keys()) {
-      if (!underPaths(p, opts.paths)) continue
-      if (!here.has(p)) changes.push({ path: p, change: 'deleted', oldKind: cache.entries.get(p)!.kind })
-    }
   }
   changes.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
   return {
@@ -124,6 +129,9 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
     current,
     refreshed,
     bytesHashed,
+    get untracked () { return paths.filter((p, i) => i >= scan.tracked && kinds[i] !== undefined) },
+    walk: scan.walk,
+    walkChanged: scan.walkChanged,
     lookup: (p) => current.get(p) ?? (presentSet().has(p) ? cache.entries.get(p) : undefined),
     get present () { return [...presentSet()] }
   }

@@ -1,0 +1,15 @@
+/**
+ * ACACHE_TRACE=1 prints each named step of a command with the milliseconds
+ * since the process started, on stderr: how the time of a command is spent.
+ * Helper threads print theirs on the same clock, marked [helper].
+ */
+import { writeSync } from 'node:fs'
+import { isMainThread } from 'node:worker_threads'
+
+const on = process.env.ACACHE_TRACE === '1'
+if (on && isMainThread) process.on('exit', () => trace('exit'))
+
+export function trace (step: string): void {
+  // written at once: a helper's stderr otherwise goes through the main thread, which may be busy or gone
+  if (on) writeSync(2, `trace ${(process.uptime() * 1000).toFixed(1)} ${isMainThread ? '' : '[helper] '}${step}\n`)
+}
