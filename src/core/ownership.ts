@@ -79,12 +79,19 @@ export class OwnershipChecker {
     if (parentCids.length === 0) return []
     const parents = await Promise.all(parentCids.map(async p => await this.commit(p)))
     const rulesets = await Promise.all(parents.map(async p => await this.rules(p.tree)))
-    const root = await this.root(parentCids[0])
     // a new .acacheowners must at least parse (a damaged tree is another error, and propagates)
     try { await this.rules(tree) } catch (err) {
       if (err instanceof AcacheError && err.data.owners === true) return [{ commit: label, path: OWNERS_FILE, signer, owners: [`(malformed: ${err.message})`] }]
       throw err
     }
+    // No rules in any parent: only .acacheowners itself is owned (by the root signer). When the
+    // commit leaves it as it was, neither the history nor the rest of the trees need reading.
+    if (rulesets.every(r => r.length === 0)) {
+      const before = await lookupPath(this.store, parents[0].tree, OWNERS_FILE)
+      const after = await lookupPath(this.store, tree, OWNERS_FILE)
+      if (before === undefined ? after === undefined : after !== undefined && before.kind === after.kind && before.cid.equals(after.cid)) return []
+    }
+    const root = await this.root(parentCids[0])
     const out: Violation[] = []
     const cid = label
     for (const ch of await diffTrees(this.store, parents[0].tree, tree)) {
