@@ -98,20 +98,37 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
       cids = more
     }
     const paths = new Array<string>(count)
+    // rows still as read, one after another, are copied as one range of each column
+    let runFrom = 0 // first source row of the run
+    let runTo = 0 // one past its last
+    let runAt = 0 // where the run goes
+    const flush = (): void => {
+      if (runTo === runFrom) return
+      numbers.set(this.numbers.subarray(runFrom * ROW_NUMBERS, runTo * ROW_NUMBERS), runAt * ROW_NUMBERS)
+      kinds.set(this.kinds.subarray(runFrom, runTo), runAt)
+      const a = this.cidStart[runFrom]
+      const last = this.cidStart[runTo - 1]
+      const b = last + 1 + this.buf[last]
+      room(b - a)
+      this.buf.copy(cids, at, a, b)
+      at += b - a
+      runFrom = runTo = 0
+    }
     let i = 0
     for (const [p, v] of this.rows) {
       paths[i] = p
-      const w = i * ROW_NUMBERS
       if (typeof v === 'number') {
-        kinds[i] = this.kinds[v]
-        const r = v * ROW_NUMBERS
-        for (let k = 0; k < ROW_NUMBERS; k++) numbers[w + k] = this.numbers[r + k]
-        const s = this.cidStart[v]
-        const len = 1 + this.buf[s]
-        room(len)
-        this.buf.copy(cids, at, s, s + len)
-        at += len
+        if (runTo !== runFrom && v === runTo) {
+          runTo++
+        } else {
+          flush()
+          runFrom = v
+          runTo = v + 1
+          runAt = i
+        }
       } else {
+        flush()
+        const w = i * ROW_NUMBERS
         kinds[i] = KINDS.indexOf(v.kind)
         numbers[w] = v.size
         numbers[w + 1] = v.mtimeMs
@@ -126,6 +143,7 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
       }
       i++
     }
+    flush()
     return [pad, Buffer.from(numbers.buffer), kinds, cids.subarray(0, at), Buffer.from(paths.join('\0'), 'utf8')]
   }
 

@@ -1,0 +1,43 @@
+import test from 'ava'
+import path from 'node:path'
+import { CID } from 'multiformats/cid'
+import { sha256 } from 'multiformats/hashes/sha2'
+import * as raw from 'multiformats/codecs/raw'
+import { StatCache, IndexEntry } from '../../src/worktree/index.js'
+import { tmpdir } from '../helpers.js'
+
+async function cidOf (n: number): Promise<string> {
+  return CID.create(1, raw.code, await sha256.digest(new TextEncoder().encode(String(n)))).toString()
+}
+
+test('the index reads back what was written, after entries are read, changed, removed and added', async t => {
+  const dir = tmpdir()
+  const repo = { path: (n: string) => path.join(dir, n) } as any
+  const tree = CID.parse(await cidOf(-1))
+  const expected = new Map<string, IndexEntry>()
+  for (let i = 0; i < 1000; i++) {
+    expected.set(`d${i % 7}/f${i}`, { kind: i % 3 === 0 ? 'exec' : 'file', cid: await cidOf(i), tsize: i, size: i * 2, mtimeMs: 1e12 + i + 0.5, ctimeMs: 1e12 + i, ino: 1000 + i })
+  }
+  new StatCache(tree, expected, new Map([['', { cid: tree, tsize: 0 }]])).save(repo)
+  t.deepEqual(new Map(StatCache.read(repo)!.entries), expected) // (reading every entry makes objects of them all)
+  const first = StatCache.read(repo)!
+
+  // change it the way commit and status do: some read as objects, some replaced, removed, added
+  const e = first.entries
+  e.get('d3/f10')
+  e.get('d3/f500')
+  for (const p of ['d0/f7', 'd1/f8', 'd5/f999']) {
+    t.truthy(expected.get(p))
+    const changed: IndexEntry = { ...expected.get(p)!, cid: await cidOf(5000), size: -1 }
+    e.set(p, changed)
+    expected.set(p, changed)
+  }
+  for (const p of ['d0/f0', 'd2/f9', 'd4/f998']) { t.true(e.delete(p)); expected.delete(p) }
+  const added: IndexEntry = { kind: 'symlink', cid: await cidOf(7000), tsize: 3, size: 3, mtimeMs: 1, ctimeMs: 2, ino: 3 }
+  e.set('new/link', added)
+  expected.set('new/link', added)
+  new StatCache(tree, e, first.dirs).save(repo)
+  const second = StatCache.read(repo)!
+  t.deepEqual(new Map(second.entries), expected)
+  t.deepEqual([...second.entries.keys()], [...expected.keys()])
+})
