@@ -18,6 +18,7 @@ export class OwnershipChecker {
   private readonly rulesByTree = new Map<string, OwnerRule[]>()
   private readonly rootSigner = new Map<string, string>()
   private readonly commits = new Map<string, Commit>()
+  private readonly entries = new Map<string, Promise<Entry | undefined>>()
 
   constructor (private readonly store: BlockStore) {}
 
@@ -31,12 +32,23 @@ export class OwnershipChecker {
     return c
   }
 
+  /** A tree's `.acacheowners` entry, if it has one. */
+  private async ownersEntry (tree: CID): Promise<Entry | undefined> {
+    const k = tree.toString()
+    let e = this.entries.get(k)
+    if (e === undefined) {
+      e = lookupPath(this.store, tree, OWNERS_FILE)
+      this.entries.set(k, e)
+    }
+    return await e
+  }
+
   /** The rules a tree holds (its `.acacheowners`), none when it has no such file. */
   async rules (tree: CID): Promise<OwnerRule[]> {
     const k = tree.toString()
     let r = this.rulesByTree.get(k)
     if (r === undefined) {
-      const e = await lookupPath(this.store, tree, OWNERS_FILE)
+      const e = await this.ownersEntry(tree)
       const text = e === undefined || e.kind === 'dir' || e.kind === 'symlink' ? '' : new TextDecoder().decode(await readFileBytes(this.store, e.cid))
       try {
         r = parseOwners(text)
@@ -87,8 +99,8 @@ export class OwnershipChecker {
     // No rules in any parent: only .acacheowners itself is owned (by the root signer). When the
     // commit leaves it as it was, neither the history nor the rest of the trees need reading.
     if (rulesets.every(r => r.length === 0)) {
-      const before = await lookupPath(this.store, parents[0].tree, OWNERS_FILE)
-      const after = await lookupPath(this.store, tree, OWNERS_FILE)
+      const before = await this.ownersEntry(parents[0].tree)
+      const after = await this.ownersEntry(tree)
       if (before === undefined ? after === undefined : after !== undefined && before.kind === after.kind && before.cid.equals(after.cid)) return []
     }
     const root = await this.root(parentCids[0])
