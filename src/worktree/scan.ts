@@ -327,6 +327,16 @@ export function walkForTree (walk: WalkRecord, tree: string, stillNew: string[])
   return { ...walk, tree, dirs: walk.dirs.map(([d, m, c, ino]) => [d, m, c, ino, dirty.has(d) ? 1 : 0]) }
 }
 
+/**
+ * Whether a new record says more than the last one: something in it changed,
+ * or a directory too recent to trust then can be trusted now. (Only the time
+ * of the walk changing is not worth writing the index for.)
+ */
+function changedSince (walk: WalkRecord, last: WalkRecord): boolean {
+  if (JSON.stringify({ ...walk, at: 0 }) !== JSON.stringify({ ...last, at: 0 })) return true
+  return walk.dirs.some(([, m, , , dirty]) => dirty === 0 && m < walk.at - RACY_MS && m >= last.at - RACY_MS)
+}
+
 function parentOf (p: string): string {
   const i = p.lastIndexOf('/')
   return i === -1 ? '' : p.slice(0, i)
@@ -378,5 +388,5 @@ export function scanWorktree (root: string, input: ScanInput): Scan {
     kinds[i] = stats[b] === 1 ? kindOfMode(stats[b + 1]) : undefined
   }
   const walk = walker.record()
-  return { paths, tracked: n, kinds, stats, walk, walkChanged: input.last === undefined || JSON.stringify(walk) !== JSON.stringify(input.last) }
+  return { paths, tracked: n, kinds, stats, walk, walkChanged: input.last === undefined || changedSince(walk, input.last) }
 }

@@ -150,3 +150,23 @@ test('a tracked directory the rules ignore stays tracked across commits that reu
   fs.symlinkSync('../elsewhere', a.path('lib/vendor'))
   t.is(a.ok(['status', '--porcelain']).stdout, 'A elsewhere/x.c\nA lib/vendor\nD lib/vendor/x.c\n')
 })
+
+test('status leaves the index alone when nothing changed, and writes it once when a recent directory can be trusted', async t => {
+  const a = new User('alice').setup()
+  a.write('old/1', '1')
+  a.write('recent/2', '2')
+  age(a.work)
+  fs.utimesSync(a.path('recent'), new Date(), new Date()) // the directory recent, its file not
+  a.ok(['commit', '-m', 'base'])
+  const index = a.path('.acache/index')
+  const id = (): string => { const s = fs.statSync(index); return `${s.ino} ${s.mtimeMs}` }
+  // recent/ changed within a second of the commit's walk: read again until it is old enough
+  await new Promise(resolve => setTimeout(resolve, 1200))
+  let before = id()
+  t.is(status(a).out, '')
+  t.not(id(), before, 'recent/ is now trusted: the record is worth writing')
+  before = id()
+  t.is(status(a).out, '')
+  t.is(status(a).out, '')
+  t.is(id(), before, 'nothing new: the index is not written again')
+})
