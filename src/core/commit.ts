@@ -8,6 +8,7 @@ import { runHook } from '../repo/hooks.js'
 import { StatCache, entryOf } from '../worktree/index.js'
 import { Change, compareWorktree } from '../worktree/snapshot.js'
 import { walkForTree } from '../worktree/scan.js'
+import { trace } from '../util/trace.js'
 import { repoPaths, ancestors } from '../worktree/paths.js'
 import { buildTree, Node } from '../model/tree.js'
 import { signCommit } from '../model/commit.js'
@@ -44,6 +45,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     const head = repo.headCommit()
     const headTree = head === undefined ? undefined : (await repo.readCommit(head)).tree
     const cache = await StatCache.load(repo, headTree)
+    trace('index read')
     const paths = repoPaths(repo.worktree, ctx.cwd, opts.paths)
     if (paths !== undefined) {
       for (const p of paths) {
@@ -54,6 +56,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     ctx.progress.start('committing', undefined, 'bytes')
     const cmp = await compareWorktree(repo, cache, { store: repo.store, paths, onFile: (_p, n) => ctx.progress.tick(n) })
     ctx.progress.done()
+    trace('compared')
     if (cmp.changes.length === 0 && merge === undefined && opts.allowEmpty !== true && head !== undefined) {
       fail('NOTHING_TO_COMMIT', 'nothing to commit, working root clean')
     }
@@ -78,9 +81,11 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     for (const c of cmp.changes) for (const a of ancestors(c.path)) reuse.delete(a)
     reuse.delete('')
     const { root, dirs } = await buildTree(repo.store, files, reuse)
+    trace('tree built')
     const parents: CID[] = head === undefined ? [] : [head]
     if (merge !== undefined) parents.push(merge.other)
     const violations = await new OwnershipChecker(repo.store).check(root.cid, parents, id.key, '(new)')
+    trace('ownership checked')
     if (violations.length > 0) failOwnership(violations)
     const { commit: signed } = signCommit({
       type: 'acache/commit',
@@ -94,11 +99,13 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     const cid = await repo.writeCommit(signed)
     await repo.store.settle?.([cid])
     repo.advanceHead(cid)
+    trace('commit recorded')
     // From here the commit is recorded; what follows only saves work later.
     const saved = new StatCache(root.cid, next, dirs)
     // what this commit's walk found holds for the new tree too, where what was new is tracked now
     saved.walk = walkForTree(cmp.walk, root.cid.toString(), cmp.untracked.filter(p => !next.has(p)))
     saved.save(repo)
+    trace('index written')
     if (merge !== undefined) clearMergeState(repo)
     release()
     runHook(repo, 'post-commit')
