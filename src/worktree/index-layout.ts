@@ -45,8 +45,7 @@ export function indexLayout (buf: Uint8Array): IndexLayout | undefined {
 }
 
 /** The paths of an index file, in order; undefined when it is not one this version reads. */
-export function indexPaths (buf: Buffer): string[] | undefined {
-  const l = indexLayout(buf)
+export function indexPaths (buf: Buffer, l = indexLayout(buf)): string[] | undefined {
   if (l === undefined) return undefined
   const paths = l.count === 0 ? [] : buf.toString('utf8', l.pathsAt).split('\0')
   return paths.length === l.count ? paths : undefined
@@ -55,4 +54,21 @@ export function indexPaths (buf: Buffer): string[] | undefined {
 /** Tells index files apart: one is never rewritten in place (writeFileAtomic renames a new file over it). */
 export function fileId (st: Stats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`
+}
+
+/** 0 file, 1 exec, 2 symlink (the kinds column), -1 anything else: of an lstat mode. */
+export function kindIndexOfMode (mode: number): number {
+  const type = mode & 0o170000
+  return type === 0o120000 ? 2 : type === 0o100000 ? ((mode & 0o100) !== 0 ? 1 : 0) : -1
+}
+
+/**
+ * Whether the file whose lstat numbers are at `stats[b..]` (lstat.ts: present,
+ * mode, size, mtimeMs, ctimeMs, ino) is what row `row` of the columns
+ * recorded: same kind, size, mtime, ctime and inode, and not smudged (size -1).
+ */
+export function rowMatches (numbers: Float64Array, kinds: Uint8Array, row: number, stats: Float64Array, b: number): boolean {
+  const r = row * ROW_NUMBERS
+  return stats[b] === 1 && numbers[r] >= 0 && kindIndexOfMode(stats[b + 1]) === kinds[row] &&
+    numbers[r] === stats[b + 2] && numbers[r + 1] === stats[b + 3] && numbers[r + 2] === stats[b + 4] && numbers[r + 3] === stats[b + 5]
 }

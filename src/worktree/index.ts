@@ -4,7 +4,7 @@ import { Repo } from '../repo/repo.js'
 import { writeFileAtomic } from '../util/fs.js'
 import { Entry, flattenTree, Kind, Node } from '../model/tree.js'
 import type { FileKind, FileStat, WalkRecord } from './scan.js'
-import { fileId, indexLayout, IndexLayout, INDEX_VERSION, MAGIC, ROW_NUMBERS } from './index-layout.js'
+import { fileId, indexLayout, IndexLayout, INDEX_VERSION, MAGIC, ROW_NUMBERS, rowMatches } from './index-layout.js'
 
 /**
  * A stat cache, like git's index but with no staging role: for each path of
@@ -31,7 +31,6 @@ export interface IndexEntry {
 }
 
 const KINDS: FileKind[] = ['file', 'exec', 'symlink']
-export const UNTRACKED = 0
 export const MATCH = 1
 export const DIFFERS = 2
 
@@ -50,6 +49,8 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
   private buf: Buffer = Buffer.alloc(0)
   /** the paths as read, in order, while no entry was added or removed */
   private decoded?: { paths: string[], bytes: Uint8Array }
+  /** whether any entry was set since */
+  private touched = false
 
   constructor (from?: Iterable<[string, IndexEntry]>) {
     this.map = new Map(from)
@@ -151,6 +152,7 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
   has (p: string): boolean { return this.rows.has(p) }
   keys (): IterableIterator<string> { return this.rows.keys() }
   set (p: string, e: IndexEntry): this {
+    this.touched = true
     if (this.decoded !== undefined && !this.rows.has(p)) this.decoded = undefined
     this.rows.set(p, e)
     return this
@@ -185,24 +187,17 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
     return e
   }
 
-  /**
-   * Whether the file at `p`, whose stat numbers are at `stats[b..]` (lstat.ts
-   * layout), is what the entry recorded: UNTRACKED, MATCH or DIFFERS.
-   * Makes no object of the entry.
-   */
-  compareStat (p: string, kind: FileKind, stats: Float64Array, b: number): 0 | 1 | 2 {
-    const v = this.rows.get(p)
-    return v === undefined ? UNTRACKED : this.compareRow(v, kind, stats, b)
-  }
-
-  /** compareStat for a row given by rawRows (no lookup by path). */
+  /** Whether the file whose stat numbers are at `stats[b..]` (lstat.ts layout) is what the row (rowAt) recorded. */
   compareRow (v: number | IndexEntry, kind: FileKind, stats: Float64Array, b: number): 1 | 2 {
     if (typeof v !== 'number') {
       return v.size >= 0 && v.kind === kind && v.size === stats[b + 2] && v.mtimeMs === stats[b + 3] && v.ctimeMs === stats[b + 4] && v.ino === stats[b + 5] ? MATCH : DIFFERS
     }
-    const n = this.numbers
-    const r = v * ROW_NUMBERS
-    return n[r] >= 0 && KINDS[this.kinds[v]] === kind && n[r] === stats[b + 2] && n[r + 1] === stats[b + 3] && n[r + 2] === stats[b + 4] && n[r + 3] === stats[b + 5] ? MATCH : DIFFERS
+    return rowMatches(this.numbers, this.kinds, v, stats, b) ? MATCH : DIFFERS
+  }
+
+  /** The numbers and kinds columns as read, while no entry was replaced, added or removed (what helper threads compare with). */
+  columnsAsRead (): { numbers: Float64Array, kinds: Uint8Array } | undefined {
+    return this.decoded !== undefined && !this.touched ? { numbers: this.numbers, kinds: this.kinds } : undefined
   }
 
   * [Symbol.iterator] (): IterableIterator<[string, IndexEntry]> {

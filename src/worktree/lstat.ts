@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Worker } from 'node:worker_threads'
 import { startWorker } from '../util/worker.js'
+import { rowMatches } from './index-layout.js'
 
 /** present, mode, size, mtimeMs, ctimeMs, ino */
 export const STAT_FIELDS = 6
@@ -36,18 +37,30 @@ export function lstatInto (root: string, paths: string[], from: number, to: numb
   }
 }
 
+/** What each tracked path is expected to be (the index's columns, index-layout.ts), and where to mark those that are. */
+export interface Expect { numbers: Float64Array, kinds: Uint8Array, same: Uint8Array }
+
 /**
  * Takes chunks of `paths` from a cursor shared with other threads until none
  * is left. ctl[0] is the cursor, ctl[1] the number of threads inside a chunk.
+ * With `expect`, marks in `expect.same` each path found as the index has it,
+ * so that the command looks only at the others.
  */
-export function lstatShared (root: string, paths: string[], out: Float64Array, ctl: Int32Array): void {
+export function lstatShared (root: string, paths: string[], out: Float64Array, ctl: Int32Array, expect?: Expect): void {
   const n = paths.length
   for (;;) {
     Atomics.add(ctl, 1, 1)
     let from = n
     try {
       from = Atomics.add(ctl, 0, LSTAT_CHUNK)
-      if (from < n) lstatInto(root, paths, from, Math.min(n, from + LSTAT_CHUNK), out)
+      if (from < n) {
+        const to = Math.min(n, from + LSTAT_CHUNK)
+        lstatInto(root, paths, from, to, out)
+        if (expect !== undefined) {
+          const { numbers, kinds, same } = expect
+          for (let i = from; i < to; i++) same[i] = rowMatches(numbers, kinds, i, out, i * STAT_FIELDS) ? 1 : 0
+        }
+      }
     } finally {
       Atomics.sub(ctl, 1, 1)
       Atomics.notify(ctl, 1)
@@ -56,42 +69,59 @@ export function lstatShared (root: string, paths: string[], out: Float64Array, c
   }
 }
 
+/** A helper already at work on the same paths (preload.ts). */
+export interface Helper { worker: Worker, stats: Float64Array, ctl: Int32Array, same?: Uint8Array }
+
 /**
  * The lstat of many paths, shared with a helper thread as git's preloaded
  * index shares them: the helper starts at once and takes chunks from a
  * shared cursor while this thread does other work, then this thread joins in
  * (`finish`). Nothing waits for the helper to start: if it is slow, this
- * thread does it all.
+ * thread does it all. With the index's columns (`expect`), both threads mark
+ * the paths found as recorded (`same`).
  */
 export class SharedLstat {
   readonly stats: Float64Array
+  readonly same?: Uint8Array
   private readonly ctl: Int32Array
+  private readonly expect?: Expect
   private worker?: Worker
 
-  /**
-   * With `parallel`, starts a helper; with `helper`, joins one already at
-   * work on the same paths (preload.ts).
-   */
-  constructor (private readonly root: string, private readonly paths: string[], parallel: boolean, pathBytes: () => Uint8Array, helper?: { worker: Worker, stats: Float64Array, ctl: Int32Array }) {
+  /** With `parallel`, starts a helper; with `helper`, joins one already at work on the same paths. */
+  constructor (private readonly root: string, private readonly paths: string[], parallel: boolean, pathBytes: () => Uint8Array, columns?: { numbers: Float64Array, kinds: Uint8Array }, helper?: Helper) {
     if (helper !== undefined) {
       this.stats = helper.stats
       this.ctl = helper.ctl
       this.worker = helper.worker
-      return
+      // the helper compares with its own copy of the same index file
+      if (columns !== undefined && helper.same !== undefined) this.expect = { ...columns, same: helper.same }
+    } else {
+      const n = paths.length
+      const buffer = (bytes: number): ArrayBufferLike => parallel ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes)
+      this.stats = new Float64Array(buffer(n * STAT_FIELDS * 8))
+      this.ctl = new Int32Array(buffer(8))
+      if (columns !== undefined) this.expect = { ...columns, same: new Uint8Array(buffer(n)) }
+      if (parallel) this.startHelper(pathBytes())
     }
-    const bytes = paths.length * STAT_FIELDS * 8
-    this.stats = new Float64Array(parallel ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes))
-    this.ctl = new Int32Array(parallel ? new SharedArrayBuffer(8) : new ArrayBuffer(8))
-    if (parallel) this.startHelper(pathBytes())
+    this.same = this.expect?.same
   }
 
   private startHelper (pathBytes: Uint8Array): void {
     try {
       // shared, so that handing them over copies nothing more
-      const shared = new Uint8Array(new SharedArrayBuffer(pathBytes.byteLength))
-      shared.set(pathBytes)
+      const shared = <T extends Float64Array | Uint8Array>(a: T): T => {
+        const c = new (a.constructor as any)(new SharedArrayBuffer(a.byteLength)) as T
+        c.set(a as any)
+        return c
+      }
+      const e = this.expect
       this.worker = startWorker(new URL('./lstat-worker.js', import.meta.url), {
-        root: this.root, paths: shared, count: this.paths.length, stats: this.stats, ctl: this.ctl
+        root: this.root,
+        paths: shared(pathBytes),
+        count: this.paths.length,
+        stats: this.stats,
+        ctl: this.ctl,
+        expect: e === undefined ? undefined : { numbers: shared(e.numbers), kinds: shared(e.kinds), same: e.same }
       })
       this.worker.on('error', () => {}) // a helper that fails leaves its work to this thread
     } catch {
@@ -102,7 +132,7 @@ export class SharedLstat {
   /** Does what is left on this thread, waits for the helper's last chunk, and checks failures. */
   finish (): Float64Array {
     const { ctl, stats, paths } = this
-    lstatShared(this.root, paths, stats, ctl)
+    lstatShared(this.root, paths, stats, ctl, this.expect)
     for (let b = Atomics.load(ctl, 1); b !== 0; b = Atomics.load(ctl, 1)) Atomics.wait(ctl, 1, b, 50)
     void this.worker?.terminate()
     for (let i = 0; i < paths.length; i++) {

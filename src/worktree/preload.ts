@@ -2,8 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads'
 import { startWorker } from '../util/worker.js'
-import { fileId, indexPaths } from './index-layout.js'
-import { lstatShared, STAT_FIELDS } from './lstat.js'
+import { fileId, indexLayout, indexPaths, ROW_NUMBERS } from './index-layout.js'
+import { Expect, lstatShared, STAT_FIELDS } from './lstat.js'
 import { trace } from '../util/trace.js'
 
 /**
@@ -30,9 +30,16 @@ export interface Preloaded {
   count: number
   stats: Float64Array
   ctl: Int32Array
+  /** 1 for each path found as the index has it */
+  same: Uint8Array
 }
 
-let pending: { worker: Worker, port: MessagePort, state: Int32Array } | undefined
+interface Pending { worker: Worker, port: MessagePort, state: Int32Array }
+
+// On the global object: bin/acache.js loads this module on its own, and the
+// command line (the bundle) has its own copy of it.
+const PENDING = Symbol.for('acache.preload')
+const slot = globalThis as { [PENDING]?: Pending }
 
 /** Starts the helper when `argv` is one of those commands in a repository with a large index. */
 export function preloadStats (argv: string[], cwd = process.cwd()): void {
@@ -40,14 +47,14 @@ export function preloadStats (argv: string[], cwd = process.cwd()): void {
     let dir = cwd
     let i = 0
     if (argv[0] === '-C' && argv.length > 2) { dir = path.resolve(cwd, argv[1]); i = 2 }
-    if (!COMMANDS.has(argv[i])) return
+    if (!COMMANDS.has(argv[i]) || process.env.ACACHE_THREADS === '0') return
     const index = findIndex(dir)
     if (index === undefined || fs.statSync(index).size < PRELOAD_FROM_BYTES) return
     const { port1, port2 } = new MessageChannel()
     const state = new Int32Array(new SharedArrayBuffer(4))
     const worker = startWorker(new URL('./lstat-worker.js', import.meta.url), { preload: { index, port: port2, state } }, [port2])
     worker.on('error', () => {}) // the command does the work itself then
-    pending = { worker, port: port1, state }
+    slot[PENDING] = { worker, port: port1, state }
   } catch {
     // never in the way: the command does all the work itself
   }
@@ -66,9 +73,9 @@ function findIndex (dir: string): string | undefined {
  * entries for the working root `root`; undefined otherwise (the helper is stopped).
  */
 export function takePreloaded (file: string, root: string, count: number): Preloaded | undefined {
-  const p = pending
+  const p = slot[PENDING]
   if (p === undefined) return undefined
-  pending = undefined
+  slot[PENDING] = undefined
   Atomics.wait(p.state, 0, 0, WAIT_MS)
   const msg = receiveMessageOnPort(p.port)?.message as Omit<Preloaded, 'worker'> | undefined
   p.port.close()
@@ -79,11 +86,10 @@ export function takePreloaded (file: string, root: string, count: number): Prelo
   return { ...msg, worker: p.worker }
 }
 
-/** The helper's side: read the index's paths, hand over the shared arrays, then lstat. */
+/** The helper's side: read the index, hand over the shared arrays, then lstat and compare. */
 export function runPreload (index: string, port: MessagePort, state: Int32Array): void {
   trace('started')
-  let paths: string[] | undefined
-  let msg: Omit<Preloaded, 'worker'> | undefined
+  let job: { root: string, paths: string[], stats: Float64Array, ctl: Int32Array, expect: Expect } | undefined
   try {
     const fd = fs.openSync(index, 'r')
     let buf: Buffer
@@ -94,16 +100,22 @@ export function runPreload (index: string, port: MessagePort, state: Int32Array)
     } finally {
       fs.closeSync(fd)
     }
-    paths = indexPaths(buf)
-    if (paths !== undefined) {
+    const layout = indexLayout(buf)
+    const paths = layout === undefined ? undefined : indexPaths(buf, layout)
+    if (layout !== undefined && paths !== undefined) {
       const count = paths.length
-      msg = {
-        file,
+      const numbersAt = buf.byteOffset + layout.numbersAt
+      const numbers = numbersAt % 8 === 0
+        ? new Float64Array(buf.buffer, numbersAt, count * ROW_NUMBERS)
+        : new Float64Array(Uint8Array.prototype.slice.call(buf, layout.numbersAt, layout.numbersAt + count * ROW_NUMBERS * 8).buffer)
+      job = {
         root: path.dirname(path.dirname(index)),
-        count,
+        paths,
         stats: new Float64Array(new SharedArrayBuffer(count * STAT_FIELDS * 8)),
-        ctl: new Int32Array(new SharedArrayBuffer(8))
+        ctl: new Int32Array(new SharedArrayBuffer(8)),
+        expect: { numbers, kinds: buf.subarray(layout.kindsAt, layout.kindsAt + count), same: new Uint8Array(new SharedArrayBuffer(count)) }
       }
+      const msg: Omit<Preloaded, 'worker'> = { file, root: job.root, count, stats: job.stats, ctl: job.ctl, same: job.expect.same }
       port.postMessage(msg)
     }
   } finally {
@@ -111,6 +123,6 @@ export function runPreload (index: string, port: MessagePort, state: Int32Array)
     Atomics.notify(state, 0)
   }
   trace('index read')
-  if (msg !== undefined && paths !== undefined) lstatShared(msg.root, paths, msg.stats, msg.ctl)
+  if (job !== undefined) lstatShared(job.root, job.paths, job.stats, job.ctl, job.expect)
   trace('lstat done')
 }

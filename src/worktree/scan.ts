@@ -54,6 +54,8 @@ export interface Scan {
   tracked: number
   kinds: Array<FileKind | undefined>
   stats: Float64Array
+  /** when the entries are as read from the index: 1 for each tracked path found as recorded */
+  same?: Uint8Array
   walk: WalkRecord
   /** whether `walk` differs from the one given (then worth saving) */
   walkChanged: boolean
@@ -352,7 +354,9 @@ export function scanWorktree (root: string, input: ScanInput): Scan {
   const tracked = entries.paths()
   const n = tracked.length
   const preloaded = input.file === undefined ? undefined : takePreloaded(input.file, root, n)
-  const lstat = new SharedLstat(root, tracked, n >= PARALLEL_FROM, () => entries.pathBytes(), preloaded)
+  const columns = entries.columnsAsRead()
+  const parallel = n >= PARALLEL_FROM && process.env.ACACHE_THREADS !== '0'
+  const lstat = new SharedLstat(root, tracked, parallel, () => entries.pathBytes(), columns, preloaded)
   trace('walk start')
   let walker = new Walker(root, input)
   const quick = input.last !== undefined && walker.quick(input.last)
@@ -368,7 +372,11 @@ export function scanWorktree (root: string, input: ScanInput): Scan {
   let allWalked = true
   for (const d of input.trackedDirs.keys()) if (!walker.walked.has(d)) { allWalked = false; break }
   if (!allWalked) {
-    for (let i = 0; i < n; i++) if (!walker.walked.has(parentOf(tracked[i]))) stats[i * STAT_FIELDS] = 0
+    for (let i = 0; i < n; i++) {
+      if (walker.walked.has(parentOf(tracked[i]))) continue
+      stats[i * STAT_FIELDS] = 0
+      if (lstat.same !== undefined) lstat.same[i] = 0
+    }
   }
 
   const found = walker.found
@@ -388,5 +396,5 @@ export function scanWorktree (root: string, input: ScanInput): Scan {
     kinds[i] = stats[b] === 1 ? kindOfMode(stats[b + 1]) : undefined
   }
   const walk = walker.record()
-  return { paths, tracked: n, kinds, stats, walk, walkChanged: input.last === undefined || changedSince(walk, input.last) }
+  return { paths, tracked: n, kinds, stats, same: lstat.same, walk, walkChanged: input.last === undefined || changedSince(walk, input.last) }
 }

@@ -84,11 +84,14 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
   let refreshed = 0
   let bytesHashed = 0
   const { paths, kinds, stats } = scan
+  const same = scan.same
   for (let i = 0; i < paths.length; i++) {
-    const p = paths[i]
-    const row = i < scan.tracked ? cache.entries.rowAt(i, p) : undefined
     const kind = kinds[i]
-    if (kind === undefined || !underPaths(p, opts.paths)) continue
+    // found as the index has it (marked while lstat-ing): unchanged
+    if (kind === undefined || (same !== undefined && i < scan.tracked && same[i] === 1)) continue
+    const p = paths[i]
+    if (!underPaths(p, opts.paths)) continue
+    const row = i < scan.tracked ? cache.entries.rowAt(i, p) : undefined
     if (row !== undefined && cache.entries.compareRow(row, kind, stats, i * STAT_FIELDS) === MATCH) continue
     if (row === undefined && !hashAdded) {
       changes.push({ path: p, change: 'added', kind })

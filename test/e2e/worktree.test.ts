@@ -23,8 +23,8 @@ function age (dir: string): void {
 }
 
 /** status --porcelain, and from its trace: whether the walk read only changed directories, whether the preloading helper ran. */
-function status (a: User): { out: string, quick: boolean, helper: boolean } {
-  const r = a.ok(['status', '--porcelain'], { env: { ACACHE_TRACE: '1' } })
+function status (a: User, env: Record<string, string> = {}): { out: string, quick: boolean, helper: boolean } {
+  const r = a.ok(['status', '--porcelain'], { env: { ACACHE_TRACE: '1', ...env } })
   return { out: r.stdout, quick: /walk done \(changed directories only\)/.test(r.stderr), helper: /\[helper\] index read/.test(r.stderr) }
 }
 
@@ -126,6 +126,11 @@ test('a commit after status leaves a record that makes the next status quick, in
   fs.rmSync(a.path('d11/f11'))
   s = status(a)
   t.is(s.out, 'D d11/f11\nM d7/f7\nA d9/new\n')
+  t.true(s.helper)
+  // the same on one thread
+  s = status(a, { ACACHE_THREADS: '0' })
+  t.is(s.out, 'D d11/f11\nM d7/f7\nA d9/new\n')
+  t.false(s.helper)
   a.ok(['commit', '-q', '-m', 'next'])
   s = status(a)
   t.is(s.out, '')
