@@ -24,8 +24,8 @@ const { main } = useBundle ? loadBundle(bundle) : await import(compiled.href)
 /**
  * Runs the bundle as CommonJS, compiled with V8's code cache when there is
  * one for this Node (bundle + '.cache'); writes the cache when there was none
- * or it was refused, once the command is done (so it holds what ran). A
- * cache that cannot be written (read-only install) only costs the time.
+ * or it was refused, as the process exits (so it holds what ran). A cache
+ * that cannot be written (read-only install) only costs the time.
  */
 function loadBundle (file) {
   const cacheFile = file + '.cache'
@@ -33,7 +33,7 @@ function loadBundle (file) {
   try { cachedData = fs.readFileSync(cacheFile) } catch {}
   const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData })
   if (cachedData === undefined || script.cachedDataRejected === true) {
-    process.once('beforeExit', () => {
+    process.once('exit', () => {
       try {
         const tmp = `${cacheFile}.${process.pid}`
         fs.writeFileSync(tmp, script.createCachedData())

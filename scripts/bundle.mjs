@@ -1,15 +1,16 @@
 // Bundles the compiled CLI (dist/src) into dist/bundle, so that starting
 // acache reads a few files instead of hundreds of modules:
 // - main.cjs: the whole command line in one CommonJS file; bin/acache.js
-//   compiles it with V8's code cache (main.cjs.cache, written by the first
-//   run), which skips parsing and the ES module loader (about 30 ms of
-//   every command on this machine);
+//   compiles it with V8's code cache (main.cjs.cache, made here, and made
+//   again by bin/acache.js if another Node refuses it), which skips parsing
+//   and the ES module loader (about 30 ms of every command on this machine);
 // - preload.js, leaf-worker.js, lstat-worker.js: ES modules started on their
 //   own (worker threads are found by URL next to the bundle that starts them).
 // bin/acache.js uses the bundle when it is there, dist/src otherwise.
 import { build } from 'esbuild'
 import fs from 'node:fs'
 import path from 'node:path'
+import { spawnSync } from 'node:child_process'
 
 // yargs and cliui ask for string-width at start-up; give them lazy-string-width.mjs instead
 const lazyStringWidth = {
@@ -55,3 +56,8 @@ await build({
   // CommonJS code inside bundled packages may require Node's built-ins
   banner: { js: "import { createRequire as __acacheRequire } from 'node:module'; const require = __acacheRequire(import.meta.url);" }
 })
+
+// The code cache: made by a short session run on the bundle (warm-cache.cjs),
+// so that it holds what everyday commands compile, whichever runs first.
+const warm = spawnSync(process.execPath, ['scripts/warm-cache.cjs'], { stdio: ['ignore', 'ignore', 'inherit'] })
+if (warm.status !== 0) console.warn('bundle: no code cache made; the first run of acache makes one')
