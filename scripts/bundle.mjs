@@ -4,8 +4,8 @@
 //   compiles it with V8's code cache (main.cjs.cache, made here, and made
 //   again by bin/acache.js if another Node refuses it), which skips parsing
 //   and the ES module loader (about 30 ms of every command on this machine);
-// - preload.js, leaf-worker.js, lstat-worker.js: ES modules started on their
-//   own (worker threads are found by URL next to the bundle that starts them).
+// - preload.cjs, leaf-worker.cjs, lstat-worker.cjs: started on their own
+//   (worker threads are found by URL next to the bundle that starts them).
 // bin/acache.js uses the bundle when it is there, dist/src otherwise.
 import { build } from 'esbuild'
 import fs from 'node:fs'
@@ -45,6 +45,7 @@ await build({
   define: { 'import.meta.url': '__acacheUrl' },
   banner: { js: "const __acacheUrl = require('node:url').pathToFileURL(__filename).href;" }
 })
+// started by URL next to the module that starts them, and preload.cjs by bin/acache.js
 await build({
   ...common,
   entryPoints: {
@@ -52,9 +53,10 @@ await build({
     'leaf-worker': 'dist/src/store/leaf-worker.js',
     'lstat-worker': 'dist/src/worktree/lstat-worker.js'
   },
-  format: 'esm',
-  // CommonJS code inside bundled packages may require Node's built-ins
-  banner: { js: "import { createRequire as __acacheRequire } from 'node:module'; const require = __acacheRequire(import.meta.url);" }
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  define: { 'import.meta.url': '__acacheUrl' },
+  banner: { js: "const __acacheUrl = require('node:url').pathToFileURL(__filename).href;" }
 })
 
 // The code cache: made by a short session run on the bundle (warm-cache.cjs),

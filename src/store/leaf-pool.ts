@@ -5,7 +5,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { BlockStore, SHA2_256, checkBlock, equalBytes, nullStore, sha256 } from './blockstore.js'
 import { FsBlockStore } from './fs-blockstore.js'
 import { AcacheError, ErrorCode, asAcacheError } from '../errors.js'
-import { startWorker } from '../util/worker.js'
+import { siblingUrl, startWorker } from '../util/worker.js'
 
 const RAW = 0x55
 
@@ -70,7 +70,7 @@ class PoolSink implements LeafSink {
     this.sab = new SharedArrayBuffer(slots * capacity)
     for (let i = 0; i < slots; i++) this.free.push(i)
     for (let w = 0; w < threads; w++) {
-      const worker = startWorker(new URL('./leaf-worker.js', import.meta.url), { sab: this.sab, capacity, dir: store?.dir })
+      const worker = startWorker(siblingUrl('leaf-worker', import.meta.url), { sab: this.sab, capacity, dir: store?.dir })
       worker.on('message', (m: Reply) => this.done(m))
       worker.on('error', (err) => this.fail(err))
       this.workers.push(worker)

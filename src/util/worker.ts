@@ -19,3 +19,12 @@ export function startWorker (url: URL, workerData?: unknown, transferList?: Tran
   worker.unref()
   return worker
 }
+
+/**
+ * The URL of a worker module next to the module at `base` (its import.meta.url),
+ * with the same extension: .js as tsc compiled it, .cjs in the bundle.
+ */
+export function siblingUrl (name: string, base: string): URL {
+  const ext = /\.[cm]?js$/.exec(new URL(base).pathname)?.[0] ?? '.js'
+  return new URL(`./${name}${ext}`, base)
+}

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Worker } from 'node:worker_threads'
-import { startWorker } from '../util/worker.js'
+import { siblingUrl, startWorker } from '../util/worker.js'
 import { rowMatches } from './index-layout.js'
 
 /** present, mode, size, mtimeMs, ctimeMs, ino */
@@ -115,7 +115,7 @@ export class SharedLstat {
         return c
       }
       const e = this.expect
-      this.worker = startWorker(new URL('./lstat-worker.js', import.meta.url), {
+      this.worker = startWorker(siblingUrl('lstat-worker', import.meta.url), {
         root: this.root,
         paths: shared(pathBytes),
         count: this.paths.length,

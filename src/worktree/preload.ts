@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads'
-import { startWorker } from '../util/worker.js'
+import { siblingUrl, startWorker } from '../util/worker.js'
 import { fileId, indexLayout, indexPaths, ROW_NUMBERS } from './index-layout.js'
 import { Expect, lstatShared, STAT_FIELDS } from './lstat.js'
 import { trace } from '../util/trace.js'
@@ -36,8 +36,8 @@ export interface Preloaded {
 
 interface Pending { worker: Worker, port: MessagePort, state: Int32Array }
 
-// On the global object: bin/acache.js loads this module on its own, and the
-// command line (the bundle) has its own copy of it.
+// On the global object: bin/acache.js loads this module on its own (the
+// bundle's preload.cjs), and the command line (main.cjs) has its own copy of it.
 const PENDING = Symbol.for('acache.preload')
 const slot = globalThis as { [PENDING]?: Pending }
 
@@ -52,7 +52,7 @@ export function preloadStats (argv: string[], cwd = process.cwd()): void {
     if (index === undefined || fs.statSync(index).size < PRELOAD_FROM_BYTES) return
     const { port1, port2 } = new MessageChannel()
     const state = new Int32Array(new SharedArrayBuffer(4))
-    const worker = startWorker(new URL('./lstat-worker.js', import.meta.url), { preload: { index, port: port2, state } }, [port2])
+    const worker = startWorker(siblingUrl('lstat-worker', import.meta.url), { preload: { index, port: port2, state } }, [port2])
     worker.on('error', () => {}) // the command does the work itself then
     slot[PENDING] = { worker, port: port1, state }
   } catch {
