@@ -6,7 +6,7 @@
  * string. Kept free of imports: the lstat helper thread reads the paths
  * with it before the rest of acache is loaded.
  */
-import type { Stats } from 'node:fs'
+import fs, { type Stats } from 'node:fs'
 
 export const MAGIC = 0x41434958 // "ACIX"
 export const INDEX_VERSION = 3
@@ -54,6 +54,17 @@ export function indexPaths (buf: Buffer, l = indexLayout(buf)): string[] | undef
 /** Tells index files apart: one is never rewritten in place (writeFileAtomic renames a new file over it). */
 export function fileId (st: Stats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`
+}
+
+/** An index file's bytes, and which file they came from (fileId). Throws as fs does. */
+export function readIndexFile (file: string): { buf: Buffer, id: string } {
+  const fd = fs.openSync(file, 'r')
+  try {
+    const id = fileId(fs.fstatSync(fd))
+    return { buf: fs.readFileSync(fd), id }
+  } finally {
+    fs.closeSync(fd)
+  }
 }
 
 /** 0 file, 1 exec, 2 symlink (the kinds column), -1 anything else: of an lstat mode. */

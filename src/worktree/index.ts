@@ -4,7 +4,7 @@ import { Repo } from '../repo/repo.js'
 import { writeFileAtomic } from '../util/fs.js'
 import { Entry, flattenTree, Kind, Node } from '../model/tree.js'
 import type { FileKind, FileStat, WalkRecord } from './scan.js'
-import { fileId, indexLayout, IndexLayout, INDEX_VERSION, MAGIC, ROW_NUMBERS, rowMatches } from './index-layout.js'
+import { readIndexFile, indexLayout, IndexLayout, INDEX_VERSION, MAGIC, ROW_NUMBERS, rowMatches } from './index-layout.js'
 
 /**
  * A stat cache, like git's index but with no staging role: for each path of
@@ -249,13 +249,7 @@ export class StatCache {
     let buf: Buffer
     let file: string
     try {
-      const fd = fs.openSync(repo.path('index'), 'r')
-      try {
-        file = fileId(fs.fstatSync(fd))
-        buf = fs.readFileSync(fd)
-      } finally {
-        fs.closeSync(fd)
-      }
+      ({ buf, id: file } = readIndexFile(repo.path('index')))
     } catch {
       return undefined
     }

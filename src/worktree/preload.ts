@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads'
 import { siblingUrl, startWorker } from '../util/worker.js'
-import { fileId, indexLayout, indexPaths, ROW_NUMBERS } from './index-layout.js'
+import { indexLayout, indexPaths, readIndexFile, ROW_NUMBERS } from './index-layout.js'
 import { Expect, lstatShared, STAT_FIELDS } from './lstat.js'
 import { trace } from '../util/trace.js'
 
@@ -91,15 +91,7 @@ export function runPreload (index: string, port: MessagePort, state: Int32Array)
   trace('started')
   let job: { root: string, paths: string[], stats: Float64Array, ctl: Int32Array, expect: Expect } | undefined
   try {
-    const fd = fs.openSync(index, 'r')
-    let buf: Buffer
-    let file: string
-    try {
-      file = fileId(fs.fstatSync(fd))
-      buf = fs.readFileSync(fd)
-    } finally {
-      fs.closeSync(fd)
-    }
+    const { buf, id: file } = readIndexFile(index)
     const layout = indexLayout(buf)
     const paths = layout === undefined ? undefined : indexPaths(buf, layout)
     if (layout !== undefined && paths !== undefined) {
