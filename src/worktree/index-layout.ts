@@ -2,14 +2,19 @@
  * Where things are in `.acache/index` (index.ts reads and writes it): magic,
  * version, header length, entry count (u32 LE each), the header JSON, then,
  * 8-aligned, the entry columns: numbers (f64 x ROW_NUMBERS per entry), kinds
- * (u8), CIDs (u8 length + bytes), and all paths as one NUL-separated UTF-8
- * string. Kept free of imports: the lstat helper thread reads the paths
- * with it before the rest of acache is loaded.
+ * (u8), CIDs (u8 length + bytes), all paths as one NUL-separated UTF-8
+ * string, and (from version 4) the CRC-32 of everything before it, so that
+ * a damaged index is rebuilt, never trusted. Kept free of acache's other
+ * modules: the lstat helper thread reads the paths with it before the rest
+ * of acache is loaded.
  */
 import fs, { type Stats } from 'node:fs'
+import { crc32 } from 'node:zlib'
 
 export const MAGIC = 0x41434958 // "ACIX"
-export const INDEX_VERSION = 3
+export const INDEX_VERSION = 4
+/** read too: the same without the CRC */
+const OLD_VERSION = 3
 export const ROW_NUMBERS = 5 // size, mtimeMs, ctimeMs, ino, tsize
 
 export interface IndexLayout {
@@ -20,13 +25,30 @@ export interface IndexLayout {
   /** where each entry's CID (length byte, then bytes) starts */
   cidStart: Uint32Array
   pathsAt: number
+  /** where the paths end */
+  end: number
+}
+
+/** The CRC-32 that ends an index of version 4, of the parts before it. */
+export function indexCrc (parts: Uint8Array[]): Buffer {
+  let crc = 0
+  for (const p of parts) crc = crc32(p, crc)
+  const out = Buffer.alloc(4)
+  out.writeUInt32LE(crc >>> 0, 0)
+  return out
 }
 
 /** The layout of an index file's bytes; undefined when it is not one this version reads. */
 export function indexLayout (buf: Uint8Array): IndexLayout | undefined {
   if (buf.byteLength < 16) return undefined
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
-  if (view.getUint32(0, true) !== MAGIC || view.getUint32(4, true) !== INDEX_VERSION) return undefined
+  const version = view.getUint32(4, true)
+  if (view.getUint32(0, true) !== MAGIC || (version !== INDEX_VERSION && version !== OLD_VERSION)) return undefined
+  let end = buf.byteLength
+  if (version === INDEX_VERSION) {
+    end -= 4
+    if (end < 16 || (crc32(buf.subarray(0, end)) >>> 0) !== view.getUint32(end, true)) return undefined
+  }
   const hlen = view.getUint32(8, true)
   const count = view.getUint32(12, true)
   const header = Buffer.from(buf.buffer, buf.byteOffset + 16, hlen).toString('utf8')
@@ -36,18 +58,18 @@ export function indexLayout (buf: Uint8Array): IndexLayout | undefined {
   let o = kindsAt + count
   const cidStart = new Uint32Array(count)
   for (let i = 0; i < count; i++) {
-    if (o >= buf.byteLength) throw new Error('damaged index')
+    if (o >= end) throw new Error('damaged index')
     cidStart[i] = o
     o += 1 + buf[o]
   }
-  if (o > buf.byteLength) throw new Error('damaged index')
-  return { count, header, numbersAt, kindsAt, cidStart, pathsAt: o }
+  if (o > end) throw new Error('damaged index')
+  return { count, header, numbersAt, kindsAt, cidStart, pathsAt: o, end }
 }
 
 /** The paths of an index file, in order; undefined when it is not one this version reads. */
 export function indexPaths (buf: Buffer, l = indexLayout(buf)): string[] | undefined {
   if (l === undefined) return undefined
-  const paths = l.count === 0 ? [] : buf.toString('utf8', l.pathsAt).split('\0')
+  const paths = l.count === 0 ? [] : buf.toString('utf8', l.pathsAt, l.end).split('\0')
   return paths.length === l.count ? paths : undefined
 }
 

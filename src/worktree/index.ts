@@ -3,8 +3,8 @@ import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { writeFileAtomic } from '../util/fs.js'
 import { Entry, flattenTree, Kind, Node } from '../model/tree.js'
-import type { FileKind, FileStat, WalkRecord } from './scan.js'
-import { readIndexFile, indexLayout, IndexLayout, INDEX_VERSION, MAGIC, ROW_NUMBERS, rowMatches } from './index-layout.js'
+import { isWalkRecord, type FileKind, type FileStat, type WalkRecord } from './scan.js'
+import { indexCrc, readIndexFile, indexLayout, IndexLayout, INDEX_VERSION, MAGIC, ROW_NUMBERS, rowMatches } from './index-layout.js'
 
 /**
  * A stat cache, like git's index but with no staging role: for each path of
@@ -77,10 +77,10 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
       : new Float64Array(Uint8Array.prototype.slice.call(buf, o, o + count * ROW_NUMBERS * 8).buffer)
     t.kinds = buf.subarray(l.kindsAt, l.kindsAt + count)
     t.cidStart = l.cidStart
-    const paths = count === 0 ? [] : buf.toString('utf8', l.pathsAt).split('\0')
+    const paths = count === 0 ? [] : buf.toString('utf8', l.pathsAt, l.end).split('\0')
     if (paths.length !== count) throw new Error('damaged index')
     t.map = undefined
-    t.decoded = { paths, bytes: buf.subarray(l.pathsAt) }
+    t.decoded = { paths, bytes: buf.subarray(l.pathsAt, l.end) }
     return t
   }
 
@@ -244,7 +244,7 @@ export class StatCache {
     return new StatCache(tree, entries, dirs)
   }
 
-  /** Format: magic, version, header length, entry count, header JSON (tree, dirs, walk), entry columns. */
+  /** Format (index-layout.ts): magic, version, header length, entry count, header JSON (tree, dirs, walk), entry columns, CRC-32. */
   static read (repo: Repo): StatCache | undefined {
     let buf: Buffer
     let file: string
@@ -264,7 +264,7 @@ export class StatCache {
       cache.fromDisk = true
       cache.file = file
       // a walk is only good for the tree it was made against (what is tracked decides what is new)
-      if (header.walk != null && header.walk.tree === header.tree) cache.walk = header.walk
+      if (isWalkRecord(header.walk) && header.walk.tree === header.tree) cache.walk = header.walk
       return cache
     } catch {
       return undefined // a damaged cache is rebuilt, never trusted
@@ -280,7 +280,8 @@ export class StatCache {
     head.writeUInt32LE(INDEX_VERSION, 4)
     head.writeUInt32LE(header.byteLength, 8)
     head.writeUInt32LE(this.entries.size, 12)
-    writeFileAtomic(repo.path('index'), [head, header, ...this.entries.encode(16 + header.byteLength)])
+    const parts = [head, header, ...this.entries.encode(16 + header.byteLength)]
+    writeFileAtomic(repo.path('index'), [...parts, indexCrc(parts)])
   }
 
 }

@@ -43,6 +43,15 @@ export interface WalkRecord {
   dirs: Array<[string, number, number, number, number]>
 }
 
+const isNumbers = (a: unknown[], from: number): boolean => a.slice(from).every(x => typeof x === 'number')
+
+/** Whether `x` (read back from the index) has the shape of a WalkRecord: a damaged one is not used. */
+export function isWalkRecord (x: any): x is WalkRecord {
+  const tuples = (a: unknown): boolean => Array.isArray(a) && a.every(e => Array.isArray(e) && e.length === 5 && typeof e[0] === 'string' && isNumbers(e, 1))
+  return typeof x === 'object' && x !== null && typeof x.tree === 'string' && typeof x.at === 'number' &&
+    Array.isArray(x.hidden) && x.hidden.every((h: unknown) => typeof h === 'string') && tuples(x.ignores) && tuples(x.dirs)
+}
+
 /**
  * The files of a working root as columns (no object per file): path, kind,
  * and the stat numbers of lstat.ts. The first `tracked` paths are the tracked
