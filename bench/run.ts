@@ -8,6 +8,10 @@
  *   BENCH_SKIP_GIT_BIG=1 npm run bench  # skip git add of the big file (about 45 s a GiB)
  *   BENCH_CKPT_MB=256 BENCH_HUGE_GB=0 npm run bench   # a smaller checkpoint, no 10 GiB file
  *   BENCH_ONLY=1,2 npm run bench        # only some sections (numbered below)
+ *
+ * What a section leaves is deleted when the run ends, not between sections
+ * (on a disk with discard, deleting gigabytes slows writes for minutes): a
+ * full run needs about 40 GB free in the temporary directory.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -51,6 +55,16 @@ function randomFile (file: string, mb: number): void {
 const only = process.env.BENCH_ONLY?.split(',').map(Number)
 const section = (n: number): boolean => only === undefined || only.includes(n)
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+/**
+ * Puts a directory or file aside, to be deleted when the run ends: deleting
+ * a large tree keeps an ext4 disk with discard busy for minutes, which would
+ * slow every timing after it.
+ */
+let trashed = 0
+function trash (p: string): void {
+  fs.mkdirSync(path.join(work, 'trash'), { recursive: true })
+  fs.renameSync(p, path.join(work, 'trash', String(trashed++)))
+}
 const rows: string[][] = []
 function report (what: string, ours: number, peerName: string, peer: number, goal: string): void {
   const row = [what, `${ours.toFixed(3)} s`, `${peerName} ${peer.toFixed(3)} s`, `${(ours / peer).toFixed(2)}x`, goal]
@@ -89,7 +103,7 @@ if (section(1)) {
     cg.push(sh('git', ['add', '-A'], dir) + sh('git', ['commit', '-q', '-m', `c${i}`], dir))
   }
   report(`commit after changing 1 file in ${FILES} (median of ${RUNS})`, median(ca), 'git add -A + commit', median(cg), 'within 2x git')
-  fs.rmSync(dir, { recursive: true, force: true })
+  trash(dir)
 }
 
 // 2. commit of one large file.
@@ -104,11 +118,11 @@ if (section(2)) {
   const big = measured(['commit', '-q', '-m', 'big'], dir)
   const ours = big.s
   report(`commit of one ${BIG_MB} MiB file (peak memory ${big.mib} MiB)`, ours, 'openssl dgst -sha256', hash, 'within 2x openssl')
-  fs.rmSync(path.join(dir, '.acache'), { recursive: true })
+  trash(path.join(dir, '.acache'))
   spawnSync('sync')
   // acache fsyncs its refs, which makes the file system write the blocks out: compare with a durable copy
   const cp = sh('sh', ['-c', `cp "${file}" "${path.join(work, 'copy.bin')}" && sync`], dir)
-  fs.rmSync(path.join(work, 'copy.bin'))
+  trash(path.join(work, 'copy.bin'))
   report(`  (the same commit against writing the bytes once)`, ours, 'cp + sync', cp, 'the disk floor')
   // 2b. reading it back through a read-only mount, against reading the working root file
   {
@@ -126,13 +140,13 @@ if (section(2)) {
     report(`read ${BIG_MB} MiB through a read-only mount (${(mb / viaMount).toFixed(0)} MB/s)`, viaMount, `from the working root (${(mb / direct).toFixed(0)} MB/s)`, direct, '(MB/s side by side)')
     m.kill('SIGTERM')
     await new Promise(resolve => m.once('exit', resolve))
-    fs.rmSync(path.join(dir, '.acache'), { recursive: true })
+    trash(path.join(dir, '.acache'))
   }
   if (process.env.BENCH_SKIP_GIT_BIG !== '1') {
     const git = sh('git', ['init', '-q'], dir) + sh('git', ['add', 'model.bin'], dir) + sh('git', ['commit', '-q', '-m', 'big'], dir)
     report(`  (the same commit against git)`, ours, 'git add + commit', git, 'at least 10x faster: ratio <= 0.10')
   }
-  fs.rmSync(dir, { recursive: true, force: true })
+  trash(dir)
 }
 
 // 3. fetch of a large repository over HTTP on loopback, against curl of the same bytes.
@@ -159,8 +173,8 @@ if (section(3)) {
   const mb = BIG_MB * 1.048576
   report(`fetch of a ${BIG_MB} MiB repository over HTTP (${(mb / ours).toFixed(0)} MB/s)`, ours, `curl of the same CAR (${(mb / curl).toFixed(0)} MB/s)`, curl, '(MB/s side by side)')
   server.kill()
-  fs.rmSync(dir, { recursive: true, force: true })
-  fs.rmSync(client, { recursive: true, force: true })
+  trash(dir)
+  trash(client)
 }
 
 // 4. a model checkpoint edited 10 times: stored bytes under fixed and cdc chunking, against git
@@ -207,7 +221,7 @@ if (section(4)) {
   const mib = (n: number): string => `${(n / 1048576).toFixed(0)} MiB`
   console.log(`stored after ${VERSIONS} versions of a ${MB} MiB checkpoint: cdc ${mib(stored.cdc)}, fixed ${mib(stored.fixed)}, git ${mib(stored.git)} (every version whole: ${mib(whole)})`)
   rows.push([`stored bytes, ${VERSIONS} edited versions of a ${MB} MiB checkpoint`, `cdc ${mib(stored.cdc)}`, `git ${mib(stored.git)} / fixed ${mib(stored.fixed)}`, `${(stored.cdc / stored.git).toFixed(2)}x git, ${(stored.cdc / stored.fixed).toFixed(2)}x fixed`, 'less than git-lfs and fixed'])
-  for (const d of Object.values(dirs)) fs.rmSync(d, { recursive: true, force: true })
+  for (const d of Object.values(dirs)) trash(d)
 }
 
 // 5. bounded memory: one very large file (BENCH_HUGE_GB, default 10; 0 skips), committed with its peak memory.
@@ -227,10 +241,11 @@ if (section(5)) {
     acache(['init', '-q'], dir)
     const m = measured(['commit', '-q', '-m', 'huge'], dir)
     report(`commit of one ${GB} GiB file (${(GB * 1073.741824 / m.s).toFixed(0)} MB/s, peak memory ${m.mib} MiB)`, m.s, 'openssl dgst -sha256', hash, 'bounded memory')
-    fs.rmSync(dir, { recursive: true, force: true })
+    trash(dir)
   }
 }
 
 console.log('\n| benchmark | acache | peer | ratio | goal |\n|---|---|---|---|---|')
 for (const r of rows) console.log(`| ${r.join(' | ')} |`)
+console.log(`(deleting ${work})`)
 fs.rmSync(work, { recursive: true, force: true })
