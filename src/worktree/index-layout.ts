@@ -89,7 +89,10 @@ export function readIndexFile (file: string): { buf: Buffer, id: string } {
   }
 }
 
-/** 0 file, 1 exec, 2 symlink (the kinds column), -1 anything else: of an lstat mode. */
+/** What the kinds column's numbers stand for. */
+export const KIND_NAMES = ['file', 'exec', 'symlink'] as const
+
+/** 0 file, 1 exec, 2 symlink (the kinds column, KIND_NAMES), -1 anything else: of an lstat mode. */
 export function kindIndexOfMode (mode: number): number {
   const type = mode & 0o170000
   return type === 0o120000 ? 2 : type === 0o100000 ? ((mode & 0o100) !== 0 ? 1 : 0) : -1

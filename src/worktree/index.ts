@@ -4,7 +4,7 @@ import { Repo } from '../repo/repo.js'
 import { writeFileAtomic } from '../util/fs.js'
 import { Entry, flattenTree, Kind, Node } from '../model/tree.js'
 import { isWalkRecord, type FileKind, type FileStat, type WalkRecord } from './scan.js'
-import { indexCrc, readIndexFile, indexLayout, IndexLayout, INDEX_VERSION, MAGIC, ROW_NUMBERS, rowMatches } from './index-layout.js'
+import { indexCrc, KIND_NAMES, readIndexFile, indexLayout, IndexLayout, INDEX_VERSION, MAGIC, ROW_NUMBERS, rowMatches } from './index-layout.js'
 
 /**
  * A stat cache, like git's index but with no staging role: for each path of
@@ -30,7 +30,7 @@ export interface IndexEntry {
   ino: number
 }
 
-const KINDS: FileKind[] = ['file', 'exec', 'symlink']
+const KINDS: readonly FileKind[] = KIND_NAMES
 export const MATCH = 1
 export const DIFFERS = 2
 

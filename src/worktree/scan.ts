@@ -7,6 +7,7 @@ import { lstatInto, SharedLstat, STAT_FIELDS } from './lstat.js'
 import { trace } from '../util/trace.js'
 import type { EntryTable } from './index.js'
 import { takePreloaded } from './preload.js'
+import { KIND_NAMES, kindIndexOfMode } from './index-layout.js'
 
 /** From this many tracked files on, a helper thread shares the lstat calls. */
 const PARALLEL_FROM = 4000
@@ -76,15 +77,8 @@ export function statAt (scan: Scan, i: number): FileStat {
   return { mode: s[b + 1], size: s[b + 2], mtimeMs: s[b + 3], ctimeMs: s[b + 4], ino: s[b + 5] }
 }
 
-export function kindOfStat (st: fs.Stats): FileKind | undefined {
-  if (st.isSymbolicLink()) return 'symlink'
-  if (st.isFile()) return (st.mode & 0o100) !== 0 ? 'exec' : 'file'
-  return undefined
-}
-
 function kindOfMode (mode: number): FileKind | undefined {
-  const type = mode & 0o170000
-  return type === 0o120000 ? 'symlink' : type === 0o100000 ? ((mode & 0o100) !== 0 ? 'exec' : 'file') : undefined
+  return KIND_NAMES[kindIndexOfMode(mode)]
 }
 
 interface Rules { base: string, ig: Ignore, files: boolean }
