@@ -44,10 +44,14 @@ const slot = globalThis as { [PENDING]?: Pending }
 /** Starts the helper when `argv` is one of those commands in a repository with a large index. */
 export function preloadStats (argv: string[], cwd = process.cwd()): void {
   try {
+    // the command is the first word that is not an option (-C takes a directory)
     let dir = cwd
-    let i = 0
-    if (argv[0] === '-C' && argv.length > 2) { dir = path.resolve(cwd, argv[1]); i = 2 }
-    if (!COMMANDS.has(argv[i]) || process.env.ACACHE_THREADS === '0') return
+    let command: string | undefined
+    for (let i = 0; i < argv.length && command === undefined; i++) {
+      if (argv[i] === '-C') dir = path.resolve(cwd, argv[++i] ?? '')
+      else if (!argv[i].startsWith('-')) command = argv[i]
+    }
+    if (command === undefined || !COMMANDS.has(command) || process.env.ACACHE_THREADS === '0') return
     const index = findIndex(dir)
     if (index === undefined || fs.statSync(index).size < PRELOAD_FROM_BYTES) return
     const { port1, port2 } = new MessageChannel()

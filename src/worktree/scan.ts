@@ -338,7 +338,9 @@ export function walkForTree (walk: WalkRecord, tree: string, stillNew: string[])
  * of the walk changing is not worth writing the index for.)
  */
 function changedSince (walk: WalkRecord, last: WalkRecord): boolean {
-  if (JSON.stringify({ ...walk, at: 0 }) !== JSON.stringify({ ...last, at: 0 })) return true
+  const same = (a: Array<string | number>, b: Array<string | number>): boolean => a.length === b.length && a.every((x, i) => x === b[i])
+  const sameRows = (a: Array<Array<string | number>>, b: Array<Array<string | number>>): boolean => a.length === b.length && a.every((r, i) => same(r, b[i]))
+  if (walk.tree !== last.tree || !same(walk.hidden, last.hidden) || !sameRows(walk.ignores, last.ignores) || !sameRows(walk.dirs, last.dirs)) return true
   return walk.dirs.some(([, m, , , dirty]) => dirty === 0 && m < walk.at - RACY_MS && m >= last.at - RACY_MS)
 }
 

@@ -127,6 +127,10 @@ test('a commit after status leaves a record that makes the next status quick, in
   s = status(a)
   t.is(s.out, 'D d11/f11\nM d7/f7\nA d9/new\n')
   t.true(s.helper)
+  // options before the command, run from elsewhere: the helper still starts early
+  const r = a.ok(['--json', '-C', a.work, 'status'], { cwd: path.dirname(a.work), env: { ACACHE_TRACE: '1' } })
+  t.deepEqual(r.json.changes.map((c: any) => c.path), ['d11/f11', 'd7/f7', 'd9/new'])
+  t.regex(r.stderr, /\[helper\] index read/)
   // the same on one thread
   s = status(a, { ACACHE_THREADS: '0' })
   t.is(s.out, 'D d11/f11\nM d7/f7\nA d9/new\n')
