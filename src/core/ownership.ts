@@ -103,7 +103,8 @@ export class OwnershipChecker {
       const after = await this.ownersEntry(tree)
       if (before === undefined ? after === undefined : after !== undefined && before.kind === after.kind && before.cid.equals(after.cid)) return []
     }
-    const root = await this.root(parentCids[0])
+    // the root signer owns .acacheowners when no rule names its owners: needed only when a commit changes it
+    const rootFor = async (p: string): Promise<string | undefined> => p === OWNERS_FILE ? await this.root(parentCids[0]) : undefined
     const out: Violation[] = []
     const cid = label
     for (const ch of await diffTrees(this.store, parents[0].tree, tree)) {
@@ -116,7 +117,7 @@ export class OwnershipChecker {
       }
       if (fromOther) continue
       for (const rules of rulesets) {
-        const owners = ownersOf(rules, ch.path, root)
+        const owners = ownersOf(rules, ch.path, await rootFor(ch.path))
         if (owners !== undefined && !owners.includes(signer)) {
           out.push({ commit: cid, path: ch.path, signer, owners })
           break

@@ -192,3 +192,22 @@ test('in a history with no .acacheowners, only the root signer may add one', t =
   alice.write('.acacheowners', `/notes.txt ${key(alice)}\n`)
   alice.ok(['commit', '-m', 'the root signer may'])
 })
+
+test('a commit that leaves .acacheowners alone does not read the history back to the root', t => {
+  const alice = new User('alice').setup()
+  alice.write('.acacheowners', `/data/ ${key(alice)}\n`)
+  alice.write('data/x', '1')
+  alice.ok(['commit', '-m', 'root'])
+  alice.write('data/x', '2')
+  alice.ok(['commit', '-m', 'second'])
+  // the root commit's block goes missing (as after a shallow fetch with no remote to ask)
+  const commits = alice.ok(['log', '--json']).json.commits
+  fs.rmSync(storeOf(alice).pathOf(CID.parse(commits[commits.length - 1].commit)))
+  alice.write('data/x', '3')
+  t.is(alice.run(['commit', '-m', 'third']).code, 0)
+  // changing .acacheowners needs the root signer, so the history: the missing block is reported
+  alice.write('.acacheowners', `/data/ ${key(alice)}\n/other/ ${key(alice)}\n`)
+  const r = alice.run(['commit', '-m', 'owners'])
+  t.is(r.code, 3)
+  t.regex(r.stderr, /missing|not found/i)
+})
