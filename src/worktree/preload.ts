@@ -57,7 +57,10 @@ export function preloadStats (argv: string[], cwd = process.cwd()): void {
     const { port1, port2 } = new MessageChannel()
     const state = new Int32Array(new SharedArrayBuffer(4))
     const worker = startWorker(siblingUrl('lstat-worker', import.meta.url), { preload: { index, port: port2, state } }, [port2])
-    worker.on('error', () => {}) // the command does the work itself then
+    // a helper that fails or ends early: the command does the work itself, without waiting for it
+    const gone = (): void => { if (Atomics.compareExchange(state, 0, 0, 2) === 0) Atomics.notify(state, 0) }
+    worker.on('error', gone)
+    worker.on('exit', gone)
     slot[PENDING] = { worker, port: port1, state }
   } catch {
     // never in the way: the command does all the work itself
