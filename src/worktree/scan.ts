@@ -48,9 +48,11 @@ const isNumbers = (a: unknown[], from: number): boolean => a.slice(from).every(x
 
 /** Whether `x` (read back from the index) has the shape of a WalkRecord: a damaged one is not used. */
 export function isWalkRecord (x: any): x is WalkRecord {
-  const tuples = (a: unknown): boolean => Array.isArray(a) && a.every(e => Array.isArray(e) && e.length === 5 && typeof e[0] === 'string' && isNumbers(e, 1))
+  // paths inside the working root only ('' is the root): a record never leads a walk outside it
+  const inside = (p: unknown): boolean => typeof p === 'string' && (p === '' || p.split('/').every(s => s !== '' && s !== '.' && s !== '..'))
+  const tuples = (a: unknown): boolean => Array.isArray(a) && a.every(e => Array.isArray(e) && e.length === 5 && inside(e[0]) && isNumbers(e, 1))
   return typeof x === 'object' && x !== null && typeof x.tree === 'string' && typeof x.at === 'number' &&
-    Array.isArray(x.hidden) && x.hidden.every((h: unknown) => typeof h === 'string') && tuples(x.ignores) && tuples(x.dirs)
+    Array.isArray(x.hidden) && x.hidden.every(inside) && tuples(x.ignores) && tuples(x.dirs)
 }
 
 /**

@@ -1,7 +1,7 @@
 import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
-import { scanWorktree, ScanInput, WalkRecord, walkForTree } from '../../src/worktree/scan.js'
+import { isWalkRecord, scanWorktree, ScanInput, WalkRecord, walkForTree } from '../../src/worktree/scan.js'
 import { EntryTable, IndexEntry } from '../../src/worktree/index.js'
 import { tmpdir } from '../helpers.js'
 
@@ -73,4 +73,20 @@ test('tracked files under a directory that is now a symlink or a file are not th
     t.deepEqual(tracked.map((p, i) => [p, s.kinds[i]]), [['link/f', undefined], ['plain/g', undefined], ['real/f', 'file']])
     t.deepEqual(s.paths.slice(s.tracked).sort(), ['link', 'plain'])
   }
+})
+
+test('a walk record read back is used only when its shape is right and its paths stay inside the working root', t => {
+  const good: WalkRecord = { tree: 'T', at: 1, hidden: [], ignores: [['.acacheignore', -2, 0, 0, 0]], dirs: [['', 1, 1, 1, 0], ['a/b', 1, 1, 1, 0]] }
+  t.true(isWalkRecord(good))
+  for (const bad of [
+    { ...good, dirs: [['../..', 1, 1, 1, 0]] },
+    { ...good, dirs: [['/etc', 1, 1, 1, 0]] },
+    { ...good, dirs: [['a//b', 1, 1, 1, 0]] },
+    { ...good, ignores: [['../x/.acacheignore', 1, 1, 1, 1]] },
+    { ...good, hidden: ['..'] },
+    { ...good, dirs: [['a', 1, 1, 1]] },
+    { ...good, dirs: [['a', '1', 1, 1, 0]] },
+    { ...good, at: '1' },
+    null
+  ]) t.false(isWalkRecord(bad), JSON.stringify(bad))
 })
