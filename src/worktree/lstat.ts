@@ -7,8 +7,8 @@ import { rowMatches } from './index-layout.js'
 /** present, mode, size, mtimeMs, ctimeMs, ino */
 export const STAT_FIELDS = 6
 
-/** present is 1 when lstat answered, 0 when nothing is there, -1 when lstat failed otherwise (asked again on the main thread, to throw). */
-const FAILED = -1
+/** present is 1 when lstat answered, 0 when nothing is there, FAILED when lstat failed otherwise (the caller asks again, to throw its error). */
+export const FAILED = -1
 
 /** Paths a thread takes at a time from the shared cursor. */
 export const LSTAT_CHUNK = 512
@@ -129,16 +129,12 @@ export class SharedLstat {
     }
   }
 
-  /** Does what is left on this thread, waits for the helper's last chunk, and checks failures. */
+  /** Does what is left on this thread and waits for the helper's last chunk. Failed calls are marked FAILED, for the caller to report. */
   finish (): Float64Array {
-    const { ctl, stats, paths } = this
-    lstatShared(this.root, paths, stats, ctl, this.expect)
+    const { ctl, stats } = this
+    lstatShared(this.root, this.paths, stats, ctl, this.expect)
     for (let b = Atomics.load(ctl, 1); b !== 0; b = Atomics.load(ctl, 1)) Atomics.wait(ctl, 1, b, 50)
     void this.worker?.terminate()
-    for (let i = 0; i < paths.length; i++) {
-      // what the helper could not lstat, once more here: the error it gives is the one to report
-      if (stats[i * STAT_FIELDS] === FAILED) fs.lstatSync(path.join(this.root, paths[i]))
-    }
     return stats
   }
 }

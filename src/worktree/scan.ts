@@ -3,7 +3,7 @@ import path from 'node:path'
 import ignore, { type Ignore } from 'ignore'
 import { REPO_DIR } from '../repo/repo.js'
 import { joinPath, MAX_PATH_BYTES } from '../model/tree.js'
-import { lstatInto, SharedLstat, STAT_FIELDS } from './lstat.js'
+import { FAILED, lstatInto, SharedLstat, STAT_FIELDS } from './lstat.js'
 import { trace } from '../util/trace.js'
 import type { EntryTable } from './index.js'
 import { takePreloaded } from './preload.js'
@@ -114,10 +114,16 @@ function statOrUndefined (f: string, follow: boolean): fs.Stats | undefined {
  */
 export class IgnoreRules {
   private readonly stack: Rules[] = []
-  /** path -> stat tuple of every rule file looked at */
-  readonly files = new Map<string, StatTuple>()
+  /** path -> stat tuple of every rule file looked at (shared with the rules of subdirectories) */
+  readonly files: Map<string, StatTuple>
 
-  constructor (private readonly root: string, private readonly now = Date.now()) {
+  constructor (private readonly root: string, private readonly now = Date.now(), parent?: IgnoreRules) {
+    if (parent !== undefined) {
+      this.stack.push(...parent.stack)
+      this.files = parent.files
+      return
+    }
+    this.files = new Map()
     const top = ignore()
     let any = false
     let files = false
@@ -128,12 +134,10 @@ export class IgnoreRules {
     if (any) this.stack.push({ base: '', ig: top, files })
   }
 
-  /** The rules that apply in `dir`: those of the root and of every directory down to it. */
-  static at (root: string, dir: string, now?: number): IgnoreRules {
-    const rules = new IgnoreRules(root, now)
-    if (dir === '') return rules
-    const parts = dir.split('/')
-    for (let i = 1; i <= parts.length; i++) rules.enter(parts.slice(0, i).join('/'))
+  /** The rules that apply in `dir`, a subdirectory of the one these apply in: a copy, with its own file's. */
+  below (dir: string): IgnoreRules {
+    const rules = new IgnoreRules(this.root, this.now, this)
+    rules.enter(dir)
     return rules
   }
 
@@ -307,6 +311,16 @@ class Walker {
         this.dirs.push(now)
       }
     }
+    // the rules of each directory read, made once from its parent's (many may have changed)
+    const rulesMemo = new Map<string, IgnoreRules>()
+    const rulesAt = (d: string): IgnoreRules => {
+      let r = rulesMemo.get(d)
+      if (r === undefined) {
+        r = d === '' ? new IgnoreRules(this.root, this.now) : rulesAt(parentOf(d)).below(d)
+        rulesMemo.set(d, r)
+      }
+      return r
+    }
     for (const rec of changed) {
       const dir = rec[0]
       let names: fs.Dirent[]
@@ -317,10 +331,10 @@ class Walker {
       }
       // a new ignore file changes the rules: walk everything
       if (names.some(n => n.name === IGNORE_FILE && !this.ruleFiles.has(joinPath(dir, IGNORE_FILE)))) return false
-      const rules = IgnoreRules.at(this.root, dir, this.now)
-      rec[4] = this.readEntries(dir, names, rules) ? 0 : 1 // recorded directories were checked above on their own
-      this.noteRules(rules)
+      rec[4] = this.readEntries(dir, names, rulesAt(dir)) ? 0 : 1 // recorded directories were checked above on their own
     }
+    const top = rulesMemo.get('')
+    if (top !== undefined) this.noteRules(top)
     return true
   }
 }
@@ -398,7 +412,7 @@ export function scanWorktree (root: string, input: ScanInput): Scan {
   const kinds = new Array<FileKind | undefined>(paths.length)
   for (let i = 0; i < paths.length; i++) {
     const b = i * STAT_FIELDS
-    if (stats[b] === -1) fs.lstatSync(path.join(root, paths[i])) // failed: let it throw its error
+    if (stats[b] === FAILED) fs.lstatSync(path.join(root, paths[i])) // failed, on either thread: let it throw its error here
     // gone since readdir, or no longer a file or symlink: undefined
     kinds[i] = stats[b] === 1 ? kindOfMode(stats[b + 1]) : undefined
   }
