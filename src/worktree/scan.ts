@@ -64,7 +64,8 @@ export function isWalkRecord (x: any): x is WalkRecord {
 export interface Scan {
   paths: string[]
   tracked: number
-  kinds: Array<FileKind | undefined>
+  /** the kind of path i now: undefined when not there; throws the error of an lstat that failed otherwise */
+  kindAt: (i: number) => FileKind | undefined
   stats: Float64Array
   /** when the entries are as read from the index: 1 for each tracked path found as recorded */
   same?: Uint8Array
@@ -409,13 +410,13 @@ export function scanWorktree (root: string, input: ScanInput): Scan {
     lstatInto(root, paths, n, paths.length, all)
     stats = all
   }
-  const kinds = new Array<FileKind | undefined>(paths.length)
-  for (let i = 0; i < paths.length; i++) {
+  // kinds are worked out only for the paths looked at (most are found as the index has them)
+  const kindAt = (i: number): FileKind | undefined => {
     const b = i * STAT_FIELDS
     if (stats[b] === FAILED) fs.lstatSync(path.join(root, paths[i])) // failed, on either thread: let it throw its error here
     // gone since readdir, or no longer a file or symlink: undefined
-    kinds[i] = stats[b] === 1 ? kindOfMode(stats[b + 1]) : undefined
+    return stats[b] === 1 ? kindOfMode(stats[b + 1]) : undefined
   }
   const walk = walker.record()
-  return { paths, tracked: n, kinds, stats, same: lstat.same, walk, walkChanged: input.last === undefined || changedSince(walk, input.last) }
+  return { paths, tracked: n, kindAt, stats, same: lstat.same, walk, walkChanged: input.last === undefined || changedSince(walk, input.last) }
 }

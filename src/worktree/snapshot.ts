@@ -83,14 +83,22 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
   const current = new Map<string, IndexEntry>()
   let refreshed = 0
   let bytesHashed = 0
-  const { paths, kinds, stats } = scan
+  const { paths, stats } = scan
   const same = scan.same
+  // tracked files that turned out gone while being read
+  const vanished = new Set<number>()
+  const kindAt = (i: number): FileKind | undefined => vanished.has(i) ? undefined : scan.kindAt(i)
+  const deleted = (i: number): void => { changes.push({ path: paths[i], change: 'deleted', oldKind: cache.entries.get(paths[i])!.kind }) }
   for (let i = 0; i < paths.length; i++) {
-    const kind = kinds[i]
     // found as the index has it (marked while lstat-ing): unchanged
-    if (kind === undefined || (same !== undefined && i < scan.tracked && same[i] === 1)) continue
+    if (same !== undefined && i < scan.tracked && same[i] === 1) continue
+    const kind = scan.kindAt(i)
     const p = paths[i]
     if (!underPaths(p, opts.paths)) continue
+    if (kind === undefined) {
+      if (i < scan.tracked) deleted(i)
+      continue
+    }
     const row = i < scan.tracked ? cache.entries.rowAt(i, p) : undefined
     if (row !== undefined && cache.entries.compareRow(row, kind, stats, i * STAT_FIELDS) === MATCH) continue
     if (row === undefined && !hashAdded) {
@@ -105,7 +113,11 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
       n = await hashWorkFile(repo, p, kind, stat, store, (b) => { bytesHashed += b; opts.onFile?.(p, b) }, chunker)
     } catch (err) {
       // Deleted or replaced while we looked: report what we can see now.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') { kinds[i] = undefined; continue }
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        vanished.add(i)
+        if (i < scan.tracked) deleted(i)
+        continue
+      }
       throw err
     }
     const entry = statted(kind, n.cid, n.tsize, stat, now)
@@ -118,12 +130,9 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
       refreshed++
     }
   }
-  for (let i = 0; i < scan.tracked; i++) {
-    if (kinds[i] === undefined && underPaths(paths[i], opts.paths)) changes.push({ path: paths[i], change: 'deleted', oldKind: cache.entries.get(paths[i])!.kind })
-  }
   let present: Set<string> | undefined
   const presentSet = (): Set<string> => {
-    present ??= new Set(paths.filter((p, i) => kinds[i] !== undefined && underPaths(p, opts.paths)))
+    present ??= new Set(paths.filter((p, i) => underPaths(p, opts.paths) && kindAt(i) !== undefined))
     return present
   }
   changes.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
@@ -132,7 +141,7 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
     current,
     refreshed,
     bytesHashed,
-    get untracked () { return paths.filter((p, i) => i >= scan.tracked && kinds[i] !== undefined) },
+    get untracked () { return paths.filter((p, i) => i >= scan.tracked && kindAt(i) !== undefined) },
     walk: scan.walk,
     walkChanged: scan.walkChanged,
     lookup: (p) => current.get(p) ?? (presentSet().has(p) ? cache.entries.get(p) : undefined),

@@ -20,7 +20,7 @@ function input (tracked: string[], last?: WalkRecord): ScanInput {
 
 function found (root: string, inp: ScanInput): string[] {
   const s = scanWorktree(root, inp)
-  return s.paths.slice(s.tracked).filter((_, i) => s.kinds[s.tracked + i] !== undefined).sort()
+  return s.paths.slice(s.tracked).filter((_, i) => s.kindAt(s.tracked + i) !== undefined).sort()
 }
 
 test('a directory whose stat is as recorded is trusted only when its mtime was older than the racy window at the walk', t => {
@@ -70,7 +70,7 @@ test('tracked files under a directory that is now a symlink or a file are not th
   const tracked = ['link/f', 'plain/g', 'real/f']
   for (const last of [undefined, scanWorktree(root, input(tracked)).walk]) {
     const s = scanWorktree(root, input(tracked, last))
-    t.deepEqual(tracked.map((p, i) => [p, s.kinds[i]]), [['link/f', undefined], ['plain/g', undefined], ['real/f', 'file']])
+    t.deepEqual(tracked.map((p, i) => [p, s.kindAt(i)]), [['link/f', undefined], ['plain/g', undefined], ['real/f', 'file']])
     t.deepEqual(s.paths.slice(s.tracked).sort(), ['link', 'plain'])
   }
 })
