@@ -33,7 +33,7 @@ function rawLstat (probe: string): RawLstat | null {
   const major = Number(process.versions.node.split('.')[0])
   // process.binding warns under --pending-deprecation: never make a command print that
   const flags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`
-  if (major < 20 || major > 24 || /deprecation|permission/.test(flags)) return raw
+  if (major < 20 || major > 24 || /deprecation|permission/.test(flags) || process.env.NODE_PENDING_DEPRECATION === '1') return raw
   try {
     const binding = (process as unknown as { binding: (name: string) => any }).binding('fs')
     const fn: RawLstat = (p) => binding.lstat(p, false, undefined, false)

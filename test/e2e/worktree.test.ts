@@ -196,3 +196,17 @@ test('a directory read again through the record keeps the rules of the ignore fi
   t.is(s.out, 'A src/lib/deeper/three.c\nA src/lib/two.c\n')
   t.true(s.quick)
 })
+
+test('status with deprecation warnings turned on prints none of its own (it then lstats through fs.lstatSync), and still sees changes', t => {
+  const a = new User('alice').setup()
+  a.write('a/1', '1')
+  a.write('b/2', '2')
+  a.ok(['commit', '-q', '-m', 'base'])
+  a.write('a/1', 'changed')
+  const envs: Array<Record<string, string>> = [{ NODE_PENDING_DEPRECATION: '1' }, { NODE_OPTIONS: '--pending-deprecation' }]
+  for (const env of envs) {
+    const r = a.ok(['status', '--porcelain'], { env })
+    t.is(r.stdout, 'M a/1\n')
+    t.is(r.stderr, '', JSON.stringify(env))
+  }
+})
