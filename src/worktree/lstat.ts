@@ -20,7 +20,8 @@ export const LSTAT_CHUNK = 512
  * of making a Stats object and four Dates for each call. That is ~30% of a
  * call's time, and most of the garbage of a status on a large tree. It is
  * an internal interface (the one fs.lstatSync calls), so it is used only on
- * the Node versions it was checked on, and only after one call on a real
+ * the Node versions it was checked on, when fs.lstatSync's source calls it
+ * as we do, and only after one call on a real
  * path and one on a missing path have answered exactly as fs.lstatSync does;
  * anything else falls back to fs.lstatSync.
  */
@@ -34,6 +35,8 @@ function rawLstat (probe: string): RawLstat | null {
   // process.binding warns under --pending-deprecation: never make a command print that
   const flags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`
   if (major < 20 || major > 24 || /deprecation|permission/.test(flags) || process.env.NODE_PENDING_DEPRECATION === '1') return raw
+  // the same calling convention as fs.lstatSync's own call (an older one crashes on a missing path)
+  if (!/binding\.lstat\([\s\S]*?,\s*undefined,\s*options\.throwIfNoEntry,?\s*\)/.test(fs.lstatSync.toString())) return raw
   try {
     const binding = (process as unknown as { binding: (name: string) => any }).binding('fs')
     const fn: RawLstat = (p) => binding.lstat(p, false, undefined, false)
