@@ -3,7 +3,7 @@ import path from 'node:path'
 import ignore, { type Ignore } from 'ignore'
 import { REPO_DIR } from '../repo/repo.js'
 import { joinPath, MAX_PATH_BYTES } from '../model/tree.js'
-import { FAILED, lstatInto, SharedLstat, STAT_FIELDS } from './lstat.js'
+import { FAILED, lstatInto, lstatMethod, SharedLstat, STAT_FIELDS } from './lstat.js'
 import { trace } from '../util/trace.js'
 import type { EntryTable } from './index.js'
 import { takePreloaded } from './preload.js'
@@ -388,7 +388,7 @@ export function scanWorktree (root: string, input: ScanInput): Scan {
   }
   trace(quick ? 'walk done (changed directories only)' : 'walk done')
   let stats = lstat.finish()
-  trace('lstat done')
+  trace(`lstat done (${lstatMethod(root)})`)
 
   // A tracked file whose directory was not walked (gone, or now a symlink or a file) is not there.
   let allWalked = true
