@@ -21,9 +21,9 @@ export const LSTAT_CHUNK = 512
  * call's time, and most of the garbage of a status on a large tree. It is
  * an internal interface (the one fs.lstatSync calls), so it is used only on
  * the Node versions it was checked on, when fs.lstatSync's source calls it
- * as we do, and only after one call on a real
- * path and one on a missing path have answered exactly as fs.lstatSync does;
- * anything else falls back to fs.lstatSync.
+ * as we do, and only after one call on a real path and one on a missing
+ * path have answered exactly as fs.lstatSync does; anything else (and any
+ * deprecation or permission flag) keeps to fs.lstatSync.
  */
 type RawLstat = (p: string) => Float64Array | undefined
 let raw: RawLstat | null | undefined

@@ -9,7 +9,7 @@ test('on the Node versions it was checked on, lstat uses Node\'s internal call',
   t.is(lstatMethod(tmpdir()), major >= 20 && major <= 24 ? 'node-internal' : 'fs.lstatSync')
 })
 
-test('the lstat numbers are exactly those of fs.lstatSync, for files, exec files, symlinks, directories, missing paths and paths under a file', t => {
+test('the lstat numbers are exactly those of fs.lstatSync, for files, exec files, symlinks, directories, non-ASCII names, missing paths and paths under a file', t => {
   const root = tmpdir()
   const names: string[] = []
   for (let i = 0; i < 50; i++) {
@@ -24,7 +24,8 @@ test('the lstat numbers are exactly those of fs.lstatSync, for files, exec files
   fs.symlinkSync('f1', path.join(root, 'link'))
   fs.symlinkSync('nowhere', path.join(root, 'dangling'))
   fs.mkdirSync(path.join(root, 'dir'))
-  names.push('run', 'link', 'dangling', 'dir', 'missing', 'f1/under-a-file', 'dir/missing')
+  fs.writeFileSync(path.join(root, 'dir', 'naïve café ü.txt'), 'non-ASCII and spaces')
+  names.push('dir/naïve café ü.txt', 'run', 'link', 'dangling', 'dir', 'missing', 'f1/under-a-file', 'dir/missing')
   const out = new Float64Array(names.length * STAT_FIELDS)
   lstatInto(root, names, 0, names.length, out)
   const expected = (p: string): number[] => {
