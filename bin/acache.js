@@ -19,12 +19,14 @@ try { useBundle = fs.statSync(bundle).mtimeMs >= fs.statSync(compiled).mtimeMs }
 
 /**
  * Runs the bundle, compiled with V8's code cache when there is one for this
- * Node (bundle + '.cache', made by `npm run build`); writes the cache as the
- * process exits when there was none or it was refused. A cache that cannot
- * be written (read-only install) only costs the time.
+ * Node's V8 (bundle + '.' + V8 version + '.cache', made by `npm run build`);
+ * writes the cache as the process exits when there was none or it was
+ * refused. One file per V8 version, so that two Node versions used in turn
+ * do not keep replacing each other's. A cache that cannot be written
+ * (read-only install) only costs the time.
  */
 function loadBundle (file) {
-  const cacheFile = file + '.cache'
+  const cacheFile = `${file}.${process.versions.v8}.cache`
   let cachedData
   try { cachedData = fs.readFileSync(cacheFile) } catch {}
   const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData })

@@ -1,7 +1,7 @@
 // Bundles the compiled CLI (dist/src) into dist/bundle, so that starting
 // acache reads a few files instead of hundreds of modules:
 // - main.cjs: the whole command line in one CommonJS file; bin/acache.js
-//   compiles it with V8's code cache (main.cjs.cache, made here, and made
+//   compiles it with V8's code cache (main.cjs.<V8 version>.cache, made here, and made
 //   again by bin/acache.js if another Node refuses it), which skips parsing
 //   and the ES module loader (about 30 ms of every command on this machine);
 // - preload.cjs, leaf-worker.cjs, lstat-worker.cjs: started on their own
@@ -61,5 +61,7 @@ await build({
 
 // The code cache: made by a short session run on the bundle (warm-cache.cjs),
 // so that it holds what everyday commands compile, whichever runs first.
+// The caches of the bundle before this one are refused by V8 (another source): gone.
+for (const f of fs.readdirSync('dist/bundle')) if (/^main\.cjs\..*cache$/.test(f)) fs.rmSync(path.join('dist/bundle', f))
 const warm = spawnSync(process.execPath, ['scripts/warm-cache.cjs'], { stdio: ['ignore', 'ignore', 'inherit'] })
 if (warm.status !== 0) console.warn('bundle: no code cache made; the first run of acache makes one')

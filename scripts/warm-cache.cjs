@@ -1,4 +1,4 @@
-// Makes dist/bundle/main.cjs.cache: compiles the bundle as bin/acache.js does,
+// Makes dist/bundle/main.cjs.<V8 version>.cache (the name bin/acache.js looks for): compiles the bundle as bin/acache.js does,
 // runs an everyday session with it (in a throw-away directory and
 // ACACHE_HOME), then saves V8's code cache, which then holds every function
 // those commands compiled.
@@ -36,7 +36,7 @@ async function session () {
 
 session().then(() => {
   process.exitCode = 0
-  fs.writeFileSync(file + '.cache', script.createCachedData())
+  fs.writeFileSync(`${file}.${process.versions.v8}.cache`, script.createCachedData())
 }, (err) => {
   console.error(`warm-cache: ${err?.stack ?? err}`)
   process.exitCode = 1
