@@ -73,6 +73,15 @@ export function indexPaths (buf: Buffer, l = indexLayout(buf)): string[] | undef
   return paths.length === l.count ? paths : undefined
 }
 
+/** The numbers (f64 x ROW_NUMBERS a row) and kinds columns of an index file, in place when aligned. */
+export function indexColumns (buf: Buffer, l: IndexLayout): { numbers: Float64Array, kinds: Uint8Array } {
+  const n = l.count * ROW_NUMBERS
+  const numbers = (buf.byteOffset + l.numbersAt) % 8 === 0
+    ? new Float64Array(buf.buffer, buf.byteOffset + l.numbersAt, n)
+    : new Float64Array(Uint8Array.prototype.slice.call(buf, l.numbersAt, l.numbersAt + n * 8).buffer)
+  return { numbers, kinds: buf.subarray(l.kindsAt, l.kindsAt + l.count) }
+}
+
 /** Tells index files apart: one is never rewritten in place (writeFileAtomic renames a new file over it). */
 export function fileId (st: Stats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`

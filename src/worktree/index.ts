@@ -4,7 +4,7 @@ import { Repo } from '../repo/repo.js'
 import { writeFileAtomic } from '../util/fs.js'
 import { Entry, flattenTree, Kind, Node } from '../model/tree.js'
 import { isWalkRecord, type FileKind, type FileStat, type WalkRecord } from './scan.js'
-import { indexCrc, KIND_NAMES, readIndexFile, indexLayout, IndexLayout, INDEX_VERSION, MAGIC, ROW_NUMBERS, rowMatches } from './index-layout.js'
+import { indexColumns, indexCrc, indexPaths, KIND_NAMES, readIndexFile, indexLayout, IndexLayout, INDEX_VERSION, MAGIC, ROW_NUMBERS, rowMatches } from './index-layout.js'
 
 /**
  * A stat cache, like git's index but with no staging role: for each path of
@@ -69,16 +69,11 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
   /** The entries of an index file, read in place (layout in index-layout.ts). */
   static decode (buf: Buffer, l: IndexLayout): EntryTable {
     const t = new EntryTable()
-    const count = l.count
     t.buf = buf
-    const o = l.numbersAt
-    t.numbers = (buf.byteOffset + o) % 8 === 0
-      ? new Float64Array(buf.buffer, buf.byteOffset + o, count * ROW_NUMBERS)
-      : new Float64Array(Uint8Array.prototype.slice.call(buf, o, o + count * ROW_NUMBERS * 8).buffer)
-    t.kinds = buf.subarray(l.kindsAt, l.kindsAt + count)
+    ;({ numbers: t.numbers, kinds: t.kinds } = indexColumns(buf, l))
     t.cidStart = l.cidStart
-    const paths = count === 0 ? [] : buf.toString('utf8', l.pathsAt, l.end).split('\0')
-    if (paths.length !== count) throw new Error('damaged index')
+    const paths = indexPaths(buf, l)
+    if (paths === undefined) throw new Error('damaged index')
     t.map = undefined
     t.decoded = { paths, bytes: buf.subarray(l.pathsAt, l.end) }
     return t

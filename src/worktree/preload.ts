@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads'
 import { siblingUrl, startWorker } from '../util/worker.js'
-import { indexLayout, indexPaths, readIndexFile, ROW_NUMBERS } from './index-layout.js'
+import { indexColumns, indexLayout, indexPaths, readIndexFile } from './index-layout.js'
 import { Expect, lstatShared, STAT_FIELDS } from './lstat.js'
 import { trace } from '../util/trace.js'
 
@@ -103,16 +103,13 @@ export function runPreload (index: string, port: MessagePort, state: Int32Array)
     const paths = layout === undefined ? undefined : indexPaths(buf, layout)
     if (layout !== undefined && paths !== undefined) {
       const count = paths.length
-      const numbersAt = buf.byteOffset + layout.numbersAt
-      const numbers = numbersAt % 8 === 0
-        ? new Float64Array(buf.buffer, numbersAt, count * ROW_NUMBERS)
-        : new Float64Array(Uint8Array.prototype.slice.call(buf, layout.numbersAt, layout.numbersAt + count * ROW_NUMBERS * 8).buffer)
+      const { numbers, kinds } = indexColumns(buf, layout)
       job = {
         root: path.dirname(path.dirname(index)),
         paths,
         stats: new Float64Array(new SharedArrayBuffer(count * STAT_FIELDS * 8)),
         ctl: new Int32Array(new SharedArrayBuffer(8)),
-        expect: { numbers, kinds: buf.subarray(layout.kindsAt, layout.kindsAt + count), same: new Uint8Array(new SharedArrayBuffer(count)) }
+        expect: { numbers, kinds, same: new Uint8Array(new SharedArrayBuffer(count)) }
       }
       const msg: Omit<Preloaded, 'worker'> = { file, root: job.root, count, stats: job.stats, ctl: job.ctl, same: job.expect.same }
       port.postMessage(msg)
