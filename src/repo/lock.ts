@@ -5,25 +5,64 @@ import { fail } from '../errors.js'
 const held = new Set<string>()
 let exitHook = false
 
-function alive (pid: number): boolean {
-  try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' }
+/** When a process started (clock ticks since boot, /proc/PID/stat field 22); undefined where there is no /proc. */
+function startTime (pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // the command name (field 2) may hold spaces and parentheses: count from the last ')'
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+  } catch { return undefined }
 }
 
+const me = `${process.pid} ${startTime(process.pid) ?? '-'}\n`
+
+/** Whether the process that wrote `content` ("PID START") still runs: same pid AND same start time, so a reused pid is not taken for it. */
+function holderAlive (content: string): boolean | undefined {
+  const [p, start] = content.trim().split(/\s+/)
+  const pid = parseInt(p, 10)
+  if (!Number.isInteger(pid) || pid <= 0) return undefined
+  try { process.kill(pid, 0) } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false }
+  if (start === undefined || start === '-') return true
+  const now = startTime(pid)
+  return now === undefined ? true : now === start
+}
+
+/** Creates `file` holding our pid and start time, atomically (link fails if it exists). */
+function tryCreate (file: string): boolean {
+  const tmp = `${file}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}`
+  fs.writeFileSync(tmp, me)
+  try {
+    fs.linkSync(tmp, file)
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    return false
+  } finally {
+    fs.rmSync(tmp, { force: true })
+  }
+}
+
+const pause = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms) }
+
 /**
- * An exclusive lock on a repository: a file created with O_EXCL holding our
- * pid. A lock whose process is gone (killed) is taken over; a live one is a
- * clear LOCKED error. Released on exit, including on Ctrl-C.
+ * An exclusive lock on a repository: a file created atomically holding our
+ * pid and process start time. A lock whose process is gone (killed, or its
+ * pid now belongs to another process) is stale, and is removed only by
+ * whoever holds the breaker (`lock.break`, held for a few system calls),
+ * and only if it is still the same file judged stale: so two processes that
+ * both find a stale lock can never both take it (the second finds the
+ * first's new lock alive). A live lock is a clear LOCKED error. Released on
+ * exit, including on Ctrl-C.
  */
 export function acquireLock (dir: string, what = 'repository'): () => void {
   const file = path.join(dir, 'lock')
-  for (let attempt = 0; attempt < 3; attempt++) {
-    // The pid is written first, then the lock appears whole with link(), which
-    // fails if it exists: a process killed at any moment never leaves an empty lock.
-    const tmp = `${file}.${process.pid}.${Date.now()}`
-    fs.writeFileSync(tmp, `${process.pid}\n`)
-    try {
-      fs.linkSync(tmp, file)
-      fs.rmSync(tmp, { force: true })
+  const breaker = `${file}.break`
+  const locked = (pid?: string): never => fail('LOCKED', `the ${what} is locked by another acache process${pid !== undefined ? ` (pid ${pid})` : ''}`, {
+    data: { lock: file, ...(pid !== undefined ? { pid: Number(pid) } : {}) },
+    hint: 'wait for it to finish and run the command again'
+  })
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (tryCreate(file)) {
       held.add(file)
       if (!exitHook) {
         exitHook = true
@@ -32,27 +71,33 @@ export function acquireLock (dir: string, what = 'repository'): () => void {
       return () => {
         if (held.delete(file)) fs.rmSync(file, { force: true })
       }
-    } catch (err) {
-      fs.rmSync(tmp, { force: true })
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
-    let pid = NaN
-    try { pid = parseInt(fs.readFileSync(file, 'utf8'), 10) } catch {}
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-      fail('LOCKED', `the ${what} is locked by another acache process (pid ${pid})`, {
-        data: { pid, lock: file },
-        hint: 'wait for it to finish and run the command again'
-      })
+    let content = ''
+    let st: fs.Stats | undefined
+    try { st = fs.statSync(file); content = fs.readFileSync(file, 'utf8') } catch { continue } // gone meanwhile: try again
+    const alive = holderAlive(content)
+    if (alive === true) locked(content.split(/\s/)[0])
+    // being written this very moment (no pid yet): give it a moment
+    if (alive === undefined && Date.now() - st.mtimeMs < 2000) locked()
+    // stale: break it, but only under the breaker and only if it is still the file we judged
+    if (!tryCreate(breaker)) {
+      let b = ''
+      let bst: fs.Stats | undefined
+      try { bst = fs.statSync(breaker); b = fs.readFileSync(breaker, 'utf8') } catch {}
+      // a breaker is held for microseconds: one whose holder died (or that is old) is removed
+      if (bst !== undefined && (holderAlive(b) === false || Date.now() - bst.mtimeMs > 10_000)) fs.rmSync(breaker, { force: true })
+      pause(5)
+      continue
     }
-    if (Number.isNaN(pid)) {
-      // A lock being written this very moment has no pid yet: give it a moment.
-      const st = fs.statSync(file, { throwIfNoEntry: false })
-      if (st !== undefined && Date.now() - st.mtimeMs < 2000) {
-        fail('LOCKED', `the ${what} is locked by another acache process`, { data: { lock: file }, hint: 'wait for it to finish and run the command again' })
-      }
+    try {
+      // still the stale file (an inode number can be reused at once: its holder must still be dead too)
+      const now = fs.statSync(file, { throwIfNoEntry: false })
+      let again = ''
+      try { again = fs.readFileSync(file, 'utf8') } catch {}
+      if (now !== undefined && now.ino === st.ino && now.dev === st.dev && again === content && holderAlive(again) !== true) fs.rmSync(file, { force: true })
+    } finally {
+      fs.rmSync(breaker, { force: true })
     }
-    // The holder is gone (killed): the lock is stale.
-    fs.rmSync(file, { force: true })
   }
   return fail('LOCKED', `could not lock the ${what}`, { data: { lock: file } })
 }
