@@ -1,4 +1,5 @@
 import { base58btc } from 'multiformats/bases/base58'
+import * as ed from '@noble/ed25519'
 import { fail } from '../errors.js'
 
 /** did:key for an Ed25519 public key: multicodec 0xed (varint 0xed 0x01) + 32 bytes, base58btc. */
@@ -24,7 +25,21 @@ export function publicKeyFromDid (did: string): Uint8Array {
   if (bytes.byteLength !== 34 || bytes[0] !== ED25519_PREFIX[0] || bytes[1] !== ED25519_PREFIX[1]) {
     fail('BAD_INPUT', `not an Ed25519 did:key: ${did.slice(0, 80)}`)
   }
-  return bytes.subarray(2)
+  const pub = bytes.subarray(2)
+  if (!strongKey(did, pub)) fail('BAD_INPUT', `refusing ${did.slice(0, 80)}: not a valid Ed25519 public key, or one of small order (a fixed signature would verify for it)`)
+  return pub
+}
+
+const strong = new Map<string, boolean>()
+
+/** A canonical encoding of a curve point outside the small-order subgroup (RFC 8032 strict). */
+function strongKey (did: string, pub: Uint8Array): boolean {
+  let ok = strong.get(did)
+  if (ok === undefined) {
+    try { ok = !ed.Point.fromBytes(pub, false).isSmallOrder() } catch { ok = false }
+    strong.set(did, ok)
+  }
+  return ok
 }
 
 export function isDid (s: unknown): s is string {

@@ -21,7 +21,7 @@ export function randomSecretKey (): Uint8Array {
 export function verifySignature (signature: unknown, message: Uint8Array, did: string): boolean {
   if (!(signature instanceof Uint8Array) || signature.byteLength !== 64) return false
   try {
-    return ed.verify(signature, message, publicKeyFromDid(did))
+    return ed.verify(signature, message, publicKeyFromDid(did), { zip215: false }) // RFC 8032 strict: no small-order keys, canonical encodings only
   } catch {
     return false
   }
