@@ -1,5 +1,6 @@
 import chalk from 'chalk'
 import { AcacheError, asAcacheError } from '../errors.js'
+import { safe } from './render.js'
 
 export interface OutputOptions { json: boolean, quiet: boolean, verbose: boolean }
 
@@ -49,8 +50,9 @@ export class Output {
       void stack
       process.stdout.write(JSON.stringify({ ok: false, error: { code: e.code, message: e.message, hint: e.hint, exitCode: e.exitCode, data } }, jsonReplacer, 2) + '\n')
     } else {
-      process.stderr.write(chalk.red('error: ') + e.message + '\n')
-      if (e.hint !== undefined) process.stderr.write(chalk.dim('hint: ' + e.hint) + '\n')
+      // messages name paths, branches and keys that came from others: no control characters reach the terminal
+      process.stderr.write(chalk.red('error: ') + safe(e.message) + '\n')
+      if (e.hint !== undefined) process.stderr.write(chalk.dim('hint: ' + safe(e.hint)) + '\n')
       if (e.code === 'BUG') {
         process.stderr.write('This is a bug in acache; please report it with the lines below.\n')
         process.stderr.write(String(e.data.stack ?? '') + '\n')

@@ -4,10 +4,24 @@ import type { Output } from './output.js'
 
 const MODE: Record<string, string> = { file: '100644', exec: '100755', symlink: '120000' }
 
+/**
+ * Text from others (author names, messages, file names) made safe to print
+ * on a terminal: control characters (escape sequences that move the cursor,
+ * erase a line or recolour it, so a name could hide the real signer's key)
+ * and bidirectional overrides are shown as \xNN / \uNNNN instead.
+ */
+export function safe (text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0)
+    return n <= 0xff ? '\\x' + n.toString(16).padStart(2, '0') : '\\u' + n.toString(16).padStart(4, '0')
+  })
+}
+
 /** Prints diffs as git does: headers, hunks, colors on a terminal. */
 export function printDiffs (out: Output, diffs: FileDiff[]): void {
   for (const d of diffs) {
-    out.line(chalk.bold(`diff --acache a/${d.path} b/${d.path}`))
+    const p = safe(d.path)
+    out.line(chalk.bold(`diff --acache a/${p} b/${p}`))
     if (d.status === 'added') out.line(chalk.bold(`new file mode ${MODE[d.newKind ?? 'file']}`))
     if (d.status === 'deleted') out.line(chalk.bold(`deleted file mode ${MODE[d.oldKind ?? 'file']}`))
     if (d.status === 'modified' && d.oldKind !== d.newKind) {
@@ -16,23 +30,23 @@ export function printDiffs (out: Output, diffs: FileDiff[]): void {
     }
     if (d.oldCid === d.newCid) continue
     if (d.binary) {
-      out.line(`Binary files ${d.status === 'added' ? '/dev/null' : 'a/' + d.path} and ${d.status === 'deleted' ? '/dev/null' : 'b/' + d.path} differ`)
+      out.line(`Binary files ${d.status === 'added' ? '/dev/null' : 'a/' + p} and ${d.status === 'deleted' ? '/dev/null' : 'b/' + p} differ`)
       continue
     }
-    out.line(chalk.bold(`--- ${d.status === 'added' ? '/dev/null' : 'a/' + d.path}`))
-    out.line(chalk.bold(`+++ ${d.status === 'deleted' ? '/dev/null' : 'b/' + d.path}`))
+    out.line(chalk.bold(`--- ${d.status === 'added' ? '/dev/null' : 'a/' + p}`))
+    out.line(chalk.bold(`+++ ${d.status === 'deleted' ? '/dev/null' : 'b/' + p}`))
     for (const l of (d.patch ?? '').split('\n')) {
       if (l === '') continue
       if (l.startsWith('@@')) out.line(chalk.cyan(l))
-      else if (l.startsWith('+')) out.line(chalk.green(l))
-      else if (l.startsWith('-')) out.line(chalk.red(l))
-      else out.line(l)
+      else if (l.startsWith('+')) out.line(chalk.green(safe(l)))
+      else if (l.startsWith('-')) out.line(chalk.red(safe(l)))
+      else out.line(safe(l))
     }
   }
 }
 
 export function printStat (out: Output, diffs: FileDiff[]): void {
-  const width = Math.max(0, ...diffs.map(d => d.path.length))
+  const width = Math.max(0, ...diffs.map(d => safe(d.path).length))
   let add = 0
   let del = 0
   for (const d of diffs) {
@@ -40,7 +54,7 @@ export function printStat (out: Output, diffs: FileDiff[]): void {
     del += d.removed
     const n = d.added + d.removed
     const bar = d.binary ? 'Bin' : `${n} ${chalk.green('+'.repeat(Math.min(d.added, 40)))}${chalk.red('-'.repeat(Math.min(d.removed, 40)))}`
-    out.line(` ${d.path.padEnd(width)} | ${bar}`)
+    out.line(` ${safe(d.path).padEnd(width)} | ${bar}`)
   }
   out.line(` ${diffs.length} file${diffs.length === 1 ? '' : 's'} changed, ${add} insertion${add === 1 ? '' : 's'}(+), ${del} deletion${del === 1 ? '' : 's'}(-)`)
 }

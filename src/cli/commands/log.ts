@@ -11,20 +11,21 @@ export default define({
   run: async (args, { out, repo }) => {
     const { log } = await import('../../core/log.js')
     const { shortCid } = await import('../../repo/revs.js')
+    const { safe } = await import('../render.js')
     const entries = await log(await repo(), { rev: args.rev, max: args.n })
     out.result({ commits: entries })
     for (const e of entries) {
       const sig = e.signature === 'good' ? chalk.green('good') : chalk.red('BAD')
       if (args.oneline === true) {
-        out.line(`${chalk.yellow(shortCid(e.commit))} ${sig} ${e.message.split('\n')[0]}`)
+        out.line(`${chalk.yellow(shortCid(e.commit))} ${sig} ${safe(e.message.split('\n')[0])}`)
         continue
       }
       out.line(chalk.yellow(`commit ${e.commit}`) + ` (signature: ${sig})`)
       if (e.parents.length > 1) out.line(`Merge: ${e.parents.map(shortCid).join(' ')}`)
-      out.line(`Author: ${e.author.name} <${e.author.key}>`)
+      out.line(`Author: ${safe(e.author.name)} <${e.author.key}>`)
       out.line(`Date:   ${e.time}`)
       out.line('')
-      for (const l of e.message.replace(/\n+$/, '').split('\n')) out.line(`    ${l}`)
+      for (const l of e.message.replace(/\n+$/, '').split('\n')) out.line(`    ${safe(l)}`)
       out.line('')
     }
   }

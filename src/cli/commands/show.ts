@@ -9,7 +9,7 @@ export default define({
     .option('stat', { type: 'boolean', describe: 'with a commit: a summary instead of the patch' }),
   run: async (args, { out, repo }) => {
     const { show } = await import('../../core/show.js')
-    const { printDiffs, printStat } = await import('../render.js')
+    const { printDiffs, printStat, safe } = await import('../render.js')
     const r = await show(await repo(), args.spec ?? 'HEAD')
     if (r.type === 'commit') {
       out.result({ type: r.type, commit: r.commit, files: r.diff })
@@ -17,10 +17,10 @@ export default define({
       out.line(chalk.yellow(`commit ${e.commit}`) + ` (signature: ${e.signature === 'good' ? chalk.green('good') : chalk.red('BAD')})`)
       out.line(`Tree:   ${e.tree}`)
       if (e.parents.length > 1) out.line(`Merge:  ${e.parents.join(' ')}`)
-      out.line(`Author: ${e.author.name} <${e.author.key}>`)
+      out.line(`Author: ${safe(e.author.name)} <${e.author.key}>`)
       out.line(`Date:   ${e.time}`)
       out.line('')
-      for (const l of e.message.replace(/\n+$/, '').split('\n')) out.line(`    ${l}`)
+      for (const l of e.message.replace(/\n+$/, '').split('\n')) out.line(`    ${safe(l)}`)
       out.line('')
       if (args.stat === true) printStat(out, r.diff)
       else printDiffs(out, r.diff)
@@ -38,7 +38,7 @@ export default define({
       if (!out.json) out.raw(r.target + '\n')
     } else {
       out.result({ ...r })
-      for (const e of r.entries) out.line(`${e.kind.padEnd(7)} ${e.cid} ${String(e.size).padStart(10)}  ${e.name}${e.kind === 'dir' ? '/' : ''}`)
+      for (const e of r.entries) out.line(`${e.kind.padEnd(7)} ${e.cid} ${String(e.size).padStart(10)}  ${safe(e.name)}${e.kind === 'dir' ? '/' : ''}`)
     }
   }
 })

@@ -13,6 +13,7 @@ export default define({
   run: async (args, { ctx, out, repo }) => {
     const { status } = await import('../../core/status.js')
     const { shortCid } = await import('../../repo/revs.js')
+    const { safe } = await import('../render.js')
     const r = await status(await repo(), ctx, { paths: args.paths })
     const conflicted = new Set(r.merging?.conflicts.filter(c => !c.resolved).map(c => c.path) ?? [])
     out.result({ ...r })
@@ -27,7 +28,7 @@ export default define({
         const open = r.merging.conflicts.filter(c => !c.resolved)
         if (open.length > 0) {
           out.line('Conflicts (fix them, delete the .theirs/.base files, then commit; or `acache merge --abort`):')
-          for (const c of open) out.line(chalk.red(`  ${(c.kind + ':').padEnd(16)}${c.path}${c.sidecars.length > 0 ? `  (see ${c.sidecars.join(', ')})` : ''}`))
+          for (const c of open) out.line(chalk.red(`  ${(c.kind + ':').padEnd(16)}${safe(c.path)}${c.sidecars.length > 0 ? `  (see ${c.sidecars.join(', ')})` : ''}`))
         } else {
           out.line('All conflicts fixed: run `acache commit` to record the merge.')
         }
@@ -39,7 +40,7 @@ export default define({
         out.line('Changes (commit them with `acache commit -m MESSAGE`):')
         for (const c of rest) {
           const color = c.change === 'deleted' ? chalk.red : c.change === 'added' ? chalk.green : chalk.yellow
-          out.line(color(`  ${(c.change + ':').padEnd(12)}${c.path}${c.oldKind !== undefined && c.kind !== undefined && c.oldKind !== c.kind ? ` (${c.oldKind} -> ${c.kind})` : ''}`))
+          out.line(color(`  ${(c.change + ':').padEnd(12)}${safe(c.path)}${c.oldKind !== undefined && c.kind !== undefined && c.oldKind !== c.kind ? ` (${c.oldKind} -> ${c.kind})` : ''}`))
         }
       }
     }
