@@ -71,6 +71,8 @@ function placeEntry (repo: Repo, p: string, tmp: string, replaceable: (p: string
  * Returns the stat of each written path and the time it was taken.
  */
 export async function applyEntries (repo: Repo, writes: Map<string, Entry>, removals: Iterable<string>, replaceable: (p: string) => boolean): Promise<Map<string, { stat: fs.Stats, time: number }>> {
+  removals = [...removals]
+  for (const p of [...writes.keys(), ...removals]) checkNotPrivate(repo, p)
   const staged: Array<[string, string]> = []
   try {
     for (const [p, e] of writes) staged.push([p, await stageEntry(repo, e)])
@@ -89,6 +91,21 @@ export async function applyEntries (repo: Repo, writes: Map<string, Entry>, remo
     for (const [, tmp] of staged) fs.rmSync(tmp, { force: true })
   }
   return out
+}
+
+/**
+ * Nothing a tree holds may be written where acache keeps secrets: with
+ * $ACACHE_HOME inside the working root, a path in it (or one whose writing
+ * would replace a directory holding it) is refused, whoever's tree it is.
+ */
+function checkNotPrivate (repo: Repo, p: string): void {
+  for (const d of repo.privateDirs) {
+    const rel = path.relative(repo.worktree, path.resolve(d)).split(path.sep).join('/')
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue
+    if (p === rel || p.startsWith(rel + '/') || rel.startsWith(p + '/')) {
+      fail('BAD_PATH', `refusing to write ${p}: it is inside $ACACHE_HOME (${d}), where your key is kept`, { data: { path: p }, hint: 'keep ACACHE_HOME outside the working root' })
+    }
+  }
 }
 
 /** Removes a file or symlink and any directories above it left empty. */
