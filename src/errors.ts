@@ -23,6 +23,7 @@ const CODES = {
   BAD_OBJECT: EXIT.usage,
   BAD_CONFIG: EXIT.usage,
   EXISTS: EXIT.usage,
+  TOO_LARGE: EXIT.usage,
   NOT_A_REPOSITORY: EXIT.missing,
   UNKNOWN_REVISION: EXIT.missing,
   MISSING_OBJECT: EXIT.missing,

@@ -7,11 +7,13 @@ import { AcacheError, fail } from '../errors.js'
 import { requireIdentity } from '../identity/identity.js'
 import { signHead } from '../model/head.js'
 import { DAG_JSON } from '../model/commit.js'
-import { checkBlock } from '../store/blockstore.js'
 import { pushObjects } from '../remote/sync.js'
 import { resolveRev } from '../repo/revs.js'
 import { localBranches, nextSeq } from './push.js'
-import { acceptHead, FetchResult, staging } from './fetch.js'
+import { acceptHead, FetchResult } from './fetch.js'
+import { checkHead, staging } from './accept.js'
+import { readCar } from '../remote/car.js'
+import { decodeHead } from '../model/head.js'
 import { remoteForKey } from './remotes.js'
 
 export interface BundleCreated { file: string, head: string, seq: number, branches: Record<string, string>, blocks: number, bytes: number }
@@ -54,26 +56,36 @@ export async function createBundle (repo: Repo, ctx: Ctx, file: string, branches
 }
 
 /**
- * `bundle import FILE`: every block is checked against its CID as it is
- * read; the root must be a head signed by a trusted key (a remote's); all
- * it reaches must be in the file; only then do refs/remotes/NAME/* move.
+ * `bundle import FILE`: the root must be a head signed by a trusted key (a
+ * remote's), and it must come first, so an untrusted bundle is refused
+ * before anything else in it is read; every block is checked against its
+ * CID and the size limit as it is read; all the head reaches must be in the
+ * file; then it is accepted exactly as a fetched head is (accept.ts).
  */
 export async function importBundle (repo: Repo, ctx: Ctx, file: string): Promise<FetchResult> {
-  const { CarBlockIterator } = await import('@ipld/car')
-  if (!fs.existsSync(file)) fail('BAD_PATH', `no such bundle file: ${file}`)
-  const release = repo.lock()
+  const st = fs.statSync(file, { throwIfNoEntry: false })
+  if (st === undefined) fail('BAD_PATH', `no such bundle file: ${file}`)
+  if (!st.isFile()) fail('BAD_PATH', `${file} is not a regular file`)
   const stage = staging(repo)
   try {
-    let root: CID
+    let name: string
+    let key: string
+    let headBytes: Uint8Array
     try {
-      const it = await CarBlockIterator.fromIterable(fs.createReadStream(file))
-      const roots = await it.getRoots()
-      if (roots.length !== 1 || roots[0].code !== DAG_JSON) fail('BAD_INPUT', `${file} is not an acache bundle: it must have one head as its root`)
-      root = roots[0]
-      for await (const { cid, bytes } of it) {
-        checkBlock(cid, bytes)
-        await stage.put(cid, bytes)
+      const car = await readCar(fs.createReadStream(file))
+      if (car.roots.length !== 1 || car.roots[0].code !== DAG_JSON) fail('BAD_INPUT', `${file} is not an acache bundle: it must have one head as its root`)
+      const root = car.roots[0]
+      const first = await car.blocks.next()
+      if (first.done === true || !first.value.cid.equals(root)) fail('BAD_INPUT', `${file} is not an acache bundle: its first block must be its root head`)
+      headBytes = first.value.bytes
+      key = decodeHead(headBytes).key
+      const known = remoteForKey(repo, key)
+      if (known === undefined) {
+        fail('UNTRUSTED_KEY', `the bundle is signed by ${key}, which is not the key of any remote`, { hint: 'add its owner first: `acache remote add NAME MESSAGE` (their `acache id export` line)' })
       }
+      name = known
+      checkHead(headBytes, key, name)
+      for await (const { cid, bytes } of car.blocks) await stage.put(cid, bytes)
     } catch (err) {
       if (err instanceof AcacheError && err.code !== 'BUG') {
         if (err.code === 'CORRUPT_OBJECT') fail('BAD_INPUT', `${file} holds a block whose bytes do not match its CID`, { cause: err })
@@ -81,20 +93,11 @@ export async function importBundle (repo: Repo, ctx: Ctx, file: string): Promise
       }
       return fail('BAD_INPUT', `${file} is not a valid bundle (CAR file): ${(err as Error).message}`)
     }
-    if (!(await stage.has(root))) fail('BAD_INPUT', `${file} does not contain its own root head`)
-    const headBytes = await stage.get(root)
-    const { decodeHead } = await import('../model/head.js')
-    const key = decodeHead(headBytes).key
-    const name = remoteForKey(repo, key)
-    if (name === undefined) {
-      fail('UNTRUSTED_KEY', `the bundle is signed by ${key}, which is not the key of any remote`, { hint: 'add its owner first: `acache remote add NAME MESSAGE` (their `acache id export` line)' })
-    }
     return await acceptHead(repo, ctx, name, key, headBytes, async (cid) => {
       if (!(await stage.has(cid))) fail('MISSING_OBJECT', `the bundle is incomplete: it lacks block ${cid}`, { data: { cid: cid.toString() } })
       return await stage.get(cid)
     }, stage)
   } finally {
     fs.rmSync(stage.dir, { recursive: true, force: true })
-    release()
   }
 }

@@ -84,7 +84,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     trace('tree built')
     const parents: CID[] = head === undefined ? [] : [head]
     if (merge !== undefined) parents.push(merge.other)
-    const violations = await new OwnershipChecker(repo.store).check(root.cid, parents, id.key, '(new)')
+    const violations = await OwnershipChecker.for(repo).check(root.cid, parents, id.key, '(new)')
     trace('ownership checked')
     if (violations.length > 0) failOwnership(violations)
     const { commit: signed } = signCommit({
@@ -98,6 +98,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     }, id.secretKey)
     const cid = await repo.writeCommit(signed)
     await repo.store.settle?.([cid])
+    if (parents.length === 0) repo.addKnownRoots([cid])
     repo.advanceHead(cid)
     trace('commit recorded')
     // From here the commit is recorded; what follows only saves work later.

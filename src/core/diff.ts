@@ -5,7 +5,7 @@ import { Ctx } from './context.js'
 import { resolveRev } from '../repo/revs.js'
 import { diffTrees, TreeChange } from '../model/treediff.js'
 import { Entry, Kind, flattenTree, readSymlink } from '../model/tree.js'
-import { readFileBytes } from '../model/file.js'
+import { isTooLarge, readFileBytes } from '../model/file.js'
 import { StatCache, entryOf } from '../worktree/index.js'
 import { compareWorktree, underPaths } from '../worktree/snapshot.js'
 import { repoPaths } from '../worktree/paths.js'
@@ -44,8 +44,14 @@ export async function fileDiff (p: string, a: Side, b: Side, sizeOf: (s: NonNull
   }
   if (a !== undefined && b !== undefined && a.entry.cid.equals(b.entry.cid)) return d // mode change only
   for (const s of [a, b]) if (s !== undefined && (await sizeOf(s)) > MAX_TEXT) { d.binary = true; return d }
-  const left = a === undefined ? new Uint8Array() : await a.bytes()
-  const right = b === undefined ? new Uint8Array() : await b.bytes()
+  let left: Uint8Array, right: Uint8Array
+  try {
+    left = a === undefined ? new Uint8Array() : await a.bytes()
+    right = b === undefined ? new Uint8Array() : await b.bytes()
+  } catch (err) {
+    if (isTooLarge(err)) { d.binary = true; return d } // its links said it was small
+    throw err
+  }
   if (isBinary(left) || isBinary(right)) { d.binary = true; return d }
   const patch = structuredPatch(a === undefined ? '/dev/null' : `a/${p}`, b === undefined ? '/dev/null' : `b/${p}`,
     Buffer.from(left).toString('utf8'), Buffer.from(right).toString('utf8'), '', '', { context: 3 })
@@ -66,7 +72,7 @@ function treeSide (repo: Repo, e: Entry | undefined): Side {
   if (e === undefined) return undefined
   return {
     entry: e,
-    bytes: async () => e.kind === 'symlink' ? new TextEncoder().encode(await readSymlink(repo.store, e.cid)) : await readFileBytes(repo.store, e.cid)
+    bytes: async () => e.kind === 'symlink' ? new TextEncoder().encode(await readSymlink(repo.store, e.cid)) : await readFileBytes(repo.store, e.cid, MAX_TEXT)
   }
 }
 

@@ -4,7 +4,7 @@ import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { Ctx } from './context.js'
 import { AcacheError } from '../errors.js'
-import { blockLinks } from '../remote/car.js'
+import { blockLinks } from '../model/dag.js'
 import { decodeHead } from '../model/head.js'
 import { dagJsonCid } from '../model/commit.js'
 import { readMergeState } from '../merge/state.js'
@@ -25,15 +25,22 @@ export interface GcResult {
   kubo?: { api: string, pinned: number, unpinned: number }
 }
 
-/** Every block a root reaches, by multihash (hex). Missing blocks are skipped (a partial fetch). */
-async function reach (repo: Repo, roots: CID[], onBlock?: (cid: CID, bytes: Uint8Array) => void): Promise<Set<string>> {
-  const seen = new Set<string>()
+/**
+ * Every block a root reaches, by multihash (hex): what the store must keep.
+ * The walk goes by CID, codec included: the same bytes reached first as a
+ * file (raw) and later as a commit must still be followed as the commit.
+ * Missing blocks are skipped (a partial fetch).
+ */
+async function reach (repo: Repo, roots: CID[], onBlock?: (cid: CID, bytes: Uint8Array) => void): Promise<{ keep: Set<string>, visited: Set<string> }> {
+  const keep = new Set<string>()
+  const visited = new Set<string>()
   const stack = [...roots]
   while (stack.length > 0) {
     const cid = stack.pop()!
-    const k = Buffer.from(cid.multihash.bytes).toString('hex')
-    if (seen.has(k)) continue
-    seen.add(k)
+    const k = cid.toString()
+    if (visited.has(k)) continue
+    visited.add(k)
+    keep.add(Buffer.from(cid.multihash.bytes).toString('hex'))
     let bytes: Uint8Array
     try { bytes = await repo.store.get(cid) } catch (err) {
       if (err instanceof AcacheError && err.code === 'MISSING_OBJECT') continue
@@ -42,7 +49,7 @@ async function reach (repo: Repo, roots: CID[], onBlock?: (cid: CID, bytes: Uint
     onBlock?.(cid, bytes)
     stack.push(...blockLinks(cid, bytes))
   }
-  return seen
+  return { keep, visited }
 }
 
 /** What must never be dropped: refs (branches, remote branches, pins), HEAD, a merge under way, published and accepted heads. */
@@ -83,7 +90,7 @@ export async function gc (repo: Repo, ctx: Ctx, opts: { dryRun?: boolean, now?: 
       const k = await repo.store.keepOnly(gcRoots(repo), opts.dryRun === true)
       return { dryRun: opts.dryRun === true, reachable: 0, dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0, kubo: { api: repo.store.api, ...k } }
     }
-    const reachable = await reach(repo, gcRoots(repo))
+    const { keep: reachable, visited } = await reach(repo, gcRoots(repo))
     const store = repo.store as FsBlockStore
     const out: GcResult = { dryRun: opts.dryRun === true, reachable: reachable.size, dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0 }
     const now = Date.now()
@@ -109,6 +116,7 @@ export async function gc (repo: Repo, ctx: Ctx, opts: { dryRun?: boolean, now?: 
         try { if (now - fs.statSync(p).mtimeMs >= grace && opts.dryRun !== true) fs.rmSync(p, { recursive: true, force: true }) } catch {}
       }
     }
+    if (opts.dryRun !== true) repo.complete().retain(visited)
     ctx.progress.done()
     return out
   } finally {

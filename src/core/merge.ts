@@ -5,7 +5,7 @@ import { fail } from '../errors.js'
 import { requireIdentity } from '../identity/identity.js'
 import { resolveRev, shortCid } from '../repo/revs.js'
 import { runHook } from '../repo/hooks.js'
-import { signCommit } from '../model/commit.js'
+import { commitSignatureValid, signCommit } from '../model/commit.js'
 import { shortKey } from '../model/did.js'
 import { diffTrees } from '../model/treediff.js'
 import { Entry } from '../model/tree.js'
@@ -18,31 +18,44 @@ import { checkoutTree } from './switch.js'
 import { chunkerOf } from '../worktree/attributes.js'
 import { OwnershipChecker, failOwnership, ownershipError } from './ownership.js'
 
-/** Their commits that we do not have in our history must each keep the rules. */
-async function checkIncomingOwnership (repo: Repo, ours: CID, theirs: CID, parentsOf: ParentsOf): Promise<void> {
+/**
+ * Their commits that we do not have in our history enter it with the merge:
+ * each must be validly signed and keep the rules (commits a shallow fetch
+ * left at the remote are read now, through the lazy store, and checked here
+ * like any other).
+ */
+async function checkIncoming (repo: Repo, ours: CID | undefined, theirs: CID, parentsOf: ParentsOf): Promise<string[]> {
   const mine = new Set<string>()
-  const stack = [ours.toString()]
+  const stack = ours === undefined ? [] : [ours.toString()]
   while (stack.length > 0) {
     const id = stack.pop()!
     if (mine.has(id)) continue
     mine.add(id)
     stack.push(...await parentsOf(id))
   }
-  const checker = new OwnershipChecker(repo.store)
+  const checker = OwnershipChecker.for(repo)
   const todo = [theirs.toString()]
   const seen = new Set<string>()
   const incoming: string[] = []
+  const roots: string[] = []
   while (todo.length > 0) {
     const id = todo.pop()!
     if (seen.has(id) || mine.has(id)) continue
     seen.add(id)
     incoming.push(id)
-    todo.push(...await parentsOf(id))
+    const parents = await parentsOf(id)
+    if (parents.length === 0) roots.push(id)
+    todo.push(...parents)
   }
+  const verified = repo.complete()
   for (const id of incoming.reverse()) {
+    if (verified.has(CID.parse(id))) continue // checked, with all below it, when it was accepted
+    const c = await repo.readCommit(CID.parse(id))
+    if (!commitSignatureValid(c)) fail('BAD_SIGNATURE', `commit ${id} has a signature that does not match its author ${c.author.key}`, { data: { commit: id } })
     const v = await checker.violations(CID.parse(id))
     if (v.length > 0) throw ownershipError(v[0])
   }
+  return roots
 }
 
 export interface MergeOptions { rev?: string, noFf?: boolean, abort?: boolean, message?: string }
@@ -72,9 +85,11 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
     const ours = repo.headCommit()
     const parentsOf: ParentsOf = async (id) => (await repo.readCommit(CID.parse(id))).parents.map(String)
     if (ours === undefined) {
-      // Nothing here yet: the branch simply starts where theirs is.
+      // Nothing here yet: the branch simply starts where theirs is, and its roots become ours.
+      const roots = await checkIncoming(repo, undefined, theirs, parentsOf)
       const r = await checkoutTree(repo, undefined, theirCommit.tree, false)
       await repo.store.settle?.([theirs])
+      repo.addKnownRoots(roots.map(x => CID.parse(x)))
       repo.advanceHead(theirs)
       r.cache.save(repo)
       release()
@@ -86,7 +101,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
       return { result: 'up-to-date', commit: ours.toString(), other: theirs.toString(), bases: [theirs.toString()], conflicts: [] }
     }
     if (opts.noFf !== true && await isAncestor(ours.toString(), theirs.toString(), parentsOf)) {
-      await checkIncomingOwnership(repo, ours, theirs, parentsOf)
+      await checkIncoming(repo, ours, theirs, parentsOf)
       const r = await checkoutTree(repo, ourCommit.tree, theirCommit.tree, false)
       await repo.store.settle?.([theirs])
       repo.advanceHead(theirs)
@@ -96,7 +111,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
       return { result: 'fast-forward', commit: theirs.toString(), other: theirs.toString(), bases: [ours.toString()], conflicts: [] }
     }
     const id = requireIdentity(ctx.home)
-    await checkIncomingOwnership(repo, ours, theirs, parentsOf)
+    await checkIncoming(repo, ours, theirs, parentsOf)
     const bases = await mergeBases(ours.toString(), theirs.toString(), parentsOf)
     const baseTree = await virtualBaseTree(repo, bases, parentsOf)
     const labels = { ours: 'ours', base: 'base', theirs: `theirs:${shortKey(theirCommit.author.key)} ${opts.rev}` }
@@ -109,7 +124,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
       return { result: 'conflicts', other: theirs.toString(), bases, conflicts: merged.conflicts }
     }
     // What the merge itself writes (auto-merged text) is the signer's change.
-    const vs = await new OwnershipChecker(repo.store).check(merged.tree.cid, [ours, theirs], id.key, '(merge)')
+    const vs = await OwnershipChecker.for(repo).check(merged.tree.cid, [ours, theirs], id.key, '(merge)')
     if (vs.length > 0) failOwnership(vs)
     const { commit } = signCommit({
       type: 'acache/commit',

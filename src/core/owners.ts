@@ -4,16 +4,18 @@ import { OwnershipChecker } from './ownership.js'
 import { OwnerRule, ownersOf } from '../model/owners.js'
 import { repoPath } from '../worktree/paths.js'
 
-export interface OwnersResult { rules: OwnerRule[], rootSigner?: string, path?: string, owners?: string[] | null }
+export interface OwnersResult { rules: OwnerRule[], rootSigner?: string, rootSigners?: string[], path?: string, owners?: string[] | null }
 
 /** The rules in force for the next commit (HEAD's), and who owns PATH. */
 export async function owners (repo: Repo, ctx: Ctx, p?: string): Promise<OwnersResult> {
   const head = repo.headCommit()
   if (head === undefined) return { rules: [] }
-  const checker = new OwnershipChecker(repo.store)
+  const checker = OwnershipChecker.for(repo)
   const rules = await checker.rules((await repo.readCommit(head)).tree)
-  const rootSigner = await checker.root(head)
-  if (p === undefined) return { rules, rootSigner }
+  // the keys that signed every root of the history own .acacheowners unless a rule names its owners
+  const rootSigners = await checker.rootSigners(head)
+  const rootSigner = rootSigners.length === 1 ? rootSigners[0] : undefined
+  if (p === undefined) return { rules, rootSigner, rootSigners }
   const rel = repoPath(repo.worktree, ctx.cwd, p)
-  return { rules, rootSigner, path: rel, owners: ownersOf(rules, rel, rootSigner) ?? null }
+  return { rules, rootSigner, rootSigners, path: rel, owners: ownersOf(rules, rel, rootSigners) ?? null }
 }

@@ -4,23 +4,44 @@ import { Commit, decodeCommit } from '../model/commit.js'
 import { BlockStore } from '../store/blockstore.js'
 import { AcacheError, fail } from '../errors.js'
 import { diffTrees } from '../model/treediff.js'
-import { lookupPath, Entry } from '../model/tree.js'
+import { lookupPath, Entry, flattenTree } from '../model/tree.js'
 import { readFileBytes } from '../model/file.js'
 import { OWNERS_FILE, OwnerRule, ownersOf, parseOwners } from '../model/owners.js'
+import { MAX_SPECIAL_FILE_BYTES } from '../model/limits.js'
 
 export interface Violation { commit: string, path: string, signer: string, owners: string[] }
+
+const sameEntry = (a: Entry | undefined, b: Entry | undefined): boolean =>
+  a === undefined ? b === undefined : b !== undefined && a.kind === b.kind && a.cid.equals(b.cid)
 
 /**
  * Checks commits against the ownership rules of DESIGN §6, reading objects
  * from `store` (which may hold blocks not yet accepted).
+ *
+ * A commit is checked against the rules in force in EACH of its parents:
+ * every path it changes relative to a parent must be owned (under that
+ * parent's rules) by its signer, or be taken unchanged from another parent
+ * whose rules give that path to some of the same owners (so a merge can
+ * carry an owner's change, but never bring in a version made under weaker
+ * rules: an unrelated history, or one from before the rule existed).
+ * `.acacheowners` belongs to the keys that signed every root of the
+ * history (the intersection over all parents, so parent order never
+ * matters) unless a rule names its owners. A parentless commit that is not
+ * one of the repository's known roots may hold owned content only where
+ * its own rules give that content to its signer.
  */
 export class OwnershipChecker {
-  private readonly rulesByTree = new Map<string, OwnerRule[]>()
-  private readonly rootSigner = new Map<string, string>()
+  private readonly rulesByTree = new Map<string, Promise<OwnerRule[]>>()
+  private readonly rootsOf = new Map<string, string[]>()
   private readonly commits = new Map<string, Commit>()
   private readonly entries = new Map<string, Promise<Entry | undefined>>()
 
-  constructor (private readonly store: BlockStore) {}
+  /** `knownRoots`: parentless commits this repository set out from (its own first commit, a clone's), checked like any other only against their own signer. */
+  constructor (private readonly store: BlockStore, private readonly knownRoots: Set<string> = new Set()) {}
+
+  static for (repo: Repo, store: BlockStore = repo.store): OwnershipChecker {
+    return new OwnershipChecker(store, repo.knownRoots())
+  }
 
   async commit (cid: CID): Promise<Commit> {
     const k = cid.toString()
@@ -32,12 +53,11 @@ export class OwnershipChecker {
     return c
   }
 
-  /** A tree's `.acacheowners` entry, if it has one. */
-  private async ownersEntry (tree: CID): Promise<Entry | undefined> {
-    const k = tree.toString()
+  private async lookup (tree: CID, p: string): Promise<Entry | undefined> {
+    const k = `${tree.toString()}\0${p}`
     let e = this.entries.get(k)
     if (e === undefined) {
-      e = lookupPath(this.store, tree, OWNERS_FILE)
+      e = lookupPath(this.store, tree, p)
       this.entries.set(k, e)
     }
     return await e
@@ -48,96 +68,134 @@ export class OwnershipChecker {
     const k = tree.toString()
     let r = this.rulesByTree.get(k)
     if (r === undefined) {
-      const e = await this.ownersEntry(tree)
-      const text = e === undefined || e.kind === 'dir' || e.kind === 'symlink' ? '' : new TextDecoder().decode(await readFileBytes(this.store, e.cid))
-      try {
-        r = parseOwners(text)
-      } catch (err) {
-        if (err instanceof AcacheError) throw new AcacheError(err.code, err.message, { data: { owners: true } })
-        throw err
-      }
+      r = (async () => {
+        const e = await this.lookup(tree, OWNERS_FILE)
+        const text = e === undefined || e.kind === 'dir' || e.kind === 'symlink'
+          ? ''
+          : new TextDecoder().decode(await readFileBytes(this.store, e.cid, MAX_SPECIAL_FILE_BYTES, OWNERS_FILE))
+        try {
+          return parseOwners(text)
+        } catch (err) {
+          if (err instanceof AcacheError) throw new AcacheError(err.code, err.message, { data: { owners: true } })
+          throw err
+        }
+      })()
       this.rulesByTree.set(k, r)
     }
-    return r
+    return await r
   }
 
-  /** The signer of the root commit reached by first parents. */
-  async root (cid: CID): Promise<string> {
-    const chain: string[] = []
-    let cur = cid
-    let signer: string | undefined
-    for (;;) {
-      const k = cur.toString()
-      signer = this.rootSigner.get(k)
-      if (signer !== undefined) break
-      chain.push(k)
-      const c = await this.commit(cur)
-      if (c.parents.length === 0) { signer = c.author.key; break }
-      cur = c.parents[0]
+  /**
+   * The keys that own `.acacheowners` by default at commit `cid`: a root
+   * commit's signer; for any other commit, the keys every parent agrees on.
+   */
+  async rootSigners (cid: CID): Promise<string[]> {
+    const done = this.rootsOf.get(cid.toString())
+    if (done !== undefined) return done
+    // iterative post-order over the history (it can be long)
+    const stack: Array<{ cid: CID, expanded: boolean }> = [{ cid, expanded: false }]
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]
+      const k = top.cid.toString()
+      if (this.rootsOf.has(k)) { stack.pop(); continue }
+      const c = await this.commit(top.cid)
+      if (c.parents.length === 0) { this.rootsOf.set(k, [c.author.key]); stack.pop(); continue }
+      if (!top.expanded) {
+        top.expanded = true
+        for (const p of c.parents) if (!this.rootsOf.has(p.toString())) stack.push({ cid: p, expanded: false })
+        continue
+      }
+      let acc: string[] | undefined
+      for (const p of c.parents) {
+        const r = this.rootsOf.get(p.toString()) ?? []
+        acc = acc === undefined ? [...r] : acc.filter(x => r.includes(x))
+      }
+      this.rootsOf.set(k, acc ?? [])
+      stack.pop()
     }
-    for (const k of chain) this.rootSigner.set(k, signer)
-    return signer
+    return this.rootsOf.get(cid.toString())!
   }
 
   /** Every path commit `cid` changes that its signer may not change. */
   async violations (cid: CID): Promise<Violation[]> {
     const c = await this.commit(cid)
-    if (c.parents.length === 0) return [] // the root commit sets things up
+    if (c.parents.length === 0) {
+      if (this.knownRoots.has(cid.toString())) return []
+      return await this.checkRoot(c.tree, c.author.key, cid.toString())
+    }
     return await this.check(c.tree, c.parents, c.author.key, cid.toString())
+  }
+
+  /** A root we did not set out from: owned content only where its own rules give it to its signer. */
+  private async checkRoot (tree: CID, signer: string, label: string): Promise<Violation[]> {
+    const rules = await this.parsedOrViolation(tree, signer, label)
+    if (!Array.isArray(rules)) return rules.violations
+    if (rules.every(r => r.owners.includes(signer))) return []
+    const { files } = await flattenTree(this.store, tree)
+    const out: Violation[] = []
+    for (const p of files.keys()) {
+      if (p === OWNERS_FILE) continue
+      const owners = ownersOf(rules, p, undefined)
+      if (owners !== undefined && !owners.includes(signer)) out.push({ commit: label, path: p, signer, owners })
+    }
+    return out.sort((a, b) => a.path < b.path ? -1 : 1)
+  }
+
+  private async parsedOrViolation (tree: CID, signer: string, label: string): Promise<OwnerRule[] | { violations: Violation[] }> {
+    // a new .acacheowners must at least parse (a damaged tree is another error, and propagates)
+    try { return await this.rules(tree) } catch (err) {
+      if (err instanceof AcacheError && err.data.owners === true) return { violations: [{ commit: label, path: OWNERS_FILE, signer, owners: [`(malformed: ${err.message})`] }] }
+      throw err
+    }
   }
 
   /** The same for a commit not yet made: `tree` on top of `parentCids`, signed by `signer`. */
   async check (tree: CID, parentCids: CID[], signer: string, label: string): Promise<Violation[]> {
-    if (parentCids.length === 0) return []
+    if (parentCids.length === 0) return [] // our own first commit sets things up
     const parents = await Promise.all(parentCids.map(async p => await this.commit(p)))
     const rulesets = await Promise.all(parents.map(async p => await this.rules(p.tree)))
-    // a new .acacheowners must at least parse (a damaged tree is another error, and propagates)
-    try { await this.rules(tree) } catch (err) {
-      if (err instanceof AcacheError && err.data.owners === true) return [{ commit: label, path: OWNERS_FILE, signer, owners: [`(malformed: ${err.message})`] }]
-      throw err
-    }
-    // No rules in any parent: only .acacheowners itself is owned (by the root signer). When the
-    // commit leaves it as it was, neither the history nor the rest of the trees need reading.
+    const mine = await this.parsedOrViolation(tree, signer, label)
+    if (!Array.isArray(mine)) return mine.violations
+    // No rules in any parent: only .acacheowners itself is owned. When the
+    // commit leaves it as every parent had it, nothing else needs reading.
     if (rulesets.every(r => r.length === 0)) {
-      const before = await this.ownersEntry(parents[0].tree)
-      const after = await this.ownersEntry(tree)
-      if (before === undefined ? after === undefined : after !== undefined && before.kind === after.kind && before.cid.equals(after.cid)) return []
+      const after = await this.lookup(tree, OWNERS_FILE)
+      let same = true
+      for (const p of parents) if (!sameEntry(await this.lookup(p.tree, OWNERS_FILE), after)) same = false
+      if (same) return []
     }
-    // the root signer owns .acacheowners when no rule names its owners: needed only when a commit changes it
-    const rootFor = async (p: string): Promise<string | undefined> => p === OWNERS_FILE ? await this.root(parentCids[0]) : undefined
-    const out: Violation[] = []
-    const cid = label
-    for (const ch of await diffTrees(this.store, parents[0].tree, tree)) {
-      // A merge may take any parent's version of a path.
-      let fromOther = false
-      for (const p of parents.slice(1)) {
-        const theirs: Entry | undefined = await lookupPath(this.store, p.tree, ch.path)
-        const mine = ch.new
-        if ((theirs === undefined && mine === undefined) || (theirs !== undefined && mine !== undefined && theirs.kind === mine.kind && theirs.cid.equals(mine.cid))) fromOther = true
-      }
-      if (fromOther) continue
-      for (const rules of rulesets) {
-        const owners = ownersOf(rules, ch.path, await rootFor(ch.path))
-        if (owners !== undefined && !owners.includes(signer)) {
-          out.push({ commit: cid, path: ch.path, signer, owners })
-          break
+    const ownersIn = async (i: number, p: string): Promise<string[] | undefined> =>
+      ownersOf(rulesets[i], p, p === OWNERS_FILE ? await this.rootSigners(parentCids[i]) : undefined)
+    const out = new Map<string, Violation>()
+    for (let i = 0; i < parents.length; i++) {
+      for (const ch of await diffTrees(this.store, parents[i].tree, tree)) {
+        if (out.has(ch.path)) continue
+        const owners = await ownersIn(i, ch.path)
+        if (owners === undefined || owners.includes(signer)) continue
+        // taken as it is from another parent whose rules give it to some of these owners
+        let taken = false
+        for (let j = 0; j < parents.length && !taken; j++) {
+          if (j === i || !sameEntry(await this.lookup(parents[j].tree, ch.path), ch.new)) continue
+          const theirs = await ownersIn(j, ch.path)
+          taken = theirs !== undefined && theirs.length > 0 && theirs.every(o => owners.includes(o))
         }
+        if (!taken) out.set(ch.path, { commit: label, path: ch.path, signer, owners })
       }
     }
-    return out
+    return [...out.values()].sort((a, b) => a.path < b.path ? -1 : 1)
   }
 }
 
 export function ownershipError (v: Violation): AcacheError {
-  return new AcacheError('OWNERSHIP', `commit ${v.commit} by ${v.signer} changes ${v.path}, which only ${v.owners.join(' or ')} may change`, {
+  return new AcacheError('OWNERSHIP', `commit ${v.commit} by ${v.signer} changes ${v.path}, which only ${v.owners.length > 0 ? v.owners.join(' or ') : 'no one (the histories it joins agree on no owner)'} may change`, {
     data: { ...v },
     hint: 'ask an owner to make that change, or to add you in .acacheowners'
   })
 }
 
 /** Refuses new history (fetched, imported, merged) that breaks a rule; stores nothing from it. */
-export async function checkHistoryOwnership (_repo: Repo, commits: Array<{ cid: CID, commit: Commit }>, store: BlockStore): Promise<void> {
-  const checker = new OwnershipChecker(store)
+export async function checkHistoryOwnership (repo: Repo, commits: Array<{ cid: CID, commit: Commit }>, store: BlockStore): Promise<void> {
+  const checker = OwnershipChecker.for(repo, store)
   // oldest first, so the first violation reported is where it started
   for (const { cid } of [...commits].reverse()) {
     const v = await checker.violations(cid)

@@ -6,8 +6,8 @@ import { Ctx } from './context.js'
 import { fail } from '../errors.js'
 import { Identity, requireIdentity } from '../identity/identity.js'
 import { runHook } from '../repo/hooks.js'
-import { signHead, decodeHead } from '../model/head.js'
-import { pushObjects } from '../remote/sync.js'
+import { signHead, decodeHead, headSignedBy } from '../model/head.js'
+import { knownClosure, pushObjects } from '../remote/sync.js'
 import { openTransport } from '../remote/open.js'
 import { publishLocal } from '../remote/directory.js'
 import { getRemote } from './remotes.js'
@@ -60,10 +60,21 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
     try {
       if (t !== undefined) {
         const cur = await t.getHead(id.key)
+        // What the remote holds whole: the commits of our head it accepted
+        // (signed by us) and the branches we fetched from it; its word that
+        // it merely has a block counts only for raw blocks.
+        const accepted: CID[] = repo.listRefs(`refs/remotes/${opts.remote!}`).map(([, c]) => c)
         // what the name points to now may be no head of ours (a fresh IPNS name): then start above 0
-        if (cur !== undefined) { try { seen = decodeHead(cur).seq } catch { seen = 0 } }
+        if (cur !== undefined) {
+          try {
+            const h = decodeHead(cur)
+            seen = h.seq
+            if (headSignedBy(h, id.key)) accepted.push(...Object.values(h.heads))
+          } catch { seen = 0 }
+        }
+        const known = await knownClosure(repo.store, accepted)
         ctx.progress.start(`pushing to ${opts.remote}`, undefined, 'bytes')
-        moved = await pushObjects(repo.store, async (c) => await t.hasBlock(c), async (c, b) => await t.putBlock(c, b), Object.values(heads), (n) => ctx.progress.tick(n))
+        moved = await pushObjects(repo.store, async (c) => await t.hasBlock(c), async (c, b) => await t.putBlock(c, b), Object.values(heads), (n) => ctx.progress.tick(n), (c) => known.has(c.toString()))
         ctx.progress.done()
       }
       const { seq, save } = nextSeq(ctx, id, seen)

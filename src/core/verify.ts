@@ -3,7 +3,8 @@ import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { AcacheError, ErrorCode } from '../errors.js'
 import { commitSignatureValid } from '../model/commit.js'
-import { DAG_PB, RAW, joinPath, readDirectory } from '../model/tree.js'
+import { CountMemo, DAG_PB, RAW, countEntries, joinPath, readDirectory } from '../model/tree.js'
+import { maxTreeEntries } from '../model/limits.js'
 import { Progress, noProgress } from './context.js'
 import { readPartial } from '../store/lazy.js'
 import { FsBlockStore } from '../store/fs-blockstore.js'
@@ -120,9 +121,22 @@ export async function verify (original: Repo, opts: { progress?: Progress } = {}
       stack.push(...c.parents)
     }
   }
-  // Ownership rules over all history.
-  const checker = new OwnershipChecker(repo.store)
+  // Every tree within the entry limit (each directory counted once for all commits: a DAG bomb costs its blocks).
+  const memo: CountMemo = { dirs: new Map(), counts: new Map() }
+  const limit = maxTreeEntries()
+  const tooLarge = new Set<string>()
   for (const key of seenCommits) {
+    try {
+      await countEntries(repo.store, (await repo.readCommit(CID.parse(key))).tree, limit, memo)
+    } catch (err) {
+      if (err instanceof AcacheError && err.code === 'TOO_LARGE') { tooLarge.add(key); failed(asFailure(err, { commit: key })) }
+      // anything else (a missing or bad block) was reported by the walk above
+    }
+  }
+  // Ownership rules over all history.
+  const checker = OwnershipChecker.for(original, repo.store)
+  for (const key of seenCommits) {
+    if (tooLarge.has(key)) continue
     try {
       for (const v of await checker.violations(CID.parse(key))) {
         failed({ code: 'OWNERSHIP', problem: `commit ${v.commit} by ${v.signer} changes ${v.path}, which only ${v.owners.join(' or ')} may change`, commit: v.commit, path: v.path })

@@ -1,7 +1,7 @@
 import { CID } from 'multiformats/cid'
 import { BlockStore } from '../store/blockstore.js'
 import { Entry, Kind, Node, joinPath, readDirectory, writeDirectory } from '../model/tree.js'
-import { readFileBytes, storeBytes } from '../model/file.js'
+import { isTooLarge, readFileBytes, storeBytes } from '../model/file.js'
 import { isBinary } from '../core/diff.js'
 import { Conflict, ConflictKind } from './state.js'
 import { Labels, TextMerger, diff3Text } from './text.js'
@@ -118,7 +118,12 @@ export async function mergeTrees (store: BlockStore, base: CID | undefined, ours
     if (base !== undefined && base.cid.equals(to.cid)) return { ...oo, kind }
     if (base === undefined) return sideBySide('add/add', false)
     if (oo.tsize > maxText || to.tsize > maxText || base.tsize > maxText) return sideBySide('binary', true)
-    const [bb, ob, tb] = [await readFileBytes(store, base.cid), await readFileBytes(store, oo.cid), await readFileBytes(store, to.cid)]
+    let bb: Uint8Array, ob: Uint8Array, tb: Uint8Array
+    // sizes in links are claims: the reads themselves stop at maxText
+    try { [bb, ob, tb] = [await readFileBytes(store, base.cid, maxText), await readFileBytes(store, oo.cid, maxText), await readFileBytes(store, to.cid, maxText)] } catch (err) {
+      if (isTooLarge(err)) return sideBySide('binary', true)
+      throw err
+    }
     if (isBinary(bb) || isBinary(ob) || isBinary(tb)) return sideBySide('binary', true)
     const dec = new TextDecoder('utf-8', { fatal: true })
     let texts: string[]

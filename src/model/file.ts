@@ -241,8 +241,20 @@ export async function * readFileContent (store: BlockStore, cid: CID, opts: { of
   }
 }
 
-export async function readFileBytes (store: BlockStore, cid: CID): Promise<Uint8Array> {
+/**
+ * A whole file's bytes. With `cap`, at most that many: a file that claims or
+ * turns out to hold more (a directory link or node may lie about sizes) is
+ * a TOO_LARGE error before more than `cap` bytes are held.
+ */
+export async function readFileBytes (store: BlockStore, cid: CID, cap = Infinity, what = `file ${cid.toString()}`): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
-  for await (const c of readFileContent(store, cid)) parts.push(c)
+  let total = 0
+  for await (const c of readFileContent(store, cid)) {
+    total += c.byteLength
+    if (total > cap) fail('TOO_LARGE', `${what} is larger than ${cap} bytes`, { data: { cid: cid.toString(), limit: cap } })
+    parts.push(c)
+  }
   return Buffer.concat(parts)
 }
+
+export const isTooLarge = (err: unknown): boolean => err instanceof AcacheError && err.code === 'TOO_LARGE'

@@ -22,6 +22,13 @@ export type UnsignedHead = Omit<Head, 'signature'>
 const HEAD_KEYS = ['heads', 'key', 'seq', 'signature', 'time', 'type', 'version']
 const BRANCH = /^[A-Za-z0-9._/-]{1,200}$/
 
+/** git's check-ref-format rules, roughly: what a branch may be called here and in a friend's head. */
+export function validBranchName (name: string): boolean {
+  return !(name === '' || name.length > 200 || name.startsWith('-') || name.startsWith('/') || name.endsWith('/') ||
+    name.endsWith('.') || name.endsWith('.lock') || name.includes('..') || name.includes('//') || name.includes('@{') ||
+    /[\x00-\x20\x7f~^:?*[\\]/.test(name) || name.split('/').some(p => p.startsWith('.')) || name === 'HEAD')
+}
+
 export function headSigningBytes (h: UnsignedHead): Uint8Array {
   const { type, version, key, seq, time, heads } = h
   return dagJson.encode({ type, version, key, seq, time, heads })
@@ -44,9 +51,19 @@ export function decodeHead (bytes: Uint8Array): Head {
   if (!Number.isSafeInteger(o.seq) || o.seq < 0) fail('BAD_OBJECT', 'the head has a bad seq')
   if (typeof o.time !== 'string' || Number.isNaN(Date.parse(o.time))) fail('BAD_OBJECT', 'the head has a bad time')
   if (o.heads === null || typeof o.heads !== 'object') fail('BAD_OBJECT', 'the head has no branches')
+  const names = Object.keys(o.heads)
   for (const [name, c] of Object.entries(o.heads)) {
-    if (!BRANCH.test(name) || name.split('/').some(p => p === '' || p === '.' || p === '..') || CID.asCID(c) === null) {
+    if (!BRANCH.test(name) || !validBranchName(name) || CID.asCID(c) === null) {
       fail('BAD_OBJECT', `the head names a bad branch ${JSON.stringify(name).slice(0, 80)}`)
+    }
+  }
+  // a branch cannot also be a folder of branches (x and x/y): refs are files
+  const all = new Set(names)
+  for (const name of names) {
+    const parts = name.split('/')
+    for (let i = 1; i < parts.length; i++) {
+      const above = parts.slice(0, i).join('/')
+      if (all.has(above)) fail('BAD_OBJECT', `the head names both ${JSON.stringify(above)} and ${JSON.stringify(name)}: a branch cannot also hold branches`)
     }
   }
   if (!(o.signature instanceof Uint8Array)) fail('BAD_OBJECT', 'the head has no signature')

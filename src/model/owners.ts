@@ -26,15 +26,16 @@ export function parseOwners (text: string): OwnerRule[] {
 /**
  * Who may change `path` ('/'-separated, relative to the root): the owners of
  * the longest matching prefix, or undefined when no rule covers it (open to
- * every trusted friend). `.acacheowners` itself belongs to `rootSigner`
- * unless a rule names `/.acacheowners` exactly.
+ * every trusted friend). `.acacheowners` itself belongs to `rootSigners`
+ * (the keys that signed every root commit of the history, see
+ * OwnershipChecker.rootSigners) unless a rule names `/.acacheowners` exactly.
  */
-export function ownersOf (rules: OwnerRule[], path: string, rootSigner: string | undefined): string[] | undefined {
+export function ownersOf (rules: OwnerRule[], path: string, rootSigners: string[] | undefined): string[] | undefined {
   const full = '/' + path
   if (full === OWNERS_PATH) {
     const own = rules.find(r => r.prefix === OWNERS_PATH)
     if (own !== undefined) return own.owners
-    return rootSigner === undefined ? undefined : [rootSigner]
+    return rootSigners
   }
   let best: OwnerRule | undefined
   for (const r of rules) {

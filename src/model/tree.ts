@@ -6,6 +6,7 @@ import type { UnixFS } from 'ipfs-unixfs'
 import type { Bucket } from 'hamt-sharding'
 import { BlockStore, sha256, SHA2_256 } from '../store/blockstore.js'
 import { fail } from '../errors.js'
+import { maxTreeEntries, tooManyEntries } from './limits.js'
 
 /**
  * Trees are UnixFS directories, built exactly as ipfs-unixfs-importer's
@@ -186,6 +187,7 @@ export async function buildTree (store: BlockStore, files: FileSource, reuse?: M
     if (reused !== undefined) { dirs.set(dirPath, reused); reusedAt.add(dirPath); return reused }
     const kids = new Map<string, Node & { kind: Kind }>()
     for (const [name, child] of d.children) {
+      checkName(name, dirPath === '' ? 'the root directory' : dirPath) // the rule every reader applies
       if ('children' in child) {
         const n = await build(child, joinPath(dirPath, name))
         kids.set(name, { ...n, kind: 'dir' })
@@ -256,9 +258,14 @@ export async function readSymlink (store: BlockStore, cid: CID): Promise<string>
 /** The links of a directory node, following HAMT shards, names checked. */
 async function directoryLinks (store: BlockStore, cid: CID, node: dagPb.PBNode, unixfs: UnixFS, where: string): Promise<Array<[string, CID, number]>> {
   const out: Array<[string, CID, number]> = []
+  const limit = maxTreeEntries()
   if (unixfs.type === 'directory') {
     for (const l of node.Links) out.push([l.Name ?? '', l.Hash, l.Tsize ?? 0])
   } else {
+    // A real HAMT never holds the same sub-shard twice (its entries' names
+    // decide where they go, so two equal shards would hold the same names):
+    // one linked many times is a bomb, refused before it multiplies the work.
+    const shards = new Set<string>([cid.toString()])
     const walk = async (n: dagPb.PBNode, u: UnixFS, depth: number): Promise<void> => {
       const fanout = Number(u.fanout ?? 0n)
       if (fanout < 2 || fanout > 4096 || (fanout & (fanout - 1)) !== 0 || depth > 64) fail('BAD_OBJECT', `bad HAMT shard in ${cid}`)
@@ -266,11 +273,15 @@ async function directoryLinks (store: BlockStore, cid: CID, node: dagPb.PBNode, 
       for (const l of n.Links) {
         const name = l.Name ?? ''
         if (name.length === pad) {
+          const k = l.Hash.toString()
+          if (shards.has(k)) fail('BAD_OBJECT', `HAMT directory ${cid} links its shard ${k} more than once`, { data: { cid: cid.toString() } })
+          shards.add(k)
           const sub = await decodeUnixfs(l.Hash, await store.get(l.Hash))
           if (sub.unixfs.type !== 'hamt-sharded-directory') fail('BAD_OBJECT', `bad HAMT shard in ${cid}`)
           await walk(sub.node, sub.unixfs, depth + 1)
         } else if (name.length > pad) {
           out.push([name.slice(pad), l.Hash, l.Tsize ?? 0])
+          if (out.length > limit) tooManyEntries(`directory ${cid}`, limit)
         } else {
           fail('BAD_OBJECT', `bad HAMT link name in ${cid}`)
         }
@@ -311,19 +322,58 @@ export async function kindOf (store: BlockStore, cid: CID): Promise<Kind> {
 }
 
 /**
+ * How many entries (files, symlinks, directories) a tree expands to, each
+ * directory block read once however often it is linked: a DAG bomb is
+ * counted in as many reads as it has blocks. Fails past `limit`. `dirs`
+ * keeps each directory read, for a walk that expands the tree next.
+ */
+export interface CountMemo { dirs: Map<string, Map<string, Entry>>, counts: Map<string, number> }
+
+export async function countEntries (store: BlockStore, root: CID, limit = maxTreeEntries(), memo: CountMemo = { dirs: new Map(), counts: new Map() }): Promise<number> {
+  const { dirs, counts } = memo
+  const count = async (cid: CID, where: string): Promise<number> => {
+    const k = cid.toString()
+    const known = counts.get(k)
+    if (known !== undefined) return known
+    counts.set(k, Infinity) // a directory that contains itself cannot be, but never loop
+    try {
+      if (Buffer.byteLength(where) > MAX_PATH_BYTES) fail('BAD_TREE_ENTRY', `refusing tree path longer than ${MAX_PATH_BYTES} bytes under ${where.slice(0, 200)}`)
+      let entries = dirs.get(k)
+      if (entries === undefined) { entries = await readDirectory(store, cid, where); dirs.set(k, entries) }
+      let n = 0
+      for (const [name, e] of entries) {
+        n += 1 + (e.kind === 'dir' ? await count(e.cid, joinPath(where, name)) : 0)
+        if (n > limit) break
+      }
+      counts.set(k, n)
+      return n
+    } catch (err) {
+      counts.delete(k) // not known: a later walk tries again
+      throw err
+    }
+  }
+  const n = await count(root, '')
+  if (n > limit) tooManyEntries(`tree ${root}`, limit)
+  return n
+}
+
+/**
  * Every file, exec file and symlink under a tree, by path, plus every
- * directory node (the root is '').
+ * directory node (the root is ''). Counts the tree first (see countEntries),
+ * so a tree past the limit is refused before any path is expanded.
  */
 export async function flattenTree (store: BlockStore, root: CID): Promise<{ files: Map<string, Entry>, dirs: Map<string, Node> }> {
   const files = new Map<string, Entry>()
   const dirs = new Map<string, Node>()
   const rootInfo = await inspect(store, root)
   if (rootInfo.kind !== 'dir') fail('BAD_OBJECT', `tree ${root} is not a directory`)
+  const read = new Map<string, Map<string, Entry>>()
+  await countEntries(store, root, maxTreeEntries(), { dirs: read, counts: new Map() })
   dirs.set('', { cid: root, tsize: 0 })
   const stack: Array<[string, CID]> = [['', root]]
   while (stack.length > 0) {
     const [dirPath, cid] = stack.pop()!
-    const entries = await readDirectory(store, cid, dirPath)
+    const entries = read.get(cid.toString()) ?? await readDirectory(store, cid, dirPath)
     for (const [name, e] of entries) {
       const p = joinPath(dirPath, name)
       if (Buffer.byteLength(p) > MAX_PATH_BYTES) fail('BAD_TREE_ENTRY', `refusing tree path longer than ${MAX_PATH_BYTES} bytes under ${dirPath}`)

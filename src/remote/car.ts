@@ -1,27 +1,7 @@
-import * as dagPb from '@ipld/dag-pb'
-import * as dagJson from '@ipld/dag-json'
 import { CID } from 'multiformats/cid'
-import { BlockStore } from '../store/blockstore.js'
-import { DAG_PB, RAW } from '../model/tree.js'
-import { DAG_JSON } from '../model/commit.js'
-
-/** The links of any block acache stores (raw, dag-pb, dag-json), for generic DAG walks. */
-export function blockLinks (cid: CID, bytes: Uint8Array): CID[] {
-  if (cid.code === RAW) return []
-  if (cid.code === DAG_PB) return dagPb.decode(bytes).Links.map(l => l.Hash)
-  if (cid.code === DAG_JSON) {
-    const out: CID[] = []
-    const walk = (v: unknown): void => {
-      const c = CID.asCID(v)
-      if (c !== null) { out.push(c); return }
-      if (Array.isArray(v)) v.forEach(walk)
-      else if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) Object.values(v).forEach(walk)
-    }
-    walk(dagJson.decode(bytes))
-    return out
-  }
-  return []
-}
+import { BlockStore, checkBlock } from '../store/blockstore.js'
+import { MAX_BLOCK_BYTES, blockTooLarge } from '../model/limits.js'
+import { blockLinks } from '../model/dag.js'
 
 /** Every block of a DAG, depth first, each once: the order of a trustless gateway's CAR. */
 export async function * walkDag (store: BlockStore, root: CID): AsyncGenerator<{ cid: CID, bytes: Uint8Array }> {
@@ -36,5 +16,38 @@ export async function * walkDag (store: BlockStore, root: CID): AsyncGenerator<{
     yield { cid, bytes }
     const links = blockLinks(cid, bytes)
     for (let i = links.length - 1; i >= 0; i--) stack.push(links[i])
+  }
+}
+
+/**
+ * Reads a CAR stream whose every section is at most MAX_BLOCK_BYTES: a
+ * section (or header) that declares more is refused before its bytes are
+ * gathered, so a CAR cannot make us buffer gigabytes for one block. Each
+ * block is checked against its CID as it comes.
+ */
+export async function readCar (source: AsyncIterable<Uint8Array>): Promise<{ roots: CID[], blocks: AsyncGenerator<{ cid: CID, bytes: Uint8Array }> }> {
+  const { asyncIterableReader, createDecoder } = await import('@ipld/car/decoder')
+  const inner = asyncIterableReader(source)
+  const room = MAX_BLOCK_BYTES + 1024 // the block and its CID
+  const reader: typeof inner = {
+    upTo: async (n) => await inner.upTo(n),
+    exactly: async (n, seek) => {
+      if (n > room) blockTooLarge('in this CAR', n)
+      return await inner.exactly(n, seek)
+    },
+    seek: (n) => inner.seek(n),
+    get pos () { return inner.pos }
+  }
+  const decoder = createDecoder(reader)
+  const header = await decoder.header()
+  return {
+    roots: header.roots,
+    blocks: (async function * () {
+      for await (const { cid, bytes } of decoder.blocks()) {
+        if (bytes.byteLength > MAX_BLOCK_BYTES) blockTooLarge(cid.toString(), bytes.byteLength)
+        checkBlock(cid, bytes)
+        yield { cid, bytes }
+      }
+    })()
   }
 }

@@ -5,7 +5,8 @@ import { Transport } from './transport.js'
 import { FsBlockStore } from '../store/fs-blockstore.js'
 import { fail } from '../errors.js'
 import { acquireLock } from '../repo/lock.js'
-import { writeFileAtomic } from '../util/fs.js'
+import { readRegularFile, writeFileAtomic } from '../util/fs.js'
+import { MAX_BLOCK_BYTES, MAX_HEAD_BYTES } from '../model/limits.js'
 import { decodeHead, headFileName } from '../model/head.js'
 import { REPO_DIR } from '../repo/repo.js'
 import { missing } from '../store/blockstore.js'
@@ -14,6 +15,7 @@ import { missing } from '../store/blockstore.js'
 export class DirectoryTransport implements Transport {
   private readonly dir: string
   private readonly store: FsBlockStore
+  private release?: () => void
 
   constructor (readonly url: string) {
     const p = path.resolve(url.startsWith('file://') ? url.slice('file://'.length) : url)
@@ -24,29 +26,37 @@ export class DirectoryTransport implements Transport {
     this.store = new FsBlockStore(path.join(this.dir, 'blocks'))
   }
 
+  // A friend's folder is outside input: a head or block there is read only
+  // if it is a regular file within the size limit (never a FIFO, a device
+  // or a symlink to one).
   async getHead (key: string): Promise<Uint8Array | undefined> {
-    try {
-      return fs.readFileSync(path.join(this.dir, 'published', headFileName(key)))
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw err
-    }
+    return readRegularFile(path.join(this.dir, 'published', headFileName(key)), MAX_HEAD_BYTES, `the head published in ${this.url}`)
   }
 
   async getBlock (cid: CID): Promise<Uint8Array> {
-    try {
-      return fs.readFileSync(this.store.pathOf(cid))
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missing(cid)
-      throw err
-    }
+    const bytes = readRegularFile(this.store.pathOf(cid), MAX_BLOCK_BYTES, `block ${cid} in ${this.url}`)
+    if (bytes === undefined) throw missing(cid)
+    return bytes
   }
 
   async hasBlock (cid: CID): Promise<boolean> { return await this.store.has(cid) }
-  async putBlock (cid: CID, bytes: Uint8Array): Promise<void> { await this.store.put(cid, bytes) }
+
+  /**
+   * A push holds the store's lock from its first block to its head, so the
+   * store's gc (which takes the same lock) never drops a block the push
+   * counted on before the head that reaches it is published.
+   */
+  private hold (): void {
+    this.release ??= acquireLock(this.dir, `remote ${this.url}`)
+  }
+
+  async putBlock (cid: CID, bytes: Uint8Array): Promise<void> {
+    this.hold()
+    await this.store.put(cid, bytes)
+  }
 
   async putHead (key: string, seq: number, bytes: Uint8Array): Promise<void> {
-    const release = acquireLock(this.dir, `remote ${this.url}`)
+    this.hold()
     try {
       const file = path.join(this.dir, 'published', headFileName(key))
       const current = await this.getHead(key)
@@ -57,11 +67,16 @@ export class DirectoryTransport implements Transport {
       fs.mkdirSync(path.dirname(file), { recursive: true })
       writeFileAtomic(file, bytes)
     } finally {
-      release()
+      this.unhold()
     }
   }
 
-  async close (): Promise<void> {}
+  private unhold (): void {
+    this.release?.()
+    this.release = undefined
+  }
+
+  async close (): Promise<void> { this.unhold() }
 }
 
 /** Publishes a head in a local repository (what `push` with no remote does). */

@@ -6,10 +6,26 @@ import https from 'node:https'
 import { once } from 'node:events'
 import { CID } from 'multiformats/cid'
 import { Transport } from './transport.js'
-import { fail } from '../errors.js'
+import { AcacheError, fail } from '../errors.js'
+import { MAX_BLOCK_BYTES, MAX_HEAD_BYTES } from '../model/limits.js'
 import { missing } from '../store/blockstore.js'
 
 interface Reply { status: number, body: Buffer, headers: http.IncomingHttpHeaders }
+
+/** Answers other than blocks and heads (a push's result, an error) are small. */
+const MAX_REPLY_BYTES = 1024 * 1024
+
+class Unreachable extends Error {}
+
+/** How long a server may stay silent before we give up (ACACHE_NET_TIMEOUT_MS; default 30 s). */
+export function netTimeoutMs (): number {
+  const v = Number(process.env.ACACHE_NET_TIMEOUT_MS)
+  return Number.isFinite(v) && v > 0 ? v : 30_000
+}
+
+function tooLarge (url: string, limit: number): AcacheError {
+  return new AcacheError('TOO_LARGE', `${url} sent an answer larger than ${limit} bytes; refusing it`, { data: { limit } })
+}
 
 /**
  * A remote over HTTP: `acache serve`, or for reading any IPFS trustless
@@ -33,24 +49,41 @@ export class HttpTransport implements Transport {
     this.agent = new (this.base.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 8 })
   }
 
-  private async request (method: string, p: string, body?: fs.ReadStream, headers: Record<string, string | number> = {}): Promise<Reply> {
+  /**
+   * One request. The answer is read up to `limit` bytes (a block, a head:
+   * a server that sends more is cut off), and a server silent for
+   * netTimeoutMs() is given up on: no answer can hold a fetch forever.
+   */
+  private async request (method: string, p: string, body?: fs.ReadStream, headers: Record<string, string | number> = {}, limit = MAX_REPLY_BYTES, timeout = netTimeoutMs()): Promise<Reply> {
     const target = new URL(p.replace(/^\//, ''), this.base)
     const lib = target.protocol === 'https:' ? https : http
     return await new Promise<Reply>((resolve, reject) => {
       const req = lib.request(target, { method, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
+        let size = 0
+        const declared = Number(res.headers['content-length'] ?? NaN)
+        if (declared > limit) { req.destroy(); reject(tooLarge(this.url, limit)); return }
+        res.on('data', (c: Buffer) => {
+          size += c.byteLength
+          if (size > limit) { req.destroy(); reject(tooLarge(this.url, limit)); return }
+          chunks.push(c)
+        })
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }))
         res.on('error', reject)
       })
+      req.setTimeout(timeout, () => req.destroy(new Unreachable(`${this.url} sent nothing for ${timeout / 1000} s`)))
       req.on('error', (err: NodeJS.ErrnoException) => {
-        reject(err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'ECONNRESET' || err.code === 'EHOSTUNREACH'
-          ? new (class extends Error {})(`cannot reach ${this.url}: ${err.code}`)
-          : err)
+        reject(err instanceof Unreachable || err instanceof AcacheError ? err
+          : err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'ECONNRESET' || err.code === 'EHOSTUNREACH'
+            ? new Unreachable(`cannot reach ${this.url}: ${err.code}`)
+            : err)
       })
       if (body !== undefined) body.pipe(req)
       else req.end()
-    }).catch((err: Error) => fail('UNREACHABLE', err.message.startsWith('cannot reach') ? err.message : `cannot reach ${this.url}: ${err.message}`, { hint: 'is the server running? (acache serve)' }))
+    }).catch((err: Error) => {
+      if (err instanceof AcacheError) throw err
+      return fail('UNREACHABLE', err instanceof Unreachable ? err.message : `cannot reach ${this.url}: ${err.message}`, { hint: 'is the server running? (acache serve)' })
+    })
   }
 
   private reason (r: Reply): string {
@@ -59,19 +92,19 @@ export class HttpTransport implements Transport {
 
   async getHead (key: string): Promise<Uint8Array | undefined> {
     if (this.ipnsName !== undefined) {
-      const g = await this.request('GET', `ipns/${encodeURI(this.ipnsName)}?format=raw`, undefined, { Accept: 'application/vnd.ipld.raw' })
+      const g = await this.request('GET', `ipns/${encodeURI(this.ipnsName)}?format=raw`, undefined, { Accept: 'application/vnd.ipld.raw' }, MAX_HEAD_BYTES)
       if (g.status === 404) return undefined
       if (g.status !== 200) fail('UNREACHABLE', `${this.url} answered ${g.status} for the head: ${this.reason(g)}`)
       return g.body
     }
-    const r = await this.request('GET', `acache/v1/head/${key}`)
+    const r = await this.request('GET', `acache/v1/head/${key}`, undefined, {}, MAX_HEAD_BYTES)
     if (r.status === 404) return undefined
     if (r.status !== 200) fail('UNREACHABLE', `${this.url} answered ${r.status} for the head: ${this.reason(r)}`)
     return r.body
   }
 
   async getBlock (cid: CID): Promise<Uint8Array> {
-    const r = await this.request('GET', `ipfs/${cid}?format=raw`, undefined, { Accept: 'application/vnd.ipld.raw' })
+    const r = await this.request('GET', `ipfs/${cid}?format=raw`, undefined, { Accept: 'application/vnd.ipld.raw' }, MAX_BLOCK_BYTES)
     if (r.status === 404) throw missing(cid)
     if (r.status !== 200) fail('UNREACHABLE', `${this.url} answered ${r.status} for block ${cid}: ${this.reason(r)}`)
     return r.body
@@ -109,7 +142,8 @@ export class HttpTransport implements Transport {
     await piping
     try {
       const size = fs.statSync(file).size
-      const r = await this.request('POST', 'acache/v1/push', fs.createReadStream(file), { 'Content-Type': 'application/vnd.ipld.car', 'Content-Length': size })
+      // the server checks the whole push before it answers: give it longer than a silent read
+      const r = await this.request('POST', 'acache/v1/push', fs.createReadStream(file), { 'Content-Type': 'application/vnd.ipld.car', 'Content-Length': size }, MAX_REPLY_BYTES, netTimeoutMs() * 20)
       if (r.status === 409) fail('REPLAY', `${this.url} refused the head: ${this.reason(r)}`, { hint: 'fetch first, then push again' })
       if (r.status === 401 || r.status === 403) fail('UNTRUSTED_KEY', `${this.url} refused the push (${r.status}): ${this.reason(r)}`, { hint: 'the server must trust your key: add you as its remote or in its trusted list' })
       if (r.status !== 200) fail('BAD_INPUT', `${this.url} refused the push (${r.status}): ${this.reason(r)}`)

@@ -3,15 +3,14 @@ import fs from 'node:fs'
 import { once } from 'node:events'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
-import { AcacheError } from '../errors.js'
-import { checkBlock, nullStore } from '../store/blockstore.js'
+import { AcacheError, ErrorCode } from '../errors.js'
+import { nullStore } from '../store/blockstore.js'
 import { decodeHead, headSignedBy, headFileName } from '../model/head.js'
 import { DAG_JSON, dagJsonCid } from '../model/commit.js'
 import { publishLocal } from './directory.js'
-import { walkDag } from './car.js'
-import { pullObjects, landBlocks } from './sync.js'
-import { checkHistoryOwnership } from '../core/ownership.js'
-import { FsBlockStore } from '../store/fs-blockstore.js'
+import { readCar, walkDag } from './car.js'
+import { admit, receive, removeStage, staging } from '../core/accept.js'
+import { defaultCtx, noProgress } from '../core/context.js'
 import { acquireLock } from '../repo/lock.js'
 
 export interface ServeOptions {
@@ -21,6 +20,8 @@ export interface ServeOptions {
   trusted?: string[]
   /** largest accepted upload, in bytes */
   maxUpload?: number
+  /** a client silent this long is dropped (ACACHE_SERVE_IDLE_MS; default 30 s) */
+  idleMs?: number
   log?: (line: string) => void
 }
 
@@ -29,6 +30,18 @@ const CAR_TYPE = 'application/vnd.ipld.car'
 
 class HttpError extends Error {
   constructor (readonly status: number, message: string) { super(message) }
+}
+
+/** The HTTP status for a failure, by its code (never by its text). */
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  OWNERSHIP: 403, BAD_SIGNATURE: 403, UNTRUSTED_KEY: 403, REPLAY: 409, TOO_LARGE: 413,
+  MISSING_OBJECT: 422, BAD_OBJECT: 422, BAD_TREE_ENTRY: 422, CORRUPT_OBJECT: 422, BAD_INPUT: 400, LOCKED: 503, NO_SPACE: 507
+}
+
+function asHttpError (err: unknown): HttpError {
+  if (err instanceof HttpError) return err
+  if (err instanceof AcacheError) return new HttpError(STATUS[err.code] ?? 500, err.message)
+  return new HttpError(500, (err as Error)?.message ?? String(err))
 }
 
 /**
@@ -42,8 +55,9 @@ class HttpError extends Error {
  */
 export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ server: http.Server, url: string, close: () => Promise<void> }> {
   const maxUpload = opts.maxUpload ?? 16 * 1024 ** 3
+  const idleMs = opts.idleMs ?? (Number(process.env.ACACHE_SERVE_IDLE_MS) > 0 ? Number(process.env.ACACHE_SERVE_IDLE_MS) : 30_000)
   const log = opts.log ?? (() => {})
-  let pushing: Promise<unknown> = Promise.resolve()
+  let landing: Promise<unknown> = Promise.resolve()
   const trusted = (): Set<string> => {
     const cfg = Repo.readConfig(repo.dir)
     return new Set([...(opts.trusted ?? []), ...cfg.trusted, ...Object.values(cfg.remotes).map(r => r.key)])
@@ -100,9 +114,9 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
       return
     }
     if (url.pathname === '/acache/v1/push' && req.method === 'POST') {
-      const result = pushing.then(async () => await receivePush(req))
-      pushing = result.catch(() => {})
-      const r = await result
+      // a client that stops sending is dropped, and holds nobody up meanwhile
+      req.setTimeout(idleMs, () => { req.destroy(new HttpError(408, 'the upload stalled')) })
+      const r = await receivePush(req)
       res.writeHead(200, { 'Content-Type': 'application/json' })
       res.end(JSON.stringify(r))
       return
@@ -110,11 +124,18 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
     throw new HttpError(404, 'not found')
   }
 
-  /** One push at a time: staged, verified, landed, then the head moves. */
+  /**
+   * A push: the CAR's first block must be its root, a head signed by a key
+   * this server trusts, above the seq published; all of that is checked
+   * before any other byte is read or stored. The rest is staged (each
+   * section within the block size limit, each block checked), received and
+   * admitted exactly as a fetch is (core/accept.ts); uploads run side by
+   * side, only the short landing step takes turns.
+   */
   const receivePush = async (req: http.IncomingMessage): Promise<{ key: string, seq: number, blocks: number }> => {
     const declared = Number(req.headers['content-length'] ?? NaN)
     if (declared > maxUpload) throw new HttpError(413, `upload larger than ${maxUpload} bytes`)
-    const stage = FsBlockStore.init(repo.path('staging', `serve-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`))
+    const stage = staging(repo)
     try {
       let received = 0
       const limited = (async function * () {
@@ -124,74 +145,81 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
           yield chunk as Uint8Array
         }
       })()
-      const { CarBlockIterator } = await import('@ipld/car')
-      let root: CID
+      let headBytes: Uint8Array
+      let h
       try {
-        const it = await CarBlockIterator.fromIterable(limited)
-        const roots = await it.getRoots()
-        if (roots.length !== 1 || roots[0].code !== DAG_JSON) throw new HttpError(400, 'the CAR must have one root: a signed head')
-        root = roots[0]
-        for await (const { cid, bytes } of it) {
-          try { checkBlock(cid, bytes) } catch { throw new HttpError(400, `block ${cid} does not match its CID`) }
-          await stage.put(cid, bytes)
-        }
+        const car = await readCar(limited)
+        if (car.roots.length !== 1 || car.roots[0].code !== DAG_JSON) throw new HttpError(400, 'the CAR must have one root: a signed head')
+        const first = await car.blocks.next()
+        if (first.done === true || !first.value.cid.equals(car.roots[0])) throw new HttpError(400, 'the CAR\'s first block must be its root head')
+        headBytes = first.value.bytes
+        try { h = decodeHead(headBytes) } catch (err) { throw new HttpError(400, (err as Error).message) }
+        if (!headSignedBy(h, h.key)) throw new HttpError(401, 'the head\'s signature does not match its key')
+        if (!trusted().has(h.key)) throw new HttpError(403, `${h.key} is not trusted by this server`)
+        checkSeq(h.key, h.seq)
+        for await (const { cid, bytes } of car.blocks) await stage.put(cid, bytes)
       } catch (err) {
         if (err instanceof HttpError) throw err
+        if (err instanceof AcacheError && err.code === 'TOO_LARGE') throw new HttpError(413, err.message)
         throw new HttpError(400, `not a valid CAR upload: ${(err as Error).message}`)
       }
-      if (!(await stage.has(root))) throw new HttpError(400, 'the upload lacks its root head')
-      const headBytes = await stage.get(root)
-      let h
-      try { h = decodeHead(headBytes) } catch (err) { throw new HttpError(400, (err as Error).message) }
-      if (!headSignedBy(h, h.key)) throw new HttpError(401, 'the head\'s signature does not match its key')
-      if (!trusted().has(h.key)) throw new HttpError(403, `${h.key} is not trusted by this server`)
-      const release = acquireLock(repo.dir)
-      try {
-        let current: Buffer | undefined
-        try { current = fs.readFileSync(repo.path('published', headFileName(h.key))) } catch { current = undefined }
-        if (current !== undefined && decodeHead(current).seq >= h.seq) throw new HttpError(409, `seq ${h.seq} is not above the published seq ${decodeHead(current).seq}`)
-        let pulled
-        try {
-          pulled = await pullObjects(repo.store, async (cid) => {
-            if (!(await stage.has(cid))) throw new HttpError(422, `the upload lacks block ${cid}`)
-            return await stage.get(cid)
-          }, Object.values(h.heads), nullStore) // the blocks are staged already
-          const { layered } = await import('../core/fetch.js')
-          await checkHistoryOwnership(repo, pulled.commits, layered(stage, repo.store))
-        } catch (err) {
-          if (err instanceof HttpError) throw err
-          if (err instanceof AcacheError) throw new HttpError(err.exitCode === 4 ? 403 : 422, err.message)
-          throw err
-        }
-        await landBlocks(pulled.order, stage, repo.store)
-        await repo.store.put(dagJsonCid(headBytes), headBytes)
-        await repo.store.settle?.([dagJsonCid(headBytes)])
-        publishLocal(repo.dir, h.key, headBytes)
-        log(`accepted head seq ${h.seq} from ${h.key}: ${pulled.blocks} new blocks`)
-        return { key: h.key, seq: h.seq, blocks: pulled.blocks }
-      } finally {
-        release()
+      const head = h
+      const get = async (cid: CID): Promise<Uint8Array> => {
+        if (!(await stage.has(cid))) throw new HttpError(422, `the upload lacks block ${cid}`)
+        return await stage.get(cid)
       }
+      const quiet = defaultCtx({ progress: noProgress })
+      const pulled = await receive(repo, quiet, 'receiving a push', Object.values(head.heads), get, nullStore)
+      // landing takes turns (in this process) and the repository lock (against others)
+      const landed = landing.then(async () => {
+        const release = acquireLock(repo.dir)
+        try {
+          checkSeq(head.key, head.seq)
+          await admit(repo, pulled, stage, nullStore, get)
+          const headCid = dagJsonCid(headBytes)
+          await repo.store.put(headCid, headBytes)
+          await repo.store.settle?.([headCid])
+          publishLocal(repo.dir, head.key, headBytes)
+        } finally {
+          release()
+        }
+      })
+      landing = landed.catch(() => {})
+      await landed
+      log(`accepted head seq ${head.seq} from ${head.key}: ${pulled.blocks} new blocks`)
+      return { key: head.key, seq: head.seq, blocks: pulled.blocks }
+    } catch (err) {
+      throw asHttpError(err)
     } finally {
-      fs.rmSync(stage.dir, { recursive: true, force: true })
+      removeStage(stage)
     }
+  }
+
+  const checkSeq = (key: string, seq: number): void => {
+    let current: Buffer | undefined
+    try { current = fs.readFileSync(repo.path('published', headFileName(key))) } catch { current = undefined }
+    if (current !== undefined && decodeHead(current).seq >= seq) throw new HttpError(409, `seq ${seq} is not above the published seq ${decodeHead(current).seq}`)
   }
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {
-      const status = err instanceof HttpError ? err.status : err instanceof AcacheError ? (err.code === 'MISSING_OBJECT' ? 404 : 500) : 500
-      const message = (err as Error).message
-      if (status >= 500) log(`error on ${req.method} ${req.url}: ${message}`)
+      const e = asHttpError(err)
+      if (e.status >= 500) log(`error on ${req.method} ${req.url}: ${e.message}`)
       if (!res.headersSent) {
-        res.writeHead(status, { 'Content-Type': 'application/json' })
-        res.end(JSON.stringify({ error: message }))
+        // a refused upload is not read on: answer, then close the connection
+        const refusedUpload = req.method === 'POST' && !req.complete
+        res.writeHead(e.status, { 'Content-Type': 'application/json', ...(refusedUpload ? { Connection: 'close' } : {}) })
+        res.end(JSON.stringify({ error: e.message }))
+        if (refusedUpload) res.once('finish', () => setTimeout(() => req.socket.destroy(), 50).unref())
       } else {
         res.destroy()
       }
-      // drain what the client is still sending, so it reads our answer
-      req.resume()
     })
   })
+  // slow or silent clients are dropped: headers within 20 s, a whole request within the idle limit of each read
+  server.headersTimeout = 20_000
+  server.requestTimeout = 0 // an upload may be large; idleMs bounds each wait instead
+  server.on('connection', (sock) => { sock.setTimeout(idleMs, () => sock.destroy()) })
   server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1')
   await once(server, 'listening')
   const addr = server.address() as import('node:net').AddressInfo

@@ -7,6 +7,7 @@ import { AcacheError, fail } from '../errors.js'
 import { Commit, DAG_JSON, commitSignatureValid, decodeCommit } from '../model/commit.js'
 import { DAG_PB, RAW, checkName } from '../model/tree.js'
 import { CHUNK_SIZE } from '../model/file.js'
+import { MAX_BLOCK_BYTES, blockTooLarge } from '../model/limits.js'
 import { LeafSink, POOL_MIN_BYTES, openLeafSink } from '../store/leaf-pool.js'
 
 export interface Moved { blocks: number, bytes: number }
@@ -21,6 +22,13 @@ export interface PullOptions {
   paths?: string[]
   /** the local store may hold blocks without all they link to (an earlier partial fetch): look inside them */
   partialLocal?: boolean
+  /**
+   * Whether a present block is known to come with its whole closure,
+   * verified (the repository's CompleteSet). Presence alone never is: the
+   * store is keyed by hash, so a present block may have come as a file's
+   * bytes. A present raw block is complete by nature (it has no links).
+   */
+  complete?: (cid: CID) => boolean
 }
 
 export interface Pulled extends Moved {
@@ -32,6 +40,10 @@ export interface Pulled extends Moved {
   shallow: string[]
   /** links left at the remote (by depth or paths) */
   skipped: number
+  /** present blocks taken as complete without looking inside (raw, or in the complete set): still there when landing? */
+  present: CID[]
+  /** every commit and node walked (fetched or looked inside): complete once landed, unless links were skipped */
+  nodes: CID[]
 }
 
 type Walk = { kind: 'commit', depth: number } | { kind: 'tree', path: string } | { kind: 'any' }
@@ -40,6 +52,11 @@ const related = (p: string, paths: string[]): boolean => paths.some(q => q === '
 
 /** A block's links with how to walk each, checking on the way what only a block can tell (names, signatures). */
 async function expand (cid: CID, bytes: Uint8Array, walk: Walk, opts: PullOptions, out: { commit?: Commit, shallow: boolean, skipped: number }): Promise<Array<{ cid: CID, walk: Walk }>> {
+  // Each link is followed as what it must be: a commit's parents are commits,
+  // its tree and everything below are UnixFS (dag-pb or raw).
+  if (walk.kind === 'commit' ? cid.code !== DAG_JSON : cid.code !== DAG_PB && cid.code !== RAW) {
+    fail('BAD_OBJECT', `${cid} is linked as ${walk.kind === 'commit' ? 'a commit' : 'part of a tree'} but its codec is 0x${cid.code.toString(16)}`, { data: { cid: cid.toString() } })
+  }
   if (cid.code === RAW) return []
   if (cid.code === DAG_JSON) {
     const c = decodeCommit(bytes, cid)
@@ -74,7 +91,8 @@ async function expand (cid: CID, bytes: Uint8Array, walk: Walk, opts: PullOption
   for (const l of node.Links) {
     if (!dir) { kids.push({ cid: l.Hash, walk: { kind: 'any' } }); continue }
     const raw = l.Name ?? ''
-    if (type === 'hamt-sharded-directory' && raw.length <= pad) { kids.push({ cid: l.Hash, walk }); continue } // a sub-shard of the same directory
+    if (type === 'hamt-sharded-directory' && raw.length === pad) { kids.push({ cid: l.Hash, walk }); continue } // a sub-shard of the same directory
+    if (type === 'hamt-sharded-directory' && raw.length < pad) fail('BAD_OBJECT', `bad HAMT link name in ${cid}`, { data: { cid: cid.toString() } })
     const name = type === 'hamt-sharded-directory' ? raw.slice(pad) : raw
     checkName(name, `directory ${cid}`)
     const p = base === '' ? name : `${base}/${name}`
@@ -87,16 +105,18 @@ async function expand (cid: CID, bytes: Uint8Array, walk: Walk, opts: PullOption
 /**
  * Copies into `staging` every block reachable from `roots` that `local`
  * lacks (within `opts.depth` and `opts.paths`), reading them with `get`,
- * checking each against its CID, every new commit's signature and every
- * directory entry's name. Like git, a block we already have is taken to come
- * with everything below it (blocks only ever land children first), so a
- * second fetch reads only what changed; unless the repository was fetched
- * partially, when present blocks are looked inside.
+ * checking each against its CID and the size limit, every commit's
+ * signature and every directory entry's name, each link by the codec it
+ * must have. A present block stops the walk only when it is raw or known
+ * complete (`opts.complete`); any other present block is looked inside, so
+ * a planted block can never stand for a history it does not come with.
+ * Every block is visited once, so work follows distinct blocks, not paths.
  */
 export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise<Uint8Array>, roots: CID[], staging: BlockStore, onBlock: (bytes: number) => void = () => {}, opts: PullOptions = {}): Promise<Pulled> {
-  const out: Pulled = { blocks: 0, bytes: 0, order: [], commits: [], shallow: [], skipped: 0 }
+  const out: Pulled = { blocks: 0, bytes: 0, order: [], commits: [], shallow: [], skipped: 0, present: [], nodes: [] }
+  const complete = opts.complete ?? (() => false)
   const seen = new Set<string>()
-  const stack: Array<{ cid: CID, walk: Walk, children?: Array<{ cid: CID, walk: Walk }>, fetched?: boolean }> = roots.map(cid => ({ cid, walk: { kind: 'commit', depth: 0 } }))
+  const stack: Array<{ cid: CID, walk: Walk, children?: Array<{ cid: CID, walk: Walk }>, fetched?: boolean }> = roots.map(cid => ({ cid, walk: cid.code === DAG_JSON ? { kind: 'commit', depth: 0 } : { kind: 'any' } }))
   // The leaves of files (raw blocks, most of the bytes) next on the stack are
   // asked for a few at a time, so the network is busy while we check and
   // store the last ones; what they are and in which order they land does not change.
@@ -126,13 +146,16 @@ export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise
         ahead.delete(key)
         const got = early === undefined ? undefined : await early
         const here = early !== undefined ? got === undefined : await local.has(top.cid)
-        if (here && opts.partialLocal !== true) { stack.pop(); continue }
+        // present and known whole: stop here (a raw block has nothing below it)
+        if (here && (top.cid.code === RAW || complete(top.cid))) { out.present.push(top.cid); stack.pop(); continue }
         let stored = false
         if (here) {
+          // present, but never verified as what it is linked as: look inside
           bytes = await local.get(top.cid)
         } else {
           try {
             bytes = got ?? await get(top.cid)
+            if (bytes.byteLength > MAX_BLOCK_BYTES) blockTooLarge(top.cid.toString(), bytes.byteLength)
             stored = await leaves.take(top.cid, bytes)
             if (!stored) checkBlock(top.cid, bytes)
           } catch (err) {
@@ -143,8 +166,10 @@ export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise
         top.children = await expand(top.cid, bytes, top.walk, opts, info)
         out.skipped += info.skipped
         if (info.shallow) out.shallow.push(key)
+        if (top.cid.code !== RAW) out.nodes.push(top.cid)
+        // a commit looked inside enters history now as much as a fetched one: checked the same way
+        if (info.commit !== undefined) out.commits.push({ cid: top.cid, commit: info.commit })
         if (!here) {
-          if (info.commit !== undefined) out.commits.push({ cid: top.cid, commit: info.commit })
           if (!stored) await staging.put(top.cid, bytes)
           top.fetched = true
           out.blocks++
@@ -210,9 +235,10 @@ class LeafWriter {
   }
 }
 
-/** The links of a block (any walk), for pushing. */
+/** The links of a block, as its codec says, for pushing. */
 async function linksOf (cid: CID, bytes: Uint8Array): Promise<CID[]> {
-  return (await expand(cid, bytes, { kind: 'any' }, {}, { shallow: false, skipped: 0 })).map(k => k.cid)
+  const walk: Walk = cid.code === DAG_JSON ? { kind: 'commit', depth: 0 } : { kind: 'any' }
+  return (await expand(cid, bytes, walk, {}, { shallow: false, skipped: 0 })).map(k => k.cid)
 }
 
 /** Moves staged blocks into the store, children first, so a partial move still keeps the closure rule. */
@@ -233,9 +259,11 @@ export async function landBlocks (order: CID[], staging: BlockStore, store: Bloc
 /**
  * Sends the remote every block reachable from `roots` that it lacks,
  * children before parents (so the remote's closure rule holds even if we
- * are killed half way).
+ * are killed half way). The remote's word that it has a block is taken only
+ * for raw blocks (nothing below them); commits and nodes are skipped only
+ * when `known` says the remote holds them whole (what it accepted before).
  */
-export async function pushObjects (local: BlockStore, has: (cid: CID) => Promise<boolean>, put: (cid: CID, bytes: Uint8Array) => Promise<void>, roots: CID[], onBlock: (bytes: number) => void = () => {}): Promise<Moved> {
+export async function pushObjects (local: BlockStore, has: (cid: CID) => Promise<boolean>, put: (cid: CID, bytes: Uint8Array) => Promise<void>, roots: CID[], onBlock: (bytes: number) => void = () => {}, known: (cid: CID) => boolean = () => false): Promise<Moved> {
   const out: Moved = { blocks: 0, bytes: 0 }
   const seen = new Set<string>()
   const stack: Array<{ cid: CID, bytes?: Uint8Array, children?: CID[] }> = roots.map(cid => ({ cid }))
@@ -243,7 +271,7 @@ export async function pushObjects (local: BlockStore, has: (cid: CID) => Promise
     const top = stack[stack.length - 1]
     if (top.children === undefined) {
       const key = top.cid.toString()
-      if (seen.has(key) || await has(top.cid)) { stack.pop(); continue }
+      if (seen.has(key) || known(top.cid) || (top.cid.code === RAW && await has(top.cid))) { stack.pop(); continue }
       seen.add(key)
       top.bytes = await local.get(top.cid)
       top.children = await linksOf(top.cid, top.bytes)
@@ -257,4 +285,28 @@ export async function pushObjects (local: BlockStore, has: (cid: CID) => Promise
     onBlock(top.bytes!.byteLength)
   }
   return out
+}
+
+/**
+ * What a remote holds whole: the commits `commits` name (its accepted heads)
+ * and every node of their trees, read from `local`. Blocks missing here
+ * (a partial fetch) are left out.
+ */
+export async function knownClosure (local: BlockStore, commits: CID[]): Promise<Set<string>> {
+  const known = new Set<string>()
+  const stack: CID[] = []
+  for (const c of commits) {
+    known.add(c.toString())
+    try { stack.push(decodeCommit(await local.get(c), c).tree) } catch {}
+  }
+  while (stack.length > 0) {
+    const cid = stack.pop()!
+    const k = cid.toString()
+    if (known.has(k) || cid.code !== DAG_PB) continue
+    known.add(k)
+    let node: dagPb.PBNode
+    try { node = dagPb.decode(await local.get(cid)) } catch { continue }
+    for (const l of node.Links) if (l.Hash.code === DAG_PB) stack.push(l.Hash)
+  }
+  return known
 }

@@ -8,9 +8,11 @@ import { BlockStore } from '../store/blockstore.js'
 import { AcacheError, fail } from '../errors.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
 import { acquireLock } from './lock.js'
+import { CompleteSet } from './complete.js'
+import { validBranchName } from '../model/head.js'
 import { acacheHome } from '../identity/identity.js'
 import { LazyBlockStore, readPartial } from '../store/lazy.js'
-import { Commit, decodeCommit, encodeCommit, dagJsonCid, DAG_JSON } from '../model/commit.js'
+import { Commit, decodeCommit, encodeCommit, dagJsonCid, DAG_JSON, commitSignatureValid } from '../model/commit.js'
 
 export const REPO_DIR = '.acache'
 
@@ -36,6 +38,7 @@ export class Repo {
   readonly store: BlockStore
   config: Config
   private readonly commitCache = new Map<string, Commit>()
+  private completeSet?: CompleteSet
   /** Directories never scanned nor committed even when inside the working root ($ACACHE_HOME). */
   privateDirs: string[] = [acacheHome()]
 
@@ -46,7 +49,7 @@ export class Repo {
     this.store = store ?? (this.config.store?.type === 'kubo'
       ? new KuboBlockStore(kuboApiUrl(this.config.store.api), path.join(dir, 'kubo-pins'))
       : partial !== undefined && partial.remotes.length > 0
-      ? new LazyBlockStore(path.join(dir, 'blocks'), partial.remotes, async (name, cid) => await fetchOneBlock(this, name, cid))
+      ? new LazyBlockStore(path.join(dir, 'blocks'), partial.remotes, async (name, cid) => await fetchOneBlock(this, name, cid), admitLazyBlock)
       : new FsBlockStore(path.join(dir, 'blocks')))
   }
 
@@ -203,6 +206,28 @@ export class Repo {
   path (...parts: string[]): string {
     return path.join(this.dir, ...parts)
   }
+
+  /** The commits and nodes whose closures are stored and verified (see CompleteSet). */
+  complete (): CompleteSet {
+    this.completeSet ??= new CompleteSet(this.path('complete'))
+    return this.completeSet
+  }
+
+  /**
+   * The parentless commits this repository set out from: its own first
+   * commit, or the history it first took from a friend. Ownership lets only
+   * these hold content their signer does not own (they set the rules up).
+   */
+  knownRoots (): Set<string> {
+    const text = readTextIfExists(this.path('roots')) ?? ''
+    return new Set(text.split('\n').filter(l => l !== ''))
+  }
+
+  addKnownRoots (cids: Iterable<CID>): void {
+    const have = this.knownRoots()
+    const fresh = [...cids].map(String).filter(c => !have.has(c))
+    if (fresh.length > 0) fs.appendFileSync(this.path('roots'), fresh.join('\n') + '\n')
+  }
 }
 
 export function parseCid (text: string, what = 'object'): CID {
@@ -215,16 +240,24 @@ export function parseCid (text: string, what = 'object'): CID {
   }
 }
 
-/** git's check-ref-format rules, roughly. */
+/** git's check-ref-format rules, roughly (the same rule a friend's head is held to). */
 export function checkBranchName (name: string): void {
-  const bad = name === '' || name.startsWith('-') || name.startsWith('/') || name.endsWith('/') ||
-    name.endsWith('.') || name.endsWith('.lock') || name.includes('..') || name.includes('//') || name.includes('@{') ||
-    /[\x00-\x20\x7f~^:?*[\\]/.test(name) || name.split('/').some(p => p.startsWith('.')) || name === 'HEAD'
-  if (bad) fail('USAGE', `${JSON.stringify(name)} is not a valid branch name`)
+  if (!validBranchName(name)) fail('USAGE', `${JSON.stringify(name)} is not a valid branch name`)
 }
 
 export function isAcacheError (err: unknown, code?: string): err is AcacheError {
   return err instanceof AcacheError && (code === undefined || err.code === code)
+}
+
+/**
+ * A block a partial fetch left at the remote, read now: a commit must carry
+ * a valid signature before it is kept (its ownership is checked where it
+ * enters a branch: merge).
+ */
+function admitLazyBlock (cid: CID, bytes: Uint8Array): void {
+  if (cid.code !== DAG_JSON) return
+  const c = decodeCommit(bytes, cid)
+  if (!commitSignatureValid(c)) fail('BAD_SIGNATURE', `commit ${cid} has a signature that does not match its author ${c.author.key}`, { data: { commit: cid.toString() } })
 }
 
 /** One block from a remote, for a partially fetched repository (loads the transport code on first use). */

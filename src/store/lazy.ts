@@ -4,6 +4,7 @@ import { CID } from 'multiformats/cid'
 import { FsBlockStore } from './fs-blockstore.js'
 import { AcacheError, fail } from '../errors.js'
 import { checkBlock } from './blockstore.js'
+import { MAX_BLOCK_BYTES, blockTooLarge } from '../model/limits.js'
 
 /**
  * A repository fetched partially (`fetch --depth`, `fetch -- PATH`) lacks
@@ -29,7 +30,11 @@ export class LazyBlockStore extends FsBlockStore {
   fetched = 0
   onFetch?: (bytes: number) => void
 
-  constructor (dir: string, private readonly remotes: string[], private readonly fetcher: BlockFetcher) {
+  /**
+   * `admit` checks what a block claims to be before it is kept (a commit's
+   * signature): a block read this way enters history as surely as a fetched one.
+   */
+  constructor (dir: string, private readonly remotes: string[], private readonly fetcher: BlockFetcher, private readonly admit: (cid: CID, bytes: Uint8Array) => void = () => {}) {
     super(dir)
   }
 
@@ -43,12 +48,16 @@ export class LazyBlockStore extends FsBlockStore {
     for (const r of this.remotes) {
       try {
         const bytes = await this.fetcher(r, cid)
+        if (bytes.byteLength > MAX_BLOCK_BYTES) blockTooLarge(cid.toString(), bytes.byteLength)
         checkBlock(cid, bytes)
+        this.admit(cid, bytes)
         await this.put(cid, bytes)
         this.fetched++
         this.onFetch?.(bytes.byteLength)
         return bytes
       } catch (err) {
+        // a block that is not what it must be is an attack, not a miss: say so
+        if (err instanceof AcacheError && (err.exitCode === 4 || err.code === 'TOO_LARGE' || err.code === 'BAD_OBJECT')) throw err
         tried.push(`${r}: ${(err as Error).message}`)
       }
     }

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { asAcacheError } from '../errors.js'
+import { AcacheError, asAcacheError } from '../errors.js'
 
 let seq = 0
 
@@ -44,5 +44,48 @@ export function readTextIfExists (file: string): string | undefined {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined
     throw err
+  }
+}
+
+/**
+ * Reads a file that comes from someone else (a friend's published head, a
+ * tracked settings file) only if it is a regular file of at most `cap`
+ * bytes: never through a symlink, never a FIFO or device (opened without
+ * blocking, checked before reading), never more than `cap` bytes. Undefined
+ * when there is no such file (or it is not a regular one, with `strict`
+ * false); a TOO_LARGE error when it is larger.
+ */
+export function readRegularFile (file: string, cap: number, what = file, strict = true): Buffer | undefined {
+  let fd: number
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
+    if (code === 'ELOOP' || code === 'ENXIO') {
+      if (!strict) return undefined
+      throw new AcacheError('BAD_INPUT', `${what} is not a regular file (a symlink or special file); refusing to read it`, { data: { file } })
+    }
+    throw asAcacheError(err)
+  }
+  try {
+    const st = fs.fstatSync(fd)
+    if (!st.isFile()) {
+      if (!strict) return undefined
+      throw new AcacheError('BAD_INPUT', `${what} is not a regular file; refusing to read it`, { data: { file } })
+    }
+    if (st.size > cap) throw new AcacheError('TOO_LARGE', `${what} is ${st.size} bytes, over the ${cap}-byte limit`, { data: { file, limit: cap } })
+    const buf = Buffer.alloc(Math.min(st.size, cap) + 1)
+    let n = 0
+    for (;;) {
+      const r = fs.readSync(fd, buf, n, buf.byteLength - n, null)
+      if (r === 0) break
+      n += r
+      if (n > cap) throw new AcacheError('TOO_LARGE', `${what} is over the ${cap}-byte limit`, { data: { file, limit: cap } })
+      if (n === buf.byteLength) break
+    }
+    return buf.subarray(0, n)
+  } finally {
+    fs.closeSync(fd)
   }
 }

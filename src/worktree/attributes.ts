@@ -1,6 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fail } from '../errors.js'
+import { readRegularFile } from '../util/fs.js'
+import { MAX_SPECIAL_FILE_BYTES } from '../model/limits.js'
 import { ChunkerName } from '../model/chunker.js'
 
 /**
@@ -12,8 +14,10 @@ import { ChunkerName } from '../model/chunker.js'
 export const ATTRIBUTES_FILE = '.acacheattributes'
 
 export function readAttributes (root: string): Record<string, string> {
-  let text: string
-  try { text = fs.readFileSync(path.join(root, ATTRIBUTES_FILE), 'utf8') } catch { return {} }
+  // tracked, so it may come from a friend: a regular file within the limit, never a link to /dev/zero
+  const bytes = readRegularFile(path.join(root, ATTRIBUTES_FILE), MAX_SPECIAL_FILE_BYTES, ATTRIBUTES_FILE, false)
+  if (bytes === undefined) return {}
+  const text = bytes.toString('utf8')
   const out: Record<string, string> = {}
   for (const [i, raw] of text.split('\n').entries()) {
     const line = raw.replace(/#.*$/, '').trim()

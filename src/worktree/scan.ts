@@ -2,6 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import ignore, { type Ignore } from 'ignore'
 import { REPO_DIR } from '../repo/repo.js'
+import { readRegularFile } from '../util/fs.js'
+import { MAX_SPECIAL_FILE_BYTES } from '../model/limits.js'
 import { joinPath, MAX_PATH_BYTES } from '../model/tree.js'
 import { FAILED, lstatInto, lstatMethod, SharedLstat, STAT_FIELDS } from './lstat.js'
 import { trace } from '../util/trace.js'
@@ -150,8 +152,10 @@ export class IgnoreRules {
       if (noteAbsent) this.files.set(rel, ABSENT)
       return undefined
     }
-    let text: string
-    try { text = fs.readFileSync(abs, 'utf8') } catch { return undefined }
+    // a regular file within the limit only (checked again on the open file)
+    const bytes = readRegularFile(abs, MAX_SPECIAL_FILE_BYTES, rel, false)
+    if (bytes === undefined) return undefined
+    const text = bytes.toString('utf8')
     this.files.set(rel, statTuple(st, this.now))
     return text
   }
@@ -270,7 +274,7 @@ class Walker {
     let clean = true
     for (const d of names) {
       const name = d.name
-      if (name === REPO_DIR) continue
+      if (name.length === REPO_DIR.length && name.toLowerCase() === REPO_DIR) continue // reserved in any letter case, as readers refuse it
       const p = joinPath(dir, name)
       if (d.isDirectory()) {
         if (this.walked.has(p) || this.hidden.has(p)) continue

@@ -1,0 +1,145 @@
+import fs from 'node:fs'
+import { CID } from 'multiformats/cid'
+import { Repo } from '../repo/repo.js'
+import { Ctx } from './context.js'
+import { fail } from '../errors.js'
+import { Head, decodeHead, headSignedBy } from '../model/head.js'
+import { dagJsonCid, DAG_JSON } from '../model/commit.js'
+import { CountMemo, countEntries } from '../model/tree.js'
+import { maxTreeEntries, MAX_HEAD_BYTES } from '../model/limits.js'
+import { FsBlockStore } from '../store/fs-blockstore.js'
+import { BlockStore, checkBlock } from '../store/blockstore.js'
+import { readPartial, writePartial } from '../store/lazy.js'
+import { Pulled, PullOptions, landBlocks, pullObjects } from '../remote/sync.js'
+import { checkHistoryOwnership } from './ownership.js'
+import { RAW } from '../model/tree.js'
+
+/**
+ * The one way history enters a repository, whatever carries it (fetch from
+ * any transport, `--depth`, a bundle, a push to `serve`):
+ *
+ * 1. the head: signed by the key expected, not older than the last accepted
+ *    (checkHead);
+ * 2. the blocks, without the repository lock (the network may be slow):
+ *    each checked against its CID and the block size limit, each link by its
+ *    codec, each commit's signature, into a private staging store; a present
+ *    block stops the walk only when known complete (receive);
+ * 3. under the lock: what was taken as present is still there, every new
+ *    commit's tree within the entry limit, every new commit within the
+ *    ownership rules; then the blocks land, children first, and what is now
+ *    whole is recorded as complete (admit).
+ *
+ * Nothing is stored and no ref moves unless all of it holds.
+ */
+
+export interface Checked { head: Head, cid: CID }
+
+export function checkHead (bytes: Uint8Array, key: string, who: string, last?: { seq: number, head: string }): Checked {
+  if (bytes.byteLength > MAX_HEAD_BYTES) fail('TOO_LARGE', `the head from ${who} is ${bytes.byteLength} bytes, over the ${MAX_HEAD_BYTES}-byte limit`)
+  const head = decodeHead(bytes)
+  if (head.key !== key) {
+    fail('UNTRUSTED_KEY', `the head from ${who} is signed by ${head.key}, not by ${key} as recorded for ${who}`, { data: { remote: who, key: head.key, expected: key } })
+  }
+  if (!headSignedBy(head, key)) fail('BAD_SIGNATURE', `the head from ${who} has a signature that does not match ${key}`, { data: { remote: who } })
+  const cid = dagJsonCid(bytes)
+  for (const [branch, c] of Object.entries(head.heads)) {
+    if (c.code !== DAG_JSON) fail('BAD_OBJECT', `the head from ${who} names ${c} as branch ${branch}, which is not a commit`, { data: { remote: who, branch } })
+  }
+  if (last !== undefined && head.seq < last.seq) {
+    fail('REPLAY', `refusing an older head from ${who}: its seq is ${head.seq}, but seq ${last.seq} was already accepted (a replayed head)`, { data: { remote: who, seq: head.seq, accepted: last.seq } })
+  }
+  if (last !== undefined && head.seq === last.seq && last.head !== cid.toString()) {
+    fail('REPLAY', `refusing a head from ${who} with seq ${head.seq} that differs from the one already accepted with that seq`, { data: { remote: who, seq: head.seq } })
+  }
+  return { head, cid }
+}
+
+/** What is here, read without fetching what a partial fetch left out (the walk decides what to fetch). */
+export function localStore (repo: Repo): BlockStore {
+  return repo.store instanceof FsBlockStore ? new FsBlockStore((repo.store as FsBlockStore).dir) : repo.store
+}
+
+/** Step 2: every block the roots reach that is not here whole, into `stage` (checked; nothing lands). */
+export async function receive (repo: Repo, ctx: Ctx, what: string, roots: CID[], get: (cid: CID) => Promise<Uint8Array>, stage: BlockStore, limits: PullOptions = {}): Promise<Pulled> {
+  const complete = repo.complete()
+  ctx.progress.start(what, undefined, 'bytes')
+  const pulled = await pullObjects(localStore(repo), get, roots, stage, (n) => ctx.progress.tick(n), { ...limits, complete: (c) => complete.has(c) })
+  ctx.progress.done()
+  return pulled
+}
+
+/**
+ * Step 3, under the repository lock: checks what only the whole history can
+ * tell, then lands the blocks. `get` reads what a partial fetch left at the
+ * remote (checked), for the ownership rules.
+ */
+export async function admit (repo: Repo, pulled: Pulled, stage: FsBlockStore | BlockStore, stagedIn: BlockStore, get: (cid: CID) => Promise<Uint8Array>, remote?: string): Promise<void> {
+  const local = localStore(repo)
+  const complete = repo.complete()
+  // A block taken as present may have been dropped since (gc of what no ref kept): fetch it again.
+  const gone: CID[] = []
+  for (const c of pulled.present) if (!(await local.has(c)) || (c.code !== RAW && !complete.has(c))) gone.push(c)
+  if (gone.length > 0) {
+    for (const c of gone) {
+      const more = await pullObjects(local, get, [c], stagedIn, undefined, { complete: (x) => complete.has(x) })
+      pulled.order.push(...more.order)
+      pulled.commits.push(...more.commits)
+      pulled.nodes.push(...more.nodes)
+    }
+  }
+  const partial = readPartial(repo.dir)
+  const reader = layered(stage, pulled.skipped > 0 || partial !== undefined ? withFallback(local, get) : local)
+  // every new tree within the entry limit, each directory read once for all of them
+  if (pulled.skipped === 0) {
+    const memo: CountMemo = { dirs: new Map(), counts: new Map() }
+    for (const { commit } of pulled.commits) await countEntries(reader, commit.tree, maxTreeEntries(), memo)
+  }
+  await checkHistoryOwnership(repo, pulled.commits, reader)
+  if (remote !== undefined && (pulled.skipped > 0 || partial !== undefined)) {
+    // Record first, so that what reads the missing blocks knows where they are.
+    const remotes = [...new Set([...(partial?.remotes ?? []), remote])]
+    writePartial(repo.dir, { remotes, shallow: [...new Set([...(partial?.shallow ?? []), ...pulled.shallow])] })
+  }
+  await landBlocks(pulled.order, stage as BlockStore, local)
+  // What was walked is whole now, unless links were left at the remote.
+  if (pulled.skipped === 0) complete.add(pulled.nodes)
+}
+
+/** A private staging store for blocks not yet accepted; the caller removes it. */
+export function staging (repo: Repo): FsBlockStore {
+  return FsBlockStore.init(repo.path('staging', `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`))
+}
+
+/** Reads from `store`, and what it lacks from the remote (checked). */
+function withFallback (store: BlockStore, get: (cid: CID) => Promise<Uint8Array>): BlockStore {
+  return {
+    ...store,
+    get: async (cid) => {
+      if (await store.has(cid)) return await store.get(cid)
+      const b = await get(cid)
+      checkBlock(cid, b)
+      return b
+    },
+    has: async (cid) => await store.has(cid),
+    put: async (cid, b) => { await store.put(cid, b) },
+    delete: async (cid) => { await store.delete(cid) },
+    keys: () => store.keys(),
+    size: async (cid) => await store.size(cid)
+  }
+}
+
+/** Reads from the first store that has the block. */
+export function layered (a: BlockStore, b: BlockStore): BlockStore {
+  return {
+    get: async (cid) => (await a.has(cid)) ? await a.get(cid) : await b.get(cid),
+    put: async (cid, bytes) => { await a.put(cid, bytes) },
+    has: async (cid) => (await a.has(cid)) || (await b.has(cid)),
+    delete: async () => {},
+    keys: async function * () {},
+    size: async (cid) => (await a.size(cid)) ?? (await b.size(cid))
+  }
+}
+
+export function removeStage (stage: FsBlockStore): void {
+  fs.rmSync(stage.dir, { recursive: true, force: true })
+}
