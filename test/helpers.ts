@@ -101,11 +101,11 @@ export function snapshot (dir: string): Record<string, string> {
 }
 
 /** Starts `acache serve` for a user on a free loopback port; resolves with its URL. */
-export async function startServe (u: User, extra: string[] = []): Promise<{ url: string, stop: () => Promise<void>, proc: import('node:child_process').ChildProcess }> {
+export async function startServe (u: User, extra: string[] = [], env: Record<string, string> = {}): Promise<{ url: string, stop: () => Promise<void>, proc: import('node:child_process').ChildProcess }> {
   const { spawn } = await import('node:child_process')
   const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...extra], {
     cwd: u.work,
-    env: { ...process.env, ACACHE_HOME: u.home, NO_COLOR: '1' },
+    env: { ...process.env, ACACHE_HOME: u.home, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''
@@ -130,10 +130,10 @@ export async function startServe (u: User, extra: string[] = []): Promise<{ url:
 }
 
 /** The real binary, asynchronously (for several clients at once). */
-export async function runAsync (u: User, args: string[]): Promise<RunResult> {
+export async function runAsync (u: User, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
   const { spawn } = await import('node:child_process')
   return await new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: u.work, env: { ...process.env, ACACHE_HOME: u.home, NO_COLOR: '1' } })
+    const p = spawn(process.execPath, [BIN, ...args], { cwd: u.work, env: { ...process.env, ACACHE_HOME: u.home, NO_COLOR: '1', ...env } })
     let stdout = ''
     let stderr = ''
     p.stdout.on('data', (c: Buffer) => { stdout += c.toString() })

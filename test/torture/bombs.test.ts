@@ -1,0 +1,320 @@
+/**
+ * Trust by construction (issue 15), part 2: bounded work for any input.
+ * DAG bombs, sizes that lie, endless or silent servers, hostile uploads to
+ * `serve`. Each refused with its exit code, or done in bounded time and
+ * memory (every command here runs with a 300 MiB heap), nothing stored.
+ */
+import test from 'ava'
+import fs from 'node:fs'
+import net from 'node:net'
+import http from 'node:http'
+import path from 'node:path'
+import { spawnSync } from 'node:child_process'
+import * as dagPb from '@ipld/dag-pb'
+import { UnixFS } from 'ipfs-unixfs'
+import { CID } from 'multiformats/cid'
+import { User, startServe, runAsync } from '../helpers.js'
+import { commitOf, dirNode, file, filesOf, friends, keyOf, publish, setBranch, stateOf, storeOf } from '../attack.js'
+import { pbCid } from '../../src/model/tree.js'
+import { signHead } from '../../src/model/head.js'
+import { loadIdentity } from '../../src/identity/identity.js'
+
+const SMALL_HEAP = { NODE_OPTIONS: '--max-old-space-size=300' }
+const head = (u: User, rev = 'HEAD'): CID => CID.parse(u.ok(['log', rev, '-n', '1', '--json']).json.commits[0].commit)
+
+function pair (): { alice: User, mallory: User } {
+  const alice = new User('alice').setup()
+  const mallory = new User('mallory').setup()
+  alice.write('a.txt', 'alice\n')
+  alice.ok(['commit', '-m', 'root'])
+  alice.ok(['push'])
+  friends(alice, mallory)
+  mallory.ok(['pull', 'alice'])
+  return { alice, mallory }
+}
+
+/** Runs `args` for u with a small heap and a clock: exit code, output, seconds. */
+function timed (u: User, args: string[], env: Record<string, string> = {}): { code: number, stderr: string, stdout: string, json: any, seconds: number } {
+  const t0 = Date.now()
+  const r = u.run(args, { env: { ...SMALL_HEAP, ...env } })
+  return { ...r, seconds: (Date.now() - t0) / 1000 }
+}
+
+/** 40 levels of a directory holding the one below twice: 41 blocks, 2^40 paths. */
+async function doublingBomb (u: User, levels = 40): Promise<CID> {
+  const leaf = await file(u, 'x')
+  let d = await dirNode(u, [{ name: 'f', cid: leaf.cid }])
+  for (let i = 0; i < levels; i++) d = await dirNode(u, [{ name: 'a', cid: d }, { name: 'b', cid: d }])
+  return d
+}
+
+/** A HAMT directory whose 256 shard links all point at one sub-shard, four levels deep (256^4 entries). */
+async function hamtBomb (u: User): Promise<CID> {
+  const leaf = await file(u, 'x')
+  const put = async (links: dagPb.PBLink[]): Promise<CID> => {
+    const Data = new UnixFS({ type: 'hamt-sharded-directory', fanout: 256n, hashType: 0x22n, data: new Uint8Array(32).fill(0xff) }).marshal()
+    const bytes = dagPb.encode(dagPb.prepare({ Data, Links: links }))
+    const cid = pbCid(bytes)
+    await storeOf(u).put(cid, bytes)
+    return cid
+  }
+  let s = await put([{ Name: '00name', Hash: leaf.cid, Tsize: 1 }])
+  for (let level = 0; level < 4; level++) {
+    const sub = s
+    s = await put(Array.from({ length: 256 }, (_, i) => ({ Name: i.toString(16).toUpperCase().padStart(2, '0'), Hash: sub, Tsize: 1 })))
+  }
+  return s
+}
+
+/** A file node of `count` links to one 1 MiB leaf (count MiB read, 1 MiB stored), claiming `claim` bytes in its link. */
+async function hugeFile (u: User, count: number): Promise<{ cid: CID, tsize: number }> {
+  const leaf = await file(u, new Uint8Array(1048576).fill(0x61))
+  const node = new UnixFS({ type: 'file', blockSizes: Array.from({ length: count }, () => 1048576n) })
+  const bytes = dagPb.encode(dagPb.prepare({ Data: node.marshal(), Links: Array.from({ length: count }, () => ({ Hash: leaf.cid, Tsize: 1048576 })) }))
+  const cid = pbCid(bytes)
+  await storeOf(u).put(cid, bytes)
+  return { cid, tsize: bytes.byteLength + count * 1048576 }
+}
+
+for (const [name, build, code] of [['a directory DAG doubling 40 times', doublingBomb, 'TOO_LARGE'], ['a HAMT whose shards all link one sub-shard', hamtBomb, 'BAD_OBJECT']] as const) {
+  test(`DAG bomb: ${name} is refused by fetch at once; planted locally, switch, show, verify and serve stay bounded`, async t => {
+    const { alice, mallory } = pair()
+    const bomb = await build(mallory)
+    const files = await filesOf(mallory, head(mallory))
+    const tree = await dirNode(mallory, [...[...files].map(([n, e]) => ({ name: n, cid: e.cid })), { name: 'bomb', cid: bomb }])
+    const evil = await commitOf(mallory, tree, [head(mallory)], mallory)
+    publish(mallory, { main: evil.cid })
+    const before = stateOf(alice)
+    const f = timed(alice, ['fetch', 'mallory', '--json'])
+    t.is(f.code, 2, f.stdout + f.stderr)
+    t.is(f.json.error.code, code)
+    t.true(f.seconds < 10, `fetch took ${f.seconds} s`)
+    t.deepEqual(stateOf(alice), before)
+    t.is(alice.run(['verify']).code, 0)
+    // the same objects planted in mallory's own store: every reader stays bounded
+    setBranch(mallory, evil.cid, 'bomb')
+    const s = timed(mallory, ['switch', 'bomb'])
+    t.is(s.code, 2, s.stderr)
+    t.true(s.seconds < 10)
+    t.is(mallory.read('a.txt'), 'alice\n')
+    const sh = timed(mallory, ['show', 'bomb'])
+    t.is(sh.code, 2, sh.stderr)
+    t.true(sh.seconds < 10)
+    const v = timed(mallory, ['verify', '--json'])
+    t.is(v.code, 1, v.stdout + v.stderr)
+    t.true(v.json.failures.some((x: any) => x.code === code), JSON.stringify(v.json.failures))
+    t.true(v.seconds < 10)
+    const srv = await startServe(mallory)
+    try {
+      const t0 = Date.now()
+      const res = await fetch(`${srv.url}/ipfs/${evil.cid}?format=car`)
+      const body = Buffer.from(await res.arrayBuffer())
+      t.is(res.status, 200)
+      t.true(body.byteLength < 4 * 1048576, 'each block once')
+      t.true(Date.now() - t0 < 10_000)
+    } finally {
+      await srv.stop()
+    }
+  })
+}
+
+test('sizes are claims: a 3 MiB commit block, a 1 GiB .acacheowners are refused; a file whose link claims 1 byte is read within bounds', async t => {
+  const { alice, mallory } = pair()
+  const big = await commitOf(mallory, (await import('../../src/model/commit.js')).decodeCommit(await storeOf(mallory).get(head(mallory))).tree, [head(mallory)], mallory, { message: 'x'.repeat(3 * 1048576) })
+  publish(mallory, { main: big.cid })
+  const before = stateOf(alice)
+  const r1 = timed(alice, ['fetch', 'mallory', '--json'])
+  t.is(r1.code, 2, r1.stdout)
+  t.is(r1.json.error.code, 'TOO_LARGE')
+  t.deepEqual(stateOf(alice), before)
+  // .acacheowners of 1 GiB (1024 links to one leaf: 1 MiB stored)
+  const huge = await hugeFile(mallory, 1024)
+  const files = await filesOf(mallory, head(mallory))
+  const tree = await dirNode(mallory, [...[...files].map(([n, e]) => ({ name: n, cid: e.cid })), { name: '.acacheowners', cid: huge.cid, tsize: huge.tsize }])
+  const owners = await commitOf(mallory, tree, [head(mallory)], mallory)
+  publish(mallory, { main: owners.cid })
+  const r2 = timed(alice, ['fetch', 'mallory', '--json'])
+  t.is(r2.code, 2, r2.stdout + r2.stderr)
+  t.is(r2.json.error.code, 'TOO_LARGE')
+  t.true(r2.seconds < 20)
+  t.deepEqual(stateOf(alice), before)
+  // a 64 MiB file whose directory link claims 1 byte: diff shows it as binary without holding it
+  const liar = await hugeFile(mallory, 64)
+  const t2 = await dirNode(mallory, [...[...files].map(([n, e]) => ({ name: n, cid: e.cid })), { name: 'small.txt', cid: liar.cid, tsize: 1 }])
+  const c = await commitOf(mallory, t2, [head(mallory)], mallory)
+  setBranch(mallory, c.cid, 'liar')
+  const d = timed(mallory, ['diff', 'main', 'liar'])
+  t.is(d.code, 0, d.stderr)
+  t.regex(d.stdout, /Binary files/)
+})
+
+test('special files are read only when regular and small: .acacheattributes as a link to /dev/zero, a 2 MiB .acacheignore', t => {
+  const u = new User('solo').setup()
+  u.write('a.txt', 'a\n')
+  u.ok(['commit', '-m', 'one'])
+  fs.symlinkSync('/dev/zero', u.path('.acacheattributes'))
+  const r = timed(u, ['status', '--json'])
+  t.is(r.code, 0, r.stderr)
+  t.true(r.seconds < 10)
+  fs.rmSync(u.path('.acacheattributes'))
+  u.write('.acacheignore', '#'.repeat(2 * 1048576))
+  const r2 = timed(u, ['status'])
+  t.is(r2.code, 2, r2.stderr)
+  t.regex(r2.stderr, /\.acacheignore .*limit/)
+})
+
+/** A fake server for mallory's remote: `handler` answers every request. */
+async function fakeServer (handler: http.RequestListener): Promise<{ url: string, close: () => Promise<void> }> {
+  const server = http.createServer(handler)
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as net.AddressInfo).port
+  return { url: `http://127.0.0.1:${port}`, close: async () => { server.closeAllConnections(); await new Promise(resolve => server.close(resolve)) } }
+}
+
+test('transports: an endless answer is cut off, a silent server is given up on without holding the repository lock', async t => {
+  const alice = new User('alice').setup()
+  alice.write('a.txt', 'a\n')
+  alice.ok(['commit', '-m', 'one'])
+  const mallory = new User('mallory').setup()
+  const endless = await fakeServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/vnd.ipld.raw' })
+    const chunk = Buffer.alloc(1 << 20, 0x61)
+    let sent = 0
+    const more = (): void => { while (sent < 8 * 2 ** 30 && res.write(chunk)) sent += chunk.byteLength; if (sent < 8 * 2 ** 30) res.once('drain', more) }
+    res.on('close', () => { sent = 8 * 2 ** 30 })
+    more()
+  })
+  try {
+    alice.ok(['remote', 'add', 'endless', endless.url, '--key', keyOf(mallory)])
+    // (asynchronously: the fake server answers from this process)
+    const t0 = Date.now()
+    const r = await runAsync(alice, ['fetch', 'endless', '--json'], SMALL_HEAP)
+    t.is(r.code, 2, r.stdout + r.stderr)
+    t.is(r.json.error.code, 'TOO_LARGE')
+    t.true(Date.now() - t0 < 10_000)
+  } finally { await endless.close() }
+  const sockets: net.Socket[] = []
+  const silent = net.createServer((s) => { sockets.push(s) }) // accepts, never answers
+  await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve))
+  try {
+    alice.ok(['remote', 'add', 'silent', `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, '--key', keyOf(mallory)])
+    const t0 = Date.now()
+    const fetching = runAsync(alice, ['fetch', 'silent'], { ACACHE_NET_TIMEOUT_MS: '3000' })
+    await new Promise(resolve => setTimeout(resolve, 700))
+    // meanwhile the repository is free: a commit goes through
+    alice.write('b.txt', 'b\n')
+    alice.ok(['commit', '-m', 'while a fetch waits'])
+    const r = await fetching
+    t.is(r.code, 5, r.stderr)
+    t.regex(r.stderr, /sent nothing for 3 s/)
+    t.true(Date.now() - t0 < 15_000)
+  } finally {
+    for (const s of sockets) s.destroy()
+    silent.close()
+  }
+})
+
+test('transports: a directory remote whose head is a FIFO or a link to /dev/zero is refused at once', async t => {
+  const { alice, mallory } = pair()
+  const file = path.join(mallory.work, '.acache', 'published', (await import('../../src/model/head.js')).headFileName(keyOf(mallory)))
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.rmSync(file, { force: true })
+  spawnSync('mkfifo', [file])
+  const r = timed(alice, ['fetch', 'mallory'])
+  t.is(r.code, 2, r.stderr)
+  t.true(r.seconds < 10)
+  fs.rmSync(file)
+  fs.symlinkSync('/dev/zero', file)
+  const r2 = timed(alice, ['fetch', 'mallory'])
+  t.is(r2.code, 2, r2.stderr)
+  t.true(r2.seconds < 10)
+})
+
+/** A CAR's first bytes: its header naming `root`, then one section holding `bytes`. */
+async function carStart (root: CID, bytes: Uint8Array): Promise<Uint8Array> {
+  const { CarWriter } = await import('@ipld/car')
+  const { writer, out } = CarWriter.create([root])
+  const parts: Uint8Array[] = []
+  const reading = (async () => { for await (const c of out) parts.push(c) })()
+  await writer.put({ cid: root, bytes })
+  await writer.close()
+  await reading
+  return Buffer.concat(parts)
+}
+
+function varint (n: number): Uint8Array {
+  const out: number[] = []
+  while (n >= 0x80) { out.push((n % 0x80) | 0x80); n = Math.floor(n / 0x80) }
+  out.push(n)
+  return Uint8Array.from(out)
+}
+
+/** POSTs `start` and then junk (up to `junk` bytes) to serve's push endpoint; resolves with the status and how much was sent by then. */
+async function post (url: string, start: Uint8Array, junk: number): Promise<{ status: number, sentBefore: number, body: string }> {
+  const u = new URL('/acache/v1/push', url)
+  return await new Promise((resolve, reject) => {
+    let sent = 0
+    let done = false
+    const req = http.request(u, { method: 'POST', headers: { 'Content-Type': 'application/vnd.ipld.car' } }, (res) => {
+      const at = sent
+      let body = ''
+      res.on('data', (c) => { body += c })
+      res.on('end', () => { done = true; resolve({ status: res.statusCode ?? 0, sentBefore: at, body }) })
+    })
+    req.on('error', (err) => { if (!done) reject(err) })
+    req.write(start)
+    sent += start.byteLength
+    const chunk = Buffer.alloc(1 << 20, 0x7a)
+    const pump = (): void => {
+      while (!done && sent < junk) {
+        sent += chunk.byteLength
+        if (!req.write(chunk)) { req.once('drain', pump); return }
+      }
+      if (!done) req.end()
+    }
+    pump()
+  })
+}
+
+test('serve: an untrusted upload is refused after its head, a 3 GiB section at once, an idle upload holds no one up', async t => {
+  const alice = new User('alice').setup()
+  alice.write('a.txt', 'a\n')
+  alice.ok(['commit', '-m', 'one'])
+  const mallory = new User('mallory').setup()
+  const carol = new User('carol').setup()
+  alice.ok(['remote', 'add', 'mallory', mallory.work, '--key', keyOf(mallory)])
+  const srv = await startServe(alice, [], { ACACHE_SERVE_IDLE_MS: '2000' })
+  try {
+    const staging = path.join(alice.work, '.acache', 'staging')
+    // carol (untrusted) starts a 600 MiB push: the answer comes after her head, not after her bytes
+    const c = loadIdentity(carol.home)!
+    const ch = signHead({ type: 'acache/head', version: 1, key: c.key, seq: 1, time: new Date().toISOString(), heads: { main: head(alice) } }, c.secretKey)
+    const r = await post(srv.url, await carStart(ch.cid, ch.bytes), 600 << 20)
+    t.is(r.status, 403, r.body)
+    t.true(r.sentBefore < 128 << 20, `sent ${r.sentBefore} bytes before the answer`)
+    const stagedFiles = fs.existsSync(staging) ? fs.readdirSync(staging, { recursive: true }).filter(n => String(n).endsWith('.data')) : []
+    t.deepEqual(stagedFiles, [])
+    // mallory (trusted) sends one section declaring 3 GiB
+    const m = loadIdentity(mallory.home)!
+    const mh = signHead({ type: 'acache/head', version: 1, key: m.key, seq: 1, time: new Date().toISOString(), heads: { main: head(alice) } }, m.secretKey)
+    const start = Buffer.concat([await carStart(mh.cid, mh.bytes), varint(3 * 1024 ** 3), mh.cid.bytes])
+    const r2 = await post(srv.url, start, 64 << 20)
+    t.is(r2.status, 413, r2.body)
+    // an upload that goes idle: mallory's real push still lands at once, and the idle one is dropped
+    const idle = net.connect(Number(new URL(srv.url).port), '127.0.0.1')
+    await new Promise(resolve => idle.once('connect', resolve))
+    idle.write('POST /acache/v1/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.ipld.car\r\nContent-Length: 100000\r\n\r\nabc')
+    const closed = new Promise(resolve => idle.once('close', resolve))
+    mallory.write('m.txt', 'm\n')
+    mallory.ok(['commit', '-m', 'mallory'])
+    mallory.ok(['remote', 'add', 'srv', srv.url, '--key', keyOf(mallory)])
+    const t0 = Date.now()
+    mallory.ok(['push', 'srv'])
+    t.true(Date.now() - t0 < 10_000)
+    await closed
+    t.pass()
+  } finally {
+    await srv.stop()
+  }
+})
+
