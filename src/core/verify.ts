@@ -129,8 +129,10 @@ export async function verify (original: Repo, opts: { progress?: Progress } = {}
     try {
       await countEntries(repo.store, (await repo.readCommit(CID.parse(key))).tree, limit, memo)
     } catch (err) {
-      if (err instanceof AcacheError && err.code === 'TOO_LARGE') { tooLarge.add(key); failed(asFailure(err, { commit: key })) }
-      // anything else (a missing or bad block) was reported by the walk above
+      // a tree no command could expand (too many entries, paths too long); what the walk above reported already is not said twice
+      tooLarge.add(key)
+      const f = asFailure(err, { commit: key })
+      if (!report.failures.some(x => x.commit === key && x.code === f.code) && f.code !== 'MISSING_OBJECT') failed(f)
     }
   }
   // Ownership rules over all history.
