@@ -54,6 +54,17 @@ export class User {
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json }
   }
 
+  /** Runs and insists on exit 0; stdout as bytes (file contents from `show`). */
+  bytes (args: string[]): Buffer {
+    const r = spawnSync(process.execPath, [BIN, ...args], {
+      cwd: this.work,
+      env: { ...process.env, ACACHE_HOME: this.home, NO_COLOR: '1', FORCE_COLOR: '0' },
+      maxBuffer: 1024 * 1024 * 1024
+    })
+    if (r.status !== 0) throw new Error(`acache ${args.join(' ')} exited ${String(r.status)}\nstderr: ${r.stderr.toString()}`)
+    return r.stdout
+  }
+
   /** Runs and insists on exit 0, with the output in the failure message. */
   ok (args: string[], opts: { cwd?: string, env?: Record<string, string> } = {}): RunResult {
     const r = this.run(args, opts)

@@ -193,13 +193,33 @@ test('concurrent fetches from several clients and a client killed mid-push leave
     t.is(new Set(results.map(r => r.json?.fetched?.[0]?.refs?.[0]?.new)).size, 1)
     // a client that dies half way through its upload
     const before = (await get(`${s.url}/acache/v1/head/${key(bob)}`)).status
-    await new Promise<void>((resolve) => {
-      const req = http.request(`${s.url}/acache/v1/push`, { method: 'POST', headers: { 'Content-Length': 10_000_000 } })
-      req.on('error', () => resolve())
-      req.write(Buffer.alloc(64 * 1024, 1))
-      setTimeout(() => { req.destroy(); resolve() }, 200)
-    })
-    await new Promise(resolve => setTimeout(resolve, 300))
+    const staging = path.join(alice.work, '.acache', 'staging')
+    const stagingNow = (): string[] => { try { return fs.readdirSync(staging) } catch { return [] } }
+    const until = async (what: string, ok: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 15_000
+      while (!ok()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+        await new Promise(resolve => setTimeout(resolve, 10))
+      }
+    }
+    // a trusted head that passes every check, then the start of a block: the server is staging when the client dies
+    const { signHead } = await import('../../src/model/head.js')
+    const { loadIdentity } = await import('../../src/identity/identity.js')
+    const { CarWriter } = await import('@ipld/car')
+    const b = loadIdentity(bob.home)!
+    const h = signHead({ type: 'acache/head', version: 1, key: b.key, seq: 1000, time: new Date().toISOString(), heads: { main: CID.parse(alice.head()) } }, b.secretKey)
+    const { writer, out } = CarWriter.create([h.cid])
+    const parts: Uint8Array[] = []
+    const reading = (async () => { for await (const c of out) parts.push(c) })()
+    await writer.put({ cid: h.cid, bytes: h.bytes })
+    await writer.close()
+    await reading
+    const req = http.request(`${s.url}/acache/v1/push`, { method: 'POST', headers: { 'Content-Length': 10_000_000 } })
+    req.on('error', () => {})
+    req.write(Buffer.concat([...parts, Uint8Array.from([0xe8, 0x07]), h.cid.bytes, Buffer.alloc(100, 1)]))
+    await until('the server stages the upload', () => stagingNow().length > 0)
+    req.destroy()
+    await until('the server has cleaned up after the dead client', () => stagingNow().length === 0)
     t.is((await get(`${s.url}/acache/v1/head/${key(bob)}`)).status, before)
     // and pushes still work afterwards
     bob.ok(['remote', 'add', 'alice', s.url, '--key', key(alice)])

@@ -16,8 +16,8 @@ test.afterEach.always(() => {
   }
 })
 
-async function startMount (u: User, mp: string, args: string[]): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [BIN, 'mount', mp, ...args], { cwd: u.work, env: { ...process.env, ACACHE_HOME: u.home }, stdio: ['ignore', 'ignore', 'pipe'] })
+async function startMount (u: User, mp: string, args: string[], home = u.home): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, [BIN, 'mount', mp, ...args], { cwd: u.work, env: { ...process.env, ACACHE_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] })
   live.push({ mp, proc })
   let err = ''
   proc.stderr!.on('data', (c: Buffer) => { err += c.toString() })
@@ -121,9 +121,7 @@ t2('the working root mounted read-write: edits through the mount are what status
   fs.mkdirSync(home)
   fs.copyFileSync(path.join(u.home, 'identity'), path.join(home, 'identity'))
   const mp = path.join(tmpdir(), 'wmp')
-  const proc = spawn(process.execPath, [BIN, 'mount', mp, '--work'], { cwd: u.work, env: { ...process.env, ACACHE_HOME: home }, stdio: 'ignore' })
-  live.push({ mp, proc })
-  for (let i = 0; i < 200 && !isMounted(mp); i++) await new Promise(resolve => setTimeout(resolve, 50))
+  const proc = await startMount(u, mp, ['--work'], home) // fails the test unless the mount comes up
   try {
     t.deepEqual(fs.readdirSync(mp).sort(), ['README.md', 'bin', 'data', 'empty', 'link', 'src', 'with space ü.txt'])
     t.false(fs.existsSync(path.join(mp, '.acache')))
@@ -166,8 +164,12 @@ t2('concurrent readers agree; unmount while a file is open is refused clearly, -
   })))
   t.is(new Set(readers).size, 1)
   t.is(readers[0], sh(`sha256sum "${u.path('data/blob.bin')}"`).out.split(' ')[0])
-  const holder = spawn('sh', ['-c', `exec 3<"${mp}/README.md"; sleep 30`])
-  await new Promise(resolve => setTimeout(resolve, 300))
+  // a shell holding a file open, which says so once it has it
+  const holder = spawn('sh', ['-c', `exec 3<"${mp}/README.md"; echo open; sleep 30`])
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.on('data', () => resolve())
+    holder.on('exit', (code) => reject(new Error(`the holder exited ${String(code)} before opening the file`)))
+  })
   const busy = u.run(['umount', mp])
   t.is(busy.code, 5)
   t.regex(busy.stderr, /busy/)

@@ -60,6 +60,11 @@ function count (what: string, killed: boolean): void {
   if (killed) report[what].killed++
 }
 
+/** A torture run that never killed anything tested nothing. */
+function killedSome (t: { true: (v: boolean, m?: string) => void }, ...what: string[]): void {
+  for (const w of what) t.true((report[w]?.killed ?? 0) > 0, `${w}: none of ${report[w]?.runs ?? 0} runs was killed mid-way`)
+}
+
 test.serial('commit survives kill -9 at any moment', async t => {
   const rnd = prng(SEED)
   const u = new User('alice').setup()
@@ -76,6 +81,7 @@ test.serial('commit survives kill -9 at any moment', async t => {
     t.is(u.ok(['status', '--porcelain']).stdout, '')
     t.not(u.head(), before)
   }
+  killedSome(t, 'commit')
 })
 
 test.serial('switch survives kill -9: each file is old or new, and switching again finishes', async t => {
@@ -105,6 +111,7 @@ test.serial('switch survives kill -9: each file is old or new, and switching aga
     t.is(u.ok(['status', '--porcelain']).stdout, '')
     target = target === 'main' ? 'b' : 'main'
   }
+  killedSome(t, 'switch')
 })
 
 /** alice publishes to a bare store; bob follows her from it. */
@@ -134,6 +141,7 @@ test.serial('push survives kill -9 (the remote is never left with a head whose b
     t.is(f.code, 0, `a head was published without its blocks: ${f.stderr}`)
     alice.ok(['push', 'store'])
   }
+  killedSome(t, 'push')
 })
 
 test.serial('fetch survives kill -9', async t => {
@@ -148,6 +156,7 @@ test.serial('fetch survives kill -9', async t => {
     bob.ok(['fetch', 'alice'])
     t.is(bob.ok(['log', 'alice/main', '-n', '1', '--json']).json.commits[0].commit, alice.head())
   }
+  killedSome(t, 'fetch')
 })
 
 test.serial('merge survives kill -9', async t => {
@@ -166,6 +175,7 @@ test.serial('merge survives kill -9', async t => {
     t.is(m.code, 0, m.stderr)
     t.is(bob.ok(['status', '--porcelain']).stdout, '')
   }
+  killedSome(t, 'merge')
 })
 
 test.serial('bundle import and gc survive kill -9', async t => {
@@ -185,4 +195,5 @@ test.serial('bundle import and gc survive kill -9', async t => {
     bob.ok(['gc', '--now'])
     t.is(bob.run(['verify']).code, 0)
   }
+  killedSome(t, 'bundle import', 'gc')
 })
