@@ -1,0 +1,36 @@
+// Run by `npm test` before the tests (npm's pretest): installs what the
+// tests need and the project's own files can install, so the README's two
+// commands (npm install, npm test) are the whole set-up on a fresh machine.
+//  - the js-ipfs daemon that stands in for Kubo's RPC API (test-only, in
+//    tools/kubo-standin, never a dependency of acache), when no `ipfs` binary is on PATH;
+//  - FUSE (fusermount and libfuse.so.2) for the mount tests, from Debian's
+//    packages, when running as root where apt-get exists.
+// Anything it cannot install it says plainly; the tests that need it then fail with that reason.
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const has = (cmd) => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }).status === 0
+const run = (cmd, args, env = {}) => spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status === 0
+
+const standin = path.join(root, 'tools', 'kubo-standin')
+if (!has('command -v ipfs') && !fs.existsSync(path.join(standin, 'node_modules', '.bin', 'jsipfs'))) {
+  console.error('test set-up: installing the js-ipfs stand-in for the Kubo tests (tools/kubo-standin, about 3 minutes, once)')
+  // npm install, not npm ci: an optional dependency deep in js-ipfs points at a git tarball, which npm ci insists on
+  if (!run('npm', ['install', '--prefix', standin, '--no-audit', '--no-fund', '--loglevel=error'])) {
+    console.error('test set-up: could not install tools/kubo-standin; the Kubo tests will fail saying so')
+  }
+}
+
+if (!(has('command -v fusermount') && has("ldconfig -p | grep -q 'libfuse.so.2'"))) {
+  if (process.getuid?.() === 0 && has('command -v apt-get')) {
+    console.error('test set-up: installing FUSE for the mount tests (apt-get install fuse libfuse2)')
+    if (!(run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', 'fuse', 'libfuse2'], { DEBIAN_FRONTEND: 'noninteractive' }))) {
+      console.error('test set-up: could not install FUSE; the mount tests will fail saying what is missing')
+    }
+  } else {
+    console.error('test set-up: FUSE is missing (fusermount, libfuse.so.2): install it with `sudo apt-get install fuse libfuse2`, or the mount tests will fail saying so')
+  }
+}
