@@ -46,7 +46,11 @@ export function nextSeq (ctx: Ctx, id: Identity, seen = 0): { seq: number, save:
 /** `push [REMOTE]`: send the blocks the remote lacks, then a new signed head. Without a remote: publish here. */
 export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVerify?: boolean } = {}): Promise<PushResult> {
   const id = requireIdentity(ctx.home)
-  const release = repo.lock()
+  // A push to a remote reads what is here and waits on the network: it takes
+  // no lock of this repository (a slow remote must not stop a commit). What it
+  // sends is read as the refs stand now; a block gc drops meanwhile fails the
+  // push before any head is sent. Publishing here is local: under the lock.
+  const release = opts.remote === undefined ? repo.lock() : () => {}
   try {
     const heads = localBranches(repo)
     const remote = opts.remote === undefined ? undefined : getRemote(repo, opts.remote)

@@ -171,7 +171,7 @@ async function fakeServer (handler: http.RequestListener): Promise<{ url: string
   return { url: `http://127.0.0.1:${port}`, close: async () => { server.closeAllConnections(); await new Promise(resolve => server.close(resolve)) } }
 }
 
-test('transports: an endless answer is cut off, a silent server is given up on without holding the repository lock', async t => {
+test('transports: an endless answer is cut off, a silent server is given up on; fetch and push hold no lock meanwhile', async t => {
   const alice = new User('alice').setup()
   alice.write('a.txt', 'a\n')
   alice.ok(['commit', '-m', 'one'])
@@ -208,6 +208,13 @@ test('transports: an endless answer is cut off, a silent server is given up on w
     t.is(r.code, 5, r.stderr)
     t.regex(r.stderr, /sent nothing for 3 s/)
     t.true(Date.now() - t0 < 15_000)
+    // a push to it neither: the repository stays free while it waits
+    const pushing = runAsync(alice, ['push', 'silent'], { ACACHE_NET_TIMEOUT_MS: '3000' })
+    await new Promise(resolve => setTimeout(resolve, 700))
+    alice.write('c.txt', 'c\n')
+    alice.ok(['commit', '-m', 'while a push waits'])
+    const p = await pushing
+    t.is(p.code, 5, p.stderr)
   } finally {
     for (const s of sockets) s.destroy()
     silent.close()
