@@ -94,13 +94,19 @@ export async function admit (repo: Repo, pulled: Pulled, stage: FsBlockStore | B
     const memo: CountMemo = { dirs: new Map(), counts: new Map() }
     for (const { commit } of pulled.commits) await countEntries(reader, commit.tree, maxTreeEntries(), memo)
   }
-  await checkHistoryOwnership(repo, pulled.commits, reader)
+  // A repository with no history of its own takes the roots of the first it
+  // accepts as its own (as a clone does): they may set rules up for others.
+  const adopt = repo.listRefs('refs/heads').length === 0 && repo.knownRoots().size === 0
+    ? pulled.commits.filter(c => c.commit.parents.length === 0).map(c => c.cid)
+    : []
+  await checkHistoryOwnership(repo, pulled.commits, reader, adopt)
   if (remote !== undefined && (pulled.skipped > 0 || partial !== undefined)) {
     // Record first, so that what reads the missing blocks knows where they are.
     const remotes = [...new Set([...(partial?.remotes ?? []), remote])]
     writePartial(repo.dir, { remotes, shallow: [...new Set([...(partial?.shallow ?? []), ...pulled.shallow])] })
   }
   await landBlocks(pulled.order, stage as BlockStore, local)
+  repo.addKnownRoots(adopt)
   // What was walked is whole now, unless links were left at the remote.
   if (pulled.skipped === 0) complete.add(pulled.nodes)
 }

@@ -84,7 +84,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     trace('tree built')
     const parents: CID[] = head === undefined ? [] : [head]
     if (merge !== undefined) parents.push(merge.other)
-    const violations = await OwnershipChecker.for(repo).check(root.cid, parents, id.key, '(new)')
+    const violations = await new OwnershipChecker(repo.store).check(root.cid, parents, id.key, '(new)')
     trace('ownership checked')
     if (violations.length > 0) failOwnership(violations)
     const { commit: signed } = signCommit({

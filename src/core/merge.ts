@@ -33,7 +33,7 @@ async function checkIncoming (repo: Repo, ours: CID | undefined, theirs: CID, pa
     mine.add(id)
     stack.push(...await parentsOf(id))
   }
-  const checker = OwnershipChecker.for(repo)
+  const checker = await OwnershipChecker.for(repo)
   const todo = [theirs.toString()]
   const seen = new Set<string>()
   const incoming: string[] = []
@@ -124,7 +124,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
       return { result: 'conflicts', other: theirs.toString(), bases, conflicts: merged.conflicts }
     }
     // What the merge itself writes (auto-merged text) is the signer's change.
-    const vs = await OwnershipChecker.for(repo).check(merged.tree.cid, [ours, theirs], id.key, '(merge)')
+    const vs = await (await OwnershipChecker.for(repo)).check(merged.tree.cid, [ours, theirs], id.key, '(merge)')
     if (vs.length > 0) failOwnership(vs)
     const { commit } = signCommit({
       type: 'acache/commit',

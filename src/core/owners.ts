@@ -10,7 +10,7 @@ export interface OwnersResult { rules: OwnerRule[], rootSigner?: string, rootSig
 export async function owners (repo: Repo, ctx: Ctx, p?: string): Promise<OwnersResult> {
   const head = repo.headCommit()
   if (head === undefined) return { rules: [] }
-  const checker = OwnershipChecker.for(repo)
+  const checker = new OwnershipChecker(repo.store)
   const rules = await checker.rules((await repo.readCommit(head)).tree)
   // the keys that signed every root of the history own .acacheowners unless a rule names its owners
   const rootSigners = await checker.rootSigners(head)

@@ -37,10 +37,25 @@ export class OwnershipChecker {
   private readonly entries = new Map<string, Promise<Entry | undefined>>()
 
   /** `knownRoots`: parentless commits this repository set out from (its own first commit, a clone's), checked like any other only against their own signer. */
-  constructor (private readonly store: BlockStore, private readonly knownRoots: Set<string> = new Set()) {}
+  constructor (private readonly store: BlockStore, readonly knownRoots: Set<string> = new Set()) {}
 
-  static for (repo: Repo, store: BlockStore = repo.store): OwnershipChecker {
-    return new OwnershipChecker(store, repo.knownRoots())
+  static async for (repo: Repo, store: BlockStore = repo.store): Promise<OwnershipChecker> {
+    const checker = new OwnershipChecker(store, repo.knownRoots())
+    if (!repo.hasKnownRoots()) {
+      // a repository from before roots were recorded: its roots are those its
+      // branches reach by first parents (what the rules meant then), recorded once
+      const roots: CID[] = []
+      for (const [, tip] of repo.listRefs('refs/heads')) {
+        let cur = tip
+        try {
+          for (let c = await checker.commit(cur); c.parents.length > 0; c = await checker.commit(cur)) cur = c.parents[0]
+          roots.push(cur)
+        } catch { /* a branch whose history is not all here: nothing to record from it */ }
+      }
+      repo.addKnownRoots(roots, true)
+      for (const r of roots) checker.knownRoots.add(r.toString())
+    }
+    return checker
   }
 
   async commit (cid: CID): Promise<Commit> {
@@ -194,8 +209,9 @@ export function ownershipError (v: Violation): AcacheError {
 }
 
 /** Refuses new history (fetched, imported, merged) that breaks a rule; stores nothing from it. */
-export async function checkHistoryOwnership (repo: Repo, commits: Array<{ cid: CID, commit: Commit }>, store: BlockStore): Promise<void> {
-  const checker = OwnershipChecker.for(repo, store)
+export async function checkHistoryOwnership (repo: Repo, commits: Array<{ cid: CID, commit: Commit }>, store: BlockStore, adopt: CID[] = []): Promise<void> {
+  const checker = await OwnershipChecker.for(repo, store)
+  for (const r of adopt) checker.knownRoots.add(r.toString())
   // oldest first, so the first violation reported is where it started
   for (const { cid } of [...commits].reverse()) {
     const v = await checker.violations(cid)

@@ -136,7 +136,7 @@ export async function verify (original: Repo, opts: { progress?: Progress } = {}
     }
   }
   // Ownership rules over all history.
-  const checker = OwnershipChecker.for(original, repo.store)
+  const checker = await OwnershipChecker.for(original, repo.store)
   for (const key of seenCommits) {
     if (tooLarge.has(key)) continue
     try {

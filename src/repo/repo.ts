@@ -223,10 +223,15 @@ export class Repo {
     return new Set(text.split('\n').filter(l => l !== ''))
   }
 
-  addKnownRoots (cids: Iterable<CID>): void {
+  hasKnownRoots (): boolean {
+    return fs.existsSync(this.path('roots'))
+  }
+
+  /** Records roots (`always`: create the file even with none, so the old-repository seeding runs once). */
+  addKnownRoots (cids: Iterable<CID>, always = false): void {
     const have = this.knownRoots()
     const fresh = [...cids].map(String).filter(c => !have.has(c))
-    if (fresh.length > 0) fs.appendFileSync(this.path('roots'), fresh.join('\n') + '\n')
+    if (fresh.length > 0 || always) fs.appendFileSync(this.path('roots'), fresh.map(c => c + '\n').join(''))
   }
 }
 

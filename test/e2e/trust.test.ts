@@ -223,3 +223,33 @@ test('weak Ed25519 keys: small-order keys are not keys, and a fixed signature ve
   t.is(r.code, 2)
   t.regex(r.stderr, /small order|not an Ed25519/)
 })
+
+test('a repository\'s own root (its first commit, or the history it first took) may set up content for others; one from before roots were recorded is recognised', t => {
+  const alice = new User('alice').setup()
+  const bob = new User('bob').setup()
+  // alice's first commit hands /models/ to bob and already holds a file there
+  alice.write('.acacheowners', `/models/ ${keyOf(bob)}\n`)
+  alice.write('models/readme.txt', 'for bob\n')
+  alice.ok(['commit', '-m', 'root'])
+  alice.write('notes.txt', 'n\n')
+  alice.ok(['commit', '-m', 'two'])
+  t.is(alice.ok(['verify']).code, 0)
+  // as a repository made before .acache/roots existed
+  fs.rmSync(path.join(alice.work, '.acache', 'roots'))
+  t.is(alice.ok(['verify']).code, 0)
+  t.true(fs.readFileSync(path.join(alice.work, '.acache', 'roots'), 'utf8').trim().length > 0, 'recorded once')
+  // bob, with no history yet, takes alice's as his own (a clone): her root sets up his directory
+  alice.ok(['push'])
+  friends(alice, bob)
+  bob.ok(['pull', 'alice'])
+  t.is(bob.read('models/readme.txt'), 'for bob\n')
+  t.is(bob.ok(['verify']).code, 0)
+  // carol, who has a history of her own, takes a root like that from no one
+  const carol = new User('carol').setup()
+  carol.write('c.txt', 'c\n')
+  carol.ok(['commit', '-m', 'carol'])
+  friends(alice, carol)
+  const r = carol.run(['fetch', 'alice', '--json'])
+  t.is(r.code, 4, r.stdout)
+  t.is(r.json.error.code, 'OWNERSHIP')
+})
