@@ -35,6 +35,7 @@ const CODES = {
   CONFLICTS: EXIT.finding,
   VERIFY_FAILED: EXIT.finding,
   MERGE_IN_PROGRESS: EXIT.finding,
+  UNMERGED: EXIT.finding,
   BAD_SIGNATURE: EXIT.signature,
   OWNERSHIP: EXIT.signature,
   REPLAY: EXIT.signature,

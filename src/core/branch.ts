@@ -1,6 +1,10 @@
 import { Repo, checkBranchName } from '../repo/repo.js'
 import { resolveRev } from '../repo/revs.js'
+import fs from 'node:fs'
+import path from 'node:path'
+import { CID } from 'multiformats/cid'
 import { fail } from '../errors.js'
+import { isAncestor } from '../merge/base.js'
 
 export interface BranchInfo { name: string, commit: string, current: boolean, remote: boolean }
 
@@ -29,22 +33,63 @@ export async function createBranch (repo: Repo, name: string, start = 'HEAD', fo
     if (!force && repo.readRef(ref) !== undefined) fail('EXISTS', `a branch named ${name} already exists`)
     const cid = await resolveRev(repo, start)
     await repo.readCommit(cid)
-    repo.writeRef(ref, cid)
+    repo.writeRef(ref, cid, `branch: Created from ${start}`)
     return { name, commit: cid.toString(), current: repo.currentBranch() === name, remote: false }
   } finally {
     release()
   }
 }
 
-export function deleteBranch (repo: Repo, name: string): { name: string, commit: string } {
+/**
+ * `branch -d NAME`: refused when the branch holds commits HEAD does not
+ * (they would be left behind), unless `force` (-D). The reflog keeps where it was.
+ */
+export async function deleteBranch (repo: Repo, name: string, force = false): Promise<{ name: string, commit: string }> {
   const release = repo.lock()
   try {
     const ref = `refs/heads/${name}`
     const cid = repo.readRef(ref)
     if (cid === undefined) fail('UNKNOWN_REVISION', `branch ${name} not found`)
     if (repo.currentBranch() === name) fail('USAGE', `cannot delete branch ${name}: it is the current branch`, { hint: 'switch to another branch first' })
-    repo.deleteRef(ref)
+    const head = repo.headCommit()
+    if (!force && (head === undefined || !(await isAncestor(cid.toString(), head.toString(), async (id) => (await repo.readCommit(CID.parse(id))).parents.map(String))))) {
+      fail('UNMERGED', `branch ${name} is not fully merged: HEAD does not hold its commits`, {
+        data: { branch: name, commit: cid.toString() },
+        hint: `merge it first, or delete it anyway with \`acache branch -D ${name}\` (the reflog keeps where it was)`
+      })
+    }
+    repo.deleteRef(ref, `branch: deleted${force ? ' (forced)' : ''}`)
     return { name, commit: cid.toString() }
+  } finally {
+    release()
+  }
+}
+
+/** `branch -m [OLD] NEW`: renames a branch (the current one by default), with its reflog. */
+export function renameBranch (repo: Repo, from: string | undefined, to: string, force = false): { from: string, to: string, commit: string } {
+  checkBranchName(to)
+  const release = repo.lock()
+  try {
+    const old = from ?? repo.currentBranch()
+    if (old === undefined) fail('USAGE', 'HEAD is detached: name the branch to rename', { hint: 'acache branch -m OLD NEW' })
+    const cid = repo.readRef(`refs/heads/${old}`)
+    if (cid === undefined) fail('UNKNOWN_REVISION', `branch ${old} not found`)
+    if (old === to) return { from: old, to, commit: cid.toString() }
+    if (!force && repo.readRef(`refs/heads/${to}`) !== undefined) fail('EXISTS', `a branch named ${to} already exists`, { hint: 'use -M to replace it' })
+    const logs = repo.path('logs', 'refs', 'heads')
+    const oldLog = path.join(logs, old)
+    const newLog = path.join(logs, to)
+    repo.writeRef(`refs/heads/${to}`, cid, `branch: renamed refs/heads/${old} to refs/heads/${to}`)
+    if (fs.existsSync(oldLog)) {
+      // the renamed branch keeps its history: the old log comes first
+      const moved = fs.readFileSync(oldLog, 'utf8') + (fs.existsSync(newLog) ? fs.readFileSync(newLog, 'utf8') : '')
+      fs.mkdirSync(path.dirname(newLog), { recursive: true })
+      fs.writeFileSync(newLog, moved)
+      fs.rmSync(oldLog, { force: true })
+    }
+    fs.rmSync(repo.path('refs', 'heads', old), { force: true })
+    if (repo.currentBranch() === old) repo.setHead({ ref: `refs/heads/${to}` }, `branch: renamed ${old} to ${to}`)
+    return { from: old, to, commit: cid.toString() }
   } finally {
     release()
   }

@@ -16,7 +16,10 @@ import { readMergeState, clearMergeState, checkResolved } from '../merge/state.j
 import { OwnershipChecker, failOwnership } from './ownership.js'
 
 export interface CommitOptions {
-  message: string
+  /** the message; with `amend`, undefined keeps the amended commit's */
+  message?: string
+  /** replace HEAD: the new commit takes HEAD's parents (git's --amend) */
+  amend?: boolean
   paths?: string[]
   noVerify?: boolean
   allowEmpty?: boolean
@@ -39,6 +42,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     const merge = readMergeState(repo)
     if (merge !== undefined && (opts.paths?.length ?? 0) > 0) fail('USAGE', 'a merge is recorded whole: commit without paths')
     if (merge !== undefined) checkResolved(repo, merge)
+    if (opts.amend === true && merge !== undefined) fail('MERGE_IN_PROGRESS', 'cannot amend during a merge', { hint: 'commit the merge first, or run `acache merge --abort`' })
     if (opts.noVerify !== true && runHook(repo, 'pre-commit') !== 0) {
       fail('HOOK_REFUSED', 'the pre-commit hook refused the commit', { hint: 'fix what it reported, or skip it with --no-verify' })
     }
@@ -57,11 +61,13 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     const cmp = await compareWorktree(repo, cache, { store: repo.store, paths, onFile: (_p, n) => ctx.progress.tick(n) })
     ctx.progress.done()
     trace('compared')
-    if (cmp.changes.length === 0 && merge === undefined && opts.allowEmpty !== true && head !== undefined) {
+    const amended = opts.amend === true ? await amendedCommit(repo, head) : undefined
+    if (cmp.changes.length === 0 && merge === undefined && opts.allowEmpty !== true && head !== undefined && amended === undefined) {
       fail('NOTHING_TO_COMMIT', 'nothing to commit, working root clean')
     }
 
-    let message = opts.message
+    let message = opts.message ?? amended?.message ?? merge?.message
+    if (message === undefined) fail('USAGE', 'a commit needs a message', { hint: 'acache commit -m "what changed"' })
     if (opts.noVerify !== true) {
       const msgFile = repo.path('COMMIT_EDITMSG')
       fs.writeFileSync(msgFile, message)
@@ -72,18 +78,10 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     }
     if (message.trim() === '') fail('USAGE', 'aborting commit: the message is empty', { hint: 'give one with -m MESSAGE' })
 
-    // The new tree: HEAD's entries outside `paths`, the working root's inside.
-    const next = cache.entries // (changed in place: the cache is not used again)
-    for (const c of cmp.changes) if (c.change === 'deleted') next.delete(c.path)
-    for (const [p, e] of cmp.current) next.set(p, e)
-    const files = { keys: () => next.keys(), get: (p: string) => { const e = next.get(p); return e === undefined ? undefined : entryOf(e) } }
-    const reuse = new Map<string, Node>(cache.dirs)
-    for (const c of cmp.changes) for (const a of ancestors(c.path)) reuse.delete(a)
-    reuse.delete('')
-    const { root, dirs } = await buildTree(repo.store, files, reuse)
+    const { root, dirs, next } = await worktreeTree(repo, cache, cmp)
     trace('tree built')
-    const parents: CID[] = head === undefined ? [] : [head]
-    if (merge !== undefined) parents.push(merge.other)
+    const parents: CID[] = amended !== undefined ? amended.parents : head === undefined ? [] : [head]
+    if (merge !== undefined && (merge.kind ?? 'merge') === 'merge') parents.push(merge.other)
     const violations = await new OwnershipChecker(repo.store).check(root.cid, parents, id.key, '(new)')
     trace('ownership checked')
     if (violations.length > 0) failOwnership(violations)
@@ -99,6 +97,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     const cid = await repo.writeCommit(signed)
     await repo.store.settle?.([cid])
     if (parents.length === 0) repo.addKnownRoots([cid])
+    repo.why = `commit${amended !== undefined ? ' (amend)' : parents.length === 0 ? ' (initial)' : parents.length > 1 ? ' (merge)' : ''}: ${message.split('\n')[0]}`
     repo.advanceHead(cid)
     trace('commit recorded')
     // From here the commit is recorded; what follows only saves work later.
@@ -121,4 +120,28 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
   } finally {
     release()
   }
+}
+
+/** The commit `--amend` replaces: HEAD, which must exist. */
+async function amendedCommit (repo: Repo, head: CID | undefined): Promise<{ parents: CID[], message: string }> {
+  if (head === undefined) fail('USAGE', 'there is no commit to amend yet', { hint: 'make the first commit without --amend' })
+  const c = await repo.readCommit(head)
+  return { parents: c.parents, message: c.message }
+}
+
+/**
+ * The tree of the working root as compared (HEAD's entries outside the
+ * compared paths, the working root's inside), stored; unchanged
+ * directories are taken whole. `cache` is changed in place (not used again).
+ */
+export async function worktreeTree (repo: Repo, cache: StatCache, cmp: Awaited<ReturnType<typeof compareWorktree>>): Promise<{ root: Node, dirs: Map<string, Node>, next: StatCache['entries'] }> {
+  const next = cache.entries
+  for (const c of cmp.changes) if (c.change === 'deleted') next.delete(c.path)
+  for (const [p, e] of cmp.current) next.set(p, e)
+  const files = { keys: () => next.keys(), get: (p: string) => { const e = next.get(p); return e === undefined ? undefined : entryOf(e) } }
+  const reuse = new Map<string, Node>(cache.dirs)
+  for (const c of cmp.changes) for (const a of ancestors(c.path)) reuse.delete(a)
+  reuse.delete('')
+  const { root, dirs } = await buildTree(repo.store, files, reuse)
+  return { root, dirs, next }
 }

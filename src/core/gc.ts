@@ -53,7 +53,7 @@ async function reach (repo: Repo, roots: CID[], onBlock?: (cid: CID, bytes: Uint
 }
 
 /** What must never be dropped: refs (branches, remote branches, pins), HEAD, a merge under way, published and accepted heads. */
-export function gcRoots (repo: Repo): CID[] {
+export function gcRoots (repo: Repo, reflogDays = 90): CID[] {
   const roots: CID[] = repo.listRefs('refs').map(([, c]) => c)
   const h = repo.readHead()
   if (h.cid !== undefined) roots.push(h.cid)
@@ -67,6 +67,22 @@ export function gcRoots (repo: Repo): CID[] {
       const head = decodeHead(bytes)
       roots.push(dagJsonCid(bytes), ...Object.values(head.heads))
     } catch { /* a damaged head keeps nothing */ }
+  }
+  // stashes
+  try {
+    for (const e of JSON.parse(fs.readFileSync(repo.path('stash'), 'utf8'))) roots.push(CID.parse(e.commit))
+  } catch { /* none, or damaged (stash list says so) */ }
+  // what the reflog names from the last 90 days (a reset, an amend, a deleted
+  // branch left it behind) is kept, as git keeps it; gc --now keeps none of it
+  if (reflogDays > 0) {
+    const since = Date.now() - reflogDays * 24 * 3600 * 1000
+    for (const ref of repo.refLogs()) {
+      for (const e of repo.readRefLog(ref)) {
+        if (!(Date.parse(e.time) >= since)) continue
+        if (e.new !== undefined) roots.push(e.new)
+        if (e.old !== undefined) roots.push(e.old)
+      }
+    }
   }
   for (const name of Object.keys(repo.config.remotes)) {
     const s = readRemoteState(repo, name)
@@ -87,10 +103,10 @@ export async function gc (repo: Repo, ctx: Ctx, opts: { dryRun?: boolean, now?: 
     const grace = opts.now === true ? 0 : (opts.graceMs ?? 60 * 60 * 1000)
     if (repo.store instanceof KuboBlockStore) {
       // The node's own GC drops blocks; acache decides what stays pinned.
-      const k = await repo.store.keepOnly(gcRoots(repo), opts.dryRun === true)
+      const k = await repo.store.keepOnly(gcRoots(repo, opts.now === true ? 0 : 90), opts.dryRun === true)
       return { dryRun: opts.dryRun === true, reachable: 0, dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0, kubo: { api: repo.store.api, ...k } }
     }
-    const { keep: reachable, visited } = await reach(repo, gcRoots(repo))
+    const { keep: reachable, visited } = await reach(repo, gcRoots(repo, opts.now === true ? 0 : 90))
     const store = repo.store as FsBlockStore
     const out: GcResult = { dryRun: opts.dryRun === true, reachable: reachable.size, dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0 }
     const now = Date.now()

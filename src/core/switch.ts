@@ -39,7 +39,8 @@ export async function switchTo (repo: Repo, ctx: Ctx, opts: SwitchOptions): Prom
     const head = repo.headCommit()
     const headTree = head === undefined ? undefined : (await repo.readCommit(head)).tree
     const r = await checkoutTree(repo, headTree, targetTree, opts.force === true)
-    if (opts.create !== undefined) repo.writeRef(ref!, target)
+    repo.why = `switch: moving from ${repo.currentBranch() ?? (head === undefined ? '(nothing)' : head.toString())} to ${opts.create ?? opts.target}`
+    if (opts.create !== undefined) repo.writeRef(ref!, target, `branch: Created from ${opts.target}`)
     repo.setHead(ref !== undefined ? { ref } : { cid: target })
     r.cache.save(repo)
     return { branch: ref?.slice('refs/heads/'.length), commit: target.toString(), created: opts.create, written: r.written, removed: r.removed, kept: r.kept }

@@ -17,7 +17,11 @@ export interface Conflict {
 }
 
 export interface MergeState {
-  /** the other parent */
+  /** what is under way: a merge (the default), or a revert or cherry-pick whose commit has one parent */
+  kind?: 'merge' | 'revert' | 'cherry-pick'
+  /** the message the commit will get by default (revert, cherry-pick) */
+  message?: string
+  /** the other parent (for a revert or cherry-pick, the commit applied) */
   other: CID
   /** how the user named it (alice/main) */
   label: string

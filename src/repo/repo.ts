@@ -34,6 +34,8 @@ export function defaultConfig (bare = false): Config {
 
 export type Head = { ref: string, cid?: CID } | { ref?: undefined, cid: CID }
 
+export interface RefLogEntry { old?: CID, new?: CID, time: string, message: string }
+
 export class Repo {
   readonly store: BlockStore
   config: Config
@@ -136,16 +138,76 @@ export class Repo {
     return h.ref?.startsWith('refs/heads/') === true ? h.ref.slice('refs/heads/'.length) : undefined
   }
 
-  setHead (target: { ref: string } | { cid: CID }): void {
+  setHead (target: { ref: string } | { cid: CID }, why = this.why): void {
+    const before = this.readHeadOrUndefined()?.cid
     const text = 'ref' in target ? `ref: ${target.ref}\n` : `${target.cid.toString()}\n`
     writeFileAtomic(path.join(this.dir, 'HEAD'), text)
+    const after = 'ref' in target ? this.readRef(target.ref) : target.cid
+    this.logRef('HEAD', before, after, why)
   }
 
   /** Moves whatever HEAD names (the branch, or HEAD itself when detached). */
-  advanceHead (cid: CID): void {
+  advanceHead (cid: CID, why = this.why): void {
     const h = this.readHead()
-    if (h.ref !== undefined) this.writeRef(h.ref, cid)
-    else this.setHead({ cid })
+    if (h.ref !== undefined) this.writeRef(h.ref, cid, why)
+    else this.setHead({ cid }, why)
+  }
+
+  private readHeadOrUndefined (): Head | undefined {
+    try { return this.readHead() } catch { return undefined }
+  }
+
+  /**
+   * Why refs move now, for the reflog ("commit: fix the parser", "reset:
+   * moving to HEAD~1"): set by the operation that moves them.
+   */
+  why = 'update'
+
+  /**
+   * The reflog (git's): every move of HEAD and of each local branch, one
+   * JSON line each in .acache/logs/<ref>, oldest first. What a reset, an
+   * amend or a deleted branch left behind can be found there (`acache
+   * reflog`, HEAD@{1}); gc keeps what it names.
+   */
+  private logRef (ref: string, old: CID | undefined, now: CID | undefined, why: string): void {
+    if (ref !== 'HEAD' && !ref.startsWith('refs/heads/')) return
+    if (old !== undefined && now !== undefined && old.equals(now) && ref !== 'HEAD') return
+    if (old === undefined && now === undefined) return
+    const file = path.join(this.dir, 'logs', ref)
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true })
+      fs.appendFileSync(file, JSON.stringify({ old: old?.toString() ?? null, new: now?.toString() ?? null, time: new Date().toISOString(), message: why }) + '\n')
+    } catch { /* the reflog is a help, never a reason to fail a command */ }
+  }
+
+  /** A ref's reflog, newest first; entries of a torn last line are skipped. */
+  readRefLog (ref: string): RefLogEntry[] {
+    const text = readTextIfExists(path.join(this.dir, 'logs', ref)) ?? ''
+    const out: RefLogEntry[] = []
+    for (const line of text.split('\n')) {
+      if (line === '') continue
+      try {
+        const o = JSON.parse(line)
+        out.push({ old: o.old === null ? undefined : CID.parse(o.old), new: o.new === null ? undefined : CID.parse(o.new), time: String(o.time), message: String(o.message) })
+      } catch {}
+    }
+    return out.reverse()
+  }
+
+  /** Every ref that has a reflog (HEAD, refs/heads/...). */
+  refLogs (): string[] {
+    const out: string[] = []
+    const walk = (rel: string): void => {
+      let names: fs.Dirent[]
+      try { names = fs.readdirSync(path.join(this.dir, 'logs', rel), { withFileTypes: true }) } catch { return }
+      for (const d of names) {
+        const r = rel === '' ? d.name : `${rel}/${d.name}`
+        if (d.isDirectory()) walk(r)
+        else if (d.isFile()) out.push(r)
+      }
+    }
+    walk('')
+    return out.sort()
   }
 
   readRef (ref: string): CID | undefined {
@@ -154,14 +216,27 @@ export class Repo {
     return parseCid(text.trim(), ref)
   }
 
-  writeRef (ref: string, cid: CID): void {
+  writeRef (ref: string, cid: CID, why = this.why): void {
     const file = path.join(this.dir, ref)
+    const old = ref.startsWith('refs/heads/') ? this.readRef(ref) : undefined
     fs.mkdirSync(path.dirname(file), { recursive: true })
     writeFileAtomic(file, cid.toString() + '\n')
+    this.logRef(ref, old, cid, why)
+    // the branch HEAD names moved: so did HEAD
+    if (ref.startsWith('refs/heads/') && this.currentRef() === ref) this.logRef('HEAD', old, cid, why)
   }
 
-  deleteRef (ref: string): void {
+  deleteRef (ref: string, why = this.why): void {
+    const old = ref.startsWith('refs/heads/') ? this.readRef(ref) : undefined
     fs.rmSync(path.join(this.dir, ref), { force: true })
+    this.logRef(ref, old, undefined, why)
+  }
+
+  private currentRef (): string | undefined {
+    try {
+      const text = readTextIfExists(path.join(this.dir, 'HEAD'))?.trim()
+      return text?.startsWith('ref: ') === true ? text.slice(5) : undefined
+    } catch { return undefined }
   }
 
   /** All refs under a prefix such as `refs/heads`, sorted by name. */

@@ -33,7 +33,31 @@ async function nthParent (repo: Repo, cid: CID, n: number, rev: string): Promise
   return p
 }
 
+/** REF@{N}: where REF was N moves ago, from the reflog (HEAD@{1}, main@{2}; @{N} is the current branch). */
+function fromRefLog (repo: Repo, base: string, rev: string): CID | undefined {
+  const m = /^(.*)@\{(\d+)\}$/.exec(base)
+  if (m === null) return undefined
+  let ref: string
+  if (m[1] === '') {
+    const b = repo.currentBranch()
+    if (b === undefined) fail('BAD_REVISION', `${rev}: HEAD is detached, so there is no current branch's reflog`, { hint: 'use HEAD@{N}' })
+    ref = `refs/heads/${b}`
+  } else if (m[1] === 'HEAD') {
+    ref = 'HEAD'
+  } else {
+    ref = m[1].startsWith('refs/') ? m[1] : `refs/heads/${m[1]}`
+  }
+  const log = repo.readRefLog(ref)
+  const n = parseInt(m[2], 10)
+  if (n >= log.length) fail('UNKNOWN_REVISION', `${rev}: the reflog of ${m[1] === '' ? 'the current branch' : m[1]} has only ${log.length} entr${log.length === 1 ? 'y' : 'ies'}`, { hint: '`acache reflog` lists them' })
+  const cid = log[n].new
+  if (cid === undefined) fail('UNKNOWN_REVISION', `${rev}: the branch did not exist then (entry ${n} is its deletion; ${m[1]}@{${n + 1}} is where it was)`)
+  return cid
+}
+
 async function resolveBase (repo: Repo, base: string, rev: string): Promise<CID> {
+  const logged = fromRefLog(repo, base, rev)
+  if (logged !== undefined) return logged
   if (base === 'HEAD' || base === '@') {
     const h = repo.readHead()
     if (h.cid === undefined) fail('UNKNOWN_REVISION', `HEAD has no commits yet (branch ${h.ref?.replace('refs/heads/', '')} is unborn)`, { hint: 'make the first commit with `acache commit -m MESSAGE`' })

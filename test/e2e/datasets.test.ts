@@ -94,8 +94,8 @@ test('gc drops only what nothing reaches: --dry-run reports, branches, remote re
   u.ok(['commit', '-m', 'pinned'])
   u.ok(['pin', 'release-1'])
   u.ok(['switch', 'main'])
-  u.ok(['branch', '-d', 'doomed'])
-  u.ok(['branch', '-d', 'pinned'])
+  u.ok(['branch', '-D', 'doomed']) // not merged: -d would refuse
+  u.ok(['branch', '-D', 'pinned'])
   const young = u.ok(['gc', '--json']).json
   t.is(young.dropped.blocks, 0, 'young blocks are kept without --now')
   const dry = u.ok(['gc', '--dry-run', '--now', '--json']).json

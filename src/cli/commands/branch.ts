@@ -3,11 +3,14 @@ import { define } from '../command.js'
 
 export default define({
   command: 'branch [name] [start]',
-  describe: 'List branches, make one (NAME [START]), or delete one (-d NAME)',
+  describe: 'List branches, make one (NAME [START]), delete one (-d NAME; -D if unmerged), rename one (-m [OLD] NEW)',
   builder: (y) => y
     .positional('name', { type: 'string', describe: 'the branch to make' })
     .positional('start', { type: 'string', describe: 'where it starts (default HEAD)' })
-    .option('delete', { alias: 'd', type: 'string', describe: 'delete this branch', requiresArg: true })
+    .option('delete', { alias: 'd', type: 'string', describe: 'delete this branch (refused if HEAD does not hold its commits)', requiresArg: true })
+    .option('D', { type: 'string', describe: 'delete this branch even if it is not merged (the reflog keeps where it was)', requiresArg: true })
+    .option('move', { alias: 'm', type: 'boolean', describe: 'rename: -m NEW renames the current branch, -m OLD NEW another' })
+    .option('M', { type: 'boolean', describe: 'rename, replacing a branch of the new name' })
     .option('force', { alias: 'f', type: 'boolean', describe: 'with NAME: move an existing branch' })
     .option('all', { alias: 'a', type: 'boolean', describe: 'list remote branches too' })
     .option('remotes', { alias: 'r', type: 'boolean', describe: 'list only remote branches' }),
@@ -15,10 +18,17 @@ export default define({
     const b = await import('../../core/branch.js')
     const { shortCid } = await import('../../repo/revs.js')
     const r = await repo()
-    if (args.delete !== undefined) {
-      const d = b.deleteBranch(r, args.delete)
+    if (args.move === true || args.M === true) {
+      if (args.name === undefined) throw new (await import('../../errors.js')).AcacheError('USAGE', 'rename to what?', { hint: 'acache branch -m NEW, or acache branch -m OLD NEW' })
+      const m = args.start === undefined ? b.renameBranch(r, undefined, args.name, args.M === true) : b.renameBranch(r, args.name, args.start, args.M === true)
+      out.result({ renamed: m })
+      out.line(`Renamed branch ${m.from} to ${m.to}`)
+      return
+    }
+    if (args.delete !== undefined || args.D !== undefined) {
+      const d = await b.deleteBranch(r, args.delete ?? args.D, args.D !== undefined)
       out.result({ deleted: d })
-      out.line(`Deleted branch ${d.name} (was ${shortCid(d.commit)}).`)
+      out.line(`Deleted branch ${d.name} (was ${shortCid(d.commit)}); \`acache branch ${d.name} ${shortCid(d.commit)}\` brings it back.`)
       return
     }
     if (args.name !== undefined) {

@@ -1,5 +1,6 @@
 import type { CommandDef } from '../command.js'
 import init from './init.js'
+import clone from './clone.js'
 import id from './id.js'
 import status from './status.js'
 import commit from './commit.js'
@@ -23,6 +24,11 @@ import umount from './umount.js'
 import gc from './gc.js'
 import size from './size.js'
 import pin from './pin.js'
+import reflog from './reflog.js'
+import reset from './reset.js'
+import revert from './revert.js'
+import cherryPick from './cherry-pick.js'
+import stash from './stash.js'
 
 /** Every command, in the order --help lists them. */
-export const commands: CommandDef[] = [init, id, status, commit, log, show, diff, branch, switchCmd, restore, merge, remote, fetch, push, pull, bundle, owners, serve, mount, umount, gc, size, pin, verify]
+export const commands: CommandDef[] = [init, clone, id, status, commit, log, show, diff, branch, switchCmd, restore, stash, reset, revert, cherryPick, reflog, merge, remote, fetch, push, pull, bundle, owners, serve, mount, umount, gc, size, pin, verify]

@@ -1,0 +1,50 @@
+import chalk from 'chalk'
+import { define } from '../command.js'
+import { safe } from '../render.js'
+
+const which = (s: string | undefined): number => {
+  if (s === undefined) return 0
+  const m = /^(?:stash@\{)?(\d+)\}?$/.exec(s)
+  if (m === null) throw new Error(`not a stash: ${s} (stash@{N} or N)`)
+  return parseInt(m[1], 10)
+}
+
+export default define({
+  command: 'stash [action] [which]',
+  describe: 'Put local changes aside (push, the default) and bring them back (pop, apply); list, drop',
+  builder: (y) => y
+    .positional('action', { type: 'string', choices: ['push', 'pop', 'apply', 'list', 'drop'], describe: 'push (default), pop, apply, list or drop' })
+    .positional('which', { type: 'string', describe: 'stash@{N} or N (default 0, the newest)' })
+    .option('message', { alias: 'm', type: 'string', describe: 'with push: what the stash holds', requiresArg: true }),
+  run: async (args, { ctx, out, repo }) => {
+    const s = await import('../../core/stash.js')
+    const { AcacheError } = await import('../../errors.js')
+    const r = await repo()
+    const action = args.action ?? 'push'
+    let n: number
+    try { n = which(args.which) } catch (err) { throw new AcacheError('USAGE', (err as Error).message) }
+    if (action === 'push') {
+      const e = await s.stashPush(r, ctx, args.message)
+      out.result({ stashed: e })
+      out.line(`Saved local changes as stash@{0}: ${safe(e.message)}; the working root is back at HEAD (\`acache stash pop\` brings them back)`)
+    } else if (action === 'list') {
+      const list = s.listStash(r)
+      out.result({ stashes: list })
+      for (const e of list) out.line(`stash@{${e.n}}: On ${e.branch ?? '(detached)'}: ${safe(e.message)}`)
+    } else if (action === 'drop') {
+      const e = s.stashDrop(r, n)
+      out.result({ dropped: e })
+      out.line(`Dropped stash@{${n}} (${e.commit})`)
+    } else {
+      const a = await s.stashApply(r, ctx, n, action === 'pop')
+      out.result({ ...a })
+      for (const c of a.conflicts) out.line(chalk.red(`CONFLICT (${c.kind}): ${safe(c.path)}${c.sidecars.length > 0 ? ` (stashed version beside it: ${c.sidecars.map(safe).join(', ')})` : ''}`))
+      if (a.conflicts.length > 0) {
+        out.line(`The stash is kept: fix the conflicts, then \`acache stash drop ${n}\`.`)
+        process.exitCode = 1
+      } else {
+        out.line(a.dropped ? `Applied and dropped stash@{${n}}` : `Applied stash@{${n}} (still kept)`)
+      }
+    }
+  }
+})

@@ -1,0 +1,23 @@
+import fs from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import type { Repo } from '../repo/repo.js'
+import { fail } from '../errors.js'
+
+/**
+ * The message from an editor, as git asks for it: $ACACHE_EDITOR, $VISUAL,
+ * $EDITOR (else vi) on .acache/COMMIT_EDITMSG, lines starting with # left
+ * out; only on a terminal (a script must say -m).
+ */
+export function editMessage (repo: Repo, initial: string): string {
+  const editor = process.env.ACACHE_EDITOR ?? process.env.VISUAL ?? process.env.EDITOR ?? (process.stdin.isTTY === true ? 'vi' : undefined)
+  if (editor === undefined || (process.stdin.isTTY !== true && process.env.ACACHE_EDITOR === undefined)) {
+    fail('USAGE', 'a commit needs a message', { hint: 'acache commit -m "what changed" (an editor opens only on a terminal)' })
+  }
+  const file = repo.path('COMMIT_EDITMSG')
+  fs.writeFileSync(file, `${initial}${initial === '' || initial.endsWith('\n') ? '' : '\n'}\n# Write the message for your changes. Lines starting with # are left out;\n# an empty message aborts the commit.\n`)
+  const r = spawnSync('sh', ['-c', `${editor} "$1"`, 'editor', file], { stdio: 'inherit' })
+  if (r.status !== 0) fail('USAGE', `the editor (${editor}) exited ${String(r.status)}; nothing was committed`)
+  const text = fs.readFileSync(file, 'utf8').split('\n').filter(l => !l.startsWith('#')).join('\n').trim()
+  if (text === '') fail('USAGE', 'aborting commit: the message is empty')
+  return text + '\n'
+}

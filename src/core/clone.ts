@@ -1,0 +1,62 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { Repo } from '../repo/repo.js'
+import { Ctx } from './context.js'
+import { fail } from '../errors.js'
+import { decodeMessage, readIdentityMessage } from '../model/message.js'
+import { addRemote } from './remotes.js'
+import { fetch, FetchResult } from './fetch.js'
+import { importBundle } from './bundle.js'
+import { merge } from './merge.js'
+
+export interface CloneResult { dir: string, remote: string, url: string, key: string, branch?: string, commit?: string, fetched: FetchResult }
+
+/**
+ * `clone MESSAGE|URL|BUNDLE [DIR]`: a new repository in DIR with the friend
+ * as a remote (named after them, from their `id export` line, else
+ * `origin`), their signed head fetched and verified like any fetch, and
+ * their main branch (or their first) checked out as a branch of the same
+ * name. Reading needs no identity of one's own. On failure DIR is removed
+ * again if clone made it.
+ */
+export async function clone (ctx: Ctx, source: string, opts: { key?: string, dir?: string, name?: string, branch?: string } = {}): Promise<CloneResult> {
+  let url = source
+  let key = opts.key
+  let friend: string | undefined
+  let bundle = false
+  if (source.startsWith('acache:')) {
+    const id = readIdentityMessage(decodeMessage(source))
+    if (id.publish.length === 0) fail('BAD_INPUT', `${id.name}'s message says nowhere they publish`, { hint: 'ask them to export with --publish LOCATION, or clone URL --key DID' })
+    url = id.publish[0]
+    key = id.key
+    friend = id.name
+  } else {
+    if (key === undefined) fail('USAGE', 'clone from a URL or bundle needs the key its heads are signed with', { hint: 'acache clone URL --key did:key:z6Mk... (or paste their `acache id export` line instead of URL)' })
+    bundle = fs.existsSync(source) && fs.statSync(source).isFile()
+  }
+  const remote = opts.name ?? (friend !== undefined && /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(friend) ? friend : 'origin')
+  const base = path.basename(url.replace(/\/+$/, '').replace(/\.car$/, '').replace(/\/ipns\/[^/]+$/, '')) || remote
+  const dir = path.resolve(ctx.cwd, opts.dir ?? base.replace(/[:@]/g, '-'))
+  const existed = fs.existsSync(dir)
+  if (existed && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) fail('EXISTS', `${dir} already exists and is not an empty directory`, { hint: 'name another: acache clone SOURCE DIR' })
+  try {
+    const repo = Repo.init(dir)
+    const sub = { ...ctx, cwd: dir }
+    addRemote(repo, remote, bundle ? path.resolve(ctx.cwd, source) : url, key)
+    repo.config = Repo.readConfig(repo.dir)
+    const fetched = bundle ? await importBundle(repo, sub, path.resolve(ctx.cwd, source)) : (await fetch(repo, sub, { remote }))[0]
+    const theirs = repo.listRefs(`refs/remotes/${remote}`).map(([ref]) => ref.slice(`refs/remotes/${remote}/`.length))
+    const branch = opts.branch ?? (theirs.includes('main') ? 'main' : theirs[0])
+    if (opts.branch !== undefined && !theirs.includes(opts.branch)) fail('UNKNOWN_REVISION', `${remote} publishes no branch ${opts.branch}`, { hint: `theirs: ${theirs.join(', ') || '(none)'}` })
+    let commit: string | undefined
+    if (branch !== undefined) {
+      repo.setHead({ ref: `refs/heads/${branch}` }, `clone: from ${url}`)
+      const m = await merge(repo, sub, { rev: `${remote}/${branch}` })
+      commit = m.commit
+    }
+    return { dir, remote, url, key: key!, branch, commit, fetched }
+  } catch (err) {
+    fs.rmSync(existed ? path.join(dir, '.acache') : dir, { recursive: true, force: true })
+    throw err
+  }
+}
