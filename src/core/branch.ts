@@ -1,4 +1,4 @@
-import { Repo, checkBranchName } from '../repo/repo.js'
+import { Repo, checkNewBranchName } from '../repo/repo.js'
 import { resolveRev } from '../repo/revs.js'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -26,7 +26,7 @@ export function listBranches (repo: Repo, opts: { all?: boolean, remotes?: boole
 }
 
 export async function createBranch (repo: Repo, name: string, start = 'HEAD', force = false): Promise<BranchInfo> {
-  checkBranchName(name)
+  checkNewBranchName(name)
   const release = repo.lock()
   try {
     const ref = `refs/heads/${name}`
@@ -67,7 +67,7 @@ export async function deleteBranch (repo: Repo, name: string, force = false): Pr
 
 /** `branch -m [OLD] NEW`: renames a branch (the current one by default), with its reflog. */
 export function renameBranch (repo: Repo, from: string | undefined, to: string, force = false): { from: string, to: string, commit: string } {
-  checkBranchName(to)
+  checkNewBranchName(to)
   const release = repo.lock()
   try {
     const old = from ?? repo.currentBranch()

@@ -16,10 +16,11 @@ import { makeHeadMessage } from '../model/message.js'
 
 export interface PushResult { remote?: string, url: string, key: string, seq: number, head: string, branches: Record<string, string>, blocks: number, bytes: number, headMessage: string }
 
-/** The branches a head publishes: all local ones. */
+/** What a head publishes: every local branch, and every tag as tags/NAME. */
 export function localBranches (repo: Repo): Record<string, CID> {
   const heads: Record<string, CID> = {}
   for (const [ref, cid] of repo.listRefs('refs/heads')) heads[ref.slice('refs/heads/'.length)] = cid
+  for (const [ref, cid] of repo.listRefs('refs/tags')) heads[`tags/${ref.slice('refs/tags/'.length)}`] = cid
   if (Object.keys(heads).length === 0) fail('USAGE', 'there is nothing to publish yet', { hint: 'make a commit first' })
   return heads
 }

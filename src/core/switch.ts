@@ -1,5 +1,5 @@
 import { CID } from 'multiformats/cid'
-import { Repo, checkBranchName } from '../repo/repo.js'
+import { Repo, checkNewBranchName } from '../repo/repo.js'
 import { Ctx } from './context.js'
 import { fail } from '../errors.js'
 import { resolveRev } from '../repo/revs.js'
@@ -27,7 +27,7 @@ export async function switchTo (repo: Repo, ctx: Ctx, opts: SwitchOptions): Prom
     let target: CID
     let ref: string | undefined
     if (opts.create !== undefined) {
-      checkBranchName(opts.create)
+      checkNewBranchName(opts.create)
       if (repo.readRef(`refs/heads/${opts.create}`) !== undefined) fail('EXISTS', `a branch named ${opts.create} already exists`)
       target = await resolveRev(repo, opts.target)
       ref = `refs/heads/${opts.create}`

@@ -325,6 +325,12 @@ export function checkBranchName (name: string): void {
   if (!validBranchName(name)) fail('USAGE', `${JSON.stringify(name)} is not a valid branch name`)
 }
 
+/** A new branch may not be called tags or tags/...: a published head carries tags under that name. */
+export function checkNewBranchName (name: string): void {
+  checkBranchName(name)
+  if (name === 'tags' || name.startsWith('tags/')) fail('USAGE', `${JSON.stringify(name)} is reserved: a published head carries your tags as tags/NAME`, { hint: 'choose another branch name; for a tag, use `acache tag`' })
+}
+
 export function isAcacheError (err: unknown, code?: string): err is AcacheError {
   return err instanceof AcacheError && (code === undefined || err.code === code)
 }
