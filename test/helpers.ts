@@ -112,7 +112,7 @@ export function snapshot (dir: string): Record<string, string> {
 }
 
 /** Starts `acache serve` for a user on a free loopback port; resolves with its URL. */
-export async function startServe (u: User, extra: string[] = [], env: Record<string, string> = {}): Promise<{ url: string, stop: () => Promise<void>, proc: import('node:child_process').ChildProcess }> {
+export async function startServe (u: User, extra: string[] = [], env: Record<string, string> = {}): Promise<{ url: string, stop: () => Promise<void>, proc: import('node:child_process').ChildProcess, stderr: () => string }> {
   const { spawn } = await import('node:child_process')
   const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...extra], {
     cwd: u.work,
@@ -128,10 +128,12 @@ export async function startServe (u: User, extra: string[] = [], env: Record<str
     })
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited ${code}: ${out}`)) })
   })
-  proc.stderr!.resume()
+  let err = ''
+  proc.stderr!.on('data', (c: Buffer) => { err += c.toString() })
   return {
     url,
     proc,
+    stderr: () => err,
     stop: async () => {
       if (proc.exitCode !== null) return
       proc.kill('SIGTERM')

@@ -33,8 +33,15 @@ export async function main (argv: string[]): Promise<number> {
       .epilogue('Each command has a man page: man acache-<command> (or man -l man/acache-<command>.1).\nExit codes: 0 ok, 1 a finding, 2 bad usage or input, 3 not a repository or object missing,\n4 signature or ownership violation, 5 store or network unreachable, 70 a bug.')
       .fail((msg, err) => {
         if (err !== undefined && err !== null) throw err
+        // an unknown command: name what was typed, and suggest only what is close to it
+        const typed = firstWord(argv)
+        if (typed !== undefined && !known.has(typed)) {
+          const close = /Did you mean (\S+?)\?/.exec(msg ?? '')?.[1]
+          throw new AcacheError('USAGE', `'${typed}' is not an acache command`, { hint: close !== undefined ? `did you mean \`acache ${close}\`?` : '`acache --help` lists them' })
+        }
         throw new AcacheError('USAGE', msg ?? 'bad usage', { hint: 'see `acache --help`' })
       })
+    const known = new Set(commands.map(d => String(Array.isArray(d.command) ? d.command[0] : d.command).split(' ')[0]))
     for (const def of commands) {
       y = y.command({
         command: def.command,
@@ -51,6 +58,17 @@ export async function main (argv: string[]): Promise<number> {
   } catch (err) {
     return out.error(err)
   }
+}
+
+/** The first word that is not an option (nor -C's directory): the command as typed. */
+function firstWord (argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '-C') { i++; continue }
+    if (a.startsWith('-')) continue
+    return a
+  }
+  return undefined
 }
 
 async function makeIO (args: any, out: Output): Promise<IO> {

@@ -17,6 +17,26 @@ export function safe (text: string): string {
   })
 }
 
+/**
+ * A path as git's porcelain prints it (core.quotePath): as it is when plain,
+ * else in double quotes with C escapes (\n, \t, \", \\) and every other
+ * control or non-ASCII byte as \ooo, so one entry is always one line.
+ */
+export function quotePath (p: string): string {
+  if (!/[\x00-\x1f"\\\x7f-\uffff]/.test(p)) return p
+  let out = '"'
+  for (const byte of Buffer.from(p, 'utf8')) {
+    const c = String.fromCharCode(byte)
+    if (c === '\n') out += '\\n'
+    else if (c === '\t') out += '\\t'
+    else if (c === '"') out += '\\"'
+    else if (c === '\\') out += '\\\\'
+    else if (byte < 0x20 || byte >= 0x7f) out += '\\' + byte.toString(8).padStart(3, '0')
+    else out += c
+  }
+  return out + '"'
+}
+
 /** Prints diffs as git does: headers, hunks, colors on a terminal. */
 export function printDiffs (out: Output, diffs: FileDiff[]): void {
   for (const d of diffs) {

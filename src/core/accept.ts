@@ -111,9 +111,32 @@ export async function admit (repo: Repo, pulled: Pulled, stage: FsBlockStore | B
   if (pulled.skipped === 0) complete.add(pulled.nodes)
 }
 
-/** A private staging store for blocks not yet accepted; the caller removes it. */
+/**
+ * A private staging store for blocks not yet accepted; the caller removes
+ * it. What processes that died (Ctrl-C, a kill) left staged is removed
+ * first, so an interrupted fetch never keeps its bytes.
+ */
 export function staging (repo: Repo): FsBlockStore {
+  removeDeadStaging(repo)
   return FsBlockStore.init(repo.path('staging', `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`))
+}
+
+/** Staging directories (named PID-...) whose process is gone. */
+export function removeDeadStaging (repo: Repo): number {
+  let names: string[] = []
+  try { names = fs.readdirSync(repo.path('staging')) } catch { return 0 }
+  let removed = 0
+  for (const n of names) {
+    const pid = parseInt(n, 10)
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue
+    fs.rmSync(repo.path('staging', n), { recursive: true, force: true })
+    removed++
+  }
+  return removed
+}
+
+function alive (pid: number): boolean {
+  try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' }
 }
 
 /** Reads from `store`, and what it lacks from the remote (checked). */

@@ -55,7 +55,7 @@ export async function applyCommit (repo: Repo, ctx: Ctx, kind: ApplyKind, rev: s
       if (vs.length > 0) failOwnership(vs)
     }
     // Refuses, before changing anything, when local changes are in the way.
-    const r = await checkoutTree(repo, ours, merged.tree.cid, false)
+    const r = await checkoutTree(repo, ours, merged.tree.cid, false, 'commit them, or put them aside with `acache stash`, then try again')
     if (merged.conflicts.length > 0) {
       writeMergeState(repo, { kind, message, other: target, label: `${kind} ${rev}`, orig: head, conflicts: merged.conflicts, result: merged.tree.cid })
       return { kind, result: 'conflicts', of: target.toString(), conflicts: merged.conflicts }

@@ -8,6 +8,7 @@ import { requireIdentity } from '../identity/identity.js'
 import { signHead } from '../model/head.js'
 import { DAG_JSON } from '../model/commit.js'
 import { pushObjects } from '../remote/sync.js'
+import { publishLocal } from '../remote/directory.js'
 import { resolveRev } from '../repo/revs.js'
 import { localBranches, nextSeq } from './push.js'
 import { acceptHead, FetchResult } from './fetch.js'
@@ -52,6 +53,14 @@ export async function createBundle (repo: Repo, ctx: Ctx, file: string, branches
     throw err
   }
   save()
+  // A bundle's head of every branch is also what this repository publishes:
+  // a friend who imports it and later fetches sees the same seq, never an
+  // older one that looks like a replay. (A bundle of some branches is not
+  // published: friends who import it see the next push as newer.)
+  if (branches.length === 0) {
+    await repo.store.put(signed.cid, signed.bytes)
+    publishLocal(repo.dir, id.key, signed.bytes)
+  }
   return { file, head: signed.cid.toString(), seq, branches: Object.fromEntries(Object.entries(heads).map(([k, v]) => [k, v.toString()])), blocks: moved.blocks + 1, bytes: moved.bytes + signed.bytes.byteLength }
 }
 

@@ -57,7 +57,10 @@ export async function fileDiff (p: string, a: Side, b: Side, sizeOf: (s: NonNull
     Buffer.from(left).toString('utf8'), Buffer.from(right).toString('utf8'), '', '', { context: 3 })
   const lines: string[] = []
   for (const h of patch.hunks) {
-    lines.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`)
+    // an empty side is -0,0 / +0,0 (what patch and git apply expect for added and deleted files)
+    const o = h.oldLines === 0 ? 0 : h.oldStart
+    const n = h.newLines === 0 ? 0 : h.newStart
+    lines.push(`@@ -${o},${h.oldLines} +${n},${h.newLines} @@`)
     for (const l of h.lines) {
       lines.push(l)
       if (l.startsWith('+')) d.added++

@@ -1,7 +1,7 @@
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { Ctx } from './context.js'
-import { fail } from '../errors.js'
+import { asAcacheError, fail } from '../errors.js'
 import { runHook } from '../repo/hooks.js'
 import { Head } from '../model/head.js'
 import { FsBlockStore } from '../store/fs-blockstore.js'
@@ -13,7 +13,7 @@ import { admit, checkHead, receive, removeStage, staging } from './accept.js'
 export { staging, layered } from './accept.js'
 
 export interface RefUpdate { ref: string, old?: string, new?: string }
-export interface FetchResult { remote: string, key: string, seq: number, upToDate: boolean, blocks: number, bytes: number, commits: number, refs: RefUpdate[], skipped?: number }
+export interface FetchResult { remote: string, key: string, seq: number, upToDate: boolean, blocks: number, bytes: number, commits: number, refs: RefUpdate[], skipped?: number, /** fetching all remotes: why this one failed */ error?: { code: string, message: string, exitCode: number } }
 
 /**
  * Accepts a signed head for remote `name` (see accept.ts): the head must be
@@ -71,17 +71,29 @@ export async function fetch (repo: Repo, ctx: Ctx, opts: { remote?: string, dept
   const given = opts.headMessage === undefined ? undefined : readHeadMessage(opts.headMessage)
   if (names.length === 0) fail('USAGE', 'there are no remotes to fetch from', { hint: 'add one with `acache remote add NAME MESSAGE`' })
   const results: FetchResult[] = []
-  {
+  const one = async (name: string): Promise<FetchResult> => {
+    const remote = getRemote(repo, name)
+    const t = await openTransport(remote.url)
+    try {
+      // a head given as a message (where IPNS cannot carry it) is checked exactly like a published one
+      const bytes = given ?? await t.getHead(remote.key)
+      if (bytes === undefined) fail('MISSING_OBJECT', `${name} (${remote.url}) has published no head for ${remote.key} (or it cannot be resolved)`, { hint: 'ask them to run `acache push` there, or to send the head as a message: `acache fetch NAME --head MESSAGE`' })
+      return await acceptHead(repo, ctx, name, remote.key, bytes, async (cid) => await t.getBlock(cid), undefined, { depth: opts.depth, paths: opts.paths })
+    } finally {
+      await t.close()
+    }
+  }
+  if (opts.remote !== undefined) {
+    results.push(await one(opts.remote))
+  } else {
+    // every remote, each on its own: one that fails does not hide what the others moved
     for (const name of names) {
-      const remote = getRemote(repo, name)
-      const t = await openTransport(remote.url)
       try {
-        // a head given as a message (where IPNS cannot carry it) is checked exactly like a published one
-        const bytes = given ?? await t.getHead(remote.key)
-        if (bytes === undefined) fail('MISSING_OBJECT', `${name} (${remote.url}) has published no head for ${remote.key} (or it cannot be resolved)`, { hint: 'ask them to run `acache push` there, or to send the head as a message: `acache fetch NAME --head MESSAGE`' })
-        results.push(await acceptHead(repo, ctx, name, remote.key, bytes, async (cid) => await t.getBlock(cid), undefined, { depth: opts.depth, paths: opts.paths }))
-      } finally {
-        await t.close()
+        results.push(await one(name))
+      } catch (err) {
+        const e = asAcacheError(err)
+        if (e.code === 'BUG') throw err
+        results.push({ remote: name, key: repo.config.remotes[name]?.key ?? '', seq: 0, upToDate: false, blocks: 0, bytes: 0, commits: 0, refs: [], error: { code: e.code, message: e.message, exitCode: e.exitCode } })
       }
     }
   }

@@ -9,6 +9,7 @@ import { decodeHead } from '../model/head.js'
 import { dagJsonCid } from '../model/commit.js'
 import { readMergeState } from '../merge/state.js'
 import { readRemoteState } from './remotes.js'
+import { removeDeadStaging } from './accept.js'
 import { FsBlockStore, cidFromMultihash } from '../store/fs-blockstore.js'
 import { KuboBlockStore } from '../store/kubo-blockstore.js'
 import { resolveRev } from '../repo/revs.js'
@@ -123,7 +124,8 @@ export async function gc (repo: Repo, ctx: Ctx, opts: { dryRun?: boolean, now?: 
       out.dropped.bytes += st.size
       if (opts.dryRun !== true) fs.rmSync(file, { force: true })
     }
-    // temporary files of processes that died
+    // temporary files of processes that died: staging of a dead process at once, the rest after the grace time
+    if (opts.dryRun !== true) removeDeadStaging(repo)
     for (const dir of [path.join(store.dir, 'tmp'), repo.path('tmp'), repo.path('staging')]) {
       let names: string[] = []
       try { names = fs.readdirSync(dir) } catch { continue }

@@ -58,6 +58,9 @@ async function checkIncoming (repo: Repo, ours: CID | undefined, theirs: CID, pa
   return roots
 }
 
+/** Local changes in a merge's way: git's advice, with commands that exist here. */
+const MERGE_HINT = 'commit them, or put them aside with `acache stash` and merge (or pull) again, then `acache stash pop`'
+
 export interface MergeOptions { rev?: string, noFf?: boolean, abort?: boolean, message?: string }
 
 export interface MergeOutcome {
@@ -102,7 +105,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
     }
     if (opts.noFf !== true && await isAncestor(ours.toString(), theirs.toString(), parentsOf)) {
       await checkIncoming(repo, ours, theirs, parentsOf)
-      const r = await checkoutTree(repo, ourCommit.tree, theirCommit.tree, false)
+      const r = await checkoutTree(repo, ourCommit.tree, theirCommit.tree, false, MERGE_HINT)
       await repo.store.settle?.([theirs])
       repo.advanceHead(theirs, `merge ${opts.rev}: Fast-forward`)
       r.cache.save(repo)
@@ -117,7 +120,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
     const labels = { ours: 'ours', base: 'base', theirs: `theirs:${shortKey(theirCommit.author.key)} ${opts.rev}` }
     const merged = await mergeTrees(repo.store, baseTree, ourCommit.tree, theirCommit.tree, { labels, chunker: chunkerOf(repo.root) })
     // Refuses, before changing anything, when local changes are in the way.
-    const r = await checkoutTree(repo, ourCommit.tree, merged.tree.cid, false)
+    const r = await checkoutTree(repo, ourCommit.tree, merged.tree.cid, false, MERGE_HINT)
     if (merged.conflicts.length > 0) {
       // The stat cache keeps describing HEAD, so status shows the merge as changes.
       writeMergeState(repo, { other: theirs, label: opts.rev, orig: ours, conflicts: merged.conflicts, result: merged.tree.cid })

@@ -12,7 +12,34 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 export interface RemoteInfo { name: string, url: string, key: string, seq?: number }
 
 /** `remote add NAME URL --key DID` or `remote add NAME MESSAGE` (an `acache id export` line). */
-export function addRemote (repo: Repo, name: string, urlOrMessage: string, key?: string): RemoteInfo {
+/**
+ * Whether a remote URL can ever be used: a path (or file://), http(s)://HOST
+ * (a server or gateway), kubo://HOST:PORT/ipns/NAME. Anything else is refused
+ * now, not at the first fetch.
+ */
+export function checkRemoteUrl (url: string): void {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//.exec(url)?.[1]
+  if (scheme === undefined && /^[a-z][a-z0-9+.-]*:/i.test(url)) fail('BAD_INPUT', `${url.slice(0, 80)} is neither a path, a URL nor an acache: message`, { hint: 'an `acache id export` line starts with acache:; a path with a colon in it can be written ./NAME' })
+  if (scheme === undefined || scheme === 'file') return
+  if (scheme === 'http' || scheme === 'https') {
+    let u: URL | undefined
+    try { u = new URL(url) } catch {}
+    if (u === undefined || u.hostname === '') fail('BAD_INPUT', `${url} is not a usable http URL`, { hint: 'http://HOST:PORT (an acache serve), or https://GATEWAY/ipns/NAME' })
+    return
+  }
+  if (scheme === 'kubo') {
+    if (!/^kubo:\/\/[^/]+\/ipns\/[^/]+\/?$/.test(url)) fail('BAD_INPUT', `a Kubo remote is kubo://HOST:PORT/ipns/NAME, not ${url}`)
+    return
+  }
+  fail('BAD_INPUT', `acache cannot use ${scheme}:// remotes: ${url}`, { hint: 'a directory path, file://PATH, http(s)://HOST:PORT or kubo://HOST:PORT/ipns/NAME' })
+}
+
+/**
+ * `remote add NAME URL [--key DID]` or `remote add NAME MESSAGE`. Without a
+ * key, a URL is taken to be where you yourself publish (your own bare store,
+ * a server you push to): heads from it must be signed by `ownKey`.
+ */
+export function addRemote (repo: Repo, name: string, urlOrMessage: string, key?: string, ownKey?: string): RemoteInfo & { own?: boolean } {
   if (!NAME.test(name)) fail('USAGE', `${JSON.stringify(name)} is not a valid remote name (letters, digits, . _ -)`)
   let url: string
   let did: string
@@ -24,10 +51,12 @@ export function addRemote (repo: Repo, name: string, urlOrMessage: string, key?:
     did = id.key
     friendName = id.name
   } else {
-    if (key === undefined) fail('USAGE', 'a remote needs the key its heads must be signed with', { hint: 'acache remote add NAME URL --key did:key:z6Mk...  (or paste their `acache id export` message instead of URL)' })
-    if (!isDid(key)) fail('BAD_INPUT', `${key} is not an Ed25519 did:key`)
+    const k = key ?? ownKey
+    if (k === undefined) fail('USAGE', 'a remote needs the key its heads must be signed with', { hint: 'acache remote add NAME URL --key did:key:z6Mk...  (or paste their `acache id export` message instead of URL)' })
+    if (!isDid(k)) fail('BAD_INPUT', `${k} is not an Ed25519 did:key`)
+    checkRemoteUrl(urlOrMessage)
     url = urlOrMessage
-    did = key
+    did = k
   }
   if (!/^[a-z][a-z0-9+.-]*:\/\//.test(url)) url = path.resolve(url)
   const release = repo.lock()
@@ -37,7 +66,7 @@ export function addRemote (repo: Repo, name: string, urlOrMessage: string, key?:
     const r: RemoteConfig = { url, key: did, ...(friendName !== undefined ? { name: friendName } : {}) }
     repo.config.remotes[name] = r
     repo.saveConfig()
-    return { name, url, key: did }
+    return { name, url, key: did, ...(key === undefined && friendName === undefined ? { own: true } : {}) }
   } finally {
     release()
   }

@@ -9,12 +9,12 @@ import { flattenTree, Entry } from '../model/tree.js'
 import { applyEntries } from '../worktree/checkout.js'
 import { FileKind } from '../worktree/scan.js'
 
-export interface RestoreResult { source: string, restored: string[], removed: string[] }
+export interface RestoreResult { source: string, restored: string[], removed: string[], discarded: string[] }
 
 /**
- * Puts paths of the working root back as HEAD (or `source`) has them.
- * Refuses to overwrite a file whose content is in no commit (an uncommitted
- * change) unless `force`.
+ * Puts paths of the working root back as HEAD (or `source`) has them,
+ * discarding local changes to them, as git's restore does. `force` also
+ * replaces what is in the way that acache does not track.
  */
 export async function restore (repo: Repo, ctx: Ctx, opts: { paths: string[], source?: string, force?: boolean }): Promise<RestoreResult> {
   if (opts.paths.length === 0) fail('USAGE', 'restore needs at least one path', { hint: 'use `acache restore .` for everything' })
@@ -36,27 +36,14 @@ export async function restore (repo: Repo, ctx: Ctx, opts: { paths: string[], so
     }
     // Tracked in HEAD, absent from the source: removed (git restore --source does the same).
     const toRemove = cmp.present.filter(p => cache.entries.has(p) && !wanted.has(p))
-    const dirty = new Set(cmp.changes.filter(c => c.change !== 'deleted').map(c => c.path))
-    const blocked: string[] = []
-    for (const p of [...wanted.keys(), ...toRemove]) {
-      if (!dirty.has(p)) continue
-      const now = cmp.lookup(p)
-      const w = wanted.get(p)
-      if (now !== undefined && w !== undefined && now.cid === w.cid.toString() && now.kind === w.kind) continue
-      blocked.push(p)
-    }
-    if (blocked.length > 0 && opts.force !== true) {
-      fail('UNCOMMITTED_CHANGES', `restore would overwrite uncommitted changes: ${blocked.slice(0, 10).join(', ')}${blocked.length > 10 ? ` and ${blocked.length - 10} more` : ''}`, {
-        data: { paths: blocked },
-        hint: 'commit them first, or use --force to discard them'
-      })
-    }
+    // As git's restore: the paths are put back, local changes to them discarded (that is what it is for).
+    const discarded = cmp.changes.filter(c => c.change !== 'deleted' && (wanted.has(c.path) || toRemove.includes(c.path))).map(c => c.path)
     const writes = new Map<string, Entry>()
     for (const [p, e] of wanted) {
       const now = cmp.lookup(p)
       if (now === undefined || now.cid !== e.cid.toString() || now.kind !== e.kind) writes.set(p, e)
     }
-    const placed = await applyEntries(repo, writes, toRemove, (q) => opts.force === true || cache.entries.has(q))
+    const placed = await applyEntries(repo, writes, toRemove, (q) => opts.force === true || cache.entries.has(q) || wanted.has(q))
     for (const [p, { stat, time }] of placed) {
       const e = writes.get(p)!
       const old = cache.entries.get(p)
@@ -66,7 +53,7 @@ export async function restore (repo: Repo, ctx: Ctx, opts: { paths: string[], so
     }
     const restored = [...writes.keys()]
     if (headTree !== undefined) cache.save(repo)
-    return { source: sourceCid.toString(), restored, removed: toRemove }
+    return { source: sourceCid.toString(), restored, removed: toRemove, discarded }
   } finally {
     release()
   }

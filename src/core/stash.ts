@@ -91,7 +91,7 @@ export async function stashApply (repo: Repo, _ctx: Ctx, n = 0, pop = false): Pr
     const theirs = (await repo.readCommit(CID.parse(entry.commit))).tree
     const merged = await mergeTrees(repo.store, base, ours, theirs, { labels: { ours: 'ours', base: 'stash base', theirs: `stash@{${n}}` }, chunker: chunkerOf(repo.root) })
     // the index keeps describing HEAD: what was applied shows as local changes
-    await checkoutTree(repo, ours, merged.tree.cid, false)
+    await checkoutTree(repo, ours, merged.tree.cid, false, 'commit them first, then apply the stash again')
     const dropped = pop && merged.conflicts.length === 0
     if (dropped) saveStash(repo, list.filter(e => e.n !== n))
     return { entry, dropped, conflicts: merged.conflicts }

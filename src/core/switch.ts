@@ -53,7 +53,7 @@ export async function switchTo (repo: Repo, ctx: Ctx, opts: SwitchOptions): Prom
  * Turns a working root at `fromTree` (plus local changes) into `toTree`.
  * Returns the stat cache describing `toTree`. Changes nothing when it refuses.
  */
-export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTree: CID, force: boolean): Promise<{ cache: StatCache, written: number, removed: number, kept: string[] }> {
+export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTree: CID, force: boolean, hint = 'commit them, or put them aside with `acache stash`; `acache switch --force` discards them'): Promise<{ cache: StatCache, written: number, removed: number, kept: string[] }> {
   const cache = await StatCache.load(repo, fromTree)
   const cmp = await compareWorktree(repo, cache, { hashAdded: true })
   const changes: TreeChange[] = await diffTrees(repo.store, fromTree, toTree)
@@ -82,7 +82,7 @@ export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTre
   if (blocked.length > 0 && !force) {
     fail('UNCOMMITTED_CHANGES', `your local changes would be overwritten: ${blocked.slice(0, 10).join(', ')}${blocked.length > 10 ? ` and ${blocked.length - 10} more` : ''}`, {
       data: { paths: blocked },
-      hint: 'commit them first, or use --force to discard them'
+      hint
     })
   }
   const replaceable = (p: string): boolean => force || touched.has(p) || cache.entries.has(p)

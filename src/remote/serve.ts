@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import { once } from 'node:events'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
-import { AcacheError, ErrorCode } from '../errors.js'
+import { AcacheError, ErrorCode, fail } from '../errors.js'
 import { nullStore } from '../store/blockstore.js'
 import { decodeHead, headSignedBy, headFileName } from '../model/head.js'
 import { DAG_JSON, dagJsonCid } from '../model/commit.js'
@@ -221,7 +221,15 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
   server.requestTimeout = 0 // an upload may be large; idleMs bounds each wait instead
   server.on('connection', (sock) => { sock.setTimeout(idleMs, () => sock.destroy()) })
   server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1')
-  await once(server, 'listening')
+  try {
+    await once(server, 'listening')
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
+      fail('UNREACHABLE', `cannot serve on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 8080}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.code === 'EACCES' ? 'permission denied' : 'no such address here'}`, { hint: e.code === 'EADDRINUSE' ? 'choose another with --port (0 picks a free one)' : undefined })
+    }
+    throw err
+  }
   const addr = server.address() as import('node:net').AddressInfo
   return {
     server,

@@ -76,7 +76,7 @@ async function resolveBase (repo: Repo, base: string, rev: string): Promise<CID>
   } catch (err) {
     if ((err as any)?.code === 'BAD_REVISION') throw err
   }
-  if (/^[a-z2-7]{6,}$/.test(base)) {
+  if (/^[a-z2-7]{4,}$/.test(base)) {
     const matches = await commitsWithPrefix(repo, base)
     if (matches.length === 1) return matches[0]
     if (matches.length > 1) fail('BAD_REVISION', `${base} is ambiguous: ${matches.length} commits start with it`, { hint: 'give more characters' })
@@ -102,7 +102,7 @@ async function commitsWithPrefix (repo: Repo, prefix: string): Promise<CID[]> {
     const key = cid.toString()
     if (seen.has(key)) continue
     seen.add(key)
-    if (key.startsWith(prefix)) found.push(cid)
+    if (named(key, prefix)) found.push(cid)
     try {
       const c = await repo.readCommit(cid)
       stack.push(...c.parents)
@@ -111,9 +111,23 @@ async function commitsWithPrefix (repo: Repo, prefix: string): Promise<CID[]> {
   return found
 }
 
-/** The short form of a commit CID shown by `log --oneline` and messages. */
+/**
+ * Every commit CID (CIDv1, dag-json, sha2-256, base32) starts with the same
+ * 'baguqeera': 'b' and the 40 bits of version, codec and hash type. What
+ * follows is the digest alone, so a commit's short ID is its first
+ * SHORT_ID characters, as git's is the start of its hash (7 base32
+ * characters are 35 bits; git's 7 hex are 28).
+ */
+const COMMIT_PREFIX = 'baguqeera'
+export const SHORT_ID = 7
+
+/** The short form of a commit CID shown by `log --oneline` and messages (any other CID: its first 16 characters). */
 export function shortCid (cid: CID | string): string {
   const s = cid.toString()
-  // Every dag-json sha2-256 CIDv1 starts with the same 'baguqeera': skip past it.
-  return s.slice(0, 16)
+  return s.startsWith(COMMIT_PREFIX) ? s.slice(COMMIT_PREFIX.length, COMMIT_PREFIX.length + SHORT_ID) : s.slice(0, 16)
+}
+
+/** Whether a commit CID is named by `prefix`: the start of its short form (4 characters or more), or of the whole CID. */
+function named (key: string, prefix: string): boolean {
+  return key.startsWith(prefix) || (key.startsWith(COMMIT_PREFIX) && key.startsWith(prefix, COMMIT_PREFIX.length))
 }

@@ -19,7 +19,7 @@ export default define({
     }
     const r = await b.importBundle(await repo(), ctx, file)
     out.result({ ...r })
-    out.info(`Imported from ${r.remote}: seq ${r.seq}, ${r.commits} new commits, ${r.blocks} blocks`)
+    out.info(`Imported from ${r.remote}: seq ${r.seq}, ${r.commits} new commit${r.commits === 1 ? '' : 's'}, ${r.blocks} blocks`)
     for (const u of r.refs) out.info(`  ${u.ref.replace('refs/remotes/', '')} -> ${u.new ?? '(deleted)'}`)
   }
 })

@@ -1,4 +1,5 @@
 import { define } from '../command.js'
+import { safe } from '../render.js'
 
 export default define({
   command: 'fetch [remote]',
@@ -16,8 +17,14 @@ export default define({
     const results = await fetch(await repo(), ctx, { remote: args.remote, depth: args.depth, paths: paths.length > 0 ? paths : undefined, headMessage: args.head })
     out.result({ fetched: results })
     for (const r of results) {
+      if (r.error !== undefined) {
+        out.warn(`${r.remote}: ${safe(r.error.message)}`)
+        // the first failure decides the exit status, after every remote was tried
+        if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = r.error.exitCode
+        continue
+      }
       if (r.upToDate) { out.info(`${r.remote}: up to date (seq ${r.seq})`); continue }
-      out.info(`${r.remote}: seq ${r.seq}, ${r.commits} new commits, ${r.blocks} blocks (${r.bytes} bytes)${(r.skipped ?? 0) > 0 ? `; ${r.skipped} links left at the remote (fetched when read)` : ''}`)
+      out.info(`${r.remote}: seq ${r.seq}, ${r.commits} new commit${r.commits === 1 ? '' : 's'}, ${r.blocks} blocks (${r.bytes} bytes)${(r.skipped ?? 0) > 0 ? `; ${r.skipped} links left at the remote (fetched when read)` : ''}`)
       for (const u of r.refs) out.info(`  ${u.new === undefined ? '- [deleted]' : u.old === undefined ? '* [new]    ' : '  ' + shortCid(u.old) + '..' + shortCid(u.new)} ${u.ref.replace('refs/remotes/', '')}`)
     }
   }

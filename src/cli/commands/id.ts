@@ -24,7 +24,9 @@ export default define({
       return
     }
     const { makeIdentityMessage } = await import('../../model/message.js')
-    const publish = (args.publish ?? []).map(String)
+    // a path is recorded absolute: the friend who reads it is not in your directory
+    const path = await import('node:path')
+    const publish = (args.publish ?? []).map(String).map((p: string) => /^[a-z][a-z0-9+.-]*:\/\//.test(p) ? p : path.resolve(ctx.cwd, p))
     const message = makeIdentityMessage(id.key, id.name, publish, id.secretKey)
     out.result({ name: id.name, key: id.key, publish, message })
     if (!out.json) out.raw(message + '\n')

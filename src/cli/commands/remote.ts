@@ -8,7 +8,7 @@ export default define({
     .positional('name', { type: 'string', describe: 'what you call this friend (used as NAME/branch)' })
     .positional('target', { type: 'string', describe: 'where they publish (a path, file:// or http://), or their `acache id export` message' })
     .option('key', { type: 'string', describe: 'the did:key their heads must be signed with', requiresArg: true }),
-  run: async (args, { out, repo }) => {
+  run: async (args, { ctx, out, repo }) => {
     const { AcacheError } = await import('../../errors.js')
     const r = await import('../../core/remotes.js')
     const rp = await repo()
@@ -26,9 +26,10 @@ export default define({
       return
     }
     if (args.target === undefined) throw new AcacheError('USAGE', 'remote add needs a URL (with --key) or a message', { hint: 'acache remote add alice acache:...' })
-    const x = r.addRemote(rp, args.name, args.target, args.key)
+    const { loadIdentity } = await import('../../identity/identity.js')
+    const x = r.addRemote(rp, args.name, args.target, args.key, loadIdentity(ctx.home)?.key)
     out.result({ added: x })
-    out.line(`Added remote ${x.name}: ${x.url} (heads signed by ${x.key})`)
+    out.line(`Added remote ${x.name}: ${x.url} (heads signed by ${x.key}${x.own === true ? ': your own key, as no --key was given (a store you push to)' : ''})`)
     out.info(`Next: acache fetch ${x.name}`)
   }
 })

@@ -17,6 +17,13 @@ export default define({
     const s = await serve(await repo(), { port: args.port, host: args.host, trusted, maxUpload: args.maxUpload, log: (l) => out.info(l) })
     out.result({ url: s.url })
     out.info(`Serving on ${s.url} (GET /ipfs/{cid}?format=raw|car, GET /acache/v1/head/{did}, POST /acache/v1/push); Ctrl-C stops`)
+    // friends see what is published, not your branches: say so when they differ
+    if (own !== undefined) {
+      const { publishedState } = await import('../../core/push.js')
+      const p = publishedState(await repo(), own)
+      if (p.seq === undefined) out.warn('nothing of yours is published here yet: friends see your branches only after `acache push`')
+      else if (p.behind.length > 0) out.warn(`your published head (seq ${p.seq}) is behind your branches (${p.behind.join(', ')}): \`acache push\` publishes them`)
+    }
     await new Promise<void>((resolve) => {
       const stop = (): void => { void s.close().then(resolve) }
       process.once('SIGINT', stop)

@@ -9,6 +9,7 @@ export default define({
   builder: (y) => y
     .positional('paths', { type: 'string', array: true, describe: 'limit to these paths' })
     .option('porcelain', { type: 'boolean', describe: 'stable output for scripts: "X PATH" per line (A added, M modified, D deleted, U conflicted)' })
+    .option('z', { type: 'boolean', describe: 'with --porcelain: end each entry with NUL and never quote paths (for xargs -0)' })
     .option('exit-code', { type: 'boolean', describe: 'exit 1 when there are changes' }),
   run: async (args, { ctx, out, repo }) => {
     const { status } = await import('../../core/status.js')
@@ -17,9 +18,11 @@ export default define({
     const r = await status(await repo(), ctx, { paths: args.paths })
     const conflicted = new Set(r.merging?.conflicts.filter(c => !c.resolved).map(c => c.path) ?? [])
     out.result({ ...r })
-    if (args.porcelain === true && !out.json) {
-      for (const c of r.merging?.conflicts ?? []) if (!c.resolved) out.raw(`U ${c.path}\n`)
-      for (const c of r.changes) if (!conflicted.has(c.path)) out.raw(`${LETTER[c.change]} ${c.path}\n`)
+    if ((args.porcelain === true || args.z === true) && !out.json) {
+      const { quotePath } = await import('../render.js')
+      const entry = (x: string, p: string): string => args.z === true ? `${x} ${p}\0` : `${x} ${quotePath(p)}\n`
+      for (const c of r.merging?.conflicts ?? []) if (!c.resolved) out.raw(entry('U', c.path))
+      for (const c of r.changes) if (!conflicted.has(c.path)) out.raw(entry(LETTER[c.change], c.path))
     } else if (!out.json) {
       out.line(r.branch !== undefined ? `On branch ${r.branch}` : `HEAD detached at ${r.head === undefined ? '(none)' : shortCid(r.head)}`)
       if (r.head === undefined) out.line('No commits yet')

@@ -1,0 +1,178 @@
+/**
+ * Habits git users bring (issue 17, "surprises to remove"): each one as the
+ * user meets it, through the binary.
+ */
+import test from 'ava'
+import fs from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { User, tmpdir, startServe } from '../helpers.js'
+
+const key = (u: User): string => u.ok(['id', 'show', '--json']).json.key
+
+function repo (): User {
+  const u = new User('alice').setup()
+  u.write('a.txt', 'one\n')
+  u.ok(['commit', '-m', 'first'])
+  u.write('a.txt', 'two\n')
+  u.ok(['commit', '-m', 'second'])
+  return u
+}
+
+test('short IDs: 7 characters of the digest, shown and accepted (not the prefix every commit CID shares)', t => {
+  const u = repo()
+  const lines = u.ok(['log', '--oneline']).stdout.trim().split('\n')
+  const short = lines[1].split(' ')[0]
+  t.regex(short, /^[a-z2-7]{7}$/)
+  t.false(short.startsWith('baguqeera'))
+  t.is(u.ok(['show', `${short}:a.txt`]).stdout, 'one\n')
+  t.is(u.ok(['show', `${short.slice(0, 5)}:a.txt`]).stdout, 'one\n', 'a shorter unique prefix works too')
+  t.is(u.run(['log', '-n', 'abc']).code, 2, 'a count that is not a number is bad usage')
+})
+
+test('an unknown command names what was typed and suggests only a close match', t => {
+  const u = repo()
+  const r = u.run(['comit', '-m', 'x'])
+  t.is(r.code, 2)
+  t.regex(r.stderr, /'comit' is not an acache command/)
+  t.regex(r.stderr, /did you mean `acache commit`/)
+  const far = u.run(['frobnicate'])
+  t.regex(far.stderr, /'frobnicate' is not an acache command/)
+  t.notRegex(far.stderr, /did you mean/)
+})
+
+test('remote add: your own store needs no --key (it trusts your key, and says so); unusable URLs are refused at once', t => {
+  const u = repo()
+  const store = path.join(tmpdir(), 'store')
+  u.ok(['init', '--bare', store])
+  const r = u.ok(['remote', 'add', 'backup', store, '--json'])
+  t.is(r.json.added.key, key(u))
+  t.true(r.json.added.own)
+  t.regex(u.ok(['remote', 'add', 'backup2', store]).stdout, /your own key/)
+  u.ok(['push', 'backup'])
+  for (const bad of ['ftp://host/x', 'kubo://127.0.0.1:5001', 'http://', 'ipfs:bafy']) {
+    const x = u.run(['remote', 'add', 'x', bad, '--key', key(u)])
+    t.is(x.code, 2, bad)
+  }
+})
+
+test('id export --publish . records an absolute path', t => {
+  const u = repo()
+  const line = u.ok(['id', 'export', '--publish', '.', '--json']).json
+  t.deepEqual(line.publish, [u.work])
+})
+
+test('fetch with no remote tries every one and reports each; a failure does not hide what the others moved', t => {
+  const alice = repo()
+  alice.ok(['push'])
+  const bob = new User('bob').setup()
+  bob.ok(['remote', 'add', 'gone', '/nowhere/at/all', '--key', key(alice)])
+  bob.ok(['remote', 'add', 'alice', alice.ok(['id', 'export', '--publish', alice.work]).stdout.trim()])
+  const r = bob.run(['fetch', '--json'])
+  t.is(r.code, 5, r.stdout)
+  const byName = Object.fromEntries(r.json.fetched.map((x: any) => [x.remote, x]))
+  t.is(byName.gone.error.code, 'UNREACHABLE')
+  t.is(byName.alice.error, undefined)
+  t.is(byName.alice.commits, 2)
+  t.is(bob.ok(['show', 'alice/main:a.txt']).stdout, 'two\n')
+  t.regex(bob.run(['fetch']).stderr, /1 new commit|up to date/)
+})
+
+test('status --porcelain quotes names as git does; -z ends entries with NUL', t => {
+  const u = repo()
+  u.write('line\nbreak.txt', 'x')
+  u.write('tab\there.txt', 'x')
+  u.write('ünï.txt', 'x')
+  const p = u.ok(['status', '--porcelain']).stdout
+  t.true(p.includes('A "line\\nbreak.txt"\n'), p)
+  t.true(p.includes('A "tab\\there.txt"\n'), p)
+  t.true(p.includes('A "\\303\\274n\\303\\257.txt"\n'), p)
+  t.is(p.split('\n').length, 4, 'one line an entry')
+  const z = u.ok(['status', '--porcelain', '-z']).stdout
+  t.true(z.includes('A line\nbreak.txt\0'))
+})
+
+test('a diff of added and deleted files applies with patch (-0,0 / +0,0 headers)', t => {
+  const u = repo()
+  u.write('new.txt', 'brand\nnew\n')
+  fs.rmSync(u.path('a.txt'))
+  u.ok(['commit', '-m', 'add and delete'])
+  const d = u.ok(['diff', 'HEAD~1', 'HEAD']).stdout
+  t.regex(d, /@@ -0,0 \+1,2 @@/)
+  t.regex(d, /@@ -1 ?,?1? \+0,0 @@/)
+  // applied to the old tree by patch(1), it gives the new one
+  const dir = tmpdir()
+  fs.writeFileSync(path.join(dir, 'a.txt'), 'two\n')
+  const r = spawnSync('patch', ['-p1', '--batch'], { cwd: dir, input: d.replace(/^diff --acache.*\n/gm, '').replace(/^(new|deleted) file mode.*\n/gm, ''), encoding: 'utf8' })
+  t.is(r.status, 0, r.stdout + r.stderr)
+  t.is(fs.readFileSync(path.join(dir, 'new.txt'), 'utf8'), 'brand\nnew\n')
+  t.false(fs.existsSync(path.join(dir, 'a.txt')))
+})
+
+test('a bundle and the published head never make each other look like replays', t => {
+  const alice = repo()
+  alice.ok(['push'])
+  const bob = new User('bob').setup()
+  bob.ok(['remote', 'add', 'alice', alice.ok(['id', 'export', '--publish', alice.work]).stdout.trim()])
+  bob.ok(['fetch', 'alice'])
+  alice.write('a.txt', 'three\n')
+  alice.ok(['commit', '-m', 'third'])
+  const file = path.join(tmpdir(), 'b.car')
+  alice.ok(['bundle', 'create', file])
+  bob.ok(['bundle', 'import', file])
+  // the ordinary fetch after it: the same head, not an older one
+  const f = bob.run(['fetch', 'alice', '--json'])
+  t.is(f.code, 0, f.stdout)
+  alice.write('a.txt', 'four\n')
+  alice.ok(['commit', '-m', 'fourth'])
+  alice.ok(['push'])
+  bob.ok(['fetch', 'alice'])
+  t.is(bob.ok(['show', 'alice/main:a.txt']).stdout, 'four\n')
+})
+
+test('serve: a busy port is exit 5 with what to do; nothing published yet is said at start', async t => {
+  const u = repo()
+  const blocker = net.createServer()
+  await new Promise<void>(resolve => blocker.listen(0, '127.0.0.1', resolve))
+  const port = (blocker.address() as net.AddressInfo).port
+  try {
+    const r = u.run(['serve', '--port', String(port)])
+    t.is(r.code, 5, r.stderr)
+    t.regex(r.stderr, /port is in use/)
+  } finally {
+    blocker.close()
+  }
+  const s = await startServe(u)
+  try {
+    // the warning follows the start-up line: wait for it (a bounded poll, not a sleep)
+    const deadline = Date.now() + 10_000
+    while (!/nothing of yours is published here yet/.test(s.stderr()) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+    t.regex(s.stderr(), /nothing of yours is published here yet/)
+  } finally {
+    await s.stop()
+  }
+})
+
+test('local changes in a merge\'s way: the hint names commands that exist (stash), never merge --force', t => {
+  const alice = repo()
+  alice.ok(['switch', '-c', 'other', 'HEAD~1'])
+  alice.write('a.txt', 'other\n')
+  alice.ok(['commit', '-m', 'other'])
+  alice.ok(['switch', 'main'])
+  alice.write('a.txt', 'dirty\n')
+  const r = alice.run(['merge', 'other'])
+  t.is(r.code, 1)
+  t.regex(r.stderr, /acache stash/)
+  t.notRegex(r.stderr, /--force/)
+})
+
+test('an interrupted fetch leaves no staged bytes behind (the next fetch or gc removes them)', t => {
+  const u = repo()
+  const dead = spawnSync('true').pid!
+  const stale = path.join(u.work, '.acache', 'staging', `${dead}-1-x`)
+  fs.mkdirSync(path.join(stale, 'AB'), { recursive: true })
+  fs.writeFileSync(path.join(stale, 'AB', 'x.data'), Buffer.alloc(1024))
+  u.ok(['gc'])
+  t.false(fs.existsSync(stale))
+})
