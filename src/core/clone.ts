@@ -53,6 +53,10 @@ export async function clone (ctx: Ctx, source: string, opts: { key?: string, dir
       repo.setHead({ ref: `refs/heads/${branch}` }, `clone: from ${url}`)
       const m = await merge(repo, sub, { rev: `${remote}/${branch}` })
       commit = m.commit
+      // the branch follows theirs: status says how far apart, pull knows where from
+      repo.config = Repo.readConfig(repo.dir)
+      repo.config.branches = { ...(repo.config.branches as object ?? {}), [branch]: { remote } }
+      repo.saveConfig()
     }
     return { dir, remote, url, key: key!, branch, commit, fetched }
   } catch (err) {

@@ -56,7 +56,13 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
     const heads = localBranches(repo)
     const remote = opts.remote === undefined ? undefined : getRemote(repo, opts.remote)
     const url = remote?.url ?? (repo.root ?? repo.dir)
-    if (opts.noVerify !== true && runHook(repo, 'pre-push', [opts.remote ?? '', url]) !== 0) {
+    // as git's: the remote's name and URL, and on stdin a line a ref: LOCAL_REF LOCAL_CID REMOTE_REF REMOTE_CID (0 when it has none)
+    const refLines = Object.entries(heads).map(([b, c]) => {
+      const ref = b.startsWith('tags/') ? `refs/${b}` : `refs/heads/${b}`
+      const theirs = opts.remote === undefined ? undefined : repo.readRef(`refs/remotes/${opts.remote}/${b}`)
+      return `${ref} ${c.toString()} ${ref} ${theirs?.toString() ?? '0'}\n`
+    }).join('')
+    if (opts.noVerify !== true && runHook(repo, 'pre-push', [opts.remote ?? '', url], {}, refLines) !== 0) {
       fail('HOOK_REFUSED', 'the pre-push hook refused the push', { hint: 'fix what it reported, or skip it with --no-verify' })
     }
     let moved = { blocks: 0, bytes: 0 }

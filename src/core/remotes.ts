@@ -6,6 +6,7 @@ import { fail } from '../errors.js'
 import { isDid } from '../model/did.js'
 import { decodeMessage, readIdentityMessage } from '../model/message.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
+import { readPartial, writePartial } from '../store/lazy.js'
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -129,4 +130,49 @@ export function readRemoteLogs (repo: Repo): Array<[string, RemoteState[]]> {
 
 export function remoteForKey (repo: Repo, key: string): string | undefined {
   return Object.entries(repo.config.remotes).find(([, r]) => r.key === key)?.[0]
+}
+
+/** `remote set-url NAME URL`: where a remote publishes now (its key stays). */
+export function setRemoteUrl (repo: Repo, name: string, url: string): RemoteInfo {
+  checkRemoteUrl(url)
+  const abs = /^[a-z][a-z0-9+.-]*:\/\//.test(url) ? url : path.resolve(url)
+  const release = repo.lock()
+  try {
+    repo.config = Repo.readConfig(repo.dir)
+    const r = repo.config.remotes[name]
+    if (r === undefined) fail('USAGE', `no remote named ${name}`, { hint: '`acache remote -v` lists them' })
+    r.url = abs
+    repo.saveConfig()
+    return { name, url: abs, key: r.key }
+  } finally {
+    release()
+  }
+}
+
+/** `remote rename OLD NEW`: the remote, its branches (refs/remotes), what was accepted from it, and branches following it. */
+export function renameRemote (repo: Repo, from: string, to: string): RemoteInfo {
+  if (!NAME.test(to)) fail('USAGE', `${JSON.stringify(to)} is not a valid remote name (letters, digits, . _ -)`)
+  const release = repo.lock()
+  try {
+    repo.config = Repo.readConfig(repo.dir)
+    const r = repo.config.remotes[from]
+    if (r === undefined) fail('USAGE', `no remote named ${from}`, { hint: '`acache remote -v` lists them' })
+    if (repo.config.remotes[to] !== undefined) fail('EXISTS', `remote ${to} already exists`)
+    delete repo.config.remotes[from]
+    repo.config.remotes[to] = r
+    const branches = (repo.config.branches ?? {}) as Record<string, { remote?: string }>
+    for (const b of Object.values(branches)) if (b.remote === from) b.remote = to
+    repo.saveConfig()
+    const refs = repo.path('refs', 'remotes')
+    if (fs.existsSync(path.join(refs, from))) fs.renameSync(path.join(refs, from), path.join(refs, to))
+    for (const ext of ['json', 'log']) {
+      const f = repo.path('remote-state', `${from}.${ext}`)
+      if (fs.existsSync(f)) fs.renameSync(f, repo.path('remote-state', `${to}.${ext}`))
+    }
+    const partial = readPartial(repo.dir)
+    if (partial !== undefined) writePartial(repo.dir, { ...partial, remotes: partial.remotes.map(x => x === from ? to : x) })
+    return { name: to, url: r.url, key: r.key }
+  } finally {
+    release()
+  }
 }

@@ -1,3 +1,4 @@
+import { CID } from 'multiformats/cid'
 import { Repo, isAcacheError } from '../repo/repo.js'
 import { Ctx } from './context.js'
 import { StatCache, IndexEntry } from '../worktree/index.js'
@@ -7,8 +8,12 @@ import { readMergeState, Conflict, MergeState, unresolved } from '../merge/state
 import { repoPaths } from '../worktree/paths.js'
 import { trace } from '../util/trace.js'
 
+export interface Upstream { ref: string, ahead: number, behind: number }
+
 export interface StatusResult {
   branch?: string
+  /** the remote branch this one follows (refs/remotes/R/BRANCH), with the commits on each side only */
+  upstream?: Upstream
   head?: string
   detached: boolean
   changes: Change[]
@@ -28,8 +33,10 @@ export async function status (repo: Repo, ctx: Ctx, opts: { paths?: string[] } =
   const rebuilt = cache.tree !== undefined && !cache.fromDisk
   if (cmp.refreshed > 0 || rebuilt || (cmp.walkChanged && cache.tree !== undefined)) await refreshCache(repo, cache, cmp.current, cmp.walk)
   const merge = readMergeState(repo)
+  const branch = repo.currentBranch()
   return {
-    branch: repo.currentBranch(),
+    branch,
+    upstream: branch === undefined || h.cid === undefined ? undefined : await upstreamOf(repo, branch, h.cid),
     head: h.cid?.toString(),
     detached: h.ref === undefined,
     changes: cmp.changes,
@@ -64,4 +71,54 @@ async function refreshCache (repo: Repo, cache: StatCache, current: Map<string, 
 function withResolution (repo: Repo, s: MergeState): Array<Conflict & { resolved: boolean }> {
   const open = new Set(unresolved(repo, s).map(u => u.path))
   return s.conflicts.map(c => ({ ...c, resolved: !open.has(c.path) && !c.sidecars.some(x => open.has(x)) }))
+}
+
+/**
+ * The remote branch `branch` follows: the one config.branches names (clone
+ * sets it), else the only remote that publishes a branch of that name; with
+ * the commits only we have (ahead) and only it has (behind).
+ */
+export async function upstreamOf (repo: Repo, branch: string, head: CID): Promise<Upstream | undefined> {
+  const configured = (repo.config.branches as Record<string, { remote?: string }> | undefined)?.[branch]?.remote
+  const candidates = configured !== undefined ? [configured] : Object.keys(repo.config.remotes).filter(r => repo.readRef(`refs/remotes/${r}/${branch}`) !== undefined)
+  if (candidates.length !== 1) return undefined
+  const ref = `refs/remotes/${candidates[0]}/${branch}`
+  const theirs = repo.readRef(ref)
+  if (theirs === undefined) return undefined
+  try {
+    const { ahead, behind } = await aheadBehind(repo, head, theirs)
+    return { ref: ref.slice('refs/remotes/'.length), ahead, behind }
+  } catch { return undefined } // history not all here (a shallow fetch): say nothing
+}
+
+/**
+ * Commits reachable from `a` only and from `b` only, walking both newest
+ * first until every commit still to visit is reachable from both (git's
+ * paint-down): the cost follows how far they diverged, not all history.
+ */
+export async function aheadBehind (repo: Repo, a: CID, b: CID): Promise<{ ahead: number, behind: number }> {
+  if (a.toString() === b.toString()) return { ahead: 0, behind: 0 }
+  const flags = new Map<string, number>()
+  const time = new Map<string, string>()
+  const queue: string[] = []
+  const visit = async (id: string, f: number): Promise<void> => {
+    const had = flags.get(id) ?? 0
+    if ((had | f) === had) return
+    flags.set(id, had | f)
+    if (!time.has(id)) time.set(id, (await repo.readCommit(CID.parse(id))).time)
+    queue.push(id)
+  }
+  await visit(a.toString(), 1)
+  await visit(b.toString(), 2)
+  while (queue.some(id => flags.get(id) !== 3)) {
+    let best = 0
+    for (let i = 1; i < queue.length; i++) if (time.get(queue[i])! > time.get(queue[best])!) best = i
+    const id = queue.splice(best, 1)[0]
+    const f = flags.get(id)!
+    for (const p of (await repo.readCommit(CID.parse(id))).parents) await visit(p.toString(), f)
+  }
+  let ahead = 0
+  let behind = 0
+  for (const f of flags.values()) { if (f === 1) ahead++; else if (f === 2) behind++ }
+  return { ahead, behind }
 }

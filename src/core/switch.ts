@@ -13,7 +13,7 @@ import { readMergeState } from '../merge/state.js'
 import { FileKind } from '../worktree/scan.js'
 
 export interface SwitchOptions { target: string, create?: string, detach?: boolean, force?: boolean }
-export interface SwitchResult { branch?: string, commit: string, created?: string, written: number, removed: number, kept: string[] }
+export interface SwitchResult { branch?: string, commit: string, created?: string, written: number, removed: number, kept: string[], /** leaving a detached HEAD: commits no ref holds */ leftBehind?: { commit: string, count: number } }
 
 /**
  * Moves the working root and HEAD to another commit. Local changes to paths
@@ -37,13 +37,15 @@ export async function switchTo (repo: Repo, ctx: Ctx, opts: SwitchOptions): Prom
     }
     const targetTree = (await repo.readCommit(target)).tree
     const head = repo.headCommit()
+    const wasDetached = repo.readHead().ref === undefined
     const headTree = head === undefined ? undefined : (await repo.readCommit(head)).tree
     const r = await checkoutTree(repo, headTree, targetTree, opts.force === true)
     repo.why = `switch: moving from ${repo.currentBranch() ?? (head === undefined ? '(nothing)' : head.toString())} to ${opts.create ?? opts.target}`
     if (opts.create !== undefined) repo.writeRef(ref!, target, `branch: Created from ${opts.target}`)
     repo.setHead(ref !== undefined ? { ref } : { cid: target })
     r.cache.save(repo)
-    return { branch: ref?.slice('refs/heads/'.length), commit: target.toString(), created: opts.create, written: r.written, removed: r.removed, kept: r.kept }
+    const leftBehind = wasDetached && head !== undefined ? await orphaned(repo, head, target) : undefined
+    return { branch: ref?.slice('refs/heads/'.length), commit: target.toString(), created: opts.create, written: r.written, removed: r.removed, kept: r.kept, ...(leftBehind !== undefined ? { leftBehind } : {}) }
   } finally {
     release()
   }
@@ -115,4 +117,33 @@ export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTre
     entries.set(p, fresh.get(p) ?? (old !== undefined && old.cid === e.cid.toString() && old.kind === e.kind ? old : unstatted(e)))
   }
   return { cache: new StatCache(toTree, entries, dirs), written: fresh.size, removed: removals.size, kept: force ? [] : kept }
+}
+
+/**
+ * Leaving a detached HEAD: the commits reachable from it that no ref (nor
+ * the new HEAD) holds, as git warns of them. Walks back from the old HEAD
+ * only until it meets what refs hold.
+ */
+async function orphaned (repo: Repo, old: CID, now: CID): Promise<{ commit: string, count: number } | undefined> {
+  const held = new Set<string>()
+  const stack: CID[] = [now, ...repo.listRefs('refs').map(([, c]) => c)]
+  while (stack.length > 0) {
+    const c = stack.pop()!
+    const k = c.toString()
+    if (held.has(k)) continue
+    held.add(k)
+    try { stack.push(...(await repo.readCommit(c)).parents) } catch {}
+  }
+  let count = 0
+  const todo = [old]
+  const seen = new Set<string>()
+  while (todo.length > 0) {
+    const c = todo.pop()!
+    const k = c.toString()
+    if (held.has(k) || seen.has(k)) continue
+    seen.add(k)
+    count++
+    try { todo.push(...(await repo.readCommit(c)).parents) } catch {}
+  }
+  return count === 0 ? undefined : { commit: old.toString(), count }
 }

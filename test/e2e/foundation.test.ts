@@ -138,13 +138,16 @@ test('hooks: pre-commit and commit-msg can refuse, --no-verify skips them, post-
   t.is(a.ok(['log', '--json']).json.commits.length, 2)
 })
 
-test('the sample pre-commit hook refuses large files outside datasets/', t => {
+test('the sample pre-commit hook refuses large files outside datasets/, and only what the commit records', t => {
   const a = new User('alice').setup()
   const sample = path.resolve('hooks', 'pre-commit')
   fs.copyFileSync(sample, path.join(a.work, '.acache', 'hooks', 'pre-commit'))
   fs.chmodSync(path.join(a.work, '.acache', 'hooks', 'pre-commit'), 0o755)
   a.write('datasets/big.bin', Buffer.alloc(2048))
   a.write('small.txt', 'x')
+  // an ignored file is never committed, so never refused (the hook asks acache what the commit records)
+  a.write('.acacheignore', 'build/\n')
+  a.write('build/huge.o', Buffer.alloc(4096))
   a.ok(['commit', '-m', 'ok'], { env: { ACACHE_MAX_FILE_BYTES: '1024' } })
   a.write('big.bin', Buffer.alloc(2048))
   const r = a.run(['commit', '-m', 'too big'], { env: { ACACHE_MAX_FILE_BYTES: '1024' } })

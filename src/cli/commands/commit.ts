@@ -13,6 +13,7 @@ export default define({
   run: async (args, { ctx, out, repo }) => {
     const { commit } = await import('../../core/commit.js')
     const { shortCid } = await import('../../repo/revs.js')
+    const { humanBytes } = await import('../../util/human.js')
     const r0 = await repo()
     let message: string | undefined = Array.isArray(args.message) ? args.message.join('\n\n') : args.message
     if (message === undefined && args.amend !== true) {
@@ -29,6 +30,6 @@ export default define({
     for (const c of r.changes) counts[c.change]++
     const first = (await r0.readCommit((await import('multiformats/cid')).CID.parse(r.commit))).message.split('\n')[0]
     out.line(`[${r.branch ?? 'detached HEAD'}${r.parents.length === 0 ? ' (root-commit)' : ''} ${shortCid(r.commit)}] ${safe(first)}`)
-    out.line(` ${r.changes.length} file${r.changes.length === 1 ? '' : 's'} changed (${counts.added} added, ${counts.modified} modified, ${counts.deleted} deleted); ${r.stored.blocks} new blocks, ${r.stored.bytes} bytes stored`)
+    out.line(` ${r.changes.length} file${r.changes.length === 1 ? '' : 's'} changed (${counts.added} added, ${counts.modified} modified, ${counts.deleted} deleted); ${r.stored.blocks} new block${r.stored.blocks === 1 ? '' : 's'}, ${humanBytes(r.stored.bytes)} stored`)
   }
 })

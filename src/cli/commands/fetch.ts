@@ -13,6 +13,7 @@ export default define({
   run: async (args, { ctx, out, repo }) => {
     const { fetch } = await import('../../core/fetch.js')
     const { shortCid } = await import('../../repo/revs.js')
+    const { humanBytes } = await import('../../util/human.js')
     const paths = (args['--'] ?? []).map((p: string) => String(p).replace(/^\/+|\/+$/g, ''))
     const results = await fetch(await repo(), ctx, { remote: args.remote, depth: args.depth, paths: paths.length > 0 ? paths : undefined, headMessage: args.head })
     out.result({ fetched: results })
@@ -24,7 +25,7 @@ export default define({
         continue
       }
       if (r.upToDate) { out.info(`${r.remote}: up to date (seq ${r.seq})`); continue }
-      out.info(`${r.remote}: seq ${r.seq}, ${r.commits} new commit${r.commits === 1 ? '' : 's'}, ${r.blocks} blocks (${r.bytes} bytes)${(r.skipped ?? 0) > 0 ? `; ${r.skipped} links left at the remote (fetched when read)` : ''}`)
+      out.info(`${r.remote}: seq ${r.seq}, ${r.commits} new commit${r.commits === 1 ? '' : 's'}, ${r.blocks} block${r.blocks === 1 ? '' : 's'} (${humanBytes(r.bytes)})${(r.skipped ?? 0) > 0 ? `; ${r.skipped} links left at the remote (fetched when read)` : ''}`)
       for (const u of r.refs) out.info(`  ${u.new === undefined ? '- [deleted]' : u.old === undefined ? '* [new]    ' : '  ' + shortCid(u.old) + '..' + shortCid(u.new)} ${u.ref.replace('refs/remotes/', '')}`)
     }
   }

@@ -7,6 +7,7 @@ export default define({
     .option('dry-run', { alias: 'n', type: 'boolean', describe: 'report what would go, drop nothing' })
     .option('now', { type: 'boolean', describe: 'also drop unreachable blocks written in the last hour' }),
   run: async (args, { ctx, out, repo }) => {
+    const { humanBytes } = await import('../../util/human.js')
     const { gc } = await import('../../core/gc.js')
     const r = await gc(await repo(), ctx, { dryRun: args.dryRun, now: args.now })
     out.result({ ...r })
@@ -15,6 +16,6 @@ export default define({
       out.line('The node drops unpinned blocks on its own GC: run `ipfs repo gc` there to free the space now')
       return
     }
-    out.line(`${r.dryRun ? 'Would drop' : 'Dropped'} ${r.dropped.blocks} blocks (${r.dropped.bytes} bytes); kept ${r.kept.blocks} (${r.kept.bytes} bytes)${r.young > 0 ? `, ${r.young} of them unreachable but younger than an hour (--now drops them)` : ''}`)
+    out.line(`${r.dryRun ? 'Would drop' : 'Dropped'} ${r.dropped.blocks} blocks (${humanBytes(r.dropped.bytes)}); kept ${r.kept.blocks} (${humanBytes(r.kept.bytes)})${r.young > 0 ? `, ${r.young} of them unreachable but younger than an hour (--now drops them)` : ''}`)
   }
 })

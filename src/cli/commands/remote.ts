@@ -1,10 +1,11 @@
 import { define } from '../command.js'
 
 export default define({
-  command: 'remote <action> [name] [target]',
-  describe: 'Friends\' nodes: add NAME URL --key DID | add NAME MESSAGE, list, remove NAME',
+  command: 'remote [action] [name] [target]',
+  describe: 'Friends\' nodes: add NAME URL --key DID | add NAME MESSAGE, list (-v), remove NAME, rename OLD NEW, set-url NAME URL',
   builder: (y) => y
-    .positional('action', { choices: ['add', 'list', 'remove'] as const })
+    .positional('action', { choices: ['add', 'list', 'remove', 'rm', 'rename', 'set-url'] as const, describe: 'what to do (default: list)' })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'list: with where each publishes and the key it signs with' })
     .positional('name', { type: 'string', describe: 'what you call this friend (used as NAME/branch)' })
     .positional('target', { type: 'string', describe: 'where they publish (a path, file:// or http://), or their `acache id export` message' })
     .option('key', { type: 'string', describe: 'the did:key their heads must be signed with', requiresArg: true }),
@@ -12,14 +13,29 @@ export default define({
     const { AcacheError } = await import('../../errors.js')
     const r = await import('../../core/remotes.js')
     const rp = await repo()
-    if (args.action === 'list') {
+    if (args.action === undefined || args.action === 'list') {
       const list = r.listRemotes(rp)
       out.result({ remotes: list })
-      for (const x of list) out.line(`${x.name}\t${x.url}\t${x.key}${x.seq !== undefined ? `\tseq ${x.seq}` : ''}`)
+      // as git's: names alone, -v with where (and here, whose key)
+      for (const x of list) out.line(args.action === 'list' || args.verbose === true ? `${x.name}\t${x.url}\t${x.key}${x.seq !== undefined ? `\tseq ${x.seq}` : ''}` : x.name)
+      return
+    }
+    if (args.action === 'rename') {
+      if (args.name === undefined || args.target === undefined) throw new AcacheError('USAGE', 'remote rename OLD NEW')
+      const x = r.renameRemote(rp, args.name, args.target)
+      out.result({ renamed: { from: args.name, ...x } })
+      out.line(`Renamed remote ${args.name} to ${x.name} (its branches are now ${x.name}/...)`)
+      return
+    }
+    if (args.action === 'set-url') {
+      if (args.name === undefined || args.target === undefined) throw new AcacheError('USAGE', 'remote set-url NAME URL')
+      const x = r.setRemoteUrl(rp, args.name, args.target)
+      out.result({ updated: x })
+      out.line(`Remote ${x.name} now publishes at ${x.url} (heads signed by ${x.key})`)
       return
     }
     if (args.name === undefined) throw new AcacheError('USAGE', `remote ${args.action} needs a NAME`)
-    if (args.action === 'remove') {
+    if (args.action === 'remove' || args.action === 'rm') {
       const x = r.removeRemote(rp, args.name)
       out.result({ removed: x })
       out.line(`Removed remote ${x.name}`)

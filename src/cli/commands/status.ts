@@ -10,28 +10,50 @@ export default define({
     .positional('paths', { type: 'string', array: true, describe: 'limit to these paths' })
     .option('porcelain', { type: 'boolean', describe: 'stable output for scripts: "X PATH" per line (A added, M modified, D deleted, U conflicted)' })
     .option('z', { type: 'boolean', describe: 'with --porcelain: end each entry with NUL and never quote paths (for xargs -0)' })
+    .option('short', { alias: 's', type: 'boolean', describe: 'one line a change: a letter and the path (relative to here)' })
+    .option('branch', { alias: 'b', type: 'boolean', describe: 'with --short or --porcelain: first a line "## BRANCH...UPSTREAM [ahead N, behind M]"' })
     .option('exit-code', { type: 'boolean', describe: 'exit 1 when there are changes' }),
   run: async (args, { ctx, out, repo }) => {
     const { status } = await import('../../core/status.js')
     const { shortCid } = await import('../../repo/revs.js')
     const { safe } = await import('../render.js')
-    const r = await status(await repo(), ctx, { paths: args.paths })
+    const rp = await repo()
+    const r = await status(rp, ctx, { paths: args.paths })
     const conflicted = new Set(r.merging?.conflicts.filter(c => !c.resolved).map(c => c.path) ?? [])
     out.result({ ...r })
-    if ((args.porcelain === true || args.z === true) && !out.json) {
+    const path = await import('node:path')
+    // people read paths from where they stand; scripts (--porcelain) from the root, as git does
+    const here = (p: string): string => { const rel = path.relative(ctx.cwd, path.join(rp.worktree, p)); return rel === '' ? '.' : rel }
+    const track = (): string => {
+      const u = r.upstream
+      if (u === undefined) return ''
+      const parts = [u.ahead > 0 ? `ahead ${u.ahead}` : '', u.behind > 0 ? `behind ${u.behind}` : ''].filter(x => x !== '')
+      return `...${u.ref}${parts.length > 0 ? ` [${parts.join(', ')}]` : ''}`
+    }
+    if ((args.porcelain === true || args.z === true || args.short === true) && !out.json) {
       const { quotePath } = await import('../render.js')
-      const entry = (x: string, p: string): string => args.z === true ? `${x} ${p}\0` : `${x} ${quotePath(p)}\n`
+      const show = (p: string): string => args.short === true && args.porcelain !== true ? here(p) : p
+      if (args.branch === true) out.raw(`## ${r.branch ?? 'HEAD (no branch)'}${track()}${args.z === true ? '\0' : '\n'}`)
+      const entry = (x: string, p: string): string => args.z === true ? `${x} ${show(p)}\0` : `${x} ${quotePath(show(p))}\n`
       for (const c of r.merging?.conflicts ?? []) if (!c.resolved) out.raw(entry('U', c.path))
       for (const c of r.changes) if (!conflicted.has(c.path)) out.raw(entry(LETTER[c.change], c.path))
     } else if (!out.json) {
       out.line(r.branch !== undefined ? `On branch ${r.branch}` : `HEAD detached at ${r.head === undefined ? '(none)' : shortCid(r.head)}`)
+      const u = r.upstream
+      if (u !== undefined) {
+        const n = (k: number): string => `${k} commit${k === 1 ? '' : 's'}`
+        if (u.ahead === 0 && u.behind === 0) out.line(`Your branch is up to date with '${u.ref}'.`)
+        else if (u.behind === 0) out.line(`Your branch is ahead of '${u.ref}' by ${n(u.ahead)}: \`acache push\` publishes them.`)
+        else if (u.ahead === 0) out.line(`Your branch is behind '${u.ref}' by ${n(u.behind)}: \`acache pull\` brings them.`)
+        else out.line(`Your branch and '${u.ref}' have diverged: ${n(u.ahead)} here, ${n(u.behind)} there; \`acache pull\` merges them.`)
+      }
       if (r.head === undefined) out.line('No commits yet')
       if (r.merging !== undefined) {
         out.line(`Merging ${r.merging.label}.`)
         const open = r.merging.conflicts.filter(c => !c.resolved)
         if (open.length > 0) {
           out.line('Conflicts (fix them, delete the .theirs/.base files, then commit; or `acache merge --abort`):')
-          for (const c of open) out.line(chalk.red(`  ${(c.kind + ':').padEnd(16)}${safe(c.path)}${c.sidecars.length > 0 ? `  (see ${c.sidecars.join(', ')})` : ''}`))
+          for (const c of open) out.line(chalk.red(`  ${(c.kind + ':').padEnd(16)}${safe(here(c.path))}${c.sidecars.length > 0 ? `  (see ${c.sidecars.join(', ')})` : ''}`))
         } else {
           out.line('All conflicts fixed: run `acache commit` to record the merge.')
         }
@@ -43,7 +65,7 @@ export default define({
         out.line('Changes (commit them with `acache commit -m MESSAGE`):')
         for (const c of rest) {
           const color = c.change === 'deleted' ? chalk.red : c.change === 'added' ? chalk.green : chalk.yellow
-          out.line(color(`  ${(c.change + ':').padEnd(12)}${safe(c.path)}${c.oldKind !== undefined && c.kind !== undefined && c.oldKind !== c.kind ? ` (${c.oldKind} -> ${c.kind})` : ''}`))
+          out.line(color(`  ${(c.change + ':').padEnd(12)}${safe(here(c.path))}${c.oldKind !== undefined && c.kind !== undefined && c.oldKind !== c.kind ? ` (${c.oldKind} -> ${c.kind})` : ''}`))
         }
       }
     }

@@ -19,5 +19,9 @@ export default define({
     else if (r.branch !== undefined) out.info(`Switched to branch '${r.branch}'`)
     else out.info(`HEAD is now at ${shortCid(r.commit)} (detached)`)
     for (const p of r.kept) out.info(`M\t${p}`)
+    if (r.leftBehind !== undefined) {
+      const n = r.leftBehind.count
+      out.warn(`you are leaving ${n} commit${n === 1 ? '' : 's'} behind, not held by any branch (the last is ${shortCid(r.leftBehind.commit)}); to keep ${n === 1 ? 'it' : 'them'}: acache branch NAME ${shortCid(r.leftBehind.commit)} (the reflog also remembers it)`)
+    }
   }
 })
