@@ -43,7 +43,7 @@ export function checkBlock (cid: CID, bytes: Uint8Array): void {
   if (!equalBytes(digest, cid.multihash.digest)) {
     fail('CORRUPT_OBJECT', `block ${cid} is corrupt: its bytes do not match its CID`, {
       data: { cid: cid.toString() },
-      hint: 'run `acache verify` to see what is damaged; fetch the object again from a friend'
+      hint: 'run `acache verify` to see what is damaged; `acache verify --repair` fetches it again from your remotes'
     })
   }
 }
@@ -57,7 +57,7 @@ export function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
 export function missing (cid: CID): AcacheError {
   return new AcacheError('MISSING_OBJECT', `object ${cid} is missing from the store`, {
     data: { cid: cid.toString() },
-    hint: 'fetch it from the remote that has it, or run `acache verify`'
+    hint: '`acache verify --repair` fetches missing blocks again from your remotes'
   })
 }
 

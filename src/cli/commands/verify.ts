@@ -3,11 +3,24 @@ import { define } from '../command.js'
 
 export default define({
   command: 'verify',
-  describe: 'Check everything: blocks against their CIDs, signatures, tree entries (exit 1 on any failure)',
-  run: async (_args, { ctx, out, repo }) => {
+  describe: 'Check everything: blocks against their CIDs, signatures, tree entries (exit 1 on any failure); --repair fetches lost blocks again',
+  builder: (y) => y
+    .option('repair', { type: 'boolean', describe: 'fetch every missing or corrupt block again from the remotes, then check again' }),
+  run: async (args, { ctx, out, repo }) => {
     const { verify } = await import('../../core/verify.js')
-    const r = await verify(await repo(), { progress: ctx.progress })
-    out.result({ ...r, ok: r.ok })
+    let fixed: { repaired: string[], unrepaired: string[] } | undefined
+    let r
+    if (args.repair === true) {
+      const { repair } = await import('../../core/repair.js')
+      const x = await repair(await repo(), ctx)
+      fixed = { repaired: x.repaired, unrepaired: x.unrepaired }
+      r = x.report
+      if (x.repaired.length > 0) out.info(`repaired ${x.repaired.length} block${x.repaired.length === 1 ? '' : 's'} from the remotes`)
+      if (x.unrepaired.length > 0) out.warn(`${x.unrepaired.length} block${x.unrepaired.length === 1 ? '' : 's'} could not be had from any remote`)
+    } else {
+      r = await verify(await repo(), { progress: ctx.progress })
+    }
+    out.result({ ...r, ok: r.ok, ...(fixed !== undefined ? fixed : {}) })
     if (r.ok) {
       out.line(`ok: ${r.refs} refs, ${r.commits} commits, ${r.blocks} blocks (${r.bytes} bytes) verified${(r.notFetched ?? 0) > 0 ? `; ${r.notFetched} not fetched yet (partial fetch)` : ''}`)
     } else {
@@ -16,6 +29,7 @@ export default define({
         process.stderr.write(chalk.red('FAIL ') + `${f.code}: ${f.problem}${where ? ` (${where})` : ''}\n`)
       }
       process.stderr.write(`${r.failures.length} failure${r.failures.length === 1 ? '' : 's'} in ${r.commits} commits, ${r.blocks} blocks checked\n`)
+      if (args.repair !== true && r.failures.some(f => f.code === 'MISSING_OBJECT' || f.code === 'CORRUPT_OBJECT')) process.stderr.write('blocks are missing or damaged: `acache verify --repair` fetches them again from your remotes\n')
       process.exitCode = 1
     }
   }
