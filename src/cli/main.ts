@@ -54,8 +54,10 @@ export async function main (argv: string[]): Promise<number> {
       } as any)
     }
     await y.parseAsync()
+    await out.done()
     return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (err) {
+    await out.done()
     return out.error(err)
   }
 }

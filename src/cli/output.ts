@@ -1,4 +1,5 @@
 import chalk from 'chalk'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { AcacheError, asAcacheError } from '../errors.js'
 import { safe } from './render.js'
 
@@ -9,19 +10,51 @@ export interface OutputOptions { json: boolean, quiet: boolean, verbose: boolean
  * errors and progress on stderr, or one JSON document on stdout with --json.
  */
 export class Output {
+  private pager?: ChildProcess
+
   constructor (public opts: OutputOptions) {}
 
   get json (): boolean { return this.opts.json }
 
+  private write (data: string | Uint8Array): void {
+    if (this.pager?.stdin?.writable === true) this.pager.stdin.write(data)
+    else process.stdout.write(data)
+  }
+
   /** A line for people (nothing under --json or --quiet). */
   line (text = ''): void {
     if (this.opts.json || this.opts.quiet) return
-    process.stdout.write(text + '\n')
+    this.write(text + '\n')
   }
 
   /** Data on stdout that is the point of the command (file contents): printed even with --quiet. */
   raw (data: string | Uint8Array): void {
-    process.stdout.write(data)
+    this.write(data)
+  }
+
+  /**
+   * Long output for people goes through a pager on a terminal, as git's
+   * does: $ACACHE_PAGER, else $PAGER, else less (with LESS=FRX: it exits
+   * at once when all fits). Off a terminal, with --json, or with the pager
+   * set to '' or cat: straight to stdout.
+   */
+  usePager (): void {
+    if (this.opts.json || process.stdout.isTTY !== true || this.pager !== undefined) return
+    const cmd = process.env.ACACHE_PAGER ?? process.env.PAGER ?? 'less'
+    if (cmd.trim() === '' || cmd.trim() === 'cat') return
+    const p = spawn('sh', ['-c', cmd], { stdio: ['pipe', 'inherit', 'inherit'], env: { LESS: 'FRX', LV: '-c', ...process.env } })
+    p.on('error', () => { this.pager = undefined })
+    p.stdin?.on('error', () => {}) // the reader quit (q): what is left is not wanted
+    this.pager = p
+  }
+
+  /** Waits for the pager (the reader) to finish. */
+  async done (): Promise<void> {
+    const p = this.pager
+    if (p === undefined) return
+    this.pager = undefined
+    p.stdin?.end()
+    if (p.exitCode === null) await new Promise(resolve => p.once('close', resolve))
   }
 
   info (text: string): void {

@@ -268,3 +268,24 @@ test('a lost or damaged block: verify says how to repair, and verify --repair fe
   t.true(r.json.ok)
   t.is(bob.ok(['verify']).code, 0)
 })
+
+test('on a terminal, log, show and diff go through the pager ($ACACHE_PAGER, $PAGER, else less); off one, never', t => {
+  const u = repo()
+  const paged = path.join(tmpdir(), 'paged')
+  // a real pseudo-terminal (script(1)), and a pager that keeps what it is given
+  const run = (args: string): string => spawnSync('script', ['-qec', `"${process.execPath}" "${path.join(process.cwd(), 'bin', 'acache.js')}" ${args}`, '/dev/null'], {
+    cwd: u.work, encoding: 'utf8', env: { ...process.env, ACACHE_HOME: u.home, NO_COLOR: '1', FORCE_COLOR: '0', ACACHE_PAGER: `cat > "${paged}"` }
+  }).stdout
+  run('log')
+  const log = fs.readFileSync(paged, 'utf8')
+  t.regex(log, /commit [a-z2-7]+ \(HEAD -> main\)/, 'paged, and decorated as on a terminal')
+  t.is(log.match(/^Merge:/gm), null, 'no Merge: line for commits with one parent')
+  fs.rmSync(paged)
+  run('show HEAD~1')
+  t.regex(fs.readFileSync(paged, 'utf8'), /\+one/)
+  fs.rmSync(paged)
+  // not a terminal: straight out
+  const direct = u.ok(['log'], { env: { ACACHE_PAGER: `cat > "${paged}"` } })
+  t.regex(direct.stdout, /^commit /)
+  t.false(fs.existsSync(paged))
+})

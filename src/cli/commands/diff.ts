@@ -14,6 +14,7 @@ export default define({
     const { printDiffs, printStat } = await import('../render.js')
     const diffs = await diff(await repo(), ctx, { revs: args.revs ?? [], paths: (args['--'] ?? []).map(String) })
     out.result({ files: diffs })
+    if (diffs.length > 0) out.usePager()
     if (args.nameOnly === true) for (const d of diffs) out.line(safe(d.path))
     else if (args.stat === true) printStat(out, diffs)
     else printDiffs(out, diffs)

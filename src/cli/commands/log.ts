@@ -90,11 +90,13 @@ export default define({
     if (out.json) return
     const decorate = args.decorate ?? process.stdout.isTTY === true
     if (!decorate) for (const e of entries) delete e.refs
+    out.usePager()
     const fmt = args.oneline === true ? PRESETS.oneline : PRESETS[args.format ?? 'medium'] ?? (args.format ?? PRESETS.medium).replace(/^(format|tformat):/, '')
     const graph = args.graph === true ? new (await import('../graph.js')).Graph() : undefined
     for (const e of entries) {
       let text = format(fmt, e, shortCid)
-      if (e.parents.length < 2) text = text.replace(/^Merge: *\n/m, '')
+      // the Merge: line is for merges only
+      if (e.parents.length < 2 && (fmt === PRESETS.medium || fmt === PRESETS.full)) text = text.replace(/^Merge: [^\n]*\n/m, '')
       let lines = text.replace(/\n+$/, '').split('\n')
       if (graph !== undefined) {
         const g = graph.next({ commit: e.commit, parents: e.parents })

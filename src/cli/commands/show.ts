@@ -13,6 +13,7 @@ export default define({
     const r = await show(await repo(), args.spec ?? 'HEAD')
     if (r.type === 'commit') {
       out.result({ type: r.type, commit: r.commit, files: r.diff })
+      out.usePager()
       const e = r.commit
       out.line(chalk.yellow(`commit ${e.commit}`) + ` (signature: ${e.signature === 'good' ? chalk.green('good') : chalk.red('BAD')})`)
       out.line(`Tree:   ${e.tree}`)
