@@ -27,6 +27,16 @@ export class Output {
     this.write(text + '\n')
   }
 
+  /**
+   * A line of what the command was asked for (a log, a listing, a diff):
+   * printed even with --quiet, which silences only what is said about the
+   * work (as git's -q); nothing under --json.
+   */
+  data (text = ''): void {
+    if (this.opts.json) return
+    this.write(text + '\n')
+  }
+
   /** Data on stdout that is the point of the command (file contents): printed even with --quiet. */
   raw (data: string | Uint8Array): void {
     this.write(data)

@@ -41,26 +41,26 @@ export function quotePath (p: string): string {
 export function printDiffs (out: Output, diffs: FileDiff[]): void {
   for (const d of diffs) {
     const p = safe(d.path)
-    out.line(chalk.bold(`diff --acache a/${p} b/${p}`))
-    if (d.status === 'added') out.line(chalk.bold(`new file mode ${MODE[d.newKind ?? 'file']}`))
-    if (d.status === 'deleted') out.line(chalk.bold(`deleted file mode ${MODE[d.oldKind ?? 'file']}`))
+    out.data(chalk.bold(`diff --acache a/${p} b/${p}`))
+    if (d.status === 'added') out.data(chalk.bold(`new file mode ${MODE[d.newKind ?? 'file']}`))
+    if (d.status === 'deleted') out.data(chalk.bold(`deleted file mode ${MODE[d.oldKind ?? 'file']}`))
     if (d.status === 'modified' && d.oldKind !== d.newKind) {
-      out.line(chalk.bold(`old mode ${MODE[d.oldKind ?? 'file']}`))
-      out.line(chalk.bold(`new mode ${MODE[d.newKind ?? 'file']}`))
+      out.data(chalk.bold(`old mode ${MODE[d.oldKind ?? 'file']}`))
+      out.data(chalk.bold(`new mode ${MODE[d.newKind ?? 'file']}`))
     }
     if (d.oldCid === d.newCid) continue
     if (d.binary) {
-      out.line(`Binary files ${d.status === 'added' ? '/dev/null' : 'a/' + p} and ${d.status === 'deleted' ? '/dev/null' : 'b/' + p} differ`)
+      out.data(`Binary files ${d.status === 'added' ? '/dev/null' : 'a/' + p} and ${d.status === 'deleted' ? '/dev/null' : 'b/' + p} differ`)
       continue
     }
-    out.line(chalk.bold(`--- ${d.status === 'added' ? '/dev/null' : 'a/' + p}`))
-    out.line(chalk.bold(`+++ ${d.status === 'deleted' ? '/dev/null' : 'b/' + p}`))
+    out.data(chalk.bold(`--- ${d.status === 'added' ? '/dev/null' : 'a/' + p}`))
+    out.data(chalk.bold(`+++ ${d.status === 'deleted' ? '/dev/null' : 'b/' + p}`))
     for (const l of (d.patch ?? '').split('\n')) {
       if (l === '') continue
-      if (l.startsWith('@@')) out.line(chalk.cyan(l))
-      else if (l.startsWith('+')) out.line(chalk.green(safe(l)))
-      else if (l.startsWith('-')) out.line(chalk.red(safe(l)))
-      else out.line(safe(l))
+      if (l.startsWith('@@')) out.data(chalk.cyan(l))
+      else if (l.startsWith('+')) out.data(chalk.green(safe(l)))
+      else if (l.startsWith('-')) out.data(chalk.red(safe(l)))
+      else out.data(safe(l))
     }
   }
 }
@@ -74,7 +74,7 @@ export function printStat (out: Output, diffs: FileDiff[]): void {
     del += d.removed
     const n = d.added + d.removed
     const bar = d.binary ? 'Bin' : `${n} ${chalk.green('+'.repeat(Math.min(d.added, 40)))}${chalk.red('-'.repeat(Math.min(d.removed, 40)))}`
-    out.line(` ${safe(d.path).padEnd(width)} | ${bar}`)
+    out.data(` ${safe(d.path).padEnd(width)} | ${bar}`)
   }
-  out.line(` ${diffs.length} file${diffs.length === 1 ? '' : 's'} changed, ${add} insertion${add === 1 ? '' : 's'}(+), ${del} deletion${del === 1 ? '' : 's'}(-)`)
+  out.data(` ${diffs.length} file${diffs.length === 1 ? '' : 's'} changed, ${add} insertion${add === 1 ? '' : 's'}(+), ${del} deletion${del === 1 ? '' : 's'}(-)`)
 }

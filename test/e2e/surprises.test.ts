@@ -289,3 +289,14 @@ test('on a terminal, log, show and diff go through the pager ($ACACHE_PAGER, $PA
   t.regex(direct.stdout, /^commit /)
   t.false(fs.existsSync(paged))
 })
+
+test('-q silences what is said about the work, never what was asked for', t => {
+  const u = repo()
+  u.write('a.txt', 'three\n')
+  t.is(u.ok(['commit', '-q', '-m', 'third']).stdout, '', 'commit -q: no summary')
+  t.regex(u.ok(['log', '-q', '--oneline']).stdout, /third/)
+  t.regex(u.ok(['status', '-q']).stdout, /On branch main/)
+  t.regex(u.ok(['diff', '-q', 'HEAD~1', 'HEAD']).stdout, /\+three/)
+  t.regex(u.ok(['branch', '-q']).stdout, /\* main/)
+  t.regex(u.ok(['show', '-q', 'HEAD']).stdout, /third/)
+})

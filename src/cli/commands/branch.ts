@@ -41,7 +41,7 @@ export default define({
     out.result({ branches: list })
     for (const x of list) {
       const name = x.remote ? chalk.red(`remotes/${x.name}`) : x.current ? chalk.green(x.name) : x.name
-      out.line(`${x.current ? '*' : ' '} ${name} ${chalk.dim(shortCid(x.commit))}`)
+      out.data(`${x.current ? '*' : ' '} ${name} ${chalk.dim(shortCid(x.commit))}`)
     }
   }
 })

@@ -15,7 +15,7 @@ export default define({
     const diffs = await diff(await repo(), ctx, { revs: args.revs ?? [], paths: (args['--'] ?? []).map(String) })
     out.result({ files: diffs })
     if (diffs.length > 0) out.usePager()
-    if (args.nameOnly === true) for (const d of diffs) out.line(safe(d.path))
+    if (args.nameOnly === true) for (const d of diffs) out.data(safe(d.path))
     else if (args.stat === true) printStat(out, diffs)
     else printDiffs(out, diffs)
   }

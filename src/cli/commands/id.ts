@@ -20,7 +20,7 @@ export default define({
     const id = ident.requireIdentity(ctx.home)
     if (args.action === 'show') {
       out.result({ name: id.name, key: id.key })
-      out.line(`${id.name} ${id.key}`)
+      out.data(`${id.name} ${id.key}`)
       return
     }
     const { makeIdentityMessage } = await import('../../model/message.js')

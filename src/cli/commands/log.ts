@@ -101,18 +101,18 @@ export default define({
       if (graph !== undefined) {
         const g = graph.next({ commit: e.commit, parents: e.parents })
         lines = lines.map((l, i) => `${i === 0 ? g.head : g.body} ${l}`.trimEnd())
-        for (const l of lines) out.line(l)
+        for (const l of lines) out.data(l)
         if (args.patch === true || args.stat === true) {
           if (args.stat === true) printStat(out, e.diff ?? [])
           else printDiffs(out, e.diff ?? [])
         }
-        for (const a of g.after) out.line(a)
+        for (const a of g.after) out.data(a)
         continue
       }
-      for (const l of lines) out.line(l)
+      for (const l of lines) out.data(l)
       // commits of several lines are set apart, as git does
-      if (fmt.includes('%n')) out.line('')
-      if (args.stat === true) { printStat(out, e.diff ?? []); out.line('') } else if (args.patch === true) { printDiffs(out, e.diff ?? []); out.line('') }
+      if (fmt.includes('%n')) out.data('')
+      if (args.stat === true) { printStat(out, e.diff ?? []); out.data('') } else if (args.patch === true) { printDiffs(out, e.diff ?? []); out.data('') }
     }
   }
 })

@@ -9,11 +9,11 @@ export default define({
     const r = await owners(await repo(), ctx, args.path)
     out.result({ ...r })
     if (r.path !== undefined) {
-      out.line(r.owners === null || r.owners === undefined ? `${r.path}: open to every trusted friend (no rule covers it)` : `${r.path}: ${r.owners.join(' ')}`)
+      out.data(r.owners === null || r.owners === undefined ? `${r.path}: open to every trusted friend (no rule covers it)` : `${r.path}: ${r.owners.join(' ')}`)
       return
     }
-    if (r.rules.length === 0) out.line('No ownership rules: every path is open to every trusted friend.')
-    for (const rule of r.rules) out.line(`${rule.prefix.padEnd(30)} ${rule.owners.join(' ')}`)
-    if (r.rootSigner !== undefined && !r.rules.some(x => x.prefix === '/.acacheowners')) out.line(`${'/.acacheowners'.padEnd(30)} ${r.rootSigner} (signer of the root commit)`)
+    if (r.rules.length === 0) out.data('No ownership rules: every path is open to every trusted friend.')
+    for (const rule of r.rules) out.data(`${rule.prefix.padEnd(30)} ${rule.owners.join(' ')}`)
+    if (r.rootSigner !== undefined && !r.rules.some(x => x.prefix === '/.acacheowners')) out.data(`${'/.acacheowners'.padEnd(30)} ${r.rootSigner} (signer of the root commit)`)
   }
 })

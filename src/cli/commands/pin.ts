@@ -15,7 +15,7 @@ export default define({
     if (args.name === undefined) {
       const pins = r.listRefs('refs/pins').map(([ref, cid]) => ({ name: ref.slice('refs/pins/'.length), commit: cid.toString() }))
       out.result({ pins })
-      for (const p of pins) out.line(`${p.name} ${shortCid(p.commit)}`)
+      for (const p of pins) out.data(`${p.name} ${shortCid(p.commit)}`)
       return
     }
     checkBranchName(args.name)

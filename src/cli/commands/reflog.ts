@@ -16,7 +16,7 @@ export default define({
     out.result({ ref: r.ref, entries })
     for (const e of entries) {
       const where = e.commit !== undefined ? chalk.yellow(shortCid(e.commit)) : chalk.red('(deleted)'.padEnd(shortCid(e.old ?? '').length || 9))
-      out.line(`${where} ${e.selector}: ${safe(e.message)}`)
+      out.data(`${where} ${e.selector}: ${safe(e.message)}`)
     }
   }
 })

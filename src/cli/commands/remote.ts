@@ -17,7 +17,7 @@ export default define({
       const list = r.listRemotes(rp)
       out.result({ remotes: list })
       // as git's: names alone, -v with where (and here, whose key)
-      for (const x of list) out.line(args.action === 'list' || args.verbose === true ? `${x.name}\t${x.url}\t${x.key}${x.seq !== undefined ? `\tseq ${x.seq}` : ''}` : x.name)
+      for (const x of list) out.data(args.action === 'list' || args.verbose === true ? `${x.name}\t${x.url}\t${x.key}${x.seq !== undefined ? `\tseq ${x.seq}` : ''}` : x.name)
       return
     }
     if (args.action === 'rename') {

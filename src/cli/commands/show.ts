@@ -15,14 +15,14 @@ export default define({
       out.result({ type: r.type, commit: r.commit, files: r.diff })
       out.usePager()
       const e = r.commit
-      out.line(chalk.yellow(`commit ${e.commit}`) + ` (signature: ${e.signature === 'good' ? chalk.green('good') : chalk.red('BAD')})`)
-      out.line(`Tree:   ${e.tree}`)
-      if (e.parents.length > 1) out.line(`Merge:  ${e.parents.join(' ')}`)
-      out.line(`Author: ${safe(e.author.name)} <${e.author.key}>`)
-      out.line(`Date:   ${e.time}`)
-      out.line('')
-      for (const l of e.message.replace(/\n+$/, '').split('\n')) out.line(`    ${safe(l)}`)
-      out.line('')
+      out.data(chalk.yellow(`commit ${e.commit}`) + ` (signature: ${e.signature === 'good' ? chalk.green('good') : chalk.red('BAD')})`)
+      out.data(`Tree:   ${e.tree}`)
+      if (e.parents.length > 1) out.data(`Merge:  ${e.parents.join(' ')}`)
+      out.data(`Author: ${safe(e.author.name)} <${e.author.key}>`)
+      out.data(`Date:   ${e.time}`)
+      out.data('')
+      for (const l of e.message.replace(/\n+$/, '').split('\n')) out.data(`    ${safe(l)}`)
+      out.data('')
       if (args.stat === true) printStat(out, r.diff)
       else printDiffs(out, r.diff)
     } else if (r.type === 'file') {
@@ -39,7 +39,7 @@ export default define({
       if (!out.json) out.raw(r.target + '\n')
     } else {
       out.result({ ...r })
-      for (const e of r.entries) out.line(`${e.kind.padEnd(7)} ${e.cid} ${String(e.size).padStart(10)}  ${safe(e.name)}${e.kind === 'dir' ? '/' : ''}`)
+      for (const e of r.entries) out.data(`${e.kind.padEnd(7)} ${e.cid} ${String(e.size).padStart(10)}  ${safe(e.name)}${e.kind === 'dir' ? '/' : ''}`)
     }
   }
 })

@@ -30,7 +30,7 @@ export default define({
     } else if (action === 'list') {
       const list = s.listStash(r)
       out.result({ stashes: list })
-      for (const e of list) out.line(`stash@{${e.n}}: On ${e.branch ?? '(detached)'}: ${safe(e.message)}`)
+      for (const e of list) out.data(`stash@{${e.n}}: On ${e.branch ?? '(detached)'}: ${safe(e.message)}`)
     } else if (action === 'drop') {
       const e = s.stashDrop(r, n)
       out.result({ dropped: e })

@@ -38,34 +38,34 @@ export default define({
       for (const c of r.merging?.conflicts ?? []) if (!c.resolved) out.raw(entry('U', c.path))
       for (const c of r.changes) if (!conflicted.has(c.path)) out.raw(entry(LETTER[c.change], c.path))
     } else if (!out.json) {
-      out.line(r.branch !== undefined ? `On branch ${r.branch}` : `HEAD detached at ${r.head === undefined ? '(none)' : shortCid(r.head)}`)
+      out.data(r.branch !== undefined ? `On branch ${r.branch}` : `HEAD detached at ${r.head === undefined ? '(none)' : shortCid(r.head)}`)
       const u = r.upstream
       if (u !== undefined) {
         const n = (k: number): string => `${k} commit${k === 1 ? '' : 's'}`
-        if (u.ahead === 0 && u.behind === 0) out.line(`Your branch is up to date with '${u.ref}'.`)
-        else if (u.behind === 0) out.line(`Your branch is ahead of '${u.ref}' by ${n(u.ahead)}: \`acache push\` publishes them.`)
-        else if (u.ahead === 0) out.line(`Your branch is behind '${u.ref}' by ${n(u.behind)}: \`acache pull\` brings them.`)
-        else out.line(`Your branch and '${u.ref}' have diverged: ${n(u.ahead)} here, ${n(u.behind)} there; \`acache pull\` merges them.`)
+        if (u.ahead === 0 && u.behind === 0) out.data(`Your branch is up to date with '${u.ref}'.`)
+        else if (u.behind === 0) out.data(`Your branch is ahead of '${u.ref}' by ${n(u.ahead)}: \`acache push\` publishes them.`)
+        else if (u.ahead === 0) out.data(`Your branch is behind '${u.ref}' by ${n(u.behind)}: \`acache pull\` brings them.`)
+        else out.data(`Your branch and '${u.ref}' have diverged: ${n(u.ahead)} here, ${n(u.behind)} there; \`acache pull\` merges them.`)
       }
-      if (r.head === undefined) out.line('No commits yet')
+      if (r.head === undefined) out.data('No commits yet')
       if (r.merging !== undefined) {
-        out.line(`Merging ${r.merging.label}.`)
+        out.data(`Merging ${r.merging.label}.`)
         const open = r.merging.conflicts.filter(c => !c.resolved)
         if (open.length > 0) {
-          out.line('Conflicts (fix them, delete the .theirs/.base files, then commit; or `acache merge --abort`):')
-          for (const c of open) out.line(chalk.red(`  ${(c.kind + ':').padEnd(16)}${safe(here(c.path))}${c.sidecars.length > 0 ? `  (see ${c.sidecars.join(', ')})` : ''}`))
+          out.data('Conflicts (fix them, delete the .theirs/.base files, then commit; or `acache merge --abort`):')
+          for (const c of open) out.data(chalk.red(`  ${(c.kind + ':').padEnd(16)}${safe(here(c.path))}${c.sidecars.length > 0 ? `  (see ${c.sidecars.join(', ')})` : ''}`))
         } else {
-          out.line('All conflicts fixed: run `acache commit` to record the merge.')
+          out.data('All conflicts fixed: run `acache commit` to record the merge.')
         }
       }
       const rest = r.changes.filter(c => !conflicted.has(c.path))
       if (rest.length === 0 && r.merging === undefined) {
-        out.line('nothing to commit, working root clean')
+        out.data('nothing to commit, working root clean')
       } else if (rest.length > 0) {
-        out.line('Changes (commit them with `acache commit -m MESSAGE`):')
+        out.data('Changes (commit them with `acache commit -m MESSAGE`):')
         for (const c of rest) {
           const color = c.change === 'deleted' ? chalk.red : c.change === 'added' ? chalk.green : chalk.yellow
-          out.line(color(`  ${(c.change + ':').padEnd(12)}${safe(here(c.path))}${c.oldKind !== undefined && c.kind !== undefined && c.oldKind !== c.kind ? ` (${c.oldKind} -> ${c.kind})` : ''}`))
+          out.data(color(`  ${(c.change + ':').padEnd(12)}${safe(here(c.path))}${c.oldKind !== undefined && c.kind !== undefined && c.oldKind !== c.kind ? ` (${c.oldKind} -> ${c.kind})` : ''}`))
         }
       }
     }

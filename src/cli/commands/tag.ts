@@ -27,6 +27,6 @@ export default define({
     }
     const tags = t.listTags(r)
     out.result({ tags })
-    for (const x of tags) out.line(x.name)
+    for (const x of tags) out.data(x.name)
   }
 })
