@@ -4,7 +4,7 @@ import { Ctx } from './context.js'
 import { fail } from '../errors.js'
 import { resolveRev } from '../repo/revs.js'
 import { StatCache, IndexEntry, statted, unstatted } from '../worktree/index.js'
-import { compareWorktree } from '../worktree/snapshot.js'
+import { Change, compareWorktree } from '../worktree/snapshot.js'
 import { diffTrees, TreeChange } from '../model/treediff.js'
 import { flattenTree, Entry } from '../model/tree.js'
 import { applyEntries } from '../worktree/checkout.js'
@@ -13,7 +13,7 @@ import { readMergeState } from '../merge/state.js'
 import { FileKind } from '../worktree/scan.js'
 
 export interface SwitchOptions { target: string, create?: string, detach?: boolean, force?: boolean }
-export interface SwitchResult { branch?: string, commit: string, created?: string, written: number, removed: number, kept: string[], /** leaving a detached HEAD: commits no ref holds */ leftBehind?: { commit: string, count: number } }
+export interface SwitchResult { branch?: string, commit: string, created?: string, written: number, removed: number, kept: string[], /** the local changes carried along, with what they are */ keptChanges: Change[], /** leaving a detached HEAD: commits no ref holds */ leftBehind?: { commit: string, count: number } }
 
 /**
  * Moves the working root and HEAD to another commit. Local changes to paths
@@ -45,7 +45,7 @@ export async function switchTo (repo: Repo, ctx: Ctx, opts: SwitchOptions): Prom
     repo.setHead(ref !== undefined ? { ref } : { cid: target })
     r.cache.save(repo)
     const leftBehind = wasDetached && head !== undefined ? await orphaned(repo, head, target) : undefined
-    return { branch: ref?.slice('refs/heads/'.length), commit: target.toString(), created: opts.create, written: r.written, removed: r.removed, kept: r.kept, ...(leftBehind !== undefined ? { leftBehind } : {}) }
+    return { branch: ref?.slice('refs/heads/'.length), commit: target.toString(), created: opts.create, written: r.written, removed: r.removed, kept: r.kept, keptChanges: r.keptChanges, ...(leftBehind !== undefined ? { leftBehind } : {}) }
   } finally {
     release()
   }
@@ -55,7 +55,7 @@ export async function switchTo (repo: Repo, ctx: Ctx, opts: SwitchOptions): Prom
  * Turns a working root at `fromTree` (plus local changes) into `toTree`.
  * Returns the stat cache describing `toTree`. Changes nothing when it refuses.
  */
-export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTree: CID, force: boolean, hint = 'commit them, or put them aside with `acache stash`; `acache switch --force` discards them'): Promise<{ cache: StatCache, written: number, removed: number, kept: string[] }> {
+export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTree: CID, force: boolean, hint = 'commit them, or put them aside with `acache stash`; `acache switch --force` discards them'): Promise<{ cache: StatCache, written: number, removed: number, kept: string[], keptChanges: Change[] }> {
   const cache = await StatCache.load(repo, fromTree)
   const cmp = await compareWorktree(repo, cache, { hashAdded: true })
   const changes: TreeChange[] = await diffTrees(repo.store, fromTree, toTree)
@@ -71,19 +71,24 @@ export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTre
   // target holds (as after an interrupted switch).
   const touchedDirs = new Set<string>()
   for (const c of changes) for (const a of ancestors(c.path)) touchedDirs.add(a)
-  const blocked: string[] = []
-  const kept: string[] = []
+  const blocked: Change[] = []
+  const kept: Change[] = []
   for (const ch of cmp.changes) {
     const hit = touched.has(ch.path) || ancestors(ch.path).some(a => touched.has(a)) || (ch.change === 'added' && touchedDirs.has(ch.path))
-    if (!hit) { kept.push(ch.path); continue }
+    if (!hit) { kept.push(ch); continue }
     const now = cmp.lookup(ch.path)
     const w = wanted(ch.path)
     const same = (now === undefined && w === undefined) || (now !== undefined && w !== undefined && now.cid === w.cid && now.kind === w.kind)
-    if (!same) blocked.push(ch.path)
+    if (!same) blocked.push(ch)
   }
   if (blocked.length > 0 && !force) {
-    fail('UNCOMMITTED_CHANGES', `your local changes would be overwritten: ${blocked.slice(0, 10).join(', ')}${blocked.length > 10 ? ` and ${blocked.length - 10} more` : ''}`, {
-      data: { paths: blocked },
+    // as git says it: changed files, and files it does not track (new ones), each called what they are
+    const list = (xs: Change[]): string => `${xs.slice(0, 10).map(x => x.path).join(', ')}${xs.length > 10 ? ` and ${xs.length - 10} more` : ''}`
+    const changed = blocked.filter(x => x.change !== 'added')
+    const fresh = blocked.filter(x => x.change === 'added')
+    const parts = [changed.length > 0 ? `your local changes to ${list(changed)}` : '', fresh.length > 0 ? `new files not yet committed (${list(fresh)})` : ''].filter(x => x !== '')
+    fail('UNCOMMITTED_CHANGES', `${parts.join(' and ')} would be overwritten`, {
+      data: { paths: blocked.map(x => x.path), changed: changed.map(x => x.path), untracked: fresh.map(x => x.path) },
       hint
     })
   }
@@ -116,7 +121,7 @@ export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTre
     const old = cache.entries.get(p)
     entries.set(p, fresh.get(p) ?? (old !== undefined && old.cid === e.cid.toString() && old.kind === e.kind ? old : unstatted(e)))
   }
-  return { cache: new StatCache(toTree, entries, dirs), written: fresh.size, removed: removals.size, kept: force ? [] : kept }
+  return { cache: new StatCache(toTree, entries, dirs), written: fresh.size, removed: removals.size, kept: force ? [] : kept.map(k => k.path), keptChanges: force ? [] : kept }
 }
 
 /**

@@ -18,7 +18,8 @@ export default define({
     if (r.created !== undefined) out.info(`Switched to a new branch '${r.created}'`)
     else if (r.branch !== undefined) out.info(`Switched to branch '${r.branch}'`)
     else out.info(`HEAD is now at ${shortCid(r.commit)} (detached)`)
-    for (const p of r.kept) out.info(`M\t${p}`)
+    // as git's: the tracked files carried along, M or D (new files simply stay, as untracked ones do in git)
+    for (const c of r.keptChanges) if (c.change !== 'added') out.info(`${c.change === 'deleted' ? 'D' : 'M'}\t${c.path}`)
     if (r.leftBehind !== undefined) {
       const n = r.leftBehind.count
       out.warn(`you are leaving ${n} commit${n === 1 ? '' : 's'} behind, not held by any branch (the last is ${shortCid(r.leftBehind.commit)}); to keep ${n === 1 ? 'it' : 'them'}: acache branch NAME ${shortCid(r.leftBehind.commit)} (the reflog also remembers it)`)
