@@ -37,6 +37,11 @@ export function quotePath (p: string): string {
   return out + '"'
 }
 
+/** One line a conflict, as merge, revert, cherry-pick and stash report them. */
+export function printConflicts (out: Output, conflicts: Array<{ kind: string, path: string, sidecars: string[] }>, beside = 'theirs beside it'): void {
+  for (const c of conflicts) out.line(chalk.red(`CONFLICT (${c.kind}): ${safe(c.path)}${c.sidecars.length > 0 ? ` (${beside}: ${c.sidecars.map(safe).join(', ')})` : ''}`))
+}
+
 /** Prints diffs as git does: headers, hunks, colors on a terminal. */
 export function printDiffs (out: Output, diffs: FileDiff[]): void {
   for (const d of diffs) {

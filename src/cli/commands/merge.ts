@@ -1,6 +1,5 @@
-import chalk from 'chalk'
 import { define } from '../command.js'
-import { safe } from '../render.js'
+import { printConflicts } from '../render.js'
 
 export default define({
   command: 'merge [rev]',
@@ -21,7 +20,7 @@ export default define({
       case 'merged': out.line(`Merged ${args.rev} as ${shortCid(r.commit!)}`); break
       case 'aborted': out.line('Merge aborted: the working root is back as it was.'); break
       case 'conflicts':
-        for (const c of r.conflicts) out.line(chalk.red(`CONFLICT (${c.kind}): ${safe(c.path)}${c.sidecars.length > 0 ? ` (theirs beside it: ${c.sidecars.join(', ')})` : ''}`))
+        printConflicts(out, r.conflicts)
         out.line('Automatic merge failed: fix the conflicts, delete the sidecar files, then `acache commit`; or `acache merge --abort`.')
         process.exitCode = 1
         break

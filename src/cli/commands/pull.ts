@@ -1,5 +1,5 @@
 import { define } from '../command.js'
-import { safe } from '../render.js'
+import { printConflicts } from '../render.js'
 
 export default define({
   command: 'pull [remote] [branch]',
@@ -20,7 +20,7 @@ export default define({
     const m = await merge(rp, ctx, { rev: `${remote}/${branch}` })
     out.result({ fetched, merge: m })
     out.info(`merge ${remote}/${branch}: ${m.result}`)
-    for (const c of m.conflicts) out.line(`CONFLICT (${c.kind}): ${safe(c.path)}`)
+    printConflicts(out, m.conflicts)
     if (m.result === 'conflicts') process.exitCode = 1
   }
 })

@@ -1,6 +1,5 @@
-import chalk from 'chalk'
 import { define } from '../command.js'
-import { safe } from '../render.js'
+import { printConflicts, safe } from '../render.js'
 
 const which = (s: string | undefined): number => {
   if (s === undefined) return 0
@@ -38,7 +37,7 @@ export default define({
     } else {
       const a = await s.stashApply(r, ctx, n, action === 'pop')
       out.result({ ...a })
-      for (const c of a.conflicts) out.line(chalk.red(`CONFLICT (${c.kind}): ${safe(c.path)}${c.sidecars.length > 0 ? ` (stashed version beside it: ${c.sidecars.map(safe).join(', ')})` : ''}`))
+      printConflicts(out, a.conflicts, 'stashed version beside it')
       if (a.conflicts.length > 0) {
         out.line(`The stash is kept: fix the conflicts, then \`acache stash drop ${n}\`.`)
         process.exitCode = 1
