@@ -121,7 +121,7 @@ export async function startServe (u: User, extra: string[] = [], env: Record<str
   })
   let out = ''
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30000)
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`serve did not start: ${out}`)) }, 30000)
     proc.stdout!.on('data', (c: Buffer) => {
       out += c.toString()
       try { const j = JSON.parse(out); clearTimeout(timer); resolve(j.url) } catch {}

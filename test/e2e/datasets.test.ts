@@ -115,7 +115,8 @@ test('gc and a concurrent commit: gc refuses while the commit holds the lock, no
   const big = randomFile(u, 'big.bin', 64 * MiB, 'race')
   // the commit's pre-commit hook (run under the repository lock) waits for our word
   const sync = tmpdir('acache-sync-')
-  fs.writeFileSync(u.path('.acache/hooks/pre-commit'), `#!/bin/sh\ntouch "${sync}/started"\nwhile [ ! -e "${sync}/go" ]; do sleep 0.02; done\n`, { mode: 0o755 })
+  // (it gives up after 60 s, so a failed test leaves no process behind)
+  fs.writeFileSync(u.path('.acache/hooks/pre-commit'), `#!/bin/sh\ntouch "${sync}/started"\ni=0\nwhile [ ! -e "${sync}/go" ] && [ $i -lt 3000 ]; do sleep 0.02; i=$((i+1)); done\n`, { mode: 0o755 })
   const committing = runAsync(u, ['commit', '-m', 'big', '--json'])
   const deadline = Date.now() + 30_000
   while (!fs.existsSync(path.join(sync, 'started'))) {

@@ -191,7 +191,7 @@ test('transports: an endless answer is cut off, a silent server is given up on; 
     const r = await runAsync(alice, ['fetch', 'endless', '--json'], SMALL_HEAP)
     t.is(r.code, 2, r.stdout + r.stderr)
     t.is(r.json.error.code, 'TOO_LARGE')
-    t.true(Date.now() - t0 < 10_000)
+    t.true(Date.now() - t0 < 30_000, 'cut off, not read to its 8 GiB end') // bounded, with room for a loaded machine
   } finally { await endless.close() }
   const sockets: net.Socket[] = []
   const silent = net.createServer((s) => { sockets.push(s) }) // accepts, never answers
@@ -207,7 +207,7 @@ test('transports: an endless answer is cut off, a silent server is given up on; 
     const r = await fetching
     t.is(r.code, 5, r.stderr)
     t.regex(r.stderr, /sent nothing for 3 s/)
-    t.true(Date.now() - t0 < 15_000)
+    t.true(Date.now() - t0 < 30_000, 'given up on, not waited on forever')
     // a push to it neither: the repository stays free while it waits
     const pushing = runAsync(alice, ['push', 'silent'], { ACACHE_NET_TIMEOUT_MS: '3000' })
     await new Promise(resolve => setTimeout(resolve, 700))
