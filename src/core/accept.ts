@@ -4,6 +4,7 @@ import { Repo } from '../repo/repo.js'
 import { Ctx } from './context.js'
 import { fail } from '../errors.js'
 import { Head, decodeHead, headSignedBy } from '../model/head.js'
+import type { RemoteState } from './remotes.js'
 import { dagJsonCid, DAG_JSON } from '../model/commit.js'
 import { CountMemo, countEntries } from '../model/tree.js'
 import { maxTreeEntries, MAX_HEAD_BYTES } from '../model/limits.js'
@@ -34,7 +35,7 @@ import { RAW } from '../model/tree.js'
 
 export interface Checked { head: Head, cid: CID }
 
-export function checkHead (bytes: Uint8Array, key: string, who: string, last?: { seq: number, head: string }): Checked {
+export function checkHead (bytes: Uint8Array, key: string, who: string, last?: RemoteState): Checked {
   if (bytes.byteLength > MAX_HEAD_BYTES) fail('TOO_LARGE', `the head from ${who} is ${bytes.byteLength} bytes, over the ${MAX_HEAD_BYTES}-byte limit`)
   const head = decodeHead(bytes)
   if (head.key !== key) {
@@ -45,11 +46,25 @@ export function checkHead (bytes: Uint8Array, key: string, who: string, last?: {
   for (const [branch, c] of Object.entries(head.heads)) {
     if (c.code !== DAG_JSON) fail('BAD_OBJECT', `the head from ${who} names ${c} as branch ${branch}, which is not a commit`, { data: { remote: who, branch } })
   }
-  if (last !== undefined && head.seq < last.seq) {
-    fail('REPLAY', `refusing an older head from ${who}: its seq is ${head.seq}, but seq ${last.seq} was already accepted (a replayed head)`, { data: { remote: who, seq: head.seq, accepted: last.seq } })
+  const older = (seq: number): never => fail('REPLAY', `refusing an older head from ${who}: its seq is ${head.seq}, but seq ${seq} was already accepted (a replayed head)`, { data: { remote: who, seq: head.seq, accepted: seq } })
+  if (last === undefined) return { head, cid }
+  if (head.partial !== true) {
+    if (head.seq < last.seq) older(last.seq)
+    if (head.seq === last.seq && last.head !== cid.toString()) {
+      fail('REPLAY', `refusing a head from ${who} with seq ${head.seq} that differs from the one already accepted with that seq`, { data: { remote: who, seq: head.seq } })
+    }
+    return { head, cid }
   }
-  if (last !== undefined && head.seq === last.seq && last.head !== cid.toString()) {
-    fail('REPLAY', `refusing a head from ${who} with seq ${head.seq} that differs from the one already accepted with that seq`, { data: { remote: who, seq: head.seq } })
+  // A partial head (a bundle of some branches) must be newer than the last
+  // full head, and than what set each branch it names.
+  if (head.seq <= last.seq) older(last.seq)
+  for (const [branch, c] of Object.entries(head.heads)) {
+    const n = last.newer?.[branch]
+    if (n === undefined) continue
+    if (head.seq < n.seq) older(n.seq)
+    if (head.seq === n.seq && n.commit !== c.toString()) {
+      fail('REPLAY', `refusing a head from ${who} with seq ${head.seq} that sets ${branch} otherwise than the one already accepted with that seq`, { data: { remote: who, seq: head.seq, branch } })
+    }
   }
   return { head, cid }
 }

@@ -5,7 +5,7 @@ import { Repo } from '../repo/repo.js'
 import { Ctx } from './context.js'
 import { AcacheError, fail } from '../errors.js'
 import { requireIdentity } from '../identity/identity.js'
-import { signHead } from '../model/head.js'
+import { signHead, validBranchName } from '../model/head.js'
 import { DAG_JSON } from '../model/commit.js'
 import { pushObjects } from '../remote/sync.js'
 import { publishLocal } from '../remote/directory.js'
@@ -31,10 +31,15 @@ export async function createBundle (repo: Repo, ctx: Ctx, file: string, branches
   if (branches.length === 0) heads = localBranches(repo)
   else {
     heads = {}
-    for (const b of branches) heads[b] = await resolveRev(repo, b)
+    for (const b of branches) {
+      if (!validBranchName(b)) fail('USAGE', `${JSON.stringify(b)} is not a branch name: a bundle names branches`, { hint: 'make a branch at that commit first: `acache branch NAME REV`' })
+      heads[b] = await resolveRev(repo, b)
+    }
   }
   const { seq, save } = nextSeq(ctx, id)
-  const signed = signHead({ type: 'acache/head', version: 1, key: id.key, seq, time: ctx.now().toISOString(), heads }, id.secretKey)
+  const unsigned = { type: 'acache/head' as const, version: 1 as const, key: id.key, seq, time: ctx.now().toISOString(), heads }
+  // a bundle of some branches moves only those at a friend's (a partial head)
+  const signed = signHead(branches.length === 0 ? unsigned : { ...unsigned, partial: true }, id.secretKey)
   const tmp = `${file}.tmp-${process.pid}`
   const { writer, out } = CarWriter.create([signed.cid])
   const sink = fs.createWriteStream(tmp)
@@ -55,8 +60,9 @@ export async function createBundle (repo: Repo, ctx: Ctx, file: string, branches
   save()
   // A bundle's head of every branch is also what this repository publishes:
   // a friend who imports it and later fetches sees the same seq, never an
-  // older one that looks like a replay. (A bundle of some branches is not
-  // published: friends who import it see the next push as newer.)
+  // older one that looks like a replay. A bundle of some branches is a
+  // partial head, never published: a friend who imports it keeps those
+  // branches until a full head newer than it comes.
   if (branches.length === 0) {
     await repo.store.put(signed.cid, signed.bytes)
     publishLocal(repo.dir, id.key, signed.bytes)

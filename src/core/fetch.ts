@@ -8,12 +8,12 @@ import { FsBlockStore } from '../store/fs-blockstore.js'
 import { nullStore } from '../store/blockstore.js'
 import { readHeadMessage } from '../model/message.js'
 import { openTransport } from '../remote/open.js'
-import { getRemote, readRemoteState, writeRemoteState } from './remotes.js'
+import { getRemote, readRemoteState, RemoteState, writeRemoteState } from './remotes.js'
 import { admit, checkHead, receive, removeStage, staging } from './accept.js'
 export { staging, layered } from './accept.js'
 
 export interface RefUpdate { ref: string, old?: string, new?: string }
-export interface FetchResult { remote: string, key: string, seq: number, upToDate: boolean, blocks: number, bytes: number, commits: number, refs: RefUpdate[], skipped?: number, /** fetching all remotes: why this one failed */ error?: { code: string, message: string, exitCode: number } }
+export interface FetchResult { remote: string, key: string, seq: number, /** a head of some branches (a bundle) */ partial?: true, upToDate: boolean, blocks: number, bytes: number, commits: number, refs: RefUpdate[], skipped?: number, /** fetching all remotes: why this one failed */ error?: { code: string, message: string, exitCode: number } }
 
 /**
  * Accepts a signed head for remote `name` (see accept.ts): the head must be
@@ -36,9 +36,10 @@ export async function acceptHead (repo: Repo, ctx: Ctx, name: string, key: strin
       await admit(repo, pulled, stage, staged !== undefined ? nullStore : stage, get, name)
       await repo.store.put(headCid, headBytes)
       await repo.store.settle?.([headCid])
-      const refs = moveRemoteRefs(repo, name, head)
-      writeRemoteState(repo, name, { seq: head.seq, head: headCid.toString(), time: head.time })
-      return { remote: name, key, seq: head.seq, upToDate: refs.length === 0 && pulled.blocks === 0, blocks: pulled.blocks, bytes: pulled.bytes, commits: pulled.commits.length, refs, skipped: pulled.skipped }
+      const state = readRemoteState(repo, name)
+      const refs = moveRemoteRefs(repo, name, head, state)
+      writeRemoteState(repo, name, nextState(state, head, headCid))
+      return { remote: name, key, seq: head.seq, partial: head.partial, upToDate: refs.length === 0 && pulled.blocks === 0, blocks: pulled.blocks, bytes: pulled.bytes, commits: pulled.commits.length, refs, skipped: pulled.skipped }
     } finally {
       release()
     }
@@ -47,21 +48,37 @@ export async function acceptHead (repo: Repo, ctx: Ctx, name: string, key: strin
   }
 }
 
-/** refs/remotes/NAME/* become exactly the head's branches. */
-function moveRemoteRefs (repo: Repo, name: string, head: Head): RefUpdate[] {
+/**
+ * refs/remotes/NAME/* become exactly a full head's branches, except those a
+ * newer partial head set; a partial head moves only the branches it names.
+ */
+function moveRemoteRefs (repo: Repo, name: string, head: Head, state: RemoteState | undefined): RefUpdate[] {
   const refs: RefUpdate[] = []
   const prefix = `refs/remotes/${name}`
+  const keep = new Set(Object.entries(state?.newer ?? {}).filter(([, n]) => n.seq > head.seq).map(([b]) => `${prefix}/${b}`))
   const wanted = new Map(Object.entries(head.heads).map(([b, c]) => [`${prefix}/${b}`, c]))
   for (const [ref, old] of repo.listRefs(prefix)) {
-    if (!wanted.has(ref)) { repo.deleteRef(ref); refs.push({ ref, old: old.toString() }) }
+    if (head.partial !== true && !wanted.has(ref) && !keep.has(ref)) { repo.deleteRef(ref); refs.push({ ref, old: old.toString() }) }
   }
   for (const [ref, cid] of wanted) {
+    if (keep.has(ref)) continue
     const old = repo.readRef(ref)
     if (old?.equals(cid) === true) continue
     repo.writeRef(ref, cid)
     refs.push({ ref, old: old?.toString(), new: cid.toString() })
   }
   return refs
+}
+
+/** What is recorded as accepted once `head` is. */
+function nextState (state: RemoteState | undefined, head: Head, cid: CID): RemoteState {
+  if (head.partial !== true) {
+    const newer = Object.fromEntries(Object.entries(state?.newer ?? {}).filter(([, n]) => n.seq > head.seq))
+    return { seq: head.seq, head: cid.toString(), time: head.time, ...(Object.keys(newer).length > 0 ? { newer } : {}) }
+  }
+  const newer = { ...state?.newer }
+  for (const [b, c] of Object.entries(head.heads)) newer[b] = { seq: head.seq, commit: c.toString() }
+  return { ...(state ?? { seq: 0, head: '', time: '' }), newer }
 }
 
 /** `fetch [REMOTE]`: every remote when none is named. */

@@ -87,7 +87,7 @@ export function gcRoots (repo: Repo, reflogDays = 90): CID[] {
   }
   for (const name of Object.keys(repo.config.remotes)) {
     const s = readRemoteState(repo, name)
-    if (s !== undefined) roots.push(CID.parse(s.head))
+    if (s !== undefined && s.head !== '') roots.push(CID.parse(s.head))
   }
   return roots
 }

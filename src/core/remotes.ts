@@ -74,7 +74,7 @@ export function addRemote (repo: Repo, name: string, urlOrMessage: string, key?:
 }
 
 export function listRemotes (repo: Repo): RemoteInfo[] {
-  return Object.entries(repo.config.remotes).map(([name, r]) => ({ name, url: r.url, key: r.key, seq: readRemoteState(repo, name)?.seq }))
+  return Object.entries(repo.config.remotes).map(([name, r]) => ({ name, url: r.url, key: r.key, seq: lastSeq(readRemoteState(repo, name)) }))
 }
 
 export function removeRemote (repo: Repo, name: string): RemoteInfo {
@@ -99,8 +99,20 @@ export function getRemote (repo: Repo, name: string): RemoteConfig {
   return r
 }
 
-/** What we last accepted from a remote: the seq and CID of its head. */
-export interface RemoteState { seq: number, head: string, time: string }
+/**
+ * What we last accepted from a remote: the seq and CID of its last full head
+ * (seq 0 and head '' when only partial heads came so far), and the branches
+ * a partial head (a bundle of some branches) set since, each with its seq:
+ * a full head older than that leaves them as they are.
+ */
+export interface RemoteState { seq: number, head: string, time: string, newer?: Record<string, { seq: number, commit: string }> }
+
+/** The highest seq accepted from a remote, full or partial. */
+export function lastSeq (s: RemoteState | undefined): number | undefined {
+  if (s === undefined) return undefined
+  const seq = Math.max(s.seq, ...Object.values(s.newer ?? {}).map(n => n.seq))
+  return seq > 0 ? seq : undefined
+}
 
 export function readRemoteState (repo: Repo, name: string): RemoteState | undefined {
   const text = readTextIfExists(repo.path('remote-state', `${name}.json`))
@@ -111,7 +123,8 @@ export function readRemoteState (repo: Repo, name: string): RemoteState | undefi
 export function writeRemoteState (repo: Repo, name: string, s: RemoteState): void {
   fs.mkdirSync(repo.path('remote-state'), { recursive: true })
   // the log lets `verify` check that accepted heads never went back
-  fs.appendFileSync(repo.path('remote-state', `${name}.log`), JSON.stringify(s) + '\n')
+  const { newer, ...full } = s
+  fs.appendFileSync(repo.path('remote-state', `${name}.log`), JSON.stringify(full) + '\n')
   writeFileAtomic(repo.path('remote-state', `${name}.json`), JSON.stringify(s) + '\n')
 }
 

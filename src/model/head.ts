@@ -6,7 +6,13 @@ import { equalBytes } from '../store/blockstore.js'
 import { sign, verifySignature } from './sign.js'
 import { dagJsonCid } from './commit.js'
 
-/** A signed statement "my branches are at these commits" (DESIGN §4). `seq` only grows. */
+/**
+ * A signed statement "my branches are at these commits" (DESIGN §4). `seq`
+ * only grows. A `partial` head (a bundle of some branches) says "these of my
+ * branches are at these commits": it moves only the branches it names and
+ * is never published; a later full head with a higher seq says again what
+ * all of them are.
+ */
 export interface Head {
   type: 'acache/head'
   version: 1
@@ -14,12 +20,14 @@ export interface Head {
   seq: number
   time: string
   heads: Record<string, CID>
+  partial?: true
   signature: Uint8Array
 }
 
 export type UnsignedHead = Omit<Head, 'signature'>
 
 const HEAD_KEYS = ['heads', 'key', 'seq', 'signature', 'time', 'type', 'version']
+const PARTIAL_HEAD_KEYS = ['heads', 'key', 'partial', 'seq', 'signature', 'time', 'type', 'version']
 const BRANCH = /^[A-Za-z0-9._/-]{1,200}$/
 
 /** git's check-ref-format rules, roughly: what a branch may be called here and in a friend's head. */
@@ -30,8 +38,8 @@ export function validBranchName (name: string): boolean {
 }
 
 export function headSigningBytes (h: UnsignedHead): Uint8Array {
-  const { type, version, key, seq, time, heads } = h
-  return dagJson.encode({ type, version, key, seq, time, heads })
+  const { type, version, key, seq, time, heads, partial } = h
+  return dagJson.encode(partial === true ? { type, version, key, seq, time, heads, partial } : { type, version, key, seq, time, heads })
 }
 
 export function signHead (h: UnsignedHead, secretKey: Uint8Array): { head: Head, bytes: Uint8Array, cid: CID } {
@@ -45,7 +53,9 @@ export function decodeHead (bytes: Uint8Array): Head {
   let o: any
   try { o = dagJson.decode(bytes) } catch { fail('BAD_OBJECT', 'the head is not valid dag-json') }
   if (o === null || typeof o !== 'object' || o.type !== 'acache/head') fail('BAD_OBJECT', 'this is not an acache head')
-  if (Object.keys(o).sort().join() !== HEAD_KEYS.join()) fail('BAD_OBJECT', 'the head has unexpected fields')
+  const keys = Object.keys(o).sort().join()
+  if (keys !== HEAD_KEYS.join() && keys !== PARTIAL_HEAD_KEYS.join()) fail('BAD_OBJECT', 'the head has unexpected fields')
+  if ('partial' in o && o.partial !== true) fail('BAD_OBJECT', 'the head has a bad partial field')
   if (o.version !== 1) fail('BAD_OBJECT', `unsupported head version ${String(o.version)}`)
   if (!isDid(o.key)) fail('BAD_OBJECT', 'the head has a bad key')
   if (!Number.isSafeInteger(o.seq) || o.seq < 0) fail('BAD_OBJECT', 'the head has a bad seq')

@@ -155,6 +155,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
         headBytes = first.value.bytes
         try { h = decodeHead(headBytes) } catch (err) { throw new HttpError(400, (err as Error).message) }
         if (!headSignedBy(h, h.key)) throw new HttpError(401, 'the head\'s signature does not match its key')
+        if (h.partial === true) throw new HttpError(400, 'a partial head (a bundle of some branches) is not published: push sends a head of every branch')
         if (!trusted().has(h.key)) throw new HttpError(403, `${h.key} is not trusted by this server`)
         checkSeq(h.key, h.seq)
         for await (const { cid, bytes } of car.blocks) await stage.put(cid, bytes)

@@ -132,7 +132,7 @@ test('the server is a trustless gateway: raw blocks and CARs with the right type
   }
 })
 
-test('pushes the server must refuse: untrusted key (403), replayed seq (409), garbage (400), missing blocks (422); the head stays', async t => {
+test('pushes the server must refuse: untrusted key (403), replayed seq (409), garbage (400), missing blocks (422), a partial head (400); the head stays', async t => {
   const { alice, bob } = world()
   const s = await startServe(alice)
   try {
@@ -175,6 +175,10 @@ test('pushes the server must refuse: untrusted key (403), replayed seq (409), ga
     await writer.close()
     await collect
     t.is(await post(Buffer.concat(parts)), 422)
+    // a bundle of some branches (a partial head) is never what a server publishes
+    bob.ok(['bundle', 'create', path.join(dir, 'p.car'), 'main'])
+    t.is(await post(fs.readFileSync(path.join(dir, 'p.car'))), 400)
+    t.is((await get(`${s.url}/acache/v1/head/${key(bob)}`)).status, 404)
     t.false(fs.readdirSync(path.join(alice.work, '.acache', 'staging')).some(n => n.startsWith('serve-')), 'no staging left')
   } finally {
     await s.stop()

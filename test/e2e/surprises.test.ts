@@ -131,6 +131,48 @@ test('a bundle and the published head never make each other look like replays', 
   t.is(bob.ok(['show', 'alice/main:a.txt']).stdout, 'four\n')
 })
 
+test('a bundle of some branches moves only those, and the older published head does not undo it or look like a replay', t => {
+  const alice = repo()
+  alice.ok(['push'])
+  const bob = new User('bob').setup()
+  bob.ok(['remote', 'add', 'alice', alice.ok(['id', 'export', '--publish', alice.work]).stdout.trim()])
+  bob.ok(['fetch', 'alice'])
+  const main1 = bob.ok(['log', '-n', '1', '--format=%H', 'alice/main']).stdout.trim()
+  alice.ok(['switch', '-c', 'feature'])
+  alice.write('f.txt', 'feature\n')
+  alice.ok(['commit', '-m', 'feature'])
+  const file = path.join(tmpdir(), 'feature.car')
+  t.is(alice.run(['bundle', 'create', file, 'HEAD~1']).code, 2, 'a bundle names branches, not revisions')
+  const made = alice.ok(['bundle', 'create', file, 'feature', '--json']).json
+  t.deepEqual(Object.keys(made.branches), ['feature'])
+  const imp = bob.ok(['bundle', 'import', file, '--json']).json
+  t.true(imp.partial)
+  t.deepEqual(imp.refs.map((r: any) => r.ref), ['refs/remotes/alice/feature'], 'only the named branch moved; main is not deleted')
+  t.is(bob.ok(['show', 'alice/feature:f.txt']).stdout, 'feature\n')
+  // alice has not pushed since: her published head is older than the bundle
+  const f = bob.run(['fetch', 'alice', '--json'])
+  t.is(f.code, 0, f.stderr)
+  t.true(f.json.fetched[0].upToDate)
+  t.is(bob.ok(['show', 'alice/feature:f.txt']).stdout, 'feature\n', 'the older full head leaves the newer bundle\'s branch alone')
+  t.is(bob.ok(['log', '-n', '1', '--format=%H', 'alice/main']).stdout.trim(), main1)
+  t.is(bob.run(['bundle', 'import', file]).code, 0, 'importing the same bundle again changes nothing')
+  // her next push is newer than the bundle: it says again what all her branches are
+  alice.ok(['switch', 'main'])
+  alice.write('a.txt', 'four\n')
+  alice.ok(['commit', '-m', 'fourth'])
+  alice.ok(['branch', '-D', 'feature'])
+  alice.ok(['push'])
+  bob.ok(['fetch', 'alice'])
+  t.is(bob.ok(['show', 'alice/main:a.txt']).stdout, 'four\n')
+  t.is(bob.run(['log', '-n', '1', 'alice/feature']).code, 3, 'a branch she deleted since is gone')
+  // now the bundle is older than what was accepted: a replay
+  const old = bob.run(['bundle', 'import', file])
+  t.is(old.code, 4, old.stderr)
+  t.regex(old.stderr, /older head/)
+  t.is(bob.run(['log', '-n', '1', 'alice/feature']).code, 3)
+  bob.ok(['verify'])
+})
+
 test('serve: a busy port is exit 5 with what to do; nothing published yet is said at start', async t => {
   const u = repo()
   const blocker = net.createServer()
