@@ -126,28 +126,72 @@ export async function admit (repo: Repo, pulled: Pulled, stage: FsBlockStore | B
   if (pulled.skipped === 0) complete.add(pulled.nodes)
 }
 
-/**
- * A private staging store for blocks not yet accepted; the caller removes
- * it. What processes that died (Ctrl-C, a kill) left staged is removed
- * first, so an interrupted fetch never keeps its bytes.
- */
+/** A private staging store for blocks not yet accepted; the caller removes it. */
 export function staging (repo: Repo): FsBlockStore {
-  removeDeadStaging(repo)
-  return FsBlockStore.init(repo.path('staging', `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`))
+  return FsBlockStore.init(repo.path('staging', stagingName()))
+}
+
+function stagingName (): string {
+  return `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
+}
+
+/**
+ * A staging store for a fetch: it takes over what a fetch that died (Ctrl-C,
+ * a kill, a lost connection) left staged, the latest first, so that running
+ * it again does not download that again. Those blocks are trusted for
+ * nothing: each is checked against its CID when read (see resumable), and
+ * everything else a fetch checks is checked again. gc removes what no fetch
+ * took over.
+ */
+export function resumeStaging (repo: Repo): FsBlockStore {
+  const name = stagingName()
+  const dead = deadStaging(repo)
+    .map(n => ({ n, t: fs.statSync(repo.path('staging', n), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+    .sort((a, b) => b.t - a.t)
+  for (const { n } of dead) {
+    try {
+      fs.renameSync(repo.path('staging', n), repo.path('staging', name))
+      return FsBlockStore.init(repo.path('staging', name))
+    } catch { /* another fetch took it first */ }
+  }
+  return FsBlockStore.init(repo.path('staging', name))
+}
+
+/** Reads what `stage` already holds (checked against its CID; a damaged one is read again with `get`), the rest with `get`. */
+export function resumable (stage: FsBlockStore, get: (cid: CID) => Promise<Uint8Array>): { get: (cid: CID) => Promise<Uint8Array>, resumed: () => number } {
+  let resumed = 0
+  return {
+    get: async (cid) => {
+      if (await stage.has(cid)) {
+        try {
+          const bytes = await stage.get(cid)
+          resumed++
+          return bytes
+        } catch {
+          fs.rmSync(stage.pathOf(cid), { force: true })
+        }
+      }
+      return await get(cid)
+    },
+    resumed: () => resumed
+  }
 }
 
 /** Staging directories (named PID-...) whose process is gone. */
-export function removeDeadStaging (repo: Repo): number {
+function deadStaging (repo: Repo): string[] {
   let names: string[] = []
-  try { names = fs.readdirSync(repo.path('staging')) } catch { return 0 }
-  let removed = 0
-  for (const n of names) {
+  try { names = fs.readdirSync(repo.path('staging')) } catch { return [] }
+  return names.filter(n => {
     const pid = parseInt(n, 10)
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue
-    fs.rmSync(repo.path('staging', n), { recursive: true, force: true })
-    removed++
-  }
-  return removed
+    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)
+  })
+}
+
+/** Removes what processes that died left staged (gc). */
+export function removeDeadStaging (repo: Repo): number {
+  const dead = deadStaging(repo)
+  for (const n of dead) fs.rmSync(repo.path('staging', n), { recursive: true, force: true })
+  return dead.length
 }
 
 function alive (pid: number): boolean {

@@ -9,11 +9,11 @@ import { nullStore } from '../store/blockstore.js'
 import { readHeadMessage } from '../model/message.js'
 import { openTransport } from '../remote/open.js'
 import { getRemote, readRemoteState, RemoteState, writeRemoteState } from './remotes.js'
-import { admit, checkHead, receive, removeStage, staging } from './accept.js'
+import { admit, checkHead, receive, removeStage, resumable, resumeStaging } from './accept.js'
 export { staging, layered } from './accept.js'
 
 export interface RefUpdate { ref: string, old?: string, new?: string }
-export interface FetchResult { remote: string, key: string, seq: number, /** a head of some branches (a bundle) */ partial?: true, upToDate: boolean, blocks: number, bytes: number, commits: number, refs: RefUpdate[], skipped?: number, /** fetching all remotes: why this one failed */ error?: { code: string, message: string, exitCode: number } }
+export interface FetchResult { remote: string, key: string, seq: number, /** a head of some branches (a bundle) */ partial?: true, upToDate: boolean, blocks: number, bytes: number, commits: number, refs: RefUpdate[], skipped?: number, /** blocks an interrupted fetch had staged, not downloaded again */ resumed?: number, /** fetching all remotes: why this one failed */ error?: { code: string, message: string, exitCode: number } }
 
 /**
  * Accepts a signed head for remote `name` (see accept.ts): the head must be
@@ -26,20 +26,23 @@ export interface FetchResult { remote: string, key: string, seq: number, /** a h
  */
 export async function acceptHead (repo: Repo, ctx: Ctx, name: string, key: string, headBytes: Uint8Array, get: (cid: CID) => Promise<Uint8Array>, staged?: FsBlockStore, limits: { depth?: number, paths?: string[] } = {}): Promise<FetchResult> {
   const { head, cid: headCid } = checkHead(headBytes, key, name, readRemoteState(repo, name))
-  const stage = staged ?? staging(repo)
+  // a fetch run again after it was interrupted takes over what it had staged
+  const stage = staged ?? resumeStaging(repo)
+  const resume = staged === undefined ? resumable(stage, get) : undefined
+  const read = resume?.get ?? get
   try {
-    const pulled = await receive(repo, ctx, `fetching from ${name}`, Object.values(head.heads), get, staged !== undefined ? nullStore : stage, limits)
+    const pulled = await receive(repo, ctx, `fetching from ${name}`, Object.values(head.heads), read, staged !== undefined ? nullStore : stage, limits)
     const release = repo.lock()
     try {
       // another fetch may have moved on meanwhile: the replay check again, under the lock
       checkHead(headBytes, key, name, readRemoteState(repo, name))
-      await admit(repo, pulled, stage, staged !== undefined ? nullStore : stage, get, name)
+      await admit(repo, pulled, stage, staged !== undefined ? nullStore : stage, read, name)
       await repo.store.put(headCid, headBytes)
       await repo.store.settle?.([headCid])
       const state = readRemoteState(repo, name)
       const refs = moveRemoteRefs(repo, name, head, state)
       writeRemoteState(repo, name, nextState(state, head, headCid))
-      return { remote: name, key, seq: head.seq, partial: head.partial, upToDate: refs.length === 0 && pulled.blocks === 0, blocks: pulled.blocks, bytes: pulled.bytes, commits: pulled.commits.length, refs, skipped: pulled.skipped }
+      return { remote: name, key, seq: head.seq, partial: head.partial, upToDate: refs.length === 0 && pulled.blocks === 0, blocks: pulled.blocks, bytes: pulled.bytes, commits: pulled.commits.length, refs, skipped: pulled.skipped, resumed: resume?.resumed() }
     } finally {
       release()
     }

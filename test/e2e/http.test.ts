@@ -246,3 +246,56 @@ test('an unreachable server: one clear error, exit 5, naming the URL', t => {
   t.regex(r.stderr, /http:\/\/127\.0\.0\.1:9/)
   t.is(r.stderr.split('\n').filter(l => l.startsWith('error:')).length, 1)
 })
+
+test('a fetch killed half way, run again, takes over what it had staged instead of downloading it again', async t => {
+  const alice = new User('alice').setup()
+  const data = (await import('node:crypto')).randomBytes(16 * 1024 * 1024 + 3)
+  alice.write('big.bin', data)
+  alice.ok(['commit', '-m', 'big'])
+  alice.ok(['push'])
+  const s = await startServe(alice)
+  // a slow link: each block request waits, and the proxy counts them
+  let delay = 150
+  const asked: string[] = []
+  const proxy = http.createServer((req, res) => {
+    if (req.url!.startsWith('/ipfs/')) asked.push(req.url!)
+    setTimeout(() => {
+      const up = http.request(s.url + req.url, { method: req.method, headers: req.headers }, (r) => { res.writeHead(r.statusCode ?? 502, r.headers); r.pipe(res) })
+      up.on('error', () => res.destroy())
+      req.pipe(up)
+    }, req.url!.startsWith('/ipfs/') ? delay : 0)
+  })
+  await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`
+  try {
+    const bob = new User('bob').setup()
+    bob.ok(['remote', 'add', 'alice', url, '--key', key(alice)])
+    const { spawn } = await import('node:child_process')
+    const { BIN } = await import('../helpers.js')
+    const first = spawn(process.execPath, [BIN, 'fetch', 'alice'], { cwd: bob.work, env: { ...process.env, ACACHE_HOME: bob.home }, stdio: 'ignore' })
+    const staging = path.join(bob.work, '.acache', 'staging')
+    const staged = (): number => { try { return fs.readdirSync(staging, { recursive: true }).filter(n => String(n).endsWith('.data')).length } catch { return 0 } }
+    const deadline = Date.now() + 60_000
+    while (staged() < 6 && Date.now() < deadline && first.exitCode === null) await new Promise(resolve => setTimeout(resolve, 20))
+    first.kill('SIGKILL')
+    await new Promise(resolve => first.once('exit', resolve))
+    const had = staged()
+    t.true(had >= 6, `staged ${had} blocks before the kill`)
+    t.is(bob.run(['log', '-n', '1', 'alice/main']).code, 3, 'nothing was accepted by the killed fetch')
+    delay = 0
+    asked.length = 0
+    const r = await runAsync(bob, ['fetch', 'alice', '--json']) // the proxy runs in this process
+    t.is(r.code, 0, r.stderr)
+    const again = r.json.fetched[0]
+    t.true(again.resumed >= had - 1, `resumed ${again.resumed} of ${had}`)
+    t.is(again.blocks, 20, 'commit, tree, file node and 17 leaves')
+    t.true(asked.length <= again.blocks - again.resumed + 1, `${asked.length} blocks asked for again`)
+    bob.ok(['merge', 'alice/main'])
+    t.true(fs.readFileSync(bob.path('big.bin')).equals(data))
+    bob.ok(['verify'])
+    t.deepEqual(fs.readdirSync(staging), [], 'no staging left')
+  } finally {
+    proxy.close()
+    await s.stop()
+  }
+})

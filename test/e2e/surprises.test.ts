@@ -209,7 +209,7 @@ test('local changes in a merge\'s way: the hint names commands that exist (stash
   t.notRegex(r.stderr, /--force/)
 })
 
-test('an interrupted fetch leaves no staged bytes behind (the next fetch or gc removes them)', t => {
+test('gc removes what an interrupted fetch staged and no fetch took over', t => {
   const u = repo()
   const dead = spawnSync('true').pid!
   const stale = path.join(u.work, '.acache', 'staging', `${dead}-1-x`)

@@ -25,7 +25,7 @@ export default define({
         continue
       }
       if (r.upToDate) { out.info(`${r.remote}: up to date (seq ${r.seq})`); continue }
-      out.info(`${r.remote}: seq ${r.seq}, ${r.commits} new commit${r.commits === 1 ? '' : 's'}, ${r.blocks} block${r.blocks === 1 ? '' : 's'} (${humanBytes(r.bytes)})${(r.skipped ?? 0) > 0 ? `; ${r.skipped} links left at the remote (fetched when read)` : ''}`)
+      out.info(`${r.remote}: seq ${r.seq}, ${r.commits} new commit${r.commits === 1 ? '' : 's'}, ${r.blocks} block${r.blocks === 1 ? '' : 's'} (${humanBytes(r.bytes)})${(r.skipped ?? 0) > 0 ? `; ${r.skipped} links left at the remote (fetched when read)` : ''}${(r.resumed ?? 0) > 0 ? `; ${r.resumed} of the blocks were staged by an interrupted fetch, not downloaded again` : ''}`)
       for (const u of r.refs) out.info(`  ${u.new === undefined ? '- [deleted]' : u.old === undefined ? '* [new]    ' : '  ' + shortCid(u.old) + '..' + shortCid(u.new)} ${u.ref.replace('refs/remotes/', '')}`)
     }
   }
