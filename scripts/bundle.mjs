@@ -12,6 +12,17 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 
+// tsc never removes what it compiled from a source since moved or deleted:
+// do it here, so that no stale module is bundled, tested or layer-checked.
+for (const top of ['src', 'test', 'bench']) {
+  const out = path.join('dist', top)
+  if (!fs.existsSync(out)) continue
+  for (const f of fs.readdirSync(out, { recursive: true }).map(String)) {
+    const m = /^(.*)\.js(\.map)?$/.exec(f)
+    if (m !== null && !fs.existsSync(path.join(top, m[1] + '.ts'))) fs.rmSync(path.join(out, f))
+  }
+}
+
 // yargs and cliui ask for string-width at start-up; give them lazy-string-width.mjs instead
 const lazyStringWidth = {
   name: 'lazy-string-width',

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs'
 import type { Output } from './output.js'
-import type { Ctx } from '../core/context.js'
+import type { Ctx } from '../context.js'
 import type { Repo } from '../repo/repo.js'
 
 /** What a command's run gets: parsed options, the context, output, and its repository. */
@@ -8,6 +8,8 @@ export interface IO {
   ctx: Ctx
   out: Output
   repo: () => Promise<Repo>
+  /** prints acache's usage: the list of commands (`acache help`) */
+  usage: () => void
 }
 
 export interface CommandDef {

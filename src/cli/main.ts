@@ -7,8 +7,7 @@ import { terminalProgress } from './progress.js'
 import { commands } from './commands/index.js'
 import type { IO } from './command.js'
 import { trace } from '../util/trace.js'
-
-const VERSION = '0.1.0'
+import { packageVersion } from './package.js'
 
 /** Runs acache with these arguments; returns the exit code. */
 export async function main (argv: string[]): Promise<number> {
@@ -23,7 +22,7 @@ export async function main (argv: string[]): Promise<number> {
       .option('json', { type: 'boolean', describe: 'print one JSON document on stdout', global: true })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only errors (and what was asked for)', global: true })
       .option('verbose', { type: 'boolean', describe: 'say more about what happens', global: true })
-      .version(VERSION)
+      .version(packageVersion())
       .help()
       .alias('h', 'help')
       .strict()
@@ -48,14 +47,14 @@ export async function main (argv: string[]): Promise<number> {
         describe: def.describe,
         builder: def.builder ?? ((b: any) => b),
         handler: async (args: any) => {
-          const io = await makeIO(args, out)
+          const io = await makeIO(args, out, () => y.showHelp((s: string) => out.raw(s + '\n')))
           await def.run(args, io)
         }
       } as any)
     }
     await y.parseAsync()
     await out.done()
-    return typeof process.exitCode === 'number' ? process.exitCode : 0
+    return out.exitCode
   } catch (err) {
     await out.done()
     return out.error(err)
@@ -73,7 +72,7 @@ function firstWord (argv: string[]): string | undefined {
   return undefined
 }
 
-async function makeIO (args: any, out: Output): Promise<IO> {
+async function makeIO (args: any, out: Output, usage: () => void): Promise<IO> {
   // yargs has parsed the flags now (-q inside -qm too)
   out.opts.quiet = args.quiet === true
   out.opts.verbose = args.verbose === true
@@ -82,24 +81,24 @@ async function makeIO (args: any, out: Output): Promise<IO> {
     cwd = path.resolve(cwd, args.C)
     if (!fs.existsSync(cwd)) throw new AcacheError('BAD_PATH', `cannot use -C ${args.C}: no such directory`)
   }
-  const { defaultCtx } = await import('../core/context.js')
+  const { defaultCtx } = await import('../context.js')
   const ctx = defaultCtx({ cwd, progress: terminalProgress(!out.json && !out.opts.quiet) })
   return {
     ctx,
     out,
+    usage,
     repo: async () => {
-      const { Repo } = await import('../repo/repo.js')
-      const { LazyBlockStore } = await import('../store/lazy.js')
-      const repo = Repo.find(cwd)
-      if (repo.store instanceof LazyBlockStore) {
-        // blocks a partial fetch left out, fetched as they are read: show it
-        let started = false
-        repo.store.onFetch = (n) => {
-          if (!started) { started = true; ctx.progress.start('fetching blocks left out by a partial fetch', undefined, 'bytes') }
-          ctx.progress.tick(n)
+      const { openRepo } = await import('../services/open.js')
+      // blocks a partial fetch left out, fetched as they are read: show it
+      let started = false
+      const repo = openRepo(cwd, (n) => {
+        if (!started) {
+          started = true
+          ctx.progress.start('fetching blocks left out by a partial fetch', undefined, 'bytes')
+          process.once('beforeExit', () => ctx.progress.done())
         }
-        process.once('beforeExit', () => { if (started) ctx.progress.done() })
-      }
+        ctx.progress.tick(n)
+      })
       return repo
     }
   }

@@ -11,6 +11,7 @@ export interface OutputOptions { json: boolean, quiet: boolean, verbose: boolean
  */
 export class Output {
   private pager?: ChildProcess
+  private status = 0
 
   constructor (public opts: OutputOptions) {}
 
@@ -65,6 +66,20 @@ export class Output {
     this.pager = undefined
     p.stdin?.end()
     if (p.exitCode === null) await new Promise(resolve => p.once('close', resolve))
+  }
+
+  /** The exit status of a run that did not fail: 0, or the first one a command set. */
+  get exitCode (): number { return this.status }
+
+  /** A finding (a conflict, a change with --exit-code, a failed check) is exit 1; the first status set stays. */
+  setExit (code = 1): void {
+    if (this.status === 0) this.status = code
+  }
+
+  /** A finding of a check (verify's failures): on stderr, even with --quiet; nothing under --json. */
+  finding (text: string): void {
+    if (this.opts.json) return
+    process.stderr.write(text + '\n')
   }
 
   info (text: string): void {

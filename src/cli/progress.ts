@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import type cliProgressType from 'cli-progress'
-import { Progress, noProgress } from '../core/context.js'
+import { Progress, noProgress } from '../context.js'
 import { humanBytes } from '../util/human.js'
 
 

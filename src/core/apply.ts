@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { requireIdentity } from '../identity/identity.js'
 import { resolveRev, shortCid } from '../repo/revs.js'
@@ -8,9 +8,9 @@ import { signCommit } from '../model/commit.js'
 import { shortKey } from '../model/did.js'
 import { mergeTrees } from '../merge/trees.js'
 import { Conflict, readMergeState, writeMergeState } from '../merge/state.js'
-import { checkoutTree } from './switch.js'
+import { checkoutTree } from '../worktree/checkout.js'
 import { chunkerOf } from '../worktree/attributes.js'
-import { OwnershipChecker, failOwnership } from './ownership.js'
+import { OwnershipChecker, failOwnership } from '../services/ownership.js'
 
 export type ApplyKind = 'revert' | 'cherry-pick'
 
@@ -62,7 +62,7 @@ export async function applyCommit (repo: Repo, ctx: Ctx, kind: ApplyKind, rev: s
     }
     const { commit } = signCommit({ type: 'acache/commit', version: 1, tree: merged.tree.cid, parents: [head], author: { key: id.key, name: id.name }, time: ctx.now().toISOString(), message }, id.secretKey)
     const cid = await repo.writeCommit(commit)
-    await repo.store.settle?.([cid])
+    await repo.store.settle([cid])
     repo.advanceHead(cid, `${kind}: ${kind === 'revert' ? `Revert "${first}"` : first}`)
     r.cache.save(repo)
     return { kind, result: 'committed', of: target.toString(), commit: cid.toString(), conflicts: [] }

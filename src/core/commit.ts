@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../context.js'
 import { requireIdentity } from '../identity/identity.js'
 import { fail } from '../errors.js'
 import { runHook } from '../repo/hooks.js'
@@ -13,7 +13,7 @@ import { repoPaths, ancestors } from '../worktree/paths.js'
 import { buildTree, Node } from '../model/tree.js'
 import { signCommit } from '../model/commit.js'
 import { readMergeState, clearMergeState, checkResolved } from '../merge/state.js'
-import { OwnershipChecker, failOwnership } from './ownership.js'
+import { OwnershipChecker, failOwnership } from '../services/ownership.js'
 
 export interface CommitOptions {
   /** the message; with `amend`, undefined keeps the amended commit's */
@@ -95,7 +95,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
       message
     }, id.secretKey)
     const cid = await repo.writeCommit(signed)
-    await repo.store.settle?.([cid])
+    await repo.store.settle([cid])
     if (parents.length === 0) repo.addKnownRoots([cid])
     repo.why = `commit${amended !== undefined ? ' (amend)' : parents.length === 0 ? ' (initial)' : parents.length > 1 ? ' (merge)' : ''}: ${message.split('\n')[0]}`
     repo.advanceHead(cid)
@@ -115,7 +115,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
       branch: repo.currentBranch(),
       parents: parents.map(String),
       changes: cmp.changes,
-      stored: { ...(repo.store.written ?? { blocks: 0, bytes: 0 }) }
+      stored: { ...repo.store.written }
     }
   } finally {
     release()

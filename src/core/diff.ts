@@ -1,7 +1,8 @@
 import { CID } from 'multiformats/cid'
 import { structuredPatch } from 'diff'
 import { Repo } from '../repo/repo.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../context.js'
+import { isBinary } from '../util/text.js'
 import { resolveRev } from '../repo/revs.js'
 import { diffTrees, TreeChange } from '../model/treediff.js'
 import { Entry, Kind, flattenTree, readSymlink } from '../model/tree.js'
@@ -28,11 +29,6 @@ export interface FileDiff {
 
 const MAX_TEXT = 8 * 1024 * 1024
 
-export function isBinary (bytes: Uint8Array): boolean {
-  const n = Math.min(bytes.byteLength, 8000)
-  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true
-  return false
-}
 
 type Side = { entry: Entry, bytes: () => Promise<Uint8Array> } | undefined
 

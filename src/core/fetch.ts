@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../context.js'
 import { asAcacheError, fail } from '../errors.js'
 import { runHook } from '../repo/hooks.js'
 import { Head } from '../model/head.js'
@@ -8,9 +8,8 @@ import { FsBlockStore } from '../store/fs-blockstore.js'
 import { nullStore } from '../store/blockstore.js'
 import { readHeadMessage } from '../model/message.js'
 import { openTransport } from '../remote/open.js'
-import { getRemote, readRemoteState, RemoteState, writeRemoteState } from './remotes.js'
-import { admit, checkHead, receive, removeStage, resumable, resumeStaging } from './accept.js'
-export { staging, layered } from './accept.js'
+import { getRemote, readRemoteState, RemoteState, writeRemoteState } from '../services/remote-state.js'
+import { acceptArrival, checkHead, removeStage, resumable, resumeStaging } from '../services/accept.js'
 
 export interface RefUpdate { ref: string, old?: string, new?: string }
 export interface FetchResult { remote: string, key: string, seq: number, /** a head of some branches (a bundle) */ partial?: true, upToDate: boolean, blocks: number, bytes: number, commits: number, refs: RefUpdate[], skipped?: number, /** blocks an interrupted fetch had staged, not downloaded again */ resumed?: number, /** fetching all remotes: why this one failed */ error?: { code: string, message: string, exitCode: number } }
@@ -25,27 +24,32 @@ export interface FetchResult { remote: string, key: string, seq: number, /** a h
  * store (a bundle), nothing is copied.
  */
 export async function acceptHead (repo: Repo, ctx: Ctx, name: string, key: string, headBytes: Uint8Array, get: (cid: CID) => Promise<Uint8Array>, staged?: FsBlockStore, limits: { depth?: number, paths?: string[] } = {}): Promise<FetchResult> {
-  const { head, cid: headCid } = checkHead(headBytes, key, name, readRemoteState(repo, name))
+  const { head } = checkHead(headBytes, key, name, readRemoteState(repo, name))
   // a fetch run again after it was interrupted takes over what it had staged
   const stage = staged ?? resumeStaging(repo)
   const resume = staged === undefined ? resumable(stage, get) : undefined
   const read = resume?.get ?? get
   try {
-    const pulled = await receive(repo, ctx, `fetching from ${name}`, Object.values(head.heads), read, staged !== undefined ? nullStore : stage, limits)
-    const release = repo.lock()
-    try {
-      // another fetch may have moved on meanwhile: the replay check again, under the lock
-      checkHead(headBytes, key, name, readRemoteState(repo, name))
-      await admit(repo, pulled, stage, staged !== undefined ? nullStore : stage, read, name)
-      await repo.store.put(headCid, headBytes)
-      await repo.store.settle?.([headCid])
-      const state = readRemoteState(repo, name)
-      const refs = moveRemoteRefs(repo, name, head, state)
-      writeRemoteState(repo, name, nextState(state, head, headCid))
-      return { remote: name, key, seq: head.seq, partial: head.partial, upToDate: refs.length === 0 && pulled.blocks === 0, blocks: pulled.blocks, bytes: pulled.bytes, commits: pulled.commits.length, refs, skipped: pulled.skipped, resumed: resume?.resumed() }
-    } finally {
-      release()
-    }
+    const { result } = await acceptArrival(repo, ctx, {
+      what: `fetching from ${name}`,
+      head,
+      headBytes,
+      get: read,
+      stage,
+      receiveInto: staged !== undefined ? nullStore : stage,
+      limits,
+      remote: name,
+      lock: async () => repo.lock(),
+      // another fetch may have moved on meanwhile
+      recheck: () => { checkHead(headBytes, key, name, readRemoteState(repo, name)) },
+      settle: (pulled, headCid) => {
+        const state = readRemoteState(repo, name)
+        const refs = moveRemoteRefs(repo, name, head, state)
+        writeRemoteState(repo, name, nextState(state, head, headCid))
+        return { remote: name, key, seq: head.seq, partial: head.partial, upToDate: refs.length === 0 && pulled.blocks === 0, blocks: pulled.blocks, bytes: pulled.bytes, commits: pulled.commits.length, refs, skipped: pulled.skipped, resumed: resume?.resumed() }
+      }
+    })
+    return result
   } finally {
     if (staged === undefined) removeStage(stage)
   }

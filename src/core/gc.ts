@@ -1,17 +1,16 @@
 import fs from 'node:fs'
-import path from 'node:path'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../context.js'
 import { AcacheError } from '../errors.js'
 import { blockLinks } from '../model/dag.js'
 import { decodeHead } from '../model/head.js'
 import { dagJsonCid } from '../model/commit.js'
 import { readMergeState } from '../merge/state.js'
-import { readRemoteState } from './remotes.js'
-import { removeDeadStaging } from './accept.js'
-import { FsBlockStore, cidFromMultihash } from '../store/fs-blockstore.js'
-import { KuboBlockStore } from '../store/kubo-blockstore.js'
+import { readRemoteState } from '../services/remote-state.js'
+import { removeDeadStaging } from '../services/accept.js'
+import { BlockStore } from '../store/blockstore.js'
+import { removeOlderThan } from '../util/fs.js'
 import { resolveRev } from '../repo/revs.js'
 import { inspect } from '../model/tree.js'
 import { DAG_PB, RAW } from '../model/tree.js'
@@ -32,7 +31,7 @@ export interface GcResult {
  * file (raw) and later as a commit must still be followed as the commit.
  * Missing blocks are skipped (a partial fetch).
  */
-async function reach (repo: Repo, roots: CID[], onBlock?: (cid: CID, bytes: Uint8Array) => void): Promise<{ keep: Set<string>, visited: Set<string> }> {
+async function reach (store: BlockStore, roots: CID[], onBlock?: (cid: CID, bytes: Uint8Array) => void): Promise<{ keep: Set<string>, visited: Set<string> }> {
   const keep = new Set<string>()
   const visited = new Set<string>()
   const stack = [...roots]
@@ -43,7 +42,7 @@ async function reach (repo: Repo, roots: CID[], onBlock?: (cid: CID, bytes: Uint
     visited.add(k)
     keep.add(Buffer.from(cid.multihash.bytes).toString('hex'))
     let bytes: Uint8Array
-    try { bytes = await repo.store.get(cid) } catch (err) {
+    try { bytes = await store.get(cid) } catch (err) {
       if (err instanceof AcacheError && err.code === 'MISSING_OBJECT') continue
       throw err
     }
@@ -101,42 +100,27 @@ export function gcRoots (repo: Repo, reflogDays = 90): CID[] {
 export async function gc (repo: Repo, ctx: Ctx, opts: { dryRun?: boolean, now?: boolean, graceMs?: number } = {}): Promise<GcResult> {
   const release = repo.lock()
   try {
-    const grace = opts.now === true ? 0 : (opts.graceMs ?? 60 * 60 * 1000)
-    if (repo.store instanceof KuboBlockStore) {
-      // The node's own GC drops blocks; acache decides what stays pinned.
-      const k = await repo.store.keepOnly(gcRoots(repo, opts.now === true ? 0 : 90), opts.dryRun === true)
-      return { dryRun: opts.dryRun === true, reachable: 0, dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0, kubo: { api: repo.store.api, ...k } }
-    }
-    const { keep: reachable, visited } = await reach(repo, gcRoots(repo, opts.now === true ? 0 : 90))
-    const store = repo.store as FsBlockStore
-    const out: GcResult = { dryRun: opts.dryRun === true, reachable: reachable.size, dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0 }
-    const now = Date.now()
+    const graceMs = opts.now === true ? 0 : (opts.graceMs ?? 60 * 60 * 1000)
+    const dryRun = opts.dryRun === true
+    let walked: { keep: Set<string>, visited: Set<string> } | undefined
+    const roots = gcRoots(repo, opts.now === true ? 0 : 90)
     ctx.progress.start('collecting garbage', undefined)
-    for await (const mh of store.keys()) {
-      ctx.progress.tick(1)
-      const cid = cidFromMultihash(mh)
-      const file = store.pathOf(cid)
-      let st: fs.Stats
-      try { st = fs.statSync(file) } catch { continue }
-      if (reachable.has(Buffer.from(mh).toString('hex'))) { out.kept.blocks++; out.kept.bytes += st.size; continue }
-      if (now - st.mtimeMs < grace) { out.young++; out.kept.blocks++; out.kept.bytes += st.size; continue }
-      out.dropped.blocks++
-      out.dropped.bytes += st.size
-      if (opts.dryRun !== true) fs.rmSync(file, { force: true })
+    const c = await repo.store.collect({
+      roots,
+      // what a partial fetch left at a remote is not fetched to be kept
+      reachable: async () => (walked = await reach(repo.store.offline(), roots)).keep,
+      graceMs,
+      dryRun,
+      tick: () => ctx.progress.tick(1)
+    })
+    if (!dryRun) {
+      // what processes that died left: staging of a dead process at once, the rest after the grace time
+      removeDeadStaging(repo)
+      for (const dir of [repo.path('tmp'), repo.path('staging')]) removeOlderThan(dir, Date.now() - graceMs)
+      if (walked !== undefined) repo.complete().retain(walked.visited)
     }
-    // temporary files of processes that died: staging of a dead process at once, the rest after the grace time
-    if (opts.dryRun !== true) removeDeadStaging(repo)
-    for (const dir of [path.join(store.dir, 'tmp'), repo.path('tmp'), repo.path('staging')]) {
-      let names: string[] = []
-      try { names = fs.readdirSync(dir) } catch { continue }
-      for (const n of names) {
-        const p = path.join(dir, n)
-        try { if (now - fs.statSync(p).mtimeMs >= grace && opts.dryRun !== true) fs.rmSync(p, { recursive: true, force: true }) } catch {}
-      }
-    }
-    if (opts.dryRun !== true) repo.complete().retain(visited)
     ctx.progress.done()
-    return out
+    return { dryRun, reachable: walked?.keep.size ?? 0, dropped: c.dropped, kept: c.kept, young: c.young, ...(c.pins !== undefined ? { kubo: { api: c.pins.node, pinned: c.pins.pinned, unpinned: c.pins.unpinned } } : {}) }
   } finally {
     release()
   }
@@ -150,7 +134,7 @@ export async function size (repo: Repo, rev = 'HEAD'): Promise<SizeResult> {
   const c = await repo.readCommit(cid)
   let stored = 0
   let blocks = 0
-  await reach(repo, [c.tree], (_cid, bytes) => { stored += bytes.byteLength; blocks++ })
+  await reach(repo.store, [c.tree], (_cid, bytes) => { stored += bytes.byteLength; blocks++ })
   const { flattenTree } = await import('../model/tree.js')
   const { files } = await flattenTree(repo.store, c.tree)
   let logical = 0
@@ -158,6 +142,6 @@ export async function size (repo: Repo, rev = 'HEAD'): Promise<SizeResult> {
     if (e.kind === 'symlink') continue
     logical += e.cid.code === RAW ? e.tsize : e.cid.code === DAG_PB ? (await inspect(repo.store, e.cid)).size : 0
   }
-  const total = (await repo.store.totalBytes?.()) ?? 0
+  const total = await repo.store.totalBytes()
   return { commit: cid.toString(), logical, files: files.size, stored, blocks, store: total }
 }

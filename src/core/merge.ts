@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { requireIdentity } from '../identity/identity.js'
 import { resolveRev, shortCid } from '../repo/revs.js'
@@ -14,9 +14,9 @@ import { applyEntries } from '../worktree/checkout.js'
 import { mergeBases, isAncestor, ParentsOf } from '../merge/base.js'
 import { mergeTrees } from '../merge/trees.js'
 import { Conflict, readMergeState, writeMergeState, clearMergeState } from '../merge/state.js'
-import { checkoutTree } from './switch.js'
+import { checkoutTree } from '../worktree/checkout.js'
 import { chunkerOf } from '../worktree/attributes.js'
-import { OwnershipChecker, failOwnership, ownershipError } from './ownership.js'
+import { OwnershipChecker, failOwnership, ownershipError } from '../services/ownership.js'
 
 /**
  * Their commits that we do not have in our history enter it with the merge:
@@ -91,7 +91,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
       // Nothing here yet: the branch simply starts where theirs is, and its roots become ours.
       const roots = await checkIncoming(repo, undefined, theirs, parentsOf)
       const r = await checkoutTree(repo, undefined, theirCommit.tree, false)
-      await repo.store.settle?.([theirs])
+      await repo.store.settle([theirs])
       repo.addKnownRoots(roots.map(x => CID.parse(x)))
       repo.advanceHead(theirs, `merge ${opts.rev}: Fast-forward`)
       r.cache.save(repo)
@@ -106,7 +106,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
     if (opts.noFf !== true && await isAncestor(ours.toString(), theirs.toString(), parentsOf)) {
       await checkIncoming(repo, ours, theirs, parentsOf)
       const r = await checkoutTree(repo, ourCommit.tree, theirCommit.tree, false, MERGE_HINT)
-      await repo.store.settle?.([theirs])
+      await repo.store.settle([theirs])
       repo.advanceHead(theirs, `merge ${opts.rev}: Fast-forward`)
       r.cache.save(repo)
       release()
@@ -139,7 +139,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
       message: opts.message ?? `Merge ${opts.rev} (${shortCid(theirs)})`
     }, id.secretKey)
     const cid = await repo.writeCommit(commit)
-    await repo.store.settle?.([cid])
+    await repo.store.settle([cid])
     repo.advanceHead(cid, `merge ${opts.rev}: Merge made by the three-way strategy`)
     r.cache.save(repo)
     release()

@@ -1,6 +1,6 @@
 import { Repo } from '../repo/repo.js'
-import { Ctx } from './context.js'
-import { OwnershipChecker } from './ownership.js'
+import { Ctx } from '../context.js'
+import { OwnershipChecker } from '../services/ownership.js'
 import { OwnerRule, ownersOf } from '../model/owners.js'
 import { repoPath } from '../worktree/paths.js'
 

@@ -1,48 +1,19 @@
 import fs from 'node:fs'
-import path from 'node:path'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
-import { Identity, requireIdentity } from '../identity/identity.js'
+import { requireIdentity } from '../identity/identity.js'
 import { runHook } from '../repo/hooks.js'
 import { signHead, decodeHead, headSignedBy, headFileName } from '../model/head.js'
 import { knownClosure, pushObjects } from '../remote/sync.js'
 import { openTransport } from '../remote/open.js'
 import { publishLocal } from '../remote/directory.js'
-import { getRemote } from './remotes.js'
-import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
+import { getRemote } from '../services/remote-state.js'
+import { localBranches, nextSeq } from '../services/heads.js'
 import { makeHeadMessage } from '../model/message.js'
 
 export interface PushResult { remote?: string, url: string, key: string, seq: number, head: string, branches: Record<string, string>, blocks: number, bytes: number, headMessage: string }
-
-/** What a head publishes: every local branch, and every tag as tags/NAME. */
-export function localBranches (repo: Repo): Record<string, CID> {
-  const heads: Record<string, CID> = {}
-  for (const [ref, cid] of repo.listRefs('refs/heads')) heads[ref.slice('refs/heads/'.length)] = cid
-  for (const [ref, cid] of repo.listRefs('refs/tags')) heads[`tags/${ref.slice('refs/tags/'.length)}`] = cid
-  if (Object.keys(heads).length === 0) fail('USAGE', 'there is nothing to publish yet', { hint: 'make a commit first' })
-  return heads
-}
-
-/**
- * The next seq for our key: above every seq we have signed before (kept in
- * $ACACHE_HOME, shared by all our repositories) and above what `seen` says.
- */
-export function nextSeq (ctx: Ctx, id: Identity, seen = 0): { seq: number, save: () => void } {
-  const file = path.join(ctx.home, 'seq.json')
-  let all: Record<string, number> = {}
-  try { all = JSON.parse(readTextIfExists(file) ?? '{}') } catch { all = {} }
-  const seq = Math.max(all[id.key] ?? 0, seen) + 1
-  return {
-    seq,
-    save: () => {
-      all[id.key] = Math.max(all[id.key] ?? 0, seq)
-      fs.mkdirSync(ctx.home, { recursive: true })
-      writeFileAtomic(file, JSON.stringify(all) + '\n', { mode: 0o600 })
-    }
-  }
-}
 
 /** `push [REMOTE]`: send the blocks the remote lacks, then a new signed head. Without a remote: publish here. */
 export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVerify?: boolean } = {}): Promise<PushResult> {
@@ -91,7 +62,7 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
       const { seq, save } = nextSeq(ctx, id, seen)
       const { bytes, cid } = signHead({ type: 'acache/head', version: 1, key: id.key, seq, time: ctx.now().toISOString(), heads }, id.secretKey)
       await repo.store.put(cid, bytes)
-      await repo.store.settle?.([cid])
+      await repo.store.settle([cid])
       if (t !== undefined) await t.putHead(id.key, seq, bytes)
       else publishLocal(repo.dir, id.key, bytes)
       save()

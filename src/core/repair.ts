@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../context.js'
 import { checkBlock } from '../store/blockstore.js'
 import { MAX_BLOCK_BYTES } from '../model/limits.js'
 import { openTransport } from '../remote/open.js'

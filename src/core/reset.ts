@@ -1,9 +1,9 @@
 import { Repo } from '../repo/repo.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { resolveRev } from '../repo/revs.js'
 import { clearMergeState, readMergeState } from '../merge/state.js'
-import { checkoutTree } from './switch.js'
+import { checkoutTree } from '../worktree/checkout.js'
 
 export type ResetMode = 'soft' | 'hard'
 

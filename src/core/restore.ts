@@ -1,5 +1,5 @@
 import { Repo } from '../repo/repo.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { resolveRev } from '../repo/revs.js'
 import { StatCache, statted, IndexEntry } from '../worktree/index.js'

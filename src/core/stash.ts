@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { requireIdentity } from '../identity/identity.js'
 import { signCommit } from '../model/commit.js'
@@ -11,7 +11,7 @@ import { mergeTrees } from '../merge/trees.js'
 import { Conflict, readMergeState } from '../merge/state.js'
 import { chunkerOf } from '../worktree/attributes.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
-import { checkoutTree } from './switch.js'
+import { checkoutTree } from '../worktree/checkout.js'
 import { worktreeTree } from './commit.js'
 
 /**
@@ -57,7 +57,7 @@ export async function stashPush (repo: Repo, ctx: Ctx, message?: string): Promis
     const text = message ?? `WIP on ${branch ?? 'detached HEAD'}`
     const { commit } = signCommit({ type: 'acache/commit', version: 1, tree: root.cid, parents: [head], author: { key: id.key, name: id.name }, time: ctx.now().toISOString(), message: text }, id.secretKey)
     const cid = await repo.writeCommit(commit)
-    await repo.store.settle?.([cid])
+    await repo.store.settle([cid])
     const entry: StashEntry = { n: 0, commit: cid.toString(), base: head.toString(), branch, message: text, time: ctx.now().toISOString() }
     // recorded before the working root is touched: a crash from here loses nothing
     saveStash(repo, [entry, ...listStash(repo)])

@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { Repo, isAcacheError } from '../repo/repo.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../context.js'
 import { StatCache, IndexEntry } from '../worktree/index.js'
 import { Change, compareWorktree } from '../worktree/snapshot.js'
 import type { WalkRecord } from '../worktree/scan.js'

@@ -5,11 +5,10 @@ import { AcacheError, ErrorCode } from '../errors.js'
 import { commitSignatureValid } from '../model/commit.js'
 import { CountMemo, DAG_PB, RAW, countEntries, joinPath, readDirectory } from '../model/tree.js'
 import { maxTreeEntries } from '../model/limits.js'
-import { Progress, noProgress } from './context.js'
-import { readPartial } from '../store/lazy.js'
-import { FsBlockStore } from '../store/fs-blockstore.js'
-import { OwnershipChecker } from './ownership.js'
-import { readRemoteLogs } from './remotes.js'
+import { Progress, noProgress } from '../context.js'
+import { readPartial } from '../repo/partial.js'
+import { OwnershipChecker } from '../services/ownership.js'
+import { readRemoteLogs } from '../services/remote-state.js'
 
 export interface VerifyFailure {
   code: ErrorCode
@@ -40,7 +39,7 @@ export async function verify (original: Repo, opts: { progress?: Progress } = {}
   // In a partially fetched repository blocks are missing on purpose: count
   // them, do not fetch them (the view reads only what is here).
   const partial = readPartial(original.dir)
-  const repo = partial === undefined ? original : new Repo(original.root, original.dir, new FsBlockStore(original.path('blocks')))
+  const repo = partial === undefined ? original : new Repo(original.root, original.dir, original.store.offline())
   const report: VerifyReport = { ok: true, refs: 0, commits: 0, blocks: 0, bytes: 0, failures: [], notFetched: 0 }
   const checked = new Set<string>()
   const seenCommits = new Set<string>()

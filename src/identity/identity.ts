@@ -1,15 +1,10 @@
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { didFromPublicKey } from '../model/did.js'
 import { publicKeyOf, randomSecretKey } from '../model/sign.js'
 import { AcacheError, fail } from '../errors.js'
 
 export interface Identity { name: string, key: string, secretKey: Uint8Array }
-
-export function acacheHome (env: NodeJS.ProcessEnv = process.env): string {
-  return env.ACACHE_HOME ?? path.join(os.homedir(), '.acache')
-}
 
 export function identityPath (home: string): string {
   return path.join(home, 'identity')

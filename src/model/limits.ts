@@ -6,13 +6,7 @@ import { fail } from '../errors.js'
  * these bound the memory and time any one of them can cost.
  */
 
-/**
- * The largest block accepted from outside (fetch, bundle import, a push to
- * `serve`, a CAR section). Bitswap and `ipfs dag import` refuse blocks over
- * 2 MiB (Kubo's own writes stay under 1 MiB); acache's own leaves are at most
- * 1 MiB and its nodes far smaller.
- */
-export const MAX_BLOCK_BYTES = 2 * 1024 * 1024
+export { MAX_BLOCK_BYTES, blockTooLarge } from '../store/blockstore.js'
 
 /** A signed head (a few branches): far below this. */
 export const MAX_HEAD_BYTES = 1024 * 1024
@@ -37,11 +31,5 @@ export function tooManyEntries (what: string, limit = maxTreeEntries()): never {
   return fail('TOO_LARGE', `${what} expands to more than ${limit} entries; refusing it`, {
     data: { limit },
     hint: 'a tree this large is most likely a DAG bomb (the same directory linked many times); if it is real, raise ACACHE_MAX_TREE_ENTRIES'
-  })
-}
-
-export function blockTooLarge (cid: string, bytes: number): never {
-  return fail('TOO_LARGE', `block ${cid} is ${bytes} bytes, over the ${MAX_BLOCK_BYTES}-byte limit for blocks from outside`, {
-    data: { cid, bytes, limit: MAX_BLOCK_BYTES }
   })
 }

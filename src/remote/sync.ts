@@ -1,8 +1,6 @@
-import fs from 'node:fs'
 import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
 import { BlockStore, checkBlock } from '../store/blockstore.js'
-import { FsBlockStore } from '../store/fs-blockstore.js'
 import { AcacheError, fail } from '../errors.js'
 import { Commit, DAG_JSON, commitSignatureValid, decodeCommit } from '../model/commit.js'
 import { DAG_PB, RAW, checkName } from '../model/tree.js'
@@ -213,7 +211,7 @@ class LeafWriter {
   /** True when the block is now the pool's to check and store. */
   async take (cid: CID, bytes: Uint8Array): Promise<boolean> {
     if (this.failed !== undefined) throw this.failed
-    if (cid.code !== RAW || bytes.byteLength > CHUNK_SIZE || !(this.staging instanceof FsBlockStore)) return false
+    if (cid.code !== RAW || bytes.byteLength > CHUNK_SIZE) return false
     this.seen += bytes.byteLength
     if (this.sink === undefined) {
       if (this.seen < POOL_MIN_BYTES) return false
@@ -239,21 +237,6 @@ class LeafWriter {
 async function linksOf (cid: CID, bytes: Uint8Array): Promise<CID[]> {
   const walk: Walk = cid.code === DAG_JSON ? { kind: 'commit', depth: 0 } : { kind: 'any' }
   return (await expand(cid, bytes, walk, {}, { shallow: false, skipped: 0 })).map(k => k.cid)
-}
-
-/** Moves staged blocks into the store, children first, so a partial move still keeps the closure rule. */
-export async function landBlocks (order: CID[], staging: BlockStore, store: BlockStore): Promise<void> {
-  const renameable = staging instanceof FsBlockStore && store instanceof FsBlockStore
-  for (const cid of order) {
-    if (await store.has(cid)) continue
-    if (renameable) {
-      const to = (store as FsBlockStore).pathOf(cid)
-      fs.mkdirSync(to.slice(0, to.lastIndexOf('/')), { recursive: true })
-      fs.renameSync((staging as FsBlockStore).pathOf(cid), to)
-    } else {
-      await store.put(cid, await staging.get(cid))
-    }
-  }
 }
 
 /**

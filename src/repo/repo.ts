@@ -10,9 +10,8 @@ import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
 import { acquireLock } from './lock.js'
 import { CompleteSet } from './complete.js'
 import { validBranchName } from '../model/head.js'
-import { acacheHome } from '../identity/identity.js'
-import { LazyBlockStore, readPartial } from '../store/lazy.js'
-import { Commit, decodeCommit, encodeCommit, dagJsonCid, DAG_JSON, commitSignatureValid } from '../model/commit.js'
+import { acacheHome } from '../util/home.js'
+import { Commit, decodeCommit, encodeCommit, dagJsonCid, DAG_JSON } from '../model/commit.js'
 
 export const REPO_DIR = '.acache'
 
@@ -45,14 +44,17 @@ export class Repo {
   privateDirs: string[] = [acacheHome()]
 
   /** `root` is the working root, or undefined for a bare store. */
-  constructor (readonly root: string | undefined, readonly dir: string, store?: BlockStore) {
+  /**
+   * `store`: how its blocks are read (the store its config names, unless
+   * given; `wrap` puts something around that, such as reading what a
+   * partial fetch left at a remote).
+   */
+  constructor (readonly root: string | undefined, readonly dir: string, store?: BlockStore, wrap?: (repo: Repo, store: BlockStore) => BlockStore) {
     this.config = Repo.readConfig(dir)
-    const partial = readPartial(dir)
-    this.store = store ?? (this.config.store?.type === 'kubo'
+    const own = store ?? (this.config.store?.type === 'kubo'
       ? new KuboBlockStore(kuboApiUrl(this.config.store.api), path.join(dir, 'kubo-pins'))
-      : partial !== undefined && partial.remotes.length > 0
-      ? new LazyBlockStore(path.join(dir, 'blocks'), partial.remotes, async (name, cid) => await fetchOneBlock(this, name, cid), admitLazyBlock)
       : new FsBlockStore(path.join(dir, 'blocks')))
+    this.store = wrap === undefined ? own : wrap(this, own)
   }
 
   get worktree (): string {
@@ -77,16 +79,16 @@ export class Repo {
   }
 
   /** Finds the repository containing `start` (like git, walking up). */
-  static find (start: string): Repo {
+  static find (start: string, wrap?: (repo: Repo, store: BlockStore) => BlockStore): Repo {
     let dir = path.resolve(start)
     if (!fs.existsSync(dir)) fail('NOT_A_REPOSITORY', `${start} does not exist`)
     for (;;) {
       const candidate = path.join(dir, REPO_DIR)
-      if (fs.existsSync(path.join(candidate, 'config'))) return new Repo(dir, candidate)
+      if (fs.existsSync(path.join(candidate, 'config'))) return new Repo(dir, candidate, undefined, wrap)
       // A bare store is the directory itself.
       if (fs.existsSync(path.join(dir, 'config')) && fs.existsSync(path.join(dir, 'blocks')) && fs.existsSync(path.join(dir, 'HEAD'))) {
         const cfg = Repo.readConfig(dir)
-        if (cfg.bare) return new Repo(undefined, dir)
+        if (cfg.bare) return new Repo(undefined, dir, undefined, wrap)
       }
       const parent = path.dirname(dir)
       if (parent === dir) break
@@ -333,24 +335,4 @@ export function checkNewBranchName (name: string): void {
 
 export function isAcacheError (err: unknown, code?: string): err is AcacheError {
   return err instanceof AcacheError && (code === undefined || err.code === code)
-}
-
-/**
- * A block a partial fetch left at the remote, read now: a commit must carry
- * a valid signature before it is kept (its ownership is checked where it
- * enters a branch: merge).
- */
-function admitLazyBlock (cid: CID, bytes: Uint8Array): void {
-  if (cid.code !== DAG_JSON) return
-  const c = decodeCommit(bytes, cid)
-  if (!commitSignatureValid(c)) fail('BAD_SIGNATURE', `commit ${cid} has a signature that does not match its author ${c.author.key}`, { data: { commit: cid.toString() } })
-}
-
-/** One block from a remote, for a partially fetched repository (loads the transport code on first use). */
-async function fetchOneBlock (repo: Repo, name: string, cid: CID): Promise<Uint8Array> {
-  const r = repo.config.remotes[name]
-  if (r === undefined) throw new Error(`no remote named ${name}`)
-  const { openTransport } = await import('../remote/open.js')
-  const t = await openTransport(r.url)
-  try { return await t.getBlock(cid) } finally { await t.close() }
 }

@@ -1,12 +1,14 @@
 import { CID } from 'multiformats/cid'
 import { createHash } from 'node:crypto'
+import * as Digest from 'multiformats/hashes/digest'
 import { AcacheError, fail } from '../errors.js'
 
 export interface AbortOptions { signal?: AbortSignal }
 
 /**
- * The one storage interface everything above depends on (Helia's shape, kept small).
- * `get` always returns bytes that were checked against the CID.
+ * The one storage interface everything above depends on (Helia's shape:
+ * small, with the few capabilities callers need, so no caller asks which
+ * store it has). `get` always returns bytes that were checked against the CID.
  */
 export interface BlockStore {
   get (cid: CID, options?: AbortOptions): Promise<Uint8Array>
@@ -18,14 +20,76 @@ export interface BlockStore {
   /** Bytes stored for a block, or undefined when missing. */
   size (cid: CID): Promise<number | undefined>
   /** blocks and bytes this instance actually wrote (not those it already had) */
-  readonly written?: { blocks: number, bytes: number }
+  readonly written: { blocks: number, bytes: number }
   /**
    * Called before a ref moves to `roots`: every block put so far is where it
    * belongs, and what the roots reach is kept (a Kubo store pins them).
    */
-  settle? (roots: CID[]): Promise<void>
+  settle (roots: CID[]): Promise<void>
   /** All bytes the store holds (for `size`). */
-  totalBytes? (): Promise<number>
+  totalBytes (): Promise<number>
+  /** The same store without what it would fetch from elsewhere (what is here). */
+  offline (): BlockStore
+  /** Takes blocks a staging store holds, in this order (children first): moved, not copied, where both can. */
+  land (order: CID[], staged: BlockStore): Promise<void>
+  /** gc: keeps what `plan` says, drops the rest (or, for a node with its own gc, unpins it). */
+  collect (plan: CollectPlan): Promise<Collected>
+}
+
+/** What gc keeps. */
+export interface CollectPlan {
+  /** what refs, reflogs and remotes name */
+  roots: CID[]
+  /** every block the roots reach, as multihash hex (asked for only by stores that drop blocks themselves) */
+  reachable: () => Promise<Set<string>>
+  /** blocks younger than this are kept anyway (a process may still mean to use them) */
+  graceMs: number
+  dryRun: boolean
+  tick?: () => void
+}
+
+export interface Collected {
+  dropped: { blocks: number, bytes: number }
+  kept: { blocks: number, bytes: number }
+  /** kept only for being younger than the grace time */
+  young: number
+  /** a store whose node collects garbage itself: roots pinned, pins of roots no longer wanted removed */
+  pins?: { node: string, pinned: number, unpinned: number }
+}
+
+/** Moves blocks one by one with put (stores that cannot rename). */
+export async function copyBlocks (order: CID[], from: BlockStore, to: BlockStore): Promise<void> {
+  for (const cid of order) if (!(await to.has(cid))) await to.put(cid, await from.get(cid))
+}
+
+/** gc for a store that lists and deletes its blocks (no time stamps: nothing is young). */
+export async function collectByKeys (store: BlockStore, plan: CollectPlan): Promise<Collected> {
+  const keep = await plan.reachable()
+  const out: Collected = { dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0 }
+  for await (const mh of store.keys()) {
+    plan.tick?.()
+    const cid = CID.createV1(0x55, Digest.decode(mh))
+    const size = (await store.size(cid)) ?? 0
+    const side = keep.has(Buffer.from(mh).toString('hex')) ? out.kept : out.dropped
+    side.blocks++
+    side.bytes += size
+    if (side === out.dropped && !plan.dryRun) await store.delete(cid)
+  }
+  return out
+}
+
+/**
+ * The largest block accepted from outside (fetch, bundle import, a push to
+ * `serve`, a CAR section). Bitswap and `ipfs dag import` refuse blocks over
+ * 2 MiB (Kubo's own writes stay under 1 MiB); acache's own leaves are at most
+ * 1 MiB and its nodes far smaller.
+ */
+export const MAX_BLOCK_BYTES = 2 * 1024 * 1024
+
+export function blockTooLarge (cid: string, bytes: number): never {
+  return fail('TOO_LARGE', `block ${cid} is ${bytes} bytes, over the ${MAX_BLOCK_BYTES}-byte limit for blocks from outside`, {
+    data: { cid, bytes, limit: MAX_BLOCK_BYTES }
+  })
 }
 
 export const SHA2_256 = 0x12
@@ -93,6 +157,11 @@ export class MemoryBlockStore implements BlockStore {
   }
 
   async size (cid: CID): Promise<number | undefined> { return this.blocks.get(this.key(cid))?.byteLength }
+  async settle (): Promise<void> {}
+  async totalBytes (): Promise<number> { let n = 0; for (const b of this.blocks.values()) n += b.byteLength; return n }
+  offline (): BlockStore { return this }
+  async land (order: CID[], staged: BlockStore): Promise<void> { await copyBlocks(order, staged, this) }
+  async collect (plan: CollectPlan): Promise<Collected> { return await collectByKeys(this, plan) }
 }
 
 /** A store that keeps nothing and has nothing: for computing CIDs only, or when blocks are already elsewhere. */
@@ -102,5 +171,31 @@ export const nullStore: BlockStore = {
   has: async () => false,
   delete: async () => {},
   keys: async function * () {},
-  size: async () => undefined
+  size: async () => undefined,
+  written: { blocks: 0, bytes: 0 },
+  settle: async () => {},
+  totalBytes: async () => 0,
+  offline: () => nullStore,
+  land: async () => {},
+  collect: async () => ({ dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0 })
+}
+
+/**
+ * Reads from the first store that has the block; writes go to the first.
+ * For checking what is staged together with what is already here.
+ */
+export class LayeredStore implements BlockStore {
+  get written (): { blocks: number, bytes: number } { return this.a.written }
+  constructor (private readonly a: BlockStore, private readonly b: BlockStore) {}
+  async get (cid: CID): Promise<Uint8Array> { return (await this.a.has(cid)) ? await this.a.get(cid) : await this.b.get(cid) }
+  async put (cid: CID, bytes: Uint8Array): Promise<void> { await this.a.put(cid, bytes) }
+  async has (cid: CID): Promise<boolean> { return (await this.a.has(cid)) || (await this.b.has(cid)) }
+  async delete (): Promise<void> {}
+  async * keys (): AsyncIterable<Uint8Array> {}
+  async size (cid: CID): Promise<number | undefined> { return (await this.a.size(cid)) ?? (await this.b.size(cid)) }
+  async settle (): Promise<void> {}
+  async totalBytes (): Promise<number> { return 0 }
+  offline (): BlockStore { return new LayeredStore(this.a.offline(), this.b.offline()) }
+  async land (order: CID[], staged: BlockStore): Promise<void> { await copyBlocks(order, staged, this) }
+  async collect (): Promise<Collected> { return await nullStore.collect({ roots: [], reachable: async () => new Set(), graceMs: 0, dryRun: true }) }
 }

@@ -4,8 +4,9 @@ import { threadId } from 'node:worker_threads'
 import { CID } from 'multiformats/cid'
 import { base32upper } from 'multiformats/bases/base32'
 import * as Digest from 'multiformats/hashes/digest'
-import { BlockStore, checkBlock, missing } from './blockstore.js'
+import { BlockStore, CollectPlan, Collected, checkBlock, copyBlocks, missing } from './blockstore.js'
 import { asAcacheError } from '../errors.js'
+import { removeOlderThan } from '../util/fs.js'
 
 const SHARDING = '/repo/flatfs/shard/v1/next-to-last/2\n'
 
@@ -127,6 +128,49 @@ export class FsBlockStore implements BlockStore {
 
   async size (cid: CID): Promise<number | undefined> {
     try { return (await fs.promises.stat(this.pathOf(cid))).size } catch { return undefined }
+  }
+
+  /** Each block is renamed into place when written: nothing to wait for. */
+  async settle (): Promise<void> {}
+
+  offline (): BlockStore { return this }
+
+  /** Staged in another directory of the same file system: renamed into place, children first. */
+  async land (order: CID[], staged: BlockStore): Promise<void> {
+    const from = staged instanceof FsBlockStore ? staged : undefined
+    if (from === undefined) { await copyBlocks(order, staged, this); return }
+    for (const cid of order) {
+      if (await this.has(cid)) continue
+      const to = this.pathOf(cid)
+      fs.mkdirSync(path.dirname(to), { recursive: true })
+      fs.renameSync(from.pathOf(cid), to)
+    }
+  }
+
+  /** Drops every block not reachable and older than the grace time; and temporary files as old. */
+  async collect (plan: CollectPlan): Promise<Collected> {
+    const reachable = await plan.reachable()
+    const out: Collected = { dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0 }
+    const now = Date.now()
+    for await (const mh of this.keys()) {
+      plan.tick?.()
+      const file = this.pathOf(cidFromMultihash(mh))
+      let st: fs.Stats
+      try { st = fs.statSync(file) } catch { continue }
+      const keep = reachable.has(Buffer.from(mh).toString('hex'))
+      const young = !keep && now - st.mtimeMs < plan.graceMs
+      if (keep || young) {
+        if (young) out.young++
+        out.kept.blocks++
+        out.kept.bytes += st.size
+        continue
+      }
+      out.dropped.blocks++
+      out.dropped.bytes += st.size
+      if (!plan.dryRun) fs.rmSync(file, { force: true })
+    }
+    if (!plan.dryRun) removeOlderThan(path.join(this.dir, 'tmp'), now - plan.graceMs)
+    return out
   }
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
 import { writeFileAtomic } from '../util/fs.js'
-import { BlockStore, checkBlock } from './blockstore.js'
+import { BlockStore, CollectPlan, Collected, checkBlock, copyBlocks } from './blockstore.js'
 import { KuboRpc, mhKey } from './kubo-rpc.js'
 import { AcacheError } from '../errors.js'
 
@@ -88,7 +88,16 @@ export class KuboBlockStore implements BlockStore {
    * before and no root is now; the node's own GC (`ipfs repo gc`) then drops
    * the blocks. Pins of other programs on the node are never touched.
    */
-  async keepOnly (roots: CID[], dryRun: boolean): Promise<{ pinned: number, unpinned: number }> {
+  async collect (plan: CollectPlan): Promise<Collected> {
+    return { dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0, pins: { node: this.api, ...await this.keepOnly(plan.roots, plan.dryRun) } }
+  }
+
+  /** A node fetches what it lacks itself: reading offline is reading it. */
+  offline (): BlockStore { return this }
+
+  async land (order: CID[], staged: BlockStore): Promise<void> { await copyBlocks(order, staged, this) }
+
+  private async keepOnly (roots: CID[], dryRun: boolean): Promise<{ pinned: number, unpinned: number }> {
     const live = new Set(roots.map(String))
     const old = this.pinned()
     const drop = [...old].filter(p => !live.has(p))

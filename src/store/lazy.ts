@@ -1,69 +1,77 @@
-import fs from 'node:fs'
-import path from 'node:path'
 import { CID } from 'multiformats/cid'
-import { FsBlockStore } from './fs-blockstore.js'
 import { AcacheError, fail } from '../errors.js'
-import { checkBlock } from './blockstore.js'
-import { MAX_BLOCK_BYTES, blockTooLarge } from '../model/limits.js'
+import { BlockStore, CollectPlan, Collected, MAX_BLOCK_BYTES, blockTooLarge, checkBlock } from './blockstore.js'
 
-/**
- * A repository fetched partially (`fetch --depth`, `fetch -- PATH`) lacks
- * blocks on purpose; `.acache/partial` names the remotes they can come from.
- * Reading such a block fetches it from them (checked against its CID, then
- * kept), so restore, switch, show and mount work on the whole history; with
- * no remote reachable the error names them.
- */
-export interface PartialState { remotes: string[], shallow: string[] }
+/** Where a block missing here may be had: a remote's name and how to ask it. */
+export interface BlockSource { name: string, get: (cid: CID) => Promise<Uint8Array> }
 
-export function readPartial (dir: string): PartialState | undefined {
-  try { return JSON.parse(fs.readFileSync(path.join(dir, 'partial'), 'utf8')) } catch { return undefined }
-}
-
-export function writePartial (dir: string, s: PartialState): void {
-  fs.writeFileSync(path.join(dir, 'partial'), JSON.stringify(s, null, 2) + '\n')
-}
-
-export type BlockFetcher = (remote: string, cid: CID) => Promise<Uint8Array>
-
-export class LazyBlockStore extends FsBlockStore {
-  /** blocks fetched on demand so far (for progress and reports) */
-  fetched = 0
-  onFetch?: (bytes: number) => void
-
+export interface FetchingOptions {
+  /** keep what is fetched in the store (a partially fetched repository), or only read it (checking staged history) */
+  keep: boolean
   /**
-   * `admit` checks what a block claims to be before it is kept (a commit's
+   * Checks what a block claims to be before it is used (a commit's
    * signature): a block read this way enters history as surely as a fetched one.
    */
-  constructor (dir: string, private readonly remotes: string[], private readonly fetcher: BlockFetcher, private readonly admit: (cid: CID, bytes: Uint8Array) => void = () => {}) {
-    super(dir)
-  }
+  admit?: (cid: CID, bytes: Uint8Array) => void
+  onFetch?: (bytes: number) => void
+  /** a source's failure is the answer (one source), rather than trying the next and then saying none had it */
+  rethrow?: boolean
+}
 
-  override async get (cid: CID): Promise<Uint8Array> {
+/**
+ * A store that reads what it lacks from elsewhere: a repository fetched
+ * partially (`fetch --depth`, `fetch -- PATH`) lacks blocks on purpose and
+ * reads them from the remotes they can come from, so restore, switch, show
+ * and mount work on the whole history; with none reachable the error names
+ * them. Every block so read is checked against its CID and the size limit
+ * (and by `admit`). A wrapper: `offline()` is the store underneath.
+ */
+export class FetchingBlockStore implements BlockStore {
+  /** blocks fetched so far (for progress and reports) */
+  fetched = 0
+
+  constructor (private readonly inner: BlockStore, private readonly sources: BlockSource[], private readonly opts: FetchingOptions) {}
+
+  get written (): { blocks: number, bytes: number } { return this.inner.written }
+
+  async get (cid: CID): Promise<Uint8Array> {
     try {
-      return await super.get(cid)
+      return await this.inner.get(cid)
     } catch (err) {
       if (!(err instanceof AcacheError) || err.code !== 'MISSING_OBJECT') throw err
     }
     const tried: string[] = []
-    for (const r of this.remotes) {
+    for (const s of this.sources) {
       try {
-        const bytes = await this.fetcher(r, cid)
+        const bytes = await s.get(cid)
         if (bytes.byteLength > MAX_BLOCK_BYTES) blockTooLarge(cid.toString(), bytes.byteLength)
         checkBlock(cid, bytes)
-        this.admit(cid, bytes)
-        await this.put(cid, bytes)
+        this.opts.admit?.(cid, bytes)
+        if (this.opts.keep) await this.inner.put(cid, bytes)
         this.fetched++
-        this.onFetch?.(bytes.byteLength)
+        this.opts.onFetch?.(bytes.byteLength)
         return bytes
       } catch (err) {
         // a block that is not what it must be is an attack, not a miss: say so
-        if (err instanceof AcacheError && (err.exitCode === 4 || err.code === 'TOO_LARGE' || err.code === 'BAD_OBJECT')) throw err
-        tried.push(`${r}: ${(err as Error).message}`)
+        if (this.opts.rethrow === true || (err instanceof AcacheError && (err.exitCode === 4 || err.code === 'TOO_LARGE' || err.code === 'BAD_OBJECT'))) throw err
+        tried.push(`${s.name}: ${(err as Error).message}`)
       }
     }
+    const names = this.sources.map(s => s.name)
     return fail('MISSING_OBJECT', `object ${cid} was not fetched (this repository was fetched partially) and cannot be had now`, {
       data: { cid: cid.toString(), tried },
-      hint: `fetch it when ${this.remotes.join(' or ')} can be reached: \`acache fetch ${this.remotes[0] ?? 'REMOTE'}\``
+      hint: `fetch it when ${names.join(' or ')} can be reached: \`acache fetch ${names[0] ?? 'REMOTE'}\``
     })
   }
+
+  async put (cid: CID, bytes: Uint8Array): Promise<void> { await this.inner.put(cid, bytes) }
+  async has (cid: CID): Promise<boolean> { return await this.inner.has(cid) }
+  async delete (cid: CID): Promise<void> { await this.inner.delete(cid) }
+  keys (): AsyncIterable<Uint8Array> { return this.inner.keys() }
+  async size (cid: CID): Promise<number | undefined> { return await this.inner.size(cid) }
+  async settle (roots: CID[]): Promise<void> { await this.inner.settle(roots) }
+  async totalBytes (): Promise<number> { return await this.inner.totalBytes() }
+  offline (): BlockStore { return this.inner.offline() }
+  async land (order: CID[], staged: BlockStore): Promise<void> { await this.inner.land(order, staged) }
+  async collect (plan: CollectPlan): Promise<Collected> { return await this.inner.collect(plan) }
 }

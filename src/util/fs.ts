@@ -89,3 +89,13 @@ export function readRegularFile (file: string, cap: number, what = file, strict 
     fs.closeSync(fd)
   }
 }
+
+/** Removes the entries of `dir` last changed before `time`. */
+export function removeOlderThan (dir: string, time: number): void {
+  let names: string[] = []
+  try { names = fs.readdirSync(dir) } catch { return }
+  for (const n of names) {
+    const p = path.join(dir, n)
+    try { if (fs.statSync(p).mtimeMs <= time) fs.rmSync(p, { recursive: true, force: true }) } catch {}
+  }
+}

@@ -1,4 +1,3 @@
-import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { writeFileAtomic } from '../util/fs.js'

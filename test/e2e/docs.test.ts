@@ -52,3 +52,12 @@ test('the CI recipe of the verify action: a bundle checked by key, then verify -
   t.regex(action, /bundle import/)
   t.regex(action, /verify --json/)
 })
+
+test('--version is the version in package.json; `acache help` is the list of commands', t => {
+  const u = new User('doc')
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+  t.is(u.run(['--version']).stdout.trim(), pkg.version)
+  const help = u.run(['help'])
+  t.is(help.code, 0)
+  t.is(help.stdout, u.run(['--help']).stdout)
+})

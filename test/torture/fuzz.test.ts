@@ -26,8 +26,8 @@ import { Repo } from '../../src/repo/repo.js'
 import { StatCache } from '../../src/worktree/index.js'
 import { compareWorktree } from '../../src/worktree/snapshot.js'
 import { importBundle } from '../../src/core/bundle.js'
-import { defaultCtx } from '../../src/core/context.js'
-import { serve } from '../../src/remote/serve.js'
+import { defaultCtx } from '../../src/context.js'
+import { serve } from '../../src/core/serve.js'
 import { User, tmpdir } from '../helpers.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300)

@@ -20,7 +20,7 @@ export function applyCommand (kind: ApplyKind, describe: string, done: string): 
       }
       printConflicts(out, r.conflicts)
       out.line('Fix the conflicts, delete the sidecar files, then `acache commit` (the message is kept); or `acache merge --abort`.')
-      process.exitCode = 1
+      out.setExit(1)
     }
   })
 }

@@ -21,7 +21,7 @@ export default define({
       if (r.error !== undefined) {
         out.warn(`${r.remote}: ${safe(r.error.message)}`)
         // the first failure decides the exit status, after every remote was tried
-        if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = r.error.exitCode
+        out.setExit(r.error.exitCode)
         continue
       }
       if (r.upToDate) { out.info(`${r.remote}: up to date (seq ${r.seq})`); continue }

@@ -2,23 +2,19 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { define } from '../command.js'
+import { packageDir } from '../package.js'
 
 /** The man pages shipped beside bin/ (in a checkout and in the npm package alike). */
-function manDir (): string {
-  let bin = process.argv[1] ?? ''
-  try { bin = fs.realpathSync(bin) } catch {}
-  return path.join(path.dirname(bin), '..', 'man')
-}
+const manDir = (): string => path.join(packageDir(), 'man')
 
 export default define({
   command: 'help [command]',
   describe: 'The manual page of a command (as git help COMMAND); without one, the list of commands',
   builder: (y) => y.positional('command', { type: 'string', describe: 'a command, e.g. commit' }),
-  run: async (args, { out }) => {
+  run: async (args, { out, usage }) => {
     const { AcacheError } = await import('../../errors.js')
     if (args.command === undefined) {
-      const { main } = await import('../main.js')
-      await main(['--help'])
+      usage()
       return
     }
     const page = path.join(manDir(), `acache-${String(args.command)}.1`)

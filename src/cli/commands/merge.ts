@@ -22,7 +22,7 @@ export default define({
       case 'conflicts':
         printConflicts(out, r.conflicts)
         out.line('Automatic merge failed: fix the conflicts, delete the sidecar files, then `acache commit`; or `acache merge --abort`.')
-        process.exitCode = 1
+        out.setExit(1)
         break
     }
   }

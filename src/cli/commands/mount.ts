@@ -25,6 +25,7 @@ export default define({
     })
     out.info(`Unmounted ${m.mountpoint}`)
     // fuse-native keeps a thread; leave now that the mount is gone
-    process.exit(process.exitCode ?? 0)
+    await out.done()
+    process.exit(out.exitCode)
   }
 })

@@ -21,6 +21,6 @@ export default define({
     out.result({ fetched, merge: m })
     out.info(`merge ${remote}/${branch}: ${m.result}`)
     printConflicts(out, m.conflicts)
-    if (m.result === 'conflicts') process.exitCode = 1
+    if (m.result === 'conflicts') out.setExit(1)
   }
 })

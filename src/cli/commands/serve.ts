@@ -9,7 +9,7 @@ export default define({
     .option('trust', { type: 'array', string: true, describe: 'a did:key allowed to push, besides your remotes and config trusted list; repeatable' })
     .option('max-upload', { type: 'number', describe: 'largest push accepted, in bytes (default 16 GiB)' }),
   run: async (args, { ctx, out, repo }) => {
-    const { serve } = await import('../../remote/serve.js')
+    const { serve } = await import('../../core/serve.js')
     const { loadIdentity } = await import('../../identity/identity.js')
     // the owner of the repository may always publish to it
     const own = loadIdentity(ctx.home)?.key

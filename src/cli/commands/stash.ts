@@ -40,7 +40,7 @@ export default define({
       printConflicts(out, a.conflicts, 'stashed version beside it')
       if (a.conflicts.length > 0) {
         out.line(`The stash is kept: fix the conflicts, then \`acache stash drop ${n}\`.`)
-        process.exitCode = 1
+        out.setExit(1)
       } else {
         out.line(a.dropped ? `Applied and dropped stash@{${n}}` : `Applied stash@{${n}} (still kept)`)
       }

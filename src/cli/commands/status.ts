@@ -69,6 +69,6 @@ export default define({
         }
       }
     }
-    if (args.exitCode === true && (r.changes.length > 0 || conflicted.size > 0)) process.exitCode = 1
+    if (args.exitCode === true && (r.changes.length > 0 || conflicted.size > 0)) out.setExit(1)
   }
 })

@@ -1,5 +1,6 @@
 import chalk from 'chalk'
 import { define } from '../command.js'
+import { safe } from '../render.js'
 
 export default define({
   command: 'verify',
@@ -26,11 +27,11 @@ export default define({
     } else {
       for (const f of r.failures) {
         const where = [f.ref && `ref ${f.ref}`, f.commit && `commit ${f.commit}`, f.path && `path ${f.path}`].filter(Boolean).join(', ')
-        process.stderr.write(chalk.red('FAIL ') + `${f.code}: ${f.problem}${where ? ` (${where})` : ''}\n`)
+        out.finding(chalk.red('FAIL ') + `${f.code}: ${safe(f.problem)}${where ? ` (${safe(where)})` : ''}`)
       }
-      process.stderr.write(`${r.failures.length} failure${r.failures.length === 1 ? '' : 's'} in ${r.commits} commits, ${r.blocks} blocks checked\n`)
-      if (args.repair !== true && r.failures.some(f => f.code === 'MISSING_OBJECT' || f.code === 'CORRUPT_OBJECT')) process.stderr.write('blocks are missing or damaged: `acache verify --repair` fetches them again from your remotes\n')
-      process.exitCode = 1
+      out.finding(`${r.failures.length} failure${r.failures.length === 1 ? '' : 's'} in ${r.commits} commits, ${r.blocks} blocks checked`)
+      if (args.repair !== true && r.failures.some(f => f.code === 'MISSING_OBJECT' || f.code === 'CORRUPT_OBJECT')) out.info('hint: blocks are missing or damaged: `acache verify --repair` fetches them again from your remotes')
+      out.setExit(1)
     }
   }
 })

@@ -1,4 +1,4 @@
-import { acacheHome } from '../identity/identity.js'
+import { acacheHome } from './util/home.js'
 
 /** A long job's progress, drawn by the CLI (on a terminal only) and ignored elsewhere. */
 export interface Progress {

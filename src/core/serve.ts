@@ -7,10 +7,10 @@ import { AcacheError, ErrorCode, fail } from '../errors.js'
 import { nullStore } from '../store/blockstore.js'
 import { decodeHead, headSignedBy, headFileName } from '../model/head.js'
 import { DAG_JSON, dagJsonCid } from '../model/commit.js'
-import { publishLocal } from './directory.js'
-import { readCar, walkDag } from './car.js'
-import { admit, receive, removeStage, staging } from '../core/accept.js'
-import { defaultCtx, noProgress } from '../core/context.js'
+import { publishLocal } from '../remote/directory.js'
+import { readCar, walkDag } from '../remote/car.js'
+import { acceptArrival, removeStage, staging } from '../services/accept.js'
+import { defaultCtx, noProgress } from '../context.js'
 import { acquireLock } from '../repo/lock.js'
 
 export interface ServeOptions {
@@ -57,7 +57,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
   const maxUpload = opts.maxUpload ?? 16 * 1024 ** 3
   const idleMs = opts.idleMs ?? (Number(process.env.ACACHE_SERVE_IDLE_MS) > 0 ? Number(process.env.ACACHE_SERVE_IDLE_MS) : 30_000)
   const log = opts.log ?? (() => {})
-  let landing: Promise<unknown> = Promise.resolve()
+  let landing: Promise<void> = Promise.resolve()
   const trusted = (): Set<string> => {
     const cfg = Repo.readConfig(repo.dir)
     return new Set([...(opts.trusted ?? []), ...cfg.trusted, ...Object.values(cfg.remotes).map(r => r.key)])
@@ -169,24 +169,30 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
         if (!(await stage.has(cid))) throw new HttpError(422, `the upload lacks block ${cid}`)
         return await stage.get(cid)
       }
-      const quiet = defaultCtx({ progress: noProgress })
-      const pulled = await receive(repo, quiet, 'receiving a push', Object.values(head.heads), get, nullStore)
       // landing takes turns (in this process) and the repository lock (against others)
-      const landed = landing.then(async () => {
-        const release = acquireLock(repo.dir)
-        try {
-          checkSeq(head.key, head.seq)
-          await admit(repo, pulled, stage, nullStore, get)
-          const headCid = dagJsonCid(headBytes)
-          await repo.store.put(headCid, headBytes)
-          await repo.store.settle?.([headCid])
-          publishLocal(repo.dir, head.key, headBytes)
-        } finally {
-          release()
-        }
+      let turnDone = (): void => {}
+      const { pulled } = await acceptArrival(repo, defaultCtx({ progress: noProgress }), {
+        what: 'receiving a push',
+        head,
+        headBytes,
+        get,
+        stage,
+        receiveInto: nullStore,
+        lock: async () => {
+          const before = landing
+          landing = new Promise<void>(resolve => { turnDone = resolve })
+          await before
+          try {
+            const release = acquireLock(repo.dir)
+            return () => { release(); turnDone() }
+          } catch (err) {
+            turnDone()
+            throw err
+          }
+        },
+        recheck: () => checkSeq(head.key, head.seq),
+        settle: () => publishLocal(repo.dir, head.key, headBytes)
       })
-      landing = landed.catch(() => {})
-      await landed
       log(`accepted head seq ${head.seq} from ${head.key}: ${pulled.blocks} new blocks`)
       return { key: head.key, seq: head.seq, blocks: pulled.blocks }
     } catch (err) {

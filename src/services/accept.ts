@@ -1,17 +1,18 @@
 import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
-import { Ctx } from './context.js'
+import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { Head, decodeHead, headSignedBy } from '../model/head.js'
-import type { RemoteState } from './remotes.js'
+import type { RemoteState } from './remote-state.js'
 import { dagJsonCid, DAG_JSON } from '../model/commit.js'
 import { CountMemo, countEntries } from '../model/tree.js'
 import { maxTreeEntries, MAX_HEAD_BYTES } from '../model/limits.js'
 import { FsBlockStore } from '../store/fs-blockstore.js'
-import { BlockStore, checkBlock } from '../store/blockstore.js'
-import { readPartial, writePartial } from '../store/lazy.js'
-import { Pulled, PullOptions, landBlocks, pullObjects } from '../remote/sync.js'
+import { BlockStore, LayeredStore } from '../store/blockstore.js'
+import { FetchingBlockStore } from '../store/lazy.js'
+import { readPartial, writePartial } from '../repo/partial.js'
+import { Pulled, PullOptions, pullObjects } from '../remote/sync.js'
 import { checkHistoryOwnership } from './ownership.js'
 import { RAW } from '../model/tree.js'
 
@@ -69,16 +70,11 @@ export function checkHead (bytes: Uint8Array, key: string, who: string, last?: R
   return { head, cid }
 }
 
-/** What is here, read without fetching what a partial fetch left out (the walk decides what to fetch). */
-export function localStore (repo: Repo): BlockStore {
-  return repo.store instanceof FsBlockStore ? new FsBlockStore((repo.store as FsBlockStore).dir) : repo.store
-}
-
 /** Step 2: every block the roots reach that is not here whole, into `stage` (checked; nothing lands). */
 export async function receive (repo: Repo, ctx: Ctx, what: string, roots: CID[], get: (cid: CID) => Promise<Uint8Array>, stage: BlockStore, limits: PullOptions = {}): Promise<Pulled> {
   const complete = repo.complete()
   ctx.progress.start(what, undefined, 'bytes')
-  const pulled = await pullObjects(localStore(repo), get, roots, stage, (n) => ctx.progress.tick(n), { ...limits, complete: (c) => complete.has(c) })
+  const pulled = await pullObjects(repo.store.offline(), get, roots, stage, (n) => ctx.progress.tick(n), { ...limits, complete: (c) => complete.has(c) })
   ctx.progress.done()
   return pulled
 }
@@ -88,8 +84,8 @@ export async function receive (repo: Repo, ctx: Ctx, what: string, roots: CID[],
  * tell, then lands the blocks. `get` reads what a partial fetch left at the
  * remote (checked), for the ownership rules.
  */
-export async function admit (repo: Repo, pulled: Pulled, stage: FsBlockStore | BlockStore, stagedIn: BlockStore, get: (cid: CID) => Promise<Uint8Array>, remote?: string): Promise<void> {
-  const local = localStore(repo)
+export async function admit (repo: Repo, pulled: Pulled, stage: BlockStore, stagedIn: BlockStore, get: (cid: CID) => Promise<Uint8Array>, remote?: string): Promise<void> {
+  const local = repo.store.offline()
   const complete = repo.complete()
   // A block taken as present may have been dropped since (gc of what no ref kept): fetch it again.
   const gone: CID[] = []
@@ -103,7 +99,7 @@ export async function admit (repo: Repo, pulled: Pulled, stage: FsBlockStore | B
     }
   }
   const partial = readPartial(repo.dir)
-  const reader = layered(stage, pulled.skipped > 0 || partial !== undefined ? withFallback(local, get) : local)
+  const reader = new LayeredStore(stage, pulled.skipped > 0 || partial !== undefined ? new FetchingBlockStore(local, [{ name: remote ?? 'the sender', get }], { keep: false, rethrow: true }) : local)
   // every new tree within the entry limit, each directory read once for all of them
   if (pulled.skipped === 0) {
     const memo: CountMemo = { dirs: new Map(), counts: new Map() }
@@ -120,10 +116,52 @@ export async function admit (repo: Repo, pulled: Pulled, stage: FsBlockStore | B
     const remotes = [...new Set([...(partial?.remotes ?? []), remote])]
     writePartial(repo.dir, { remotes, shallow: [...new Set([...(partial?.shallow ?? []), ...pulled.shallow])] })
   }
-  await landBlocks(pulled.order, stage as BlockStore, local)
+  await local.land(pulled.order, stage)
   repo.addKnownRoots(adopt)
   // What was walked is whole now, unless links were left at the remote.
   if (pulled.skipped === 0) complete.add(pulled.nodes)
+}
+
+/** One arrival of history (a fetch, a bundle, a push to `serve`): what differs between them. */
+export interface Arrival<T> {
+  /** for progress: "fetching from alice" */
+  what: string
+  head: Head
+  headBytes: Uint8Array
+  /** reads a block from where it comes (the network, the bundle or upload staged) */
+  get: (cid: CID) => Promise<Uint8Array>
+  /** where the blocks are staged, to land from */
+  stage: BlockStore
+  /** where receiving puts what it reads: the stage, or nothing when they are staged already */
+  receiveInto: BlockStore
+  limits?: PullOptions
+  /** the remote it comes from, where a partial fetch leaves blocks */
+  remote?: string
+  /** takes the repository lock (and any turn before it); gives the release */
+  lock: () => Promise<() => void>
+  /** under the lock, before anything lands: what may have moved meanwhile (the replay check again) */
+  recheck: () => void
+  /** under the lock, once the blocks and the head are stored: move refs, publish */
+  settle: (pulled: Pulled, headCid: CID) => T
+}
+
+/**
+ * Steps 2 and 3 for any arrival: receive without the lock, then admit and
+ * land under it, store the head, and let the caller move its refs.
+ */
+export async function acceptArrival<T> (repo: Repo, ctx: Ctx, a: Arrival<T>): Promise<{ pulled: Pulled, result: T }> {
+  const pulled = await receive(repo, ctx, a.what, Object.values(a.head.heads), a.get, a.receiveInto, a.limits)
+  const release = await a.lock()
+  try {
+    a.recheck()
+    await admit(repo, pulled, a.stage, a.receiveInto, a.get, a.remote)
+    const headCid = dagJsonCid(a.headBytes)
+    await repo.store.put(headCid, a.headBytes)
+    await repo.store.settle([headCid])
+    return { pulled, result: a.settle(pulled, headCid) }
+  } finally {
+    release()
+  }
 }
 
 /** A private staging store for blocks not yet accepted; the caller removes it. */
@@ -168,7 +206,7 @@ export function resumable (stage: FsBlockStore, get: (cid: CID) => Promise<Uint8
           resumed++
           return bytes
         } catch {
-          fs.rmSync(stage.pathOf(cid), { force: true })
+          await stage.delete(cid) // damaged: fetched again
         }
       }
       return await get(cid)
@@ -196,36 +234,6 @@ export function removeDeadStaging (repo: Repo): number {
 
 function alive (pid: number): boolean {
   try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' }
-}
-
-/** Reads from `store`, and what it lacks from the remote (checked). */
-function withFallback (store: BlockStore, get: (cid: CID) => Promise<Uint8Array>): BlockStore {
-  return {
-    ...store,
-    get: async (cid) => {
-      if (await store.has(cid)) return await store.get(cid)
-      const b = await get(cid)
-      checkBlock(cid, b)
-      return b
-    },
-    has: async (cid) => await store.has(cid),
-    put: async (cid, b) => { await store.put(cid, b) },
-    delete: async (cid) => { await store.delete(cid) },
-    keys: () => store.keys(),
-    size: async (cid) => await store.size(cid)
-  }
-}
-
-/** Reads from the first store that has the block. */
-export function layered (a: BlockStore, b: BlockStore): BlockStore {
-  return {
-    get: async (cid) => (await a.has(cid)) ? await a.get(cid) : await b.get(cid),
-    put: async (cid, bytes) => { await a.put(cid, bytes) },
-    has: async (cid) => (await a.has(cid)) || (await b.has(cid)),
-    delete: async () => {},
-    keys: async function * () {},
-    size: async (cid) => (await a.size(cid)) ?? (await b.size(cid))
-  }
 }
 
 export function removeStage (stage: FsBlockStore): void {

@@ -1,0 +1,37 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { CID } from 'multiformats/cid'
+import { Repo } from '../repo/repo.js'
+import { Ctx } from '../context.js'
+import { Identity } from '../identity/identity.js'
+import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
+import { fail } from '../errors.js'
+
+/** What a head publishes: every local branch, and every tag as tags/NAME. */
+export function localBranches (repo: Repo): Record<string, CID> {
+  const heads: Record<string, CID> = {}
+  for (const [ref, cid] of repo.listRefs('refs/heads')) heads[ref.slice('refs/heads/'.length)] = cid
+  for (const [ref, cid] of repo.listRefs('refs/tags')) heads[`tags/${ref.slice('refs/tags/'.length)}`] = cid
+  if (Object.keys(heads).length === 0) fail('USAGE', 'there is nothing to publish yet', { hint: 'make a commit first' })
+  return heads
+}
+
+/**
+ * The next seq for our key: above every seq we have signed before (kept in
+ * $ACACHE_HOME, shared by all our repositories) and above what `seen` says.
+ */
+export function nextSeq (ctx: Ctx, id: Identity, seen = 0): { seq: number, save: () => void } {
+  const file = path.join(ctx.home, 'seq.json')
+  let all: Record<string, number> = {}
+  try { all = JSON.parse(readTextIfExists(file) ?? '{}') } catch { all = {} }
+  const seq = Math.max(all[id.key] ?? 0, seen) + 1
+  return {
+    seq,
+    save: () => {
+      all[id.key] = Math.max(all[id.key] ?? 0, seq)
+      fs.mkdirSync(ctx.home, { recursive: true })
+      writeFileAtomic(file, JSON.stringify(all) + '\n', { mode: 0o600 })
+    }
+  }
+}
+
