@@ -43,9 +43,21 @@ const common = {
   logLevel: 'warning'
 }
 
+// The lstat preload (and trace, which it re-exports) is one module however
+// it is reached: bin/acache.js requires preload.cjs first, and main.cjs
+// requires that same file rather than holding a copy of its own.
+const sharedPreload = {
+  name: 'shared-preload',
+  setup (b) {
+    const shared = new Set([path.resolve('dist/src/worktree/preload.js'), path.resolve('dist/src/util/trace.js')])
+    b.onResolve({ filter: /(preload|trace)\.js$/ }, (args) => shared.has(path.resolve(args.resolveDir, args.path)) ? { path: './preload.cjs', external: true } : undefined)
+  }
+}
+
 fs.rmSync('dist/bundle', { recursive: true, force: true })
 await build({
   ...common,
+  plugins: [...common.plugins, sharedPreload],
   entryPoints: { main: 'dist/src/cli/main.js' },
   outExtension: { '.js': '.cjs' },
   format: 'cjs',

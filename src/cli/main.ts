@@ -7,6 +7,7 @@ import { terminalProgress } from './progress.js'
 import { commands } from './commands/index.js'
 import type { IO } from './command.js'
 import { trace } from '../util/trace.js'
+import { commandOf } from '../util/argv.js'
 import { packageVersion } from './package.js'
 
 /** Runs acache with these arguments; returns the exit code. */
@@ -33,7 +34,7 @@ export async function main (argv: string[]): Promise<number> {
       .fail((msg, err) => {
         if (err !== undefined && err !== null) throw err
         // an unknown command: name what was typed, and suggest only what is close to it
-        const typed = firstWord(argv)
+        const typed = commandOf(argv).command
         if (typed !== undefined && !known.has(typed)) {
           const close = /Did you mean (\S+?)\?/.exec(msg ?? '')?.[1]
           throw new AcacheError('USAGE', `'${typed}' is not an acache command`, { hint: close !== undefined ? `did you mean \`acache ${close}\`?` : '`acache --help` lists them' })
@@ -59,17 +60,6 @@ export async function main (argv: string[]): Promise<number> {
     await out.done()
     return out.error(err)
   }
-}
-
-/** The first word that is not an option (nor -C's directory): the command as typed. */
-function firstWord (argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    if (a === '-C') { i++; continue }
-    if (a.startsWith('-')) continue
-    return a
-  }
-  return undefined
 }
 
 async function makeIO (args: any, out: Output, usage: () => void): Promise<IO> {

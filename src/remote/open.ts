@@ -2,7 +2,7 @@ import { Transport } from './transport.js'
 import { DirectoryTransport } from './directory.js'
 import { fail } from '../errors.js'
 
-/** The transport for a remote URL: a path (or file://) for now; http(s):// and kubo: come with their issue. */
+/** The transport for a remote URL: http(s):// (a serve or a trustless gateway), kubo://HOST:PORT/ipns/NAME, or a directory (a path or file://). */
 export async function openTransport (url: string): Promise<Transport> {
   if (/^https?:\/\//.test(url)) {
     const { HttpTransport } = await import('./http.js')

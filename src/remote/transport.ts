@@ -15,8 +15,8 @@ export interface Transport {
   /** Stores blocks at the remote, children before parents. */
   putBlock (cid: CID, bytes: Uint8Array): Promise<void>
   /**
-   * Publishes a head for `key`, atomically, refusing unless its seq is
-   * higher than the one published (`expectSeq` is the one we saw).
+   * Publishes a head for `key`, atomically, refusing unless `seq` (the
+   * head's) is higher than the seq published there now.
    */
   putHead (key: string, seq: number, bytes: Uint8Array): Promise<void>
   close (): Promise<void>

@@ -11,9 +11,10 @@ import { acquireLock } from './lock.js'
 import { CompleteSet } from './complete.js'
 import { validBranchName } from '../model/head.js'
 import { acacheHome } from '../util/home.js'
+import { REPO_DIR, findRepository } from './layout.js'
 import { Commit, decodeCommit, encodeCommit, dagJsonCid, DAG_JSON } from '../model/commit.js'
 
-export const REPO_DIR = '.acache'
+export { REPO_DIR } from './layout.js'
 
 export interface RemoteConfig { url: string, key: string, name?: string, lastSeq?: number }
 
@@ -80,19 +81,15 @@ export class Repo {
 
   /** Finds the repository containing `start` (like git, walking up). */
   static find (start: string, wrap?: (repo: Repo, store: BlockStore) => BlockStore): Repo {
-    let dir = path.resolve(start)
-    if (!fs.existsSync(dir)) fail('NOT_A_REPOSITORY', `${start} does not exist`)
-    for (;;) {
-      const candidate = path.join(dir, REPO_DIR)
-      if (fs.existsSync(path.join(candidate, 'config'))) return new Repo(dir, candidate, undefined, wrap)
-      // A bare store is the directory itself.
-      if (fs.existsSync(path.join(dir, 'config')) && fs.existsSync(path.join(dir, 'blocks')) && fs.existsSync(path.join(dir, 'HEAD'))) {
-        const cfg = Repo.readConfig(dir)
-        if (cfg.bare) return new Repo(undefined, dir, undefined, wrap)
-      }
-      const parent = path.dirname(dir)
-      if (parent === dir) break
-      dir = parent
+    if (!fs.existsSync(path.resolve(start))) fail('NOT_A_REPOSITORY', `${start} does not exist`)
+    for (let from = path.resolve(start); ;) {
+      const found = findRepository(from)
+      if (found === undefined) break
+      if (found.root !== undefined) return new Repo(found.root, found.dir, undefined, wrap)
+      if (Repo.readConfig(found.dir).bare) return new Repo(undefined, found.dir, undefined, wrap)
+      // a directory that looks like a bare store but is not one: keep looking above it
+      if (path.dirname(found.dir) === found.dir) break
+      from = path.dirname(found.dir)
     }
     return fail('NOT_A_REPOSITORY', `not an acache repository (or any parent up to /): ${path.resolve(start)}`, {
       hint: 'run `acache init` to make one here'

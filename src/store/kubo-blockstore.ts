@@ -3,7 +3,7 @@ import { CID } from 'multiformats/cid'
 import { writeFileAtomic } from '../util/fs.js'
 import { BlockStore, CollectPlan, Collected, checkBlock, copyBlocks } from './blockstore.js'
 import { KuboRpc, mhKey } from './kubo-rpc.js'
-import { AcacheError } from '../errors.js'
+
 
 
 /** Blocks wait here until this many bytes (or blocks) are pending, then go to the node as one CAR. */
@@ -103,12 +103,11 @@ export class KuboBlockStore implements BlockStore {
     const drop = [...old].filter(p => !live.has(p))
     if (dryRun) return { pinned: live.size, unpinned: drop.length }
     await this.settle(roots)
+    // what someone unpinned by hand meanwhile is not unpinned again
+    const pinnedNow = drop.length > 0 ? await this.kubo.recursivePins() : new Set<string>()
     for (const p of drop) {
-      try {
-        await this.kubo.call(`unpin ${p}`, async c => await c.pin.rm(CID.parse(p), { recursive: true }))
-      } catch (err) {
-        if (!(err instanceof AcacheError) || !/not pinned/i.test(err.message)) throw err
-      }
+      if (!pinnedNow.has(CID.parse(p).toV1().toString())) continue
+      await this.kubo.call(`unpin ${p}`, async c => await c.pin.rm(CID.parse(p), { recursive: true }))
     }
     this.savePins(live)
     return { pinned: live.size, unpinned: drop.length }

@@ -31,7 +31,8 @@ export class KuboRpc {
     return this.client
   }
 
-  async call<T> (what: string, fn: (c: any) => Promise<T>): Promise<T> {
+  /** `known`: what a failure of this call means, when the call knows (else: unreachable, or the node's failure). */
+  async call<T> (what: string, fn: (c: any) => Promise<T>, known?: (err: unknown) => AcacheError | undefined): Promise<T> {
     const c = await this.rpc()
     try {
       try {
@@ -44,6 +45,8 @@ export class KuboRpc {
       }
     } catch (err) {
       if (err instanceof AcacheError) throw err
+      const meant = known?.(err)
+      if (meant !== undefined) throw meant
       if (unreachable(err)) {
         fail('UNREACHABLE', `the Kubo API at ${this.api} cannot be reached (${what})`, { hint: 'is the IPFS daemon running? (ipfs daemon)' })
       }
@@ -51,14 +54,25 @@ export class KuboRpc {
     }
   }
 
-  /** One block (not checked here); one the node cannot find in time is MISSING_OBJECT. */
+  /**
+   * One block (not checked here). The node's refusal (an HTTP error: it
+   * cannot find it, locally or on the network) or no answer in time is
+   * MISSING_OBJECT; a node that cannot be reached is UNREACHABLE.
+   */
   async getBlock (cid: CID): Promise<Uint8Array> {
-    try {
-      return await this.call(`get block ${cid}`, async c => await c.block.get(cid))
-    } catch (err) {
-      if (err instanceof AcacheError && /timed out|not found/i.test(err.message)) throw missing(cid)
-      throw err
-    }
+    return await this.call(`get block ${cid}`, async c => await c.block.get(cid), (err) => {
+      const name = (err as Error)?.name
+      return name === 'HTTPError' || name === 'TimeoutError' ? missing(cid) : undefined
+    })
+  }
+
+  /** The roots the node has pinned recursively (as CID strings, v1). */
+  async recursivePins (): Promise<Set<string>> {
+    const set = new Set<string>()
+    await this.call('list its pins', async c => {
+      for await (const p of c.pin.ls({ type: 'recursive' })) set.add(p.cid.toV1().toString())
+    })
+    return set
   }
 
   /** The multihashes (mhKey) of every block the node holds. */
@@ -97,7 +111,12 @@ function closedConnection (err: unknown): boolean {
 /** A block's multihash in hex: how the node's blocks are compared (it lists them by multihash). */
 export const mhKey = (cid: CID): string => Buffer.from(cid.multihash.bytes).toString('hex')
 
+/** Network failures by their codes: what fetch (undici) gives as the cause of its TypeError, or a socket's own. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EAI_AGAIN', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED'])
+
 export function unreachable (err: unknown): boolean {
-  const msg = String((err as Error)?.message ?? err)
-  return /ECONNREFUSED|fetch failed|ENOTFOUND|EHOSTUNREACH|socket hang up/i.test(msg + String((err as any)?.cause?.code ?? ''))
+  const e = err as { name?: string, code?: string, cause?: { code?: string } }
+  if (NETWORK_CODES.has(String(e?.cause?.code ?? e?.code ?? ''))) return true
+  // fetch's own network error: a TypeError with a cause (a refused port has no code)
+  return e?.name === 'TypeError' && e.cause !== undefined
 }

@@ -2,8 +2,9 @@ import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { writeFileAtomic } from '../util/fs.js'
 import { Entry, flattenTree, Kind, Node } from '../model/tree.js'
-import { isWalkRecord, type FileKind, type FileStat, type WalkRecord } from './scan.js'
-import { indexColumns, indexCrc, indexPaths, KIND_NAMES, readIndexFile, indexLayout, IndexLayout, INDEX_VERSION, MAGIC, ROW_NUMBERS, rowMatches } from './index-layout.js'
+import { type FileKind, type FileStat } from './scan.js'
+import { isWalkRecord, type WalkRecord } from './walk-record.js'
+import { encodeIndexFile, indexColumns, IndexColumns, indexPaths, KIND_NAMES, readIndexFile, indexLayout, IndexLayout, RACY_MS, ROW_NUMBERS, rowMatches } from './index-file.js'
 
 /**
  * A stat cache, like git's index but with no staging role: for each path of
@@ -16,7 +17,6 @@ import { indexColumns, indexCrc, indexPaths, KIND_NAMES, readIndexFile, indexLay
  * tick without its stat changing; such an entry is recorded without stat
  * data ("smudged") so the next look re-reads it.
  */
-export const RACY_MS = 1000
 
 export interface IndexEntry {
   kind: FileKind
@@ -65,7 +65,7 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
     return this.map
   }
 
-  /** The entries of an index file, read in place (layout in index-layout.ts). */
+  /** The entries of an index file, read in place (layout in index-file.ts). */
   static decode (buf: Buffer, l: IndexLayout): EntryTable {
     const t = new EntryTable()
     t.buf = buf
@@ -78,9 +78,9 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
     return t
   }
 
-  encode (offset: number): Buffer[] {
+  /** The entry columns (index-file.ts encodeIndexFile puts them in a file). */
+  encode (): IndexColumns {
     const count = this.rows.size
-    const pad = Buffer.alloc((8 - (offset % 8)) % 8)
     const numbers = new Float64Array(count * ROW_NUMBERS)
     const kinds = Buffer.alloc(count)
     // every CID, length-prefixed, in one buffer (grown if the guess is short)
@@ -139,7 +139,7 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
       i++
     }
     flush()
-    return [pad, Buffer.from(numbers.buffer), kinds, cids.subarray(0, at), Buffer.from(paths.join('\0'), 'utf8')]
+    return { count, numbers, kinds, cids: cids.subarray(0, at), paths: Buffer.from(paths.join('\0'), 'utf8') }
   }
 
   get size (): number { return this.map === undefined ? this.decoded!.paths.length : this.map.size }
@@ -238,7 +238,7 @@ export class StatCache {
     return new StatCache(tree, entries, dirs)
   }
 
-  /** Format (index-layout.ts): magic, version, header length, entry count, header JSON (tree, dirs, walk), entry columns, CRC-32. */
+  /** Format (index-file.ts): magic, version, header length, entry count, header JSON (tree, dirs, walk), entry columns, CRC-32. */
   static read (repo: Repo): StatCache | undefined {
     let buf: Buffer
     let file: string
@@ -268,14 +268,8 @@ export class StatCache {
   save (repo: Repo): void {
     const dirs: unknown[] = []
     for (const [p, n] of this.dirs) dirs.push([p, n.cid.toString(), n.tsize])
-    const header = Buffer.from(JSON.stringify({ tree: this.tree?.toString() ?? null, dirs, walk: this.walk }), 'utf8')
-    const head = Buffer.alloc(16)
-    head.writeUInt32LE(MAGIC, 0)
-    head.writeUInt32LE(INDEX_VERSION, 4)
-    head.writeUInt32LE(header.byteLength, 8)
-    head.writeUInt32LE(this.entries.size, 12)
-    const parts = [head, header, ...this.entries.encode(16 + header.byteLength)]
-    writeFileAtomic(repo.path('index'), [...parts, indexCrc(parts)])
+    const header = JSON.stringify({ tree: this.tree?.toString() ?? null, dirs, walk: this.walk })
+    writeFileAtomic(repo.path('index'), encodeIndexFile(header, this.entries.encode()))
   }
 
 }

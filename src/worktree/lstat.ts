@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Worker } from 'node:worker_threads'
 import { siblingUrl, startWorker } from '../util/worker.js'
-import { rowMatches } from './index-layout.js'
+import { rowMatches } from './index-file.js'
 
 /** present, mode, size, mtimeMs, ctimeMs, ino */
 export const STAT_FIELDS = 6
@@ -13,65 +13,13 @@ export const FAILED = -1
 /** Paths a thread takes at a time from the shared cursor. */
 export const LSTAT_CHUNK = 512
 
-/**
- * Node's own lstat, below fs.lstatSync: it fills one shared array of numbers
- * (mode at 1, inode 7, size 8, mtime 12-13, ctime 14-15, as seconds and
- * nanoseconds) and returns it, or undefined when nothing is there, instead
- * of making a Stats object and four Dates for each call. That is ~30% of a
- * call's time, and most of the garbage of a status on a large tree. It is
- * an internal interface (the one fs.lstatSync calls), so it is used only on
- * the Node versions it was checked on, when fs.lstatSync's source calls it
- * as we do, and only after one call on a real path and one on a missing
- * path have answered exactly as fs.lstatSync does; anything else (and any
- * deprecation or permission flag) keeps to fs.lstatSync.
- */
-type RawLstat = (p: string) => Float64Array | undefined
-let raw: RawLstat | null | undefined
-
-function rawLstat (probe: string): RawLstat | null {
-  if (raw !== undefined) return raw
-  raw = null
-  const major = Number(process.versions.node.split('.')[0])
-  // process.binding warns under --pending-deprecation: never make a command print that
-  const flags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`
-  if (major < 20 || major > 24 || /deprecation|permission/.test(flags) || process.env.NODE_PENDING_DEPRECATION === '1') return raw
-  // the same calling convention as fs.lstatSync's own call (an older one crashes on a missing path)
-  if (!/binding\.lstat\([\s\S]*?,\s*undefined,\s*options\.throwIfNoEntry,?\s*\)/.test(fs.lstatSync.toString())) return raw
-  try {
-    const binding = (process as unknown as { binding: (name: string) => any }).binding('fs')
-    const fn: RawLstat = (p) => binding.lstat(p, false, undefined, false)
-    const st = fs.lstatSync(probe)
-    const v = fn(probe)
-    if (v instanceof Float64Array && v[1] === st.mode && v[7] === st.ino && v[8] === st.size &&
-      v[12] * 1e3 + v[13] / 1e6 === st.mtimeMs && v[14] * 1e3 + v[15] / 1e6 === st.ctimeMs &&
-      fn(path.join(probe, `.acache-no-such-file-${process.pid}`)) === undefined) raw = fn
-  } catch { /* not this Node: fs.lstatSync it is */ }
-  return raw
-}
-
-/** Which lstat this thread uses for paths under `root`: Node's internal one (checked as above) or fs.lstatSync. */
-export function lstatMethod (root: string): 'node-internal' | 'fs.lstatSync' {
-  return rawLstat(root) === null ? 'fs.lstatSync' : 'node-internal'
-}
-
+/** The lstat numbers (STAT_FIELDS a path) of paths[from..to) under `root`, into `out` from row `outOffset`. */
 export function lstatInto (root: string, paths: string[], from: number, to: number, out: Float64Array, outOffset = from): void {
   // Relative paths are cheaper for the kernel to resolve: use them when we can.
   const prefix = process.cwd() === root ? '' : root.endsWith(path.sep) ? root : root + path.sep
-  const fast = rawLstat(root)
   for (let i = from; i < to; i++) {
     const b = (i - from + outOffset) * STAT_FIELDS
     try {
-      if (fast !== null) {
-        const v = fast(prefix + paths[i])
-        if (v === undefined) { out[b] = 0; continue }
-        out[b] = 1
-        out[b + 1] = v[1]
-        out[b + 2] = v[8]
-        out[b + 3] = v[12] * 1e3 + v[13] / 1e6
-        out[b + 4] = v[14] * 1e3 + v[15] / 1e6
-        out[b + 5] = v[7]
-        continue
-      }
       const st = fs.lstatSync(prefix + paths[i], { throwIfNoEntry: false })
       if (st === undefined) { out[b] = 0; continue }
       out[b] = 1
@@ -87,7 +35,7 @@ export function lstatInto (root: string, paths: string[], from: number, to: numb
   }
 }
 
-/** What each tracked path is expected to be (the index's columns, index-layout.ts), and where to mark those that are. */
+/** What each tracked path is expected to be (the index's columns, index-file.ts), and where to mark those that are. */
 export interface Expect { numbers: Float64Array, kinds: Uint8Array, same: Uint8Array }
 
 /**

@@ -2,9 +2,15 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads'
 import { siblingUrl, startWorker } from '../util/worker.js'
-import { indexColumns, indexLayout, indexPaths, readIndexFile } from './index-layout.js'
+import { commandOf } from '../util/argv.js'
+import { findRepository } from '../repo/layout.js'
+import { indexColumns, indexLayout, indexPaths, readIndexFile } from './index-file.js'
 import { Expect, lstatShared, STAT_FIELDS } from './lstat.js'
 import { trace } from '../util/trace.js'
+
+// The bundled command line loads this module from the file bin/acache.js
+// loaded it from (preload.cjs), so there is one of it, and of trace.
+export { trace }
 
 /**
  * `status`, `commit` and `diff` lstat every tracked file. On a large working
@@ -36,24 +42,22 @@ export interface Preloaded {
 
 interface Pending { worker: Worker, port: MessagePort, state: Int32Array }
 
-// On the global object: bin/acache.js loads this module on its own (the
-// bundle's preload.cjs), and the command line (main.cjs) has its own copy of it.
-const PENDING = Symbol.for('acache.preload')
-const slot = globalThis as { [PENDING]?: Pending }
+/** The helper started for this command, until the command takes its work. */
+let pending: Pending | undefined
 
-/** Starts the helper when `argv` is one of those commands in a repository with a large index. */
+/**
+ * The one entry point of the lstat preload: starts the helper when `argv`
+ * is one of those commands in a repository with a large index. bin/acache.js
+ * calls it first thing; the command then takes the work (takePreloaded).
+ */
 export function preloadStats (argv: string[], cwd = process.cwd()): void {
   try {
-    // the command is the first word that is not an option (-C takes a directory)
-    let dir = cwd
-    let command: string | undefined
-    for (let i = 0; i < argv.length && command === undefined; i++) {
-      if (argv[i] === '-C') dir = path.resolve(cwd, argv[++i] ?? '')
-      else if (!argv[i].startsWith('-')) command = argv[i]
-    }
+    const { command, dir } = commandOf(argv, cwd)
     if (command === undefined || !COMMANDS.has(command) || process.env.ACACHE_THREADS === '0') return
-    const index = findIndex(dir)
-    if (index === undefined || fs.statSync(index).size < PRELOAD_FROM_BYTES) return
+    const found = findRepository(dir)
+    if (found?.root === undefined) return
+    const index = path.join(found.dir, 'index')
+    if (fs.statSync(index).size < PRELOAD_FROM_BYTES) return
     const { port1, port2 } = new MessageChannel()
     const state = new Int32Array(new SharedArrayBuffer(4))
     const worker = startWorker(siblingUrl('lstat-worker', import.meta.url), { preload: { index, port: port2, state } }, [port2])
@@ -61,17 +65,9 @@ export function preloadStats (argv: string[], cwd = process.cwd()): void {
     const gone = (): void => { if (Atomics.compareExchange(state, 0, 0, 2) === 0) Atomics.notify(state, 0) }
     worker.on('error', gone)
     worker.on('exit', gone)
-    slot[PENDING] = { worker, port: port1, state }
+    pending = { worker, port: port1, state }
   } catch {
     // never in the way: the command does all the work itself
-  }
-}
-
-/** As Repo.find: the nearest directory up from `dir` with .acache/config. */
-function findIndex (dir: string): string | undefined {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, '.acache', 'config'))) return path.join(d, '.acache', 'index')
-    if (path.dirname(d) === d) return undefined
   }
 }
 
@@ -80,9 +76,9 @@ function findIndex (dir: string): string | undefined {
  * entries for the working root `root`; undefined otherwise (the helper is stopped).
  */
 export function takePreloaded (file: string, root: string, count: number): Preloaded | undefined {
-  const p = slot[PENDING]
+  const p = pending
   if (p === undefined) return undefined
-  slot[PENDING] = undefined
+  pending = undefined
   Atomics.wait(p.state, 0, 0, WAIT_MS)
   const msg = receiveMessageOnPort(p.port)?.message as Omit<Preloaded, 'worker'> | undefined
   p.port.close()

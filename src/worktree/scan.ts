@@ -1,61 +1,24 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import ignore, { type Ignore } from 'ignore'
 import { REPO_DIR } from '../repo/repo.js'
-import { readRegularFile } from '../util/fs.js'
-import { MAX_SPECIAL_FILE_BYTES } from '../model/limits.js'
 import { joinPath, MAX_PATH_BYTES } from '../model/tree.js'
-import { FAILED, lstatInto, lstatMethod, SharedLstat, STAT_FIELDS } from './lstat.js'
+import { FAILED, lstatInto, SharedLstat, STAT_FIELDS } from './lstat.js'
 import { trace } from '../util/trace.js'
 import type { EntryTable } from './index.js'
 import { takePreloaded } from './preload.js'
-import { KIND_NAMES, kindIndexOfMode } from './index-layout.js'
+import { IGNORE_FILE, IgnoreRules, StatTuple, statOrUndefined, statTuple } from './ignore.js'
+import { WalkRecord, changedSince, parentOf } from './walk-record.js'
+import { KIND_NAMES, kindIndexOfMode, RACY_MS } from './index-file.js'
 
 /** From this many tracked files on, a helper thread shares the lstat calls. */
 const PARALLEL_FROM = 4000
 
-/** Git's racily-clean margin (index.ts has the same): what changed this recently may change again unseen. */
-const RACY_MS = 1000
 
-export const IGNORE_FILE = '.acacheignore'
-const EXCLUDE_FILE = `${REPO_DIR}/info/exclude`
 
 export type FileKind = 'file' | 'exec' | 'symlink'
 
 /** The stat fields acache looks at (fs.Stats has them; so do the light records of a parallel scan). */
 export interface FileStat { mode: number, size: number, mtimeMs: number, ctimeMs: number, ino: number }
-
-/**
- * What a walk of the working root found, kept in the index so that the next
- * walk reads only the directories that changed (git's untracked cache).
- * Adding, removing or renaming an entry changes its directory's mtime; a
- * directory whose stat is as recorded, and which held no new file then,
- * holds none now, as long as the ignore rules and the tracked files (the
- * tree) are the same.
- */
-export interface WalkRecord {
-  /** the tree whose files were told apart from new ones */
-  tree: string
-  /** when the walk started (ms since the epoch): what changed within RACY_MS before it may change again unseen */
-  at: number
-  /** private directories kept out of the walk */
-  hidden: string[]
-  /** the ignore files the rules came from: [path, size, mtimeMs, ctimeMs, ino]; size -2 when absent, -1 when not to be trusted */
-  ignores: Array<[string, number, number, number, number]>
-  /** every directory walked, parents first: [path, mtimeMs, ctimeMs, ino, 1 when it held new files (then it is read again)] */
-  dirs: Array<[string, number, number, number, number]>
-}
-
-const isNumbers = (a: unknown[], from: number): boolean => a.slice(from).every(x => typeof x === 'number')
-
-/** Whether `x` (read back from the index) has the shape of a WalkRecord: a damaged one is not used. */
-export function isWalkRecord (x: any): x is WalkRecord {
-  // paths inside the working root only ('' is the root): a record never leads a walk outside it
-  const inside = (p: unknown): boolean => typeof p === 'string' && (p === '' || p.split('/').every(s => s !== '' && s !== '.' && s !== '..'))
-  const tuples = (a: unknown): boolean => Array.isArray(a) && a.every(e => Array.isArray(e) && e.length === 5 && inside(e[0]) && isNumbers(e, 1))
-  return typeof x === 'object' && x !== null && typeof x.tree === 'string' && typeof x.at === 'number' &&
-    Array.isArray(x.hidden) && x.hidden.every(inside) && tuples(x.ignores) && tuples(x.dirs)
-}
 
 /**
  * The files of a working root as columns (no object per file): path, kind,
@@ -86,104 +49,6 @@ function kindOfMode (mode: number): FileKind | undefined {
   return KIND_NAMES[kindIndexOfMode(mode)]
 }
 
-interface Rules { base: string, ig: Ignore, files: boolean }
-
-/** Whether any pattern can match a file (one ending in "/" only ever matches directories). */
-function matchesFiles (text: string): boolean {
-  return text.split('\n').some(l => { const t = l.trim(); return t !== '' && !t.startsWith('#') && !t.endsWith('/') })
-}
-
-type StatTuple = [number, number, number, number]
-const ABSENT: StatTuple = [-2, 0, 0, 0]
-
-function statTuple (st: fs.Stats | undefined, now: number): StatTuple {
-  if (st === undefined) return ABSENT
-  return [now - st.mtimeMs < RACY_MS ? -1 : st.size, st.mtimeMs, st.ctimeMs, st.ino]
-}
-
-function statOrUndefined (f: string, follow: boolean): fs.Stats | undefined {
-  try {
-    return follow ? fs.statSync(f, { throwIfNoEntry: false }) : fs.lstatSync(f, { throwIfNoEntry: false })
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined
-    throw err
-  }
-}
-
-/**
- * The ignore rules of a working root: `.acacheignore` files (gitignore syntax,
- * nested ones apply below their directory) and `.acache/info/exclude`. Notes
- * every rule file it reads, with its stat.
- */
-export class IgnoreRules {
-  private readonly stack: Rules[] = []
-  /** path -> stat tuple of every rule file looked at (shared with the rules of subdirectories) */
-  readonly files: Map<string, StatTuple>
-
-  constructor (private readonly root: string, private readonly now = Date.now(), parent?: IgnoreRules) {
-    if (parent !== undefined) {
-      this.stack.push(...parent.stack)
-      this.files = parent.files
-      return
-    }
-    this.files = new Map()
-    const top = ignore()
-    let any = false
-    let files = false
-    for (const f of [EXCLUDE_FILE, IGNORE_FILE]) {
-      const text = this.read(f, true)
-      if (text !== undefined) { top.add(text); any = true; files ||= matchesFiles(text) }
-    }
-    if (any) this.stack.push({ base: '', ig: top, files })
-  }
-
-  /** The rules that apply in `dir`, a subdirectory of the one these apply in: a copy, with its own file's. */
-  below (dir: string): IgnoreRules {
-    const rules = new IgnoreRules(this.root, this.now, this)
-    rules.enter(dir)
-    return rules
-  }
-
-  private read (rel: string, noteAbsent: boolean): string | undefined {
-    const abs = path.join(this.root, rel)
-    // stat before reading: a file changed in between then looks changed next time
-    const st = statOrUndefined(abs, true)
-    if (st === undefined || !st.isFile()) {
-      if (noteAbsent) this.files.set(rel, ABSENT)
-      return undefined
-    }
-    // a regular file within the limit only (checked again on the open file)
-    const bytes = readRegularFile(abs, MAX_SPECIAL_FILE_BYTES, rel, false)
-    if (bytes === undefined) return undefined
-    const text = bytes.toString('utf8')
-    this.files.set(rel, statTuple(st, this.now))
-    return text
-  }
-
-  /** Loads the rules of a directory's own .acacheignore, if it has one. */
-  enter (dir: string): boolean {
-    if (dir === '') return false
-    const text = this.read(`${dir}/${IGNORE_FILE}`, false)
-    if (text === undefined) return false
-    this.stack.push({ base: dir, ig: ignore().add(text), files: matchesFiles(text) })
-    return true
-  }
-
-  leave (): void { this.stack.pop() }
-
-  ignores (p: string, isDir: boolean): boolean {
-    for (let i = this.stack.length - 1; i >= 0; i--) {
-      const r = this.stack[i]
-      if (!isDir && !r.files) continue // only directory patterns here (e.g. ".git/"): no file can match
-      const rel = r.base === '' ? p : p.slice(r.base.length + 1)
-      const res = r.ig.test(isDir ? rel + '/' : rel)
-      if (res.ignored) return true
-      if (res.unignored) return false
-    }
-    return false
-  }
-}
-
 export interface ScanInput {
   /** the tracked files */
   entries: EntryTable
@@ -195,7 +60,7 @@ export interface ScanInput {
   privateDirs?: string[]
   /** the record of the last walk, when it was made for the same tree */
   last?: WalkRecord
-  /** the index file the entries were read from, unchanged since (index-layout.ts fileId) */
+  /** the index file the entries were read from, unchanged since (index-file.ts fileId) */
   file?: string
 }
 
@@ -345,32 +210,6 @@ class Walker {
 }
 
 /**
- * The record of a walk for the tree a commit made from it: directories whose
- * new files are all tracked now need not be read again.
- */
-export function walkForTree (walk: WalkRecord, tree: string, stillNew: string[]): WalkRecord {
-  const dirty = new Set(stillNew.map(parentOf))
-  return { ...walk, tree, dirs: walk.dirs.map(([d, m, c, ino]) => [d, m, c, ino, dirty.has(d) ? 1 : 0]) }
-}
-
-/**
- * Whether a new record says more than the last one: something in it changed,
- * or a directory too recent to trust then can be trusted now. (Only the time
- * of the walk changing is not worth writing the index for.)
- */
-function changedSince (walk: WalkRecord, last: WalkRecord): boolean {
-  const same = (a: Array<string | number>, b: Array<string | number>): boolean => a.length === b.length && a.every((x, i) => x === b[i])
-  const sameRows = (a: Array<Array<string | number>>, b: Array<Array<string | number>>): boolean => a.length === b.length && a.every((r, i) => same(r, b[i]))
-  if (walk.tree !== last.tree || !same(walk.hidden, last.hidden) || !sameRows(walk.ignores, last.ignores) || !sameRows(walk.dirs, last.dirs)) return true
-  return walk.dirs.some(([, m, , , dirty]) => dirty === 0 && m < walk.at - RACY_MS && m >= last.at - RACY_MS)
-}
-
-function parentOf (p: string): string {
-  const i = p.lastIndexOf('/')
-  return i === -1 ? '' : p.slice(0, i)
-}
-
-/**
  * Scans the working root: the lstat of every tracked file (shared with a
  * helper thread on large trees, as git's preloaded index) and, meanwhile on
  * this thread, the walk for new files.
@@ -392,7 +231,7 @@ export function scanWorktree (root: string, input: ScanInput): Scan {
   }
   trace(quick ? 'walk done (changed directories only)' : 'walk done')
   let stats = lstat.finish()
-  trace(`lstat done (${lstatMethod(root)})`)
+  trace('lstat done')
 
   // A tracked file whose directory was not walked (gone, or now a symlink or a file) is not there.
   let allWalked = true

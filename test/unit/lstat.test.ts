@@ -1,12 +1,13 @@
 import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
-import { FAILED, lstatInto, lstatMethod, STAT_FIELDS } from '../../src/worktree/lstat.js'
-import { tmpdir } from '../helpers.js'
+import { FAILED, lstatInto, STAT_FIELDS } from '../../src/worktree/lstat.js'
+import { ROOT, tmpdir } from '../helpers.js'
 
-test('on the Node versions it was checked on, lstat uses Node\'s internal call', t => {
-  const major = Number(process.versions.node.split('.')[0])
-  t.is(lstatMethod(tmpdir()), major >= 20 && major <= 24 ? 'node-internal' : 'fs.lstatSync')
+test('acache uses no Node internals: no process.binding anywhere in src or bin', t => {
+  const files = [...fs.readdirSync(path.join(ROOT, 'src'), { recursive: true }).map(f => path.join(ROOT, 'src', String(f))), path.join(ROOT, 'bin', 'acache.js')]
+  const offenders = files.filter(f => f.endsWith('.ts') || f.endsWith('.js')).filter(f => /process\.binding|internalBinding/.test(fs.readFileSync(f, 'utf8')))
+  t.deepEqual(offenders, [])
 })
 
 test('the lstat numbers are exactly those of fs.lstatSync, for files, exec files, symlinks, directories, non-ASCII names, missing paths and paths under a file', t => {

@@ -1,7 +1,8 @@
 import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
-import { isWalkRecord, scanWorktree, ScanInput, WalkRecord, walkForTree } from '../../src/worktree/scan.js'
+import { scanWorktree, ScanInput } from '../../src/worktree/scan.js'
+import { isWalkRecord, WalkRecord, walkForTree } from '../../src/worktree/walk-record.js'
 import { EntryTable, IndexEntry } from '../../src/worktree/index.js'
 import { tmpdir } from '../helpers.js'
 

@@ -1,5 +1,6 @@
 /**
- * Where things are in `.acache/index` (index.ts reads and writes it): magic,
+ * The `.acache/index` file, read and written here (index.ts holds the
+ * entries; StatCache reads and saves through this): magic,
  * version, header length, entry count (u32 LE each), the header JSON, then,
  * 8-aligned, the entry columns: numbers (f64 x ROW_NUMBERS per entry), kinds
  * (u8), CIDs (u8 length + bytes), all paths as one NUL-separated UTF-8
@@ -17,6 +18,30 @@ export const INDEX_VERSION = 4
 const OLD_VERSION = 3
 export const ROW_NUMBERS = 5 // size, mtimeMs, ctimeMs, ino, tsize
 
+/**
+ * Git's racily-clean margin: what changed within this long of a look may
+ * change again unseen within the same timestamp tick (index entries, ignore
+ * files and directories of the untracked cache alike).
+ */
+export const RACY_MS = 1000
+
+/** The entry columns of an index, as written. */
+export interface IndexColumns { count: number, numbers: Float64Array, kinds: Uint8Array, cids: Uint8Array, paths: Uint8Array }
+
+/** An index file's bytes (as parts, for one write): the reverse of indexLayout, indexColumns and indexPaths. */
+export function encodeIndexFile (header: string, c: IndexColumns): Buffer[] {
+  const json = Buffer.from(header, 'utf8')
+  const head = Buffer.alloc(16)
+  head.writeUInt32LE(MAGIC, 0)
+  head.writeUInt32LE(INDEX_VERSION, 4)
+  head.writeUInt32LE(json.byteLength, 8)
+  head.writeUInt32LE(c.count, 12)
+  const start = 16 + json.byteLength
+  const pad = Buffer.alloc((8 - (start % 8)) % 8)
+  const parts = [head, json, pad, Buffer.from(c.numbers.buffer, c.numbers.byteOffset, c.numbers.byteLength), Buffer.from(c.kinds), Buffer.from(c.cids), Buffer.from(c.paths)]
+  return [...parts, indexCrc(parts)]
+}
+
 export interface IndexLayout {
   count: number
   header: string
@@ -30,7 +55,7 @@ export interface IndexLayout {
 }
 
 /** The CRC-32 that ends an index of version 4, of the parts before it. */
-export function indexCrc (parts: Uint8Array[]): Buffer {
+function indexCrc (parts: Uint8Array[]): Buffer {
   let crc = 0
   for (const p of parts) crc = crc32(p, crc)
   const out = Buffer.alloc(4)
