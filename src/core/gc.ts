@@ -3,7 +3,7 @@ import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { AcacheError } from '../errors.js'
-import { blockLinks } from '../model/dag.js'
+import { walkDag } from '../model/dag.js'
 import { decodeHead } from '../model/head.js'
 import { dagJsonCid } from '../model/commit.js'
 import { readMergeState } from '../merge/state.js'
@@ -34,21 +34,15 @@ export interface GcResult {
 async function reach (store: BlockStore, roots: CID[], onBlock?: (cid: CID, bytes: Uint8Array) => void): Promise<{ keep: Set<string>, visited: Set<string> }> {
   const keep = new Set<string>()
   const visited = new Set<string>()
-  const stack = [...roots]
-  while (stack.length > 0) {
-    const cid = stack.pop()!
-    const k = cid.toString()
-    if (visited.has(k)) continue
-    visited.add(k)
+  const read = async ({ cid }: { cid: CID }): Promise<Uint8Array | undefined> => {
+    visited.add(cid.toString())
     keep.add(Buffer.from(cid.multihash.bytes).toString('hex'))
-    let bytes: Uint8Array
-    try { bytes = await store.get(cid) } catch (err) {
-      if (err instanceof AcacheError && err.code === 'MISSING_OBJECT') continue
+    try { return await store.get(cid) } catch (err) {
+      if (err instanceof AcacheError && err.code === 'MISSING_OBJECT') return undefined
       throw err
     }
-    onBlock?.(cid, bytes)
-    stack.push(...blockLinks(cid, bytes))
   }
+  for await (const { cid, bytes } of walkDag({ roots: roots.map(cid => ({ cid, via: undefined })), read })) onBlock?.(cid, bytes)
   return { keep, visited }
 }
 

@@ -8,7 +8,7 @@ import { nullStore } from '../store/blockstore.js'
 import { decodeHead, headSignedBy, headFileName } from '../model/head.js'
 import { DAG_JSON, dagJsonCid } from '../model/commit.js'
 import { publishLocal } from '../remote/directory.js'
-import { readCar, walkDag } from '../remote/car.js'
+import { readCar, dagBlocks } from '../remote/car.js'
 import { acceptArrival, removeStage, staging } from '../services/accept.js'
 import { defaultCtx, noProgress } from '../context.js'
 import { acquireLock } from '../repo/lock.js'
@@ -88,7 +88,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
       const { CarWriter } = await import('@ipld/car')
       const { writer, out } = CarWriter.create([cid])
       const piping = (async () => { for await (const chunk of out) { if (!res.write(chunk)) await once(res, 'drain') } res.end() })()
-      for await (const block of walkDag(repo.store, cid)) await writer.put(block)
+      for await (const block of dagBlocks(repo.store, cid)) await writer.put(block)
       await writer.close()
       await piping
       return

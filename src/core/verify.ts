@@ -1,8 +1,9 @@
 import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
+import { Reached, walkDag } from '../model/dag.js'
 import { Repo } from '../repo/repo.js'
 import { AcacheError, ErrorCode } from '../errors.js'
-import { commitSignatureValid } from '../model/commit.js'
+import { commitSignatureValid, decodeCommit } from '../model/commit.js'
 import { CountMemo, DAG_PB, RAW, countEntries, joinPath, readDirectory } from '../model/tree.js'
 import { maxTreeEntries } from '../model/limits.js'
 import { Progress, noProgress } from '../context.js'
@@ -41,7 +42,6 @@ export async function verify (original: Repo, opts: { progress?: Progress } = {}
   const partial = readPartial(original.dir)
   const repo = partial === undefined ? original : new Repo(original.root, original.dir, original.store.offline())
   const report: VerifyReport = { ok: true, refs: 0, commits: 0, blocks: 0, bytes: 0, failures: [], notFetched: 0 }
-  const checked = new Set<string>()
   const seenCommits = new Set<string>()
   const failed = (f: VerifyFailure): void => {
     if (partial !== undefined && f.code === 'MISSING_OBJECT') { report.notFetched!++; return }
@@ -52,10 +52,7 @@ export async function verify (original: Repo, opts: { progress?: Progress } = {}
     return { code: 'BAD_OBJECT', problem: (err as Error).message, ...where }
   }
 
-  const block = async (cid: CID): Promise<Uint8Array | undefined> => {
-    const k = cid.toString()
-    if (checked.has(k)) return undefined
-    checked.add(k)
+  const block = async (cid: CID): Promise<Uint8Array> => {
     const bytes = await repo.store.get(cid)
     report.blocks++
     report.bytes += bytes.byteLength
@@ -63,63 +60,57 @@ export async function verify (original: Repo, opts: { progress?: Progress } = {}
     return bytes
   }
 
-  const fileDag = async (cid: CID): Promise<void> => {
-    const bytes = await block(cid)
-    if (bytes === undefined || cid.code === RAW) return
-    if (cid.code !== DAG_PB) throw new AcacheError('BAD_OBJECT', `${cid} is neither raw nor dag-pb`)
-    const node = dagPb.decode(bytes)
-    for (const l of node.Links) await fileDag(l.Hash)
-  }
-
-  const tree = async (cid: CID, dir: string, commit: string): Promise<void> => {
-    if (checked.has(cid.toString())) return
-    let entries
+  // One walk over every block the refs reach, each once: commits, then
+  // their trees (names checked) and files, so a failure can say where it is.
+  type Via = { kind: 'commit', ref: string } | { kind: 'dir' | 'file', commit: string, path: string }
+  const where = (cid: CID, via: Via): Omit<VerifyFailure, 'code' | 'problem'> => via.kind === 'commit'
+    ? { ref: via.ref, commit: cid.toString(), cid: cid.toString() }
+    : { commit: via.commit, path: via.path === '' ? '/' : via.path, cid: cid.toString() }
+  const entries = new Map<string, Array<[string, { kind: string, cid: CID }]>>()
+  const read = async ({ cid, via }: Reached<Via>): Promise<Uint8Array | undefined> => {
+    const key = cid.toString()
     try {
-      entries = await readDirectory(repo.store, cid, dir)
-      await block(cid)
-    } catch (err) {
-      failed(asFailure(err, { commit, path: dir === '' ? '/' : dir, cid: cid.toString() }))
-      return
-    }
-    for (const [name, e] of entries) {
-      const p = joinPath(dir, name)
-      try {
-        if (e.kind === 'dir') await tree(e.cid, p, commit)
-        else await fileDag(e.cid)
-      } catch (err) {
-        failed(asFailure(err, { commit, path: p, cid: e.cid.toString() }))
+      if (via.kind === 'commit') {
+        const c = await repo.readCommit(cid)
+        const bytes = await block(cid)
+        seenCommits.add(key)
+        report.commits++
+        if (!commitSignatureValid(c)) failed({ code: 'BAD_SIGNATURE', problem: `commit ${key} has a signature that does not match its author ${c.author.key}`, ref: via.ref, commit: key })
+        return bytes
       }
+      if (via.kind === 'dir') entries.set(key, [...await readDirectory(repo.store, cid, via.path)])
+      return await block(cid)
+    } catch (err) {
+      failed(asFailure(err, where(cid, via)))
+      return undefined
+    }
+  }
+  const links = async ({ cid, via }: Reached<Via>, bytes: Uint8Array): Promise<Array<Reached<Via>>> => {
+    try {
+      if (via.kind === 'commit') {
+        const c = decodeCommit(bytes, cid)
+        return [{ cid: c.tree, via: { kind: 'dir', commit: cid.toString(), path: '' } }, ...c.parents.map((p: CID) => ({ cid: p, via }))]
+      }
+      if (via.kind === 'dir') {
+        const list = entries.get(cid.toString()) ?? []
+        entries.delete(cid.toString())
+        return list.map(([name, e]) => ({ cid: e.cid, via: { kind: e.kind === 'dir' ? 'dir' : 'file', commit: via.commit, path: joinPath(via.path, name) } }))
+      }
+      if (cid.code === RAW) return []
+      if (cid.code !== DAG_PB) throw new AcacheError('BAD_OBJECT', `${cid} is neither raw nor dag-pb`)
+      return dagPb.decode(bytes).Links.map(l => ({ cid: l.Hash, via }))
+    } catch (err) {
+      failed(asFailure(err, where(cid, via)))
+      return []
     }
   }
 
   const roots: Array<[string, CID]> = repo.listRefs('refs')
   const h = repo.readHead()
   if (h.ref === undefined) roots.push(['HEAD', h.cid])
+  report.refs = roots.length
   progress.start('verifying', undefined, 'bytes')
-  for (const [ref, start] of roots) {
-    report.refs++
-    const stack: CID[] = [start]
-    while (stack.length > 0) {
-      const cid = stack.pop()!
-      const key = cid.toString()
-      if (seenCommits.has(key)) continue
-      seenCommits.add(key)
-      let c
-      try {
-        c = await repo.readCommit(cid)
-        await block(cid)
-      } catch (err) {
-        failed(asFailure(err, { ref, commit: key, cid: key }))
-        continue
-      }
-      report.commits++
-      if (!commitSignatureValid(c)) {
-        failed({ code: 'BAD_SIGNATURE', problem: `commit ${key} has a signature that does not match its author ${c.author.key}`, ref, commit: key })
-      }
-      await tree(c.tree, '', key)
-      stack.push(...c.parents)
-    }
-  }
+  for await (const _ of walkDag<Via>({ roots: roots.map(([ref, cid]) => ({ cid, via: { kind: 'commit', ref } })), read, links })) void _
   // Every tree within the entry limit (each directory counted once for all commits: a DAG bomb costs its blocks).
   const memo: CountMemo = { dirs: new Map(), counts: new Map() }
   const limit = maxTreeEntries()

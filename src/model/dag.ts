@@ -34,3 +34,57 @@ export function blockLinks (cid: CID, bytes: Uint8Array): CID[] {
 
 /** A CID as a key that tells codecs apart (a Set of these is a set of blocks *as read*). */
 export const cidKey = (cid: CID): string => cid.toString()
+
+/** A block as a walk reaches it: its CID and how it was reached (`via`: a commit's depth, a path...). */
+export interface Reached<T> { cid: CID, via: T }
+
+export interface DagWalk<T> {
+  roots: Array<Reached<T>>
+  /** The block's bytes, or undefined to go no further from it (present already, missing, refused). */
+  read: (r: Reached<T>) => Promise<Uint8Array | undefined>
+  /** Where it leads, each with how it is reached. Default: every link its codec names, reached as it was. */
+  links?: (r: Reached<T>, bytes: Uint8Array) => Promise<Array<Reached<T>>> | Array<Reached<T>>
+  /** 'parents' (default): each block before what it links to (a CAR in DFS order); 'children': after it (the order blocks may land in). */
+  first?: 'parents' | 'children'
+  /** The blocks next in line, nearest first (to ask for them ahead of their turn). */
+  upcoming?: (next: Array<Reached<T>>) => void
+}
+
+/**
+ * The one walk of a DAG: depth first, each CID (codec included) visited
+ * once however often it is linked, so the work follows distinct blocks, not
+ * paths (a DAG bomb costs its blocks); the first way a block is reached is
+ * the one it is walked with. gc, verify, serve's CARs, push and fetch walk
+ * with it; what differs is what they read and where links lead.
+ */
+export async function * walkDag<T> (w: DagWalk<T>): AsyncGenerator<Reached<T> & { bytes: Uint8Array }> {
+  const links = w.links ?? ((r: Reached<T>, bytes: Uint8Array) => blockLinks(r.cid, bytes).map(cid => ({ cid, via: r.via })))
+  const childrenFirst = w.first === 'children'
+  const seen = new Set<string>()
+  const stack: Array<{ r: Reached<T>, bytes?: Uint8Array }> = [...w.roots].reverse().map(r => ({ r }))
+  while (stack.length > 0) {
+    if (w.upcoming !== undefined) {
+      const next: Array<Reached<T>> = []
+      for (let i = stack.length - 1; i >= 0 && next.length < 32; i--) if (stack[i].bytes === undefined) next.push(stack[i].r)
+      w.upcoming(next)
+    }
+    const top = stack[stack.length - 1]
+    if (top.bytes !== undefined) {
+      stack.pop()
+      yield { ...top.r, bytes: top.bytes }
+      continue
+    }
+    const k = top.r.cid.toString()
+    if (seen.has(k)) { stack.pop(); continue }
+    seen.add(k)
+    const bytes = await w.read(top.r)
+    if (bytes === undefined) { stack.pop(); continue }
+    if (childrenFirst) top.bytes = bytes
+    else {
+      stack.pop()
+      yield { ...top.r, bytes }
+    }
+    const kids = await links(top.r, bytes)
+    for (let i = kids.length - 1; i >= 0; i--) stack.push({ r: kids[i] })
+  }
+}

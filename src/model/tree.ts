@@ -255,6 +255,27 @@ export async function readSymlink (store: BlockStore, cid: CID): Promise<string>
   return new TextDecoder().decode(info.unixfs?.data ?? new Uint8Array())
 }
 
+/**
+ * The links of one shard of a HAMT directory (UnixFS hamt-sharded-directory):
+ * its sub-shards (named by the hash prefix alone) and its entries (the
+ * prefix taken off the name). The one reader of HAMT links: fetching,
+ * verifying and reading trees agree on what a shard holds.
+ */
+export function hamtShardLinks (cid: CID, node: dagPb.PBNode, unixfs: UnixFS): { shards: CID[], entries: Array<[string, CID, number]> } {
+  const fanout = Number(unixfs.fanout ?? 0n)
+  if (fanout < 2 || fanout > 4096 || (fanout & (fanout - 1)) !== 0) fail('BAD_OBJECT', `bad HAMT shard in ${cid}`, { data: { cid: cid.toString() } })
+  const pad = (fanout - 1).toString(16).length
+  const shards: CID[] = []
+  const entries: Array<[string, CID, number]> = []
+  for (const l of node.Links) {
+    const name = l.Name ?? ''
+    if (name.length === pad) shards.push(l.Hash)
+    else if (name.length > pad) entries.push([name.slice(pad), l.Hash, l.Tsize ?? 0])
+    else fail('BAD_OBJECT', `bad HAMT link name in ${cid}`, { data: { cid: cid.toString() } })
+  }
+  return { shards, entries }
+}
+
 /** The links of a directory node, following HAMT shards, names checked. */
 async function directoryLinks (store: BlockStore, cid: CID, node: dagPb.PBNode, unixfs: UnixFS, where: string): Promise<Array<[string, CID, number]>> {
   const out: Array<[string, CID, number]> = []
@@ -266,28 +287,23 @@ async function directoryLinks (store: BlockStore, cid: CID, node: dagPb.PBNode, 
     // decide where they go, so two equal shards would hold the same names):
     // one linked many times is a bomb, refused before it multiplies the work.
     const shards = new Set<string>([cid.toString()])
-    const walk = async (n: dagPb.PBNode, u: UnixFS, depth: number): Promise<void> => {
-      const fanout = Number(u.fanout ?? 0n)
-      if (fanout < 2 || fanout > 4096 || (fanout & (fanout - 1)) !== 0 || depth > 64) fail('BAD_OBJECT', `bad HAMT shard in ${cid}`)
-      const pad = (fanout - 1).toString(16).length
-      for (const l of n.Links) {
-        const name = l.Name ?? ''
-        if (name.length === pad) {
-          const k = l.Hash.toString()
-          if (shards.has(k)) fail('BAD_OBJECT', `HAMT directory ${cid} links its shard ${k} more than once`, { data: { cid: cid.toString() } })
-          shards.add(k)
-          const sub = await decodeUnixfs(l.Hash, await store.get(l.Hash))
-          if (sub.unixfs.type !== 'hamt-sharded-directory') fail('BAD_OBJECT', `bad HAMT shard in ${cid}`)
-          await walk(sub.node, sub.unixfs, depth + 1)
-        } else if (name.length > pad) {
-          out.push([name.slice(pad), l.Hash, l.Tsize ?? 0])
-          if (out.length > limit) tooManyEntries(`directory ${cid}`, limit)
-        } else {
-          fail('BAD_OBJECT', `bad HAMT link name in ${cid}`)
-        }
+    const walk = async (n: dagPb.PBNode, u: UnixFS, at: CID, depth: number): Promise<void> => {
+      if (depth > 64) fail('BAD_OBJECT', `bad HAMT shard in ${cid}`)
+      const links = hamtShardLinks(at, n, u)
+      for (const e of links.entries) {
+        out.push(e)
+        if (out.length > limit) tooManyEntries(`directory ${cid}`, limit)
+      }
+      for (const s of links.shards) {
+        const k = s.toString()
+        if (shards.has(k)) fail('BAD_OBJECT', `HAMT directory ${cid} links its shard ${k} more than once`, { data: { cid: cid.toString() } })
+        shards.add(k)
+        const sub = await decodeUnixfs(s, await store.get(s))
+        if (sub.unixfs.type !== 'hamt-sharded-directory') fail('BAD_OBJECT', `bad HAMT shard in ${cid}`)
+        await walk(sub.node, sub.unixfs, s, depth + 1)
       }
     }
-    await walk(node, unixfs, 0)
+    await walk(node, unixfs, cid, 0)
   }
   const seen = new Set<string>()
   for (const [name] of out) {

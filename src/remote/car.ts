@@ -1,22 +1,11 @@
 import { CID } from 'multiformats/cid'
 import { BlockStore, checkBlock } from '../store/blockstore.js'
 import { MAX_BLOCK_BYTES, blockTooLarge } from '../model/limits.js'
-import { blockLinks } from '../model/dag.js'
+import { walkDag } from '../model/dag.js'
 
-/** Every block of a DAG, depth first, each once: the order of a trustless gateway's CAR. */
-export async function * walkDag (store: BlockStore, root: CID): AsyncGenerator<{ cid: CID, bytes: Uint8Array }> {
-  const seen = new Set<string>()
-  const stack = [root]
-  while (stack.length > 0) {
-    const cid = stack.pop()!
-    const k = cid.toString()
-    if (seen.has(k)) continue
-    seen.add(k)
-    const bytes = await store.get(cid)
-    yield { cid, bytes }
-    const links = blockLinks(cid, bytes)
-    for (let i = links.length - 1; i >= 0; i--) stack.push(links[i])
-  }
+/** Every block `root` reaches, each once, parents first (a CAR in DFS order). */
+export async function * dagBlocks (store: BlockStore, root: CID): AsyncGenerator<{ cid: CID, bytes: Uint8Array }> {
+  for await (const { cid, bytes } of walkDag({ roots: [{ cid: root, via: undefined }], read: async ({ cid }) => await store.get(cid) })) yield { cid, bytes }
 }
 
 /**

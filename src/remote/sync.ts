@@ -3,10 +3,12 @@ import { CID } from 'multiformats/cid'
 import { BlockStore, checkBlock } from '../store/blockstore.js'
 import { AcacheError, fail } from '../errors.js'
 import { Commit, DAG_JSON, commitSignatureValid, decodeCommit } from '../model/commit.js'
-import { DAG_PB, RAW, checkName } from '../model/tree.js'
+import { DAG_PB, RAW, checkName, hamtShardLinks } from '../model/tree.js'
+import type { UnixFS } from 'ipfs-unixfs'
 import { CHUNK_SIZE } from '../model/file.js'
 import { MAX_BLOCK_BYTES, blockTooLarge } from '../model/limits.js'
 import { LeafSink, POOL_MIN_BYTES, openLeafSink } from '../store/leaf-pool.js'
+import { Reached, walkDag } from '../model/dag.js'
 
 export interface Moved { blocks: number, bytes: number }
 
@@ -74,28 +76,27 @@ async function expand (cid: CID, bytes: Uint8Array, walk: Walk, opts: PullOption
   if (cid.code !== DAG_PB) fail('BAD_OBJECT', `block ${cid} has an unsupported codec`)
   let node: dagPb.PBNode
   try { node = dagPb.decode(bytes) } catch { return fail('BAD_OBJECT', `block ${cid} is not valid dag-pb`) }
-  let type: string | undefined
-  let pad = 0
+  let unixfs: UnixFS | undefined
   if (node.Data !== undefined) {
     const { UnixFS } = await import('ipfs-unixfs')
-    let u
-    try { u = UnixFS.unmarshal(node.Data) } catch { fail('BAD_OBJECT', `block ${cid} is not valid UnixFS`) }
-    type = u.type
-    if (type === 'hamt-sharded-directory') pad = (Number(u.fanout ?? 256n) - 1).toString(16).length
+    try { unixfs = UnixFS.unmarshal(node.Data) } catch { fail('BAD_OBJECT', `block ${cid} is not valid UnixFS`) }
   }
-  const dir = type === 'directory' || type === 'hamt-sharded-directory'
-  const base = walk.kind === 'tree' ? walk.path : ''
   const kids: Array<{ cid: CID, walk: Walk }> = []
-  for (const l of node.Links) {
-    if (!dir) { kids.push({ cid: l.Hash, walk: { kind: 'any' } }); continue }
-    const raw = l.Name ?? ''
-    if (type === 'hamt-sharded-directory' && raw.length === pad) { kids.push({ cid: l.Hash, walk }); continue } // a sub-shard of the same directory
-    if (type === 'hamt-sharded-directory' && raw.length < pad) fail('BAD_OBJECT', `bad HAMT link name in ${cid}`, { data: { cid: cid.toString() } })
-    const name = type === 'hamt-sharded-directory' ? raw.slice(pad) : raw
+  const entry = (name: string, c: CID): void => {
     checkName(name, `directory ${cid}`)
+    const base = walk.kind === 'tree' ? walk.path : ''
     const p = base === '' ? name : `${base}/${name}`
-    if (walk.kind === 'tree' && opts.paths !== undefined && !related(p, opts.paths)) { out.skipped++; continue }
-    kids.push({ cid: l.Hash, walk: walk.kind === 'tree' ? { kind: 'tree', path: p } : { kind: 'any' } })
+    if (walk.kind === 'tree' && opts.paths !== undefined && !related(p, opts.paths)) { out.skipped++; return }
+    kids.push({ cid: c, walk: walk.kind === 'tree' ? { kind: 'tree', path: p } : { kind: 'any' } })
+  }
+  if (unixfs?.type === 'hamt-sharded-directory') {
+    const { shards, entries } = hamtShardLinks(cid, node, unixfs)
+    for (const s of shards) kids.push({ cid: s, walk }) // a sub-shard of the same directory
+    for (const [name, c] of entries) entry(name, c)
+  } else if (unixfs?.type === 'directory') {
+    for (const l of node.Links) entry(l.Name ?? '', l.Hash)
+  } else {
+    for (const l of node.Links) kids.push({ cid: l.Hash, walk: { kind: 'any' } })
   }
   return kids
 }
@@ -113,72 +114,65 @@ async function expand (cid: CID, bytes: Uint8Array, walk: Walk, opts: PullOption
 export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise<Uint8Array>, roots: CID[], staging: BlockStore, onBlock: (bytes: number) => void = () => {}, opts: PullOptions = {}): Promise<Pulled> {
   const out: Pulled = { blocks: 0, bytes: 0, order: [], commits: [], shallow: [], skipped: 0, present: [], nodes: [] }
   const complete = opts.complete ?? (() => false)
-  const seen = new Set<string>()
-  const stack: Array<{ cid: CID, walk: Walk, children?: Array<{ cid: CID, walk: Walk }>, fetched?: boolean }> = roots.map(cid => ({ cid, walk: cid.code === DAG_JSON ? { kind: 'commit', depth: 0 } : { kind: 'any' } }))
-  // The leaves of files (raw blocks, most of the bytes) next on the stack are
+  const visited = new Set<string>()
+  const fetched = new Set<string>()
+  // The leaves of files (raw blocks, most of the bytes) next in line are
   // asked for a few at a time, so the network is busy while we check and
   // store the last ones; what they are and in which order they land does not change.
   const ahead = new Map<string, Promise<Uint8Array | undefined>>()
   const leaves = new LeafWriter(staging)
-  const prefetch = (): void => {
-    for (let i = stack.length - 1; i >= 0 && i >= stack.length - 4 * PREFETCH && ahead.size < PREFETCH; i--) {
-      const e = stack[i]
-      if (e.children !== undefined || e.cid.code !== RAW) continue
-      const key = e.cid.toString()
-      if (seen.has(key) || ahead.has(key)) continue
-      const p = (async () => (await local.has(e.cid)) ? undefined : await get(e.cid))()
+  const upcoming = (next: Array<Reached<Walk>>): void => {
+    for (const { cid } of next) {
+      if (ahead.size >= PREFETCH) return
+      const key = cid.toString()
+      if (cid.code !== RAW || visited.has(key) || ahead.has(key)) continue
+      const p = (async () => (await local.has(cid)) ? undefined : await get(cid))()
       p.catch(() => {}) // awaited when its turn comes
       ahead.set(key, p)
     }
   }
+  const read = async ({ cid }: Reached<Walk>): Promise<Uint8Array | undefined> => {
+    const key = cid.toString()
+    visited.add(key)
+    const early = ahead.get(key)
+    ahead.delete(key)
+    const got = early === undefined ? undefined : await early
+    const here = early !== undefined ? got === undefined : await local.has(cid)
+    // present and known whole: stop here (a raw block has nothing below it)
+    if (here && (cid.code === RAW || complete(cid))) { out.present.push(cid); return undefined }
+    // present, but never verified as what it is linked as: look inside
+    if (here) return await local.get(cid)
+    let bytes: Uint8Array
+    let stored: boolean
+    try {
+      bytes = got ?? await get(cid)
+      if (bytes.byteLength > MAX_BLOCK_BYTES) blockTooLarge(key, bytes.byteLength)
+      stored = await leaves.take(cid, bytes)
+      if (!stored) checkBlock(cid, bytes)
+    } catch (err) {
+      throw badBlock(err, cid)
+    }
+    if (!stored) await staging.put(cid, bytes)
+    fetched.add(key)
+    out.blocks++
+    out.bytes += bytes.byteLength
+    onBlock(bytes.byteLength)
+    return bytes
+  }
+  const links = async ({ cid, via }: Reached<Walk>, bytes: Uint8Array): Promise<Array<Reached<Walk>>> => {
+    const info: { commit?: Commit, shallow: boolean, skipped: number } = { shallow: false, skipped: 0 }
+    const kids = await expand(cid, bytes, via, opts, info)
+    out.skipped += info.skipped
+    if (info.shallow) out.shallow.push(cid.toString())
+    if (cid.code !== RAW) out.nodes.push(cid)
+    // a commit looked inside enters history now as much as a fetched one: checked the same way
+    if (info.commit !== undefined) out.commits.push({ cid, commit: info.commit })
+    return kids.map(k => ({ cid: k.cid, via: k.walk }))
+  }
   try {
-    while (stack.length > 0) {
-      prefetch()
-      const top = stack[stack.length - 1]
-      if (top.children === undefined) {
-        const key = top.cid.toString()
-        if (seen.has(key)) { stack.pop(); continue }
-        seen.add(key)
-        let bytes: Uint8Array
-        const early = ahead.get(key)
-        ahead.delete(key)
-        const got = early === undefined ? undefined : await early
-        const here = early !== undefined ? got === undefined : await local.has(top.cid)
-        // present and known whole: stop here (a raw block has nothing below it)
-        if (here && (top.cid.code === RAW || complete(top.cid))) { out.present.push(top.cid); stack.pop(); continue }
-        let stored = false
-        if (here) {
-          // present, but never verified as what it is linked as: look inside
-          bytes = await local.get(top.cid)
-        } else {
-          try {
-            bytes = got ?? await get(top.cid)
-            if (bytes.byteLength > MAX_BLOCK_BYTES) blockTooLarge(top.cid.toString(), bytes.byteLength)
-            stored = await leaves.take(top.cid, bytes)
-            if (!stored) checkBlock(top.cid, bytes)
-          } catch (err) {
-            throw badBlock(err, top.cid)
-          }
-        }
-        const info: { commit?: Commit, shallow: boolean, skipped: number } = { shallow: false, skipped: 0 }
-        top.children = await expand(top.cid, bytes, top.walk, opts, info)
-        out.skipped += info.skipped
-        if (info.shallow) out.shallow.push(key)
-        if (top.cid.code !== RAW) out.nodes.push(top.cid)
-        // a commit looked inside enters history now as much as a fetched one: checked the same way
-        if (info.commit !== undefined) out.commits.push({ cid: top.cid, commit: info.commit })
-        if (!here) {
-          if (!stored) await staging.put(top.cid, bytes)
-          top.fetched = true
-          out.blocks++
-          out.bytes += bytes.byteLength
-          onBlock(bytes.byteLength)
-        }
-        for (const c of top.children) stack.push({ cid: c.cid, walk: c.walk })
-        continue
-      }
-      stack.pop()
-      if (top.fetched === true) out.order.push(top.cid)
+    const start = roots.map(cid => ({ cid, via: (cid.code === DAG_JSON ? { kind: 'commit', depth: 0 } : { kind: 'any' }) as Walk }))
+    for await (const { cid } of walkDag({ roots: start, read, links, first: 'children', upcoming })) {
+      if (fetched.has(cid.toString())) out.order.push(cid)
     }
     await leaves.finish()
   } finally {
@@ -233,12 +227,6 @@ class LeafWriter {
   }
 }
 
-/** The links of a block, as its codec says, for pushing. */
-async function linksOf (cid: CID, bytes: Uint8Array): Promise<CID[]> {
-  const walk: Walk = cid.code === DAG_JSON ? { kind: 'commit', depth: 0 } : { kind: 'any' }
-  return (await expand(cid, bytes, walk, {}, { shallow: false, skipped: 0 })).map(k => k.cid)
-}
-
 /**
  * Sends the remote every block reachable from `roots` that it lacks,
  * children before parents (so the remote's closure rule holds even if we
@@ -248,24 +236,16 @@ async function linksOf (cid: CID, bytes: Uint8Array): Promise<CID[]> {
  */
 export async function pushObjects (local: BlockStore, has: (cid: CID) => Promise<boolean>, put: (cid: CID, bytes: Uint8Array) => Promise<void>, roots: CID[], onBlock: (bytes: number) => void = () => {}, known: (cid: CID) => boolean = () => false): Promise<Moved> {
   const out: Moved = { blocks: 0, bytes: 0 }
-  const seen = new Set<string>()
-  const stack: Array<{ cid: CID, bytes?: Uint8Array, children?: CID[] }> = roots.map(cid => ({ cid }))
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]
-    if (top.children === undefined) {
-      const key = top.cid.toString()
-      if (seen.has(key) || known(top.cid) || (top.cid.code === RAW && await has(top.cid))) { stack.pop(); continue }
-      seen.add(key)
-      top.bytes = await local.get(top.cid)
-      top.children = await linksOf(top.cid, top.bytes)
-      for (const c of top.children) stack.push({ cid: c })
-      continue
-    }
-    stack.pop()
-    await put(top.cid, top.bytes!)
+  const read = async ({ cid }: Reached<Walk>): Promise<Uint8Array | undefined> =>
+    known(cid) || (cid.code === RAW && await has(cid)) ? undefined : await local.get(cid)
+  const links = async ({ cid, via }: Reached<Walk>, bytes: Uint8Array): Promise<Array<Reached<Walk>>> =>
+    (await expand(cid, bytes, via, {}, { shallow: false, skipped: 0 })).map(k => ({ cid: k.cid, via: k.walk }))
+  const start = roots.map(cid => ({ cid, via: (cid.code === DAG_JSON ? { kind: 'commit', depth: 0 } : { kind: 'any' }) as Walk }))
+  for await (const { cid, bytes } of walkDag({ roots: start, read, links, first: 'children' })) {
+    await put(cid, bytes)
     out.blocks++
-    out.bytes += top.bytes!.byteLength
-    onBlock(top.bytes!.byteLength)
+    out.bytes += bytes.byteLength
+    onBlock(bytes.byteLength)
   }
   return out
 }
@@ -277,19 +257,17 @@ export async function pushObjects (local: BlockStore, has: (cid: CID) => Promise
  */
 export async function knownClosure (local: BlockStore, commits: CID[]): Promise<Set<string>> {
   const known = new Set<string>()
-  const stack: CID[] = []
-  for (const c of commits) {
-    known.add(c.toString())
-    try { stack.push(decodeCommit(await local.get(c), c).tree) } catch {}
+  const read = async ({ cid }: Reached<undefined>): Promise<Uint8Array | undefined> => {
+    known.add(cid.toString())
+    try { return await local.get(cid) } catch { return undefined }
   }
-  while (stack.length > 0) {
-    const cid = stack.pop()!
-    const k = cid.toString()
-    if (known.has(k) || cid.code !== DAG_PB) continue
-    known.add(k)
-    let node: dagPb.PBNode
-    try { node = dagPb.decode(await local.get(cid)) } catch { continue }
-    for (const l of node.Links) if (l.Hash.code === DAG_PB) stack.push(l.Hash)
+  // a commit leads to its tree (not its parents: each head is named), a node to the nodes below it
+  const links = ({ cid }: Reached<undefined>, bytes: Uint8Array): Array<Reached<undefined>> => {
+    try {
+      const next = cid.code === DAG_JSON ? [decodeCommit(bytes, cid).tree] : dagPb.decode(bytes).Links.map(l => l.Hash)
+      return next.filter(c => c.code === DAG_PB).map(c => ({ cid: c, via: undefined }))
+    } catch { return [] }
   }
+  for await (const _ of walkDag({ roots: commits.map(cid => ({ cid, via: undefined })), read, links })) void _
   return known
 }
