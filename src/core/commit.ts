@@ -34,6 +34,12 @@ export interface CommitResult {
   stored: { blocks: number, bytes: number }
 }
 
+/** The message a merge, revert or cherry-pick under way has ready for its commit, if one is. */
+export function preparedMessage (repo: Repo): string | undefined {
+  const st = readMergeState(repo)
+  return st === undefined ? undefined : st.message ?? `Merge ${st.label}\n`
+}
+
 /** Snapshots the working root (or just `paths`), signs it, and advances the branch. */
 export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promise<CommitResult> {
   const id = requireIdentity(ctx.home)

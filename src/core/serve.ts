@@ -10,8 +10,10 @@ import { DAG_JSON, dagJsonCid } from '../model/commit.js'
 import { publishLocal } from '../remote/directory.js'
 import { readCar, dagBlocks } from '../remote/car.js'
 import { acceptArrival, removeStage, staging } from '../services/accept.js'
-import { defaultCtx, noProgress } from '../context.js'
+import { Ctx, defaultCtx, noProgress } from '../context.js'
 import { acquireLock } from '../repo/lock.js'
+import { loadIdentity } from '../identity/identity.js'
+import { publishedState } from './push.js'
 
 export interface ServeOptions {
   host?: string
@@ -243,4 +245,20 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
     url: `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`,
     close: async () => { server.closeAllConnections(); server.close(); await once(server, 'close').catch(() => {}) }
   }
+}
+
+/**
+ * `acache serve` as the command runs it: you (the identity in `ctx.home`)
+ * may always publish here; and what friends will see, when it is not your
+ * branches yet, is said (`warning`).
+ */
+export async function serveRepository (repo: Repo, ctx: Ctx, opts: ServeOptions = {}): Promise<Awaited<ReturnType<typeof serve>> & { warning?: string }> {
+  const own = loadIdentity(ctx.home)?.key
+  const s = await serve(repo, { ...opts, trusted: [...(opts.trusted ?? []), ...(own !== undefined ? [own] : [])] })
+  if (own === undefined) return s
+  const p = publishedState(repo, own)
+  const warning = p.seq === undefined
+    ? 'nothing of yours is published here yet: friends see your branches only after `acache push`'
+    : p.behind.length > 0 ? `your published head (seq ${p.seq}) is behind your branches (${p.behind.join(', ')}): \`acache push\` publishes them` : undefined
+  return { ...s, warning }
 }

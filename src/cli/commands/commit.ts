@@ -11,16 +11,14 @@ export default define({
     .option('verify', { type: 'boolean', default: true, describe: 'run the pre-commit and commit-msg hooks (--no-verify skips them)' })
     .option('allow-empty', { type: 'boolean', describe: 'record a commit even with no changes' }),
   run: async (args, { ctx, out, repo }) => {
-    const { commit } = await import('../../core/commit.js')
+    const { commit, preparedMessage } = await import('../../core/commit.js')
     const { shortCid } = await import('../../repo/revs.js')
     const { humanBytes } = await import('../../util/human.js')
     const r0 = await repo()
     let message: string | undefined = Array.isArray(args.message) ? args.message.join('\n\n') : args.message
     if (message === undefined && args.amend !== true) {
       // a merge, revert or cherry-pick under way has its message ready (git's --no-edit off a terminal)
-      const { readMergeState } = await import('../../merge/state.js')
-      const st = readMergeState(r0)
-      const prepared = st === undefined ? undefined : st.message ?? `Merge ${st.label}\n`
+      const prepared = preparedMessage(r0)
       if (prepared !== undefined && process.stdin.isTTY !== true && process.env.ACACHE_EDITOR === undefined) message = prepared
       else message = (await import('../editor.js')).editMessage(r0, prepared ?? '')
     }

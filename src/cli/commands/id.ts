@@ -8,27 +8,23 @@ export default define({
     .option('name', { type: 'string', describe: 'with new: the name shown with your commits (default: your login)' })
     .option('publish', { type: 'array', string: true, describe: 'with export: where you publish (path or URL); repeatable' }),
   run: async (args, { ctx, out }) => {
-    const ident = await import('../../identity/identity.js')
+    const id = await import('../../core/id.js')
     if (args.action === 'new') {
-      const os = await import('node:os')
-      const id = ident.createIdentity(ctx.home, args.name ?? os.userInfo().username)
-      out.result({ name: id.name, key: id.key, file: ident.identityPath(ctx.home) })
-      out.line(`Created identity ${id.name}: ${id.key}`)
-      out.line(`The secret key is in ${ident.identityPath(ctx.home)} (mode 0600): back it up, never share it.`)
+      const made = id.newIdentity(ctx.home, args.name)
+      out.result({ name: made.name, key: made.key, file: made.file })
+      out.line(`Created identity ${made.name}: ${made.key}`)
+      out.line(`The secret key is in ${made.file} (mode 0600): back it up, never share it.`)
       return
     }
-    const id = ident.requireIdentity(ctx.home)
     if (args.action === 'show') {
-      out.result({ name: id.name, key: id.key })
-      out.data(`${id.name} ${id.key}`)
+      const { requireIdentity } = await import('../../identity/identity.js')
+      const me = requireIdentity(ctx.home)
+      out.result({ name: me.name, key: me.key })
+      out.data(`${me.name} ${me.key}`)
       return
     }
-    const { makeIdentityMessage } = await import('../../model/message.js')
-    // a path is recorded absolute: the friend who reads it is not in your directory
-    const path = await import('node:path')
-    const publish = (args.publish ?? []).map(String).map((p: string) => /^[a-z][a-z0-9+.-]*:\/\//.test(p) ? p : path.resolve(ctx.cwd, p))
-    const message = makeIdentityMessage(id.key, id.name, publish, id.secretKey)
-    out.result({ name: id.name, key: id.key, publish, message })
-    if (!out.json) out.raw(message + '\n')
+    const e = id.exportIdentity(ctx.home, ctx.cwd, (args.publish ?? []).map(String))
+    out.result({ ...e })
+    if (!out.json) out.raw(e.message + '\n')
   }
 })

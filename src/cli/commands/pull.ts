@@ -8,19 +8,11 @@ export default define({
     .positional('remote', { type: 'string', describe: 'which remote (default: the only one)' })
     .positional('branch', { type: 'string', describe: 'their branch (default: yours)' }),
   run: async (args, { ctx, out, repo }) => {
-    const { AcacheError } = await import('../../errors.js')
-    const { fetch } = await import('../../core/fetch.js')
-    const { merge } = await import('../../core/merge.js')
-    const rp = await repo()
-    const remotes = Object.keys(rp.config.remotes)
-    const remote = args.remote ?? (remotes.length === 1 ? remotes[0] : undefined)
-    if (remote === undefined) throw new AcacheError('USAGE', 'pull from which remote?', { hint: `one of: ${remotes.join(', ') || '(none yet)'}` })
-    const fetched = await fetch(rp, ctx, { remote })
-    const branch = args.branch ?? rp.currentBranch() ?? 'main'
-    const m = await merge(rp, ctx, { rev: `${remote}/${branch}` })
-    out.result({ fetched, merge: m })
-    out.info(`merge ${remote}/${branch}: ${m.result}`)
-    printConflicts(out, m.conflicts)
-    if (m.result === 'conflicts') out.setExit(1)
+    const { pull } = await import('../../core/pull.js')
+    const p = await pull(await repo(), ctx, { remote: args.remote, branch: args.branch })
+    out.result({ fetched: p.fetched, merge: p.merge })
+    out.info(`merge ${p.remote}/${p.branch}: ${p.merge.result}`)
+    printConflicts(out, p.merge.conflicts)
+    if (p.merge.result === 'conflicts') out.setExit(1)
   }
 })

@@ -9,21 +9,12 @@ export default define({
     .option('trust', { type: 'array', string: true, describe: 'a did:key allowed to push, besides your remotes and config trusted list; repeatable' })
     .option('max-upload', { type: 'number', describe: 'largest push accepted, in bytes (default 16 GiB)' }),
   run: async (args, { ctx, out, repo }) => {
-    const { serve } = await import('../../core/serve.js')
-    const { loadIdentity } = await import('../../identity/identity.js')
-    // the owner of the repository may always publish to it
-    const own = loadIdentity(ctx.home)?.key
-    const trusted = [...(args.trust ?? []), ...(own !== undefined ? [own] : [])]
-    const s = await serve(await repo(), { port: args.port, host: args.host, trusted, maxUpload: args.maxUpload, log: (l) => out.info(l) })
+    const { serveRepository } = await import('../../core/serve.js')
+    const s = await serveRepository(await repo(), ctx, { port: args.port, host: args.host, trusted: (args.trust ?? []).map(String), maxUpload: args.maxUpload, log: (l) => out.info(l) })
     out.result({ url: s.url })
     out.info(`Serving on ${s.url} (GET /ipfs/{cid}?format=raw|car, GET /acache/v1/head/{did}, POST /acache/v1/push); Ctrl-C stops`)
     // friends see what is published, not your branches: say so when they differ
-    if (own !== undefined) {
-      const { publishedState } = await import('../../core/push.js')
-      const p = publishedState(await repo(), own)
-      if (p.seq === undefined) out.warn('nothing of yours is published here yet: friends see your branches only after `acache push`')
-      else if (p.behind.length > 0) out.warn(`your published head (seq ${p.seq}) is behind your branches (${p.behind.join(', ')}): \`acache push\` publishes them`)
-    }
+    if (s.warning !== undefined) out.warn(s.warning)
     await new Promise<void>((resolve) => {
       const stop = (): void => { void s.close().then(resolve) }
       process.once('SIGINT', stop)
