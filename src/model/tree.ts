@@ -80,23 +80,21 @@ async function putNode (store: BlockStore, node: dagPb.PBNode): Promise<{ cid: C
 
 /** Writes one directory whose children are already stored. */
 export async function writeDirectory (store: BlockStore, children: Map<string, Node & { kind?: Kind }>): Promise<Node> {
-  // The importer estimates a directory's size from the links it has CIDs for
-  // when the estimate is taken, which are its files and symlinks, never its
-  // subdirectories. Kept exactly, so our CIDs equal the importer's. The
-  // estimate is the encoded size of the node with just those links.
+  // A directory becomes a HAMT when its node would pass SHARD_THRESHOLD with
+  // every link counted, subdirectories too, as Kubo (boxo) decides it. (The
+  // JS importer counts only the links it has CIDs for when it estimates,
+  // its files: a directory of many subdirectories then stays one block of
+  // megabytes, over what bitswap and `ipfs dag import` take.)
   const { UnixFS } = await unixfs()
   const Data = new UnixFS({ type: 'directory' }).marshal()
   const Links: dagPb.PBLink[] = []
-  const fileLinks: dagPb.PBLink[] = []
   let tsize = 0
   for (const [name, child] of children) {
-    const link = { Name: name, Hash: child.cid, Tsize: child.tsize }
-    Links.push(link)
-    if (child.kind !== 'dir') fileLinks.push(link)
+    Links.push({ Name: name, Hash: child.cid, Tsize: child.tsize })
     tsize += child.tsize
   }
   // A link takes at most ~320 bytes (a 255-byte name): small directories need no estimate.
-  if (fileLinks.length * 320 > SHARD_THRESHOLD && dagPb.encode(dagPb.prepare({ Data, Links: fileLinks })).byteLength > SHARD_THRESHOLD) {
+  if (Links.length * 320 > SHARD_THRESHOLD && dagPb.encode(dagPb.prepare({ Data, Links })).byteLength > SHARD_THRESHOLD) {
     return await writeSharded(store, children)
   }
   const { cid, bytes } = await putNode(store, { Data, Links })

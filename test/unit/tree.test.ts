@@ -119,3 +119,22 @@ test('buildTree takes reused directories as they are, at the top and deeper, wit
   const again = await buildTree(store, map, new Map([['a', full.dirs.get('a')!], ['b/c', full.dirs.get('b/c')!]]))
   t.is(again.root.cid.toString(), full.root.cid.toString())
 })
+
+test('a directory made of subdirectories shards as Kubo decides it (every link counted): no block over 1 MiB, and an independent reader lists it whole', async t => {
+  const files: Array<[string, Uint8Array, boolean?]> = []
+  for (let i = 0; i < 12000; i++) files.push([`many/subdirectory-number-${i}/f`, enc('x')])
+  const ours = await ourRoot(files)
+  const { CID } = await import('multiformats/cid')
+  const flat = await flattenTree(ours.store, CID.parse(ours.root))
+  const { inspect } = await import('../../src/model/tree.js')
+  t.is((await inspect(ours.store, flat.dirs.get('many')!.cid)).unixfs?.type, 'hamt-sharded-directory')
+  let largest = 0
+  for (const b of ours.store.blocks.values()) largest = Math.max(largest, b.byteLength)
+  t.true(largest <= 1024 * 1024, `largest block ${largest} bytes`)
+  // ipfs-unixfs-exporter (not our reader) lists the sharded directory
+  const { exporter } = await import('ipfs-unixfs-exporter')
+  const dir = await exporter(flat.dirs.get('many')!.cid, { get: async function * (c: any) { yield await ours.store.get(c) } } as any)
+  let n = 0
+  if (dir.type === 'directory') for await (const _ of dir.entries()) { void _; n++ }
+  t.is(n, 12000)
+})
