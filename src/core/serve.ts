@@ -8,7 +8,8 @@ import { nullStore } from '../store/blockstore.js'
 import { decodeHead, headSignedBy, headFileName } from '../model/head.js'
 import { DAG_JSON, dagJsonCid } from '../model/commit.js'
 import { publishLocal } from '../remote/directory.js'
-import { readCar, dagBlocks } from '../remote/car.js'
+import { readCar } from '../remote/car.js'
+import { GatewayError, RAW_TYPE, ipfsAnswer } from '../remote/gateway.js'
 import { acceptArrival, removeStage, staging } from '../services/accept.js'
 import { Ctx, defaultCtx, noProgress } from '../context.js'
 import { acquireLock } from '../repo/lock.js'
@@ -27,11 +28,9 @@ export interface ServeOptions {
   log?: (line: string) => void
 }
 
-const RAW_TYPE = 'application/vnd.ipld.raw'
-const CAR_TYPE = 'application/vnd.ipld.car'
 
 class HttpError extends Error {
-  constructor (readonly status: number, message: string) { super(message) }
+  constructor (readonly status: number, message: string, readonly headers: Record<string, string> = {}) { super(message) }
 }
 
 /** The HTTP status for a failure, by its code (never by its text). */
@@ -42,6 +41,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 
 function asHttpError (err: unknown): HttpError {
   if (err instanceof HttpError) return err
+  if (err instanceof GatewayError) return new HttpError(err.status, err.message)
   if (err instanceof AcacheError) return new HttpError(STATUS[err.code] ?? 500, err.message)
   return new HttpError(500, (err as Error)?.message ?? String(err))
 }
@@ -69,30 +69,23 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
     // (not new URL(path, base): a path starting with // would be taken for a host)
     const url = new URL('http://x' + (req.url ?? '/'))
     res.setHeader('X-Content-Type-Options', 'nosniff')
-    const ipfs = /^\/ipfs\/([^/]+)\/?$/.exec(url.pathname)
-    if (ipfs !== null && (req.method === 'GET' || req.method === 'HEAD')) {
-      let cid: CID
-      try { cid = CID.parse(ipfs[1]) } catch { throw new HttpError(400, 'not a CID') }
-      const accept = req.headers.accept ?? ''
-      const format = url.searchParams.get('format') ?? (accept.includes(CAR_TYPE) ? 'car' : accept.includes(RAW_TYPE) ? 'raw' : undefined)
-      if (format !== 'raw' && format !== 'car') throw new HttpError(406, 'this is a trustless gateway: ask for ?format=raw or ?format=car')
-      if (!(await repo.store.has(cid))) throw new HttpError(404, `block ${cid} not found`)
-      res.setHeader('Cache-Control', 'public, max-age=29030400, immutable')
-      res.setHeader('Etag', `"${cid.toString()}.${format}"`)
-      if (format === 'raw') {
-        const bytes = await repo.store.get(cid)
-        res.writeHead(200, { 'Content-Type': RAW_TYPE, 'Content-Length': bytes.byteLength })
-        res.end(req.method === 'HEAD' ? undefined : bytes)
-        return
-      }
-      res.writeHead(200, { 'Content-Type': `${CAR_TYPE}; version=1; order=dfs; dups=n` })
-      if (req.method === 'HEAD') { res.end(); return }
-      const { CarWriter } = await import('@ipld/car')
-      const { writer, out } = CarWriter.create([cid])
-      const piping = (async () => { for await (const chunk of out) { if (!res.write(chunk)) await once(res, 'drain') } res.end() })()
-      for await (const block of dagBlocks(repo.store, cid)) await writer.put(block)
-      await writer.close()
-      await piping
+    // reads are for anyone, from any page (as a public gateway's are); a push is not a browser's business
+    const read = url.pathname.startsWith('/ipfs/') || url.pathname.startsWith('/ipns/')
+    if (read) {
+      res.setHeader('Access-Control-Allow-Origin', '*')
+      res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS')
+      res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Range, User-Agent, X-Requested-With, If-None-Match')
+      res.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Type, Content-Disposition, Content-Location, Etag, X-Content-Type-Options')
+      if (req.method === 'OPTIONS') { res.writeHead(204, { Allow: 'GET, HEAD, OPTIONS' }); res.end(); return }
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method ?? ''} is not allowed here: GET, HEAD or OPTIONS`, { Allow: 'GET, HEAD, OPTIONS' })
+    }
+    if (url.pathname.startsWith('/ipfs/')) {
+      const a = await ipfsAnswer(repo.store, { method: req.method as 'GET' | 'HEAD', path: url.pathname, params: url.searchParams, accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'] })
+      res.writeHead(a.status, a.headers)
+      if (a.body === undefined) { res.end(); return }
+      if (a.body instanceof Uint8Array) { res.end(a.body); return }
+      for await (const chunk of a.body) { if (!res.write(chunk)) await once(res, 'drain') }
+      res.end()
       return
     }
     // A trustless gateway's IPNS form, with keys for names: the key's signed head as a raw block.
@@ -217,7 +210,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
       if (!res.headersSent) {
         // a refused upload is not read on: answer, then close the connection
         const refusedUpload = req.method === 'POST' && !req.complete
-        res.writeHead(e.status, { 'Content-Type': 'application/json', ...(refusedUpload ? { Connection: 'close' } : {}) })
+        res.writeHead(e.status, { 'Content-Type': 'application/json', ...e.headers, ...(refusedUpload ? { Connection: 'close' } : {}) })
         res.end(JSON.stringify({ error: e.message }))
         if (refusedUpload) res.once('finish', () => setTimeout(() => req.socket.destroy(), 50).unref())
       } else {

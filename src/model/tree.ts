@@ -101,7 +101,8 @@ export async function writeDirectory (store: BlockStore, children: Map<string, N
   return { cid, tsize: tsize + bytes.byteLength }
 }
 
-async function hamtHash (buf: Uint8Array): Promise<Uint8Array> {
+/** The hash a HAMT directory places names by (murmur3, as go-ipfs takes it). */
+export async function hamtHash (buf: Uint8Array): Promise<Uint8Array> {
   // go-ipfs uses the first 64 bits of murmur3-128, byte-reversed; so must we.
   const { murmur3128 } = await import('@multiformats/murmur3')
   return (await murmur3128.encode(buf)).slice(0, 8).reverse()

@@ -1,12 +1,6 @@
 import { CID } from 'multiformats/cid'
-import { BlockStore, checkBlock } from '../store/blockstore.js'
+import { checkBlock } from '../store/blockstore.js'
 import { MAX_BLOCK_BYTES, blockTooLarge } from '../model/limits.js'
-import { walkDag } from '../model/dag.js'
-
-/** Every block `root` reaches, each once, parents first (a CAR in DFS order). */
-export async function * dagBlocks (store: BlockStore, root: CID): AsyncGenerator<{ cid: CID, bytes: Uint8Array }> {
-  for await (const { cid, bytes } of walkDag({ roots: [{ cid: root, via: undefined }], read: async ({ cid }) => await store.get(cid) })) yield { cid, bytes }
-}
 
 /**
  * Reads a CAR stream whose every section is at most MAX_BLOCK_BYTES: a

@@ -1,0 +1,187 @@
+/**
+ * `acache serve` as an IPFS trustless gateway, checked with clients acache
+ * did not write: @ipld/car reads the CARs, multiformats' sha256 checks each
+ * block against its CID, ipfs-unixfs-exporter reads files and directories
+ * from the blocks a CAR carried (and nothing else).
+ */
+import test from 'ava'
+import crypto from 'node:crypto'
+import { CarReader } from '@ipld/car'
+import { CID } from 'multiformats/cid'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { exporter } from 'ipfs-unixfs-exporter'
+import { User, startServe } from '../helpers.js'
+
+interface Served { alice: User, url: string, commit: string, tree: string, big: Buffer, stop: () => Promise<void> }
+
+async function served (): Promise<Served> {
+  const alice = new User('alice').setup()
+  alice.write('src/deep/a.txt', 'hello\n')
+  const big = crypto.randomBytes(3 * 1024 * 1024 + 100)
+  alice.write('big.bin', big)
+  for (let i = 0; i < 3000; i++) alice.write(`shard/file-with-a-long-name-number-${i}.txt`, `file ${i}\n`)
+  alice.ok(['commit', '-m', 'one'])
+  alice.write('src/deep/a.txt', 'hello again\n')
+  alice.ok(['commit', '-m', 'two'])
+  const commit = alice.ok(['log', '-n', '1', '--format=%H']).stdout.trim()
+  const tree = alice.ok(['show', commit, '--json']).json.commit.tree
+  const s = await startServe(alice)
+  return { alice, url: s.url, commit, tree, big, stop: s.stop }
+}
+
+/** The CAR's blocks, each checked against its CID by multiformats (not by acache). */
+async function carBlocks (body: ArrayBuffer): Promise<{ roots: string[], blocks: Map<string, Uint8Array>, order: string[] }> {
+  const r = await CarReader.fromBytes(new Uint8Array(body))
+  const blocks = new Map<string, Uint8Array>()
+  const order: string[] = []
+  for await (const b of r.blocks()) {
+    const digest = await sha256.digest(b.bytes)
+    if (Buffer.compare(Buffer.from(digest.digest), Buffer.from(b.cid.multihash.digest)) !== 0) throw new Error(`block ${b.cid} does not match its CID`)
+    blocks.set(Buffer.from(b.cid.multihash.bytes).toString('hex'), b.bytes)
+    order.push(b.cid.toString())
+  }
+  return { roots: (await r.getRoots()).map(String), blocks, order }
+}
+
+/** A blockstore of only these blocks, in the exporter's reader shape. */
+const only = (blocks: Map<string, Uint8Array>): any => ({
+  get: async function * (cid: CID) {
+    const b = blocks.get(Buffer.from(cid.multihash.bytes).toString('hex'))
+    if (b === undefined) throw new Error(`the CAR lacks ${cid}`)
+    yield b
+  }
+})
+
+async function readAll (entry: any, opts?: { offset: number, length: number }): Promise<Buffer> {
+  const parts: Uint8Array[] = []
+  for await (const c of entry.content(opts)) parts.push(c)
+  return Buffer.concat(parts)
+}
+
+test('the probe, formats asked by query or Accept, 400 when neither names one, Content-Disposition, Etag and 304', async t => {
+  const s = await served()
+  try {
+    const probe = await fetch(`${s.url}/ipfs/bafkqaaa?format=raw`)
+    t.is(probe.status, 200)
+    t.is((await probe.arrayBuffer()).byteLength, 0)
+    const probeCar = await fetch(`${s.url}/ipfs/bafkqaaa`, { headers: { Accept: 'application/vnd.ipld.car' } })
+    t.is(probeCar.status, 200)
+    t.deepEqual((await carBlocks(await probeCar.arrayBuffer())).roots, ['bafkqaaa'])
+    t.is((await fetch(`${s.url}/ipfs/bafkqaaa?format=raw`, { method: 'HEAD' })).status, 200)
+
+    t.is((await fetch(`${s.url}/ipfs/${s.commit}`)).status, 400, 'neither format nor Accept: 400, not 406')
+    t.is((await fetch(`${s.url}/ipfs/${s.commit}`, { headers: { Accept: 'text/html' } })).status, 400)
+    const byAccept = await fetch(`${s.url}/ipfs/${s.commit}`, { headers: { Accept: 'application/vnd.ipld.raw' } })
+    t.is(byAccept.status, 200)
+    t.is(byAccept.headers.get('content-location'), `/ipfs/${s.commit}?format=raw`)
+    const raw = await fetch(`${s.url}/ipfs/${s.commit}?format=raw`)
+    t.is(raw.headers.get('content-disposition'), `attachment; filename="${s.commit}.bin"`)
+    t.is(raw.headers.get('content-location'), null, 'the format came from the query')
+    const bytes = new Uint8Array(await raw.arrayBuffer())
+    t.deepEqual((await sha256.digest(bytes)).digest, CID.parse(s.commit).multihash.digest)
+    const etag = raw.headers.get('etag')!
+    t.is((await fetch(`${s.url}/ipfs/${s.commit}?format=raw`, { headers: { 'If-None-Match': etag } })).status, 304)
+    const car = await fetch(`${s.url}/ipfs/${s.commit}?format=car`)
+    t.is(car.headers.get('content-disposition'), `attachment; filename="${s.commit}.car"`)
+    t.is(car.headers.get('content-type'), 'application/vnd.ipld.car; version=1; order=dfs; dups=n')
+    const carTag = car.headers.get('etag')!
+    t.not(carTag, etag)
+    t.is((await fetch(`${s.url}/ipfs/${s.commit}?format=car`, { headers: { 'If-None-Match': carTag } })).status, 304)
+    t.not((await fetch(`${s.url}/ipfs/${s.commit}?format=car&dag-scope=block`)).headers.get('etag'), carTag, 'the scope is in the Etag')
+    t.is((await fetch(`${s.url}/ipfs/${s.commit}/tree?format=raw`)).status, 400, 'a raw block is asked for by CID alone')
+    t.is((await fetch(`${s.url}/ipfs/${s.commit}?format=car&car-version=2`)).status, 400)
+    t.is((await fetch(`${s.url}/ipfs/${s.commit}?format=car&car-dups=y`)).status, 400)
+    t.is((await fetch(`${s.url}/ipfs/${s.commit}?format=car&dag-scope=everything`)).status, 400)
+    t.is((await fetch(`${s.url}/ipfs/bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa?format=raw`)).status, 404)
+  } finally {
+    await s.stop()
+  }
+})
+
+test('dag-scope: block is the one block, entity a whole file or what lists a directory, all the whole DAG', async t => {
+  const s = await served()
+  try {
+    const block = await carBlocks(await (await fetch(`${s.url}/ipfs/${s.commit}?format=car&dag-scope=block`)).arrayBuffer())
+    t.deepEqual(block.order, [s.commit], 'a commit alone, not all history')
+    const all = await carBlocks(await (await fetch(`${s.url}/ipfs/${s.commit}?format=car`)).arrayBuffer())
+    t.true(all.order.length > 3000, 'all: both commits, their trees and files')
+    t.true(all.order.includes(s.alice.ok(['log', '-n', '1', '--format=%H', 'HEAD~1']).stdout.trim()))
+    // entity of a sharded directory: its shards, none of its files
+    const dir = await carBlocks(await (await fetch(`${s.url}/ipfs/${s.tree}/shard?format=car&dag-scope=entity`)).arrayBuffer())
+    const shardCid = CID.parse(dir.order[1])
+    const entry = await exporter(shardCid, only(dir.blocks))
+    t.is(entry.type, 'directory')
+    let names = 0
+    if (entry.type === 'directory') for await (const _ of entry.entries()) { void _; names++ }
+    t.is(names, 3000, 'the directory lists from the CAR alone')
+    t.true(dir.order.length < 300, `${dir.order.length} blocks: shards only`)
+    // entity of a file: the whole file
+    const file = await carBlocks(await (await fetch(`${s.url}/ipfs/${s.tree}/big.bin?format=car&dag-scope=entity`)).arrayBuffer())
+    const f = await exporter(CID.parse(file.order[1]), only(file.blocks))
+    t.true((await readAll(f)).equals(s.big))
+  } finally {
+    await s.stop()
+  }
+})
+
+test('paths: /ipfs/{commit}/tree/... and through a HAMT shard, the CAR holds the way and the target; a missing path is 404', async t => {
+  const s = await served()
+  try {
+    const r = await fetch(`${s.url}/ipfs/${s.commit}/tree/src/deep/a.txt?format=car`)
+    t.is(r.status, 200)
+    const car = await carBlocks(await r.arrayBuffer())
+    t.deepEqual(car.roots, [s.commit])
+    t.is(car.order[0], s.commit)
+    t.is(car.order[1], s.tree)
+    // the exporter walks the path itself, from the tree, with only the CAR's blocks
+    const a = await exporter(`${s.tree}/src/deep/a.txt`, only(car.blocks))
+    t.is((await readAll(a)).toString(), 'hello again\n')
+    const h = await fetch(`${s.url}/ipfs/${s.tree}/shard/file-with-a-long-name-number-1234.txt?format=car&dag-scope=entity`)
+    const hc = await carBlocks(await h.arrayBuffer())
+    const e = await exporter(`${s.tree}/shard/file-with-a-long-name-number-1234.txt`, only(hc.blocks))
+    t.is((await readAll(e)).toString(), 'file 1234\n')
+    t.true(hc.order.length <= 6, `${hc.order.length} blocks: the way through the shards, not all of them`)
+    t.is((await fetch(`${s.url}/ipfs/${s.tree}/src/nothing?format=car`)).status, 404)
+    t.is((await fetch(`${s.url}/ipfs/${s.commit}/nofield?format=car`)).status, 404)
+  } finally {
+    await s.stop()
+  }
+})
+
+test('entity-bytes: only the blocks of the range, which the exporter reads; a range outside the file is 400', async t => {
+  const s = await served()
+  try {
+    const from = 1024 * 1024 + 10
+    const r = await fetch(`${s.url}/ipfs/${s.tree}/big.bin?format=car&entity-bytes=${from}:${from + 99}`)
+    t.is(r.status, 200)
+    const car = await carBlocks(await r.arrayBuffer())
+    const leaves = car.order.filter(c => CID.parse(c).code === 0x55)
+    t.is(leaves.length, 1, 'one leaf of four')
+    const fileCid = CID.parse(car.order[1])
+    const f = await exporter(fileCid, only(car.blocks))
+    t.true((await readAll(f, { offset: from, length: 100 })).equals(s.big.subarray(from, from + 100)))
+    const tail = await carBlocks(await (await fetch(`${s.url}/ipfs/${s.tree}/big.bin?format=car&entity-bytes=-50:*`)).arrayBuffer())
+    t.is(tail.order.filter(c => CID.parse(c).code === 0x55).length, 1, 'the last 50 bytes: the last leaf')
+    t.is((await fetch(`${s.url}/ipfs/${s.tree}/big.bin?format=car&entity-bytes=${s.big.length + 5}:*`)).status, 400)
+    t.is((await fetch(`${s.url}/ipfs/${s.tree}/big.bin?format=car&entity-bytes=abc`)).status, 400)
+  } finally {
+    await s.stop()
+  }
+})
+
+test('CORS for reads, OPTIONS, and 405 for other methods', async t => {
+  const s = await served()
+  try {
+    const get = await fetch(`${s.url}/ipfs/${s.commit}?format=raw`)
+    t.is(get.headers.get('access-control-allow-origin'), '*')
+    const opt = await fetch(`${s.url}/ipfs/${s.commit}`, { method: 'OPTIONS' })
+    t.is(opt.status, 204)
+    t.regex(opt.headers.get('access-control-allow-methods') ?? '', /GET/)
+    const del = await fetch(`${s.url}/ipfs/${s.commit}`, { method: 'DELETE' })
+    t.is(del.status, 405)
+    t.is(del.headers.get('allow'), 'GET, HEAD, OPTIONS')
+    t.is((await fetch(`${s.url}/ipfs/${s.commit}?format=raw`, { method: 'POST' })).status, 405)
+  } finally {
+    await s.stop()
+  }
+})
