@@ -14,6 +14,7 @@ import { localBranches, nextSeq } from '../services/heads.js'
 import { acceptHead, FetchResult } from './fetch.js'
 import { checkHead, staging } from '../services/accept.js'
 import { readCar } from '../remote/car.js'
+import { makeIpnsRecord } from '../model/ipns.js'
 import { decodeHead } from '../model/head.js'
 import { remoteForKey } from '../services/remote-state.js'
 
@@ -65,7 +66,7 @@ export async function createBundle (repo: Repo, ctx: Ctx, file: string, branches
   // branches until a full head newer than it comes.
   if (branches.length === 0) {
     await repo.store.put(signed.cid, signed.bytes)
-    publishLocal(repo.dir, id.key, signed.bytes)
+    publishLocal(repo.dir, id.key, signed.bytes, await makeIpnsRecord(id.secretKey, signed.cid, seq))
   }
   return { file, head: signed.cid.toString(), seq, branches: Object.fromEntries(Object.entries(heads).map(([k, v]) => [k, v.toString()])), blocks: moved.blocks + 1, bytes: moved.bytes + signed.bytes.byteLength }
 }

@@ -12,6 +12,7 @@ import { publishLocal } from '../remote/directory.js'
 import { getRemote } from '../services/remote-state.js'
 import { localBranches, nextSeq } from '../services/heads.js'
 import { makeHeadMessage } from '../model/message.js'
+import { makeIpnsRecord } from '../model/ipns.js'
 
 export interface PushResult { remote?: string, url: string, key: string, seq: number, head: string, branches: Record<string, string>, blocks: number, bytes: number, headMessage: string }
 
@@ -63,8 +64,10 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
       const { bytes, cid } = signHead({ type: 'acache/head', version: 1, key: id.key, seq, time: ctx.now().toISOString(), heads }, id.secretKey)
       await repo.store.put(cid, bytes)
       await repo.store.settle([cid])
-      if (t !== undefined) await t.putHead(id.key, seq, bytes)
-      else publishLocal(repo.dir, id.key, bytes)
+      // the same head as an IPNS record, for clients that know IPNS and not acache
+      const record = await makeIpnsRecord(id.secretKey, cid, seq)
+      if (t !== undefined) await t.putHead(id.key, seq, bytes, record)
+      else publishLocal(repo.dir, id.key, bytes, record)
       save()
       return {
         remote: opts.remote,

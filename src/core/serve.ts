@@ -5,11 +5,13 @@ import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { AcacheError, ErrorCode, fail } from '../errors.js'
 import { nullStore } from '../store/blockstore.js'
-import { decodeHead, headSignedBy, headFileName } from '../model/head.js'
+import { decodeHead, headSignedBy, headFileName, ipnsRecordFileName } from '../model/head.js'
 import { DAG_JSON, dagJsonCid } from '../model/commit.js'
 import { publishLocal } from '../remote/directory.js'
 import { readCar } from '../remote/car.js'
-import { GatewayError, RAW_TYPE, ipfsAnswer } from '../remote/gateway.js'
+import { GatewayError, IPNS_RECORD_TYPE, RAW_TYPE, ipfsAnswer, requestedFormat } from '../remote/gateway.js'
+import { checkIpnsRecord, didOfIpnsName } from '../model/ipns.js'
+import { isDid } from '../model/did.js'
 import { acceptArrival, removeStage, staging } from '../services/accept.js'
 import { Ctx, defaultCtx, noProgress } from '../context.js'
 import { acquireLock } from '../repo/lock.js'
@@ -88,15 +90,26 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
       res.end()
       return
     }
-    // A trustless gateway's IPNS form, with keys for names: the key's signed head as a raw block.
-    const ipns = /^\/ipns\/(did(?::|%3A)key(?::|%3A)[a-zA-Z0-9]+)\/?$/i.exec(url.pathname)
-    if (ipns !== null && (req.method === 'GET' || req.method === 'HEAD')) {
-      const accept = req.headers.accept ?? ''
-      if ((url.searchParams.get('format') ?? (accept.includes(RAW_TYPE) ? 'raw' : undefined)) !== 'raw') throw new HttpError(406, 'ask for the head with ?format=raw')
-      let bytes: Buffer
+    // The IPNS form. A name is a key as IPNS writes it (k51..., the libp2p-key
+    // CID) or as acache does (did:key:...): format=ipns-record gives the
+    // signed IPNS record of its head, format=raw the acache head itself.
+    const ipns = /^\/ipns\/([^/]+)\/?$/.exec(url.pathname)
+    if (ipns !== null) {
       const name = decodeURIComponent(ipns[1])
-      try { bytes = fs.readFileSync(repo.path('published', headFileName(name))) } catch { throw new HttpError(404, `no head published for ${name}`) }
-      res.writeHead(200, { 'Content-Type': RAW_TYPE, 'Content-Length': bytes.byteLength, 'Cache-Control': 'no-cache', Etag: `"${dagJsonCid(bytes).toString()}.raw"` })
+      const did = isDid(name) ? name : await didOfIpnsName(name)
+      if (did === undefined) throw new HttpError(400, `${name.slice(0, 100)} is neither an Ed25519 IPNS name nor a did:key`)
+      const { format, fromAccept } = requestedFormat(url.searchParams, req.headers.accept, ['ipns-record', 'raw'])
+      const file = repo.path('published', format === 'raw' ? headFileName(did) : ipnsRecordFileName(did))
+      let bytes: Buffer
+      try { bytes = fs.readFileSync(file) } catch { throw new HttpError(404, `no ${format === 'raw' ? 'head' : 'IPNS record'} published here for ${name}`) }
+      res.writeHead(200, {
+        'Content-Type': format === 'raw' ? RAW_TYPE : IPNS_RECORD_TYPE,
+        'Content-Length': bytes.byteLength,
+        'Content-Disposition': `attachment; filename="${name}.${format === 'raw' ? 'bin' : 'ipns-record'}"`,
+        'Cache-Control': 'no-cache',
+        ...(fromAccept ? { 'Content-Location': `${url.pathname}?format=${format}` } : {}),
+        ...(format === 'raw' ? { Etag: `"${dagJsonCid(bytes).toString()}.raw"` } : {})
+      })
       res.end(req.method === 'HEAD' ? undefined : bytes)
       return
     }
@@ -160,6 +173,12 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
         throw new HttpError(400, `not a valid CAR upload: ${(err as Error).message}`)
       }
       const head = h
+      // the head as an IPNS record too (optional): it must be the key's, for exactly this head
+      const recordHeader = req.headers['x-acache-ipns-record']
+      const record = typeof recordHeader === 'string' ? Buffer.from(recordHeader, 'base64') : undefined
+      if (record !== undefined) {
+        try { await checkIpnsRecord(head.key, record, dagJsonCid(headBytes), head.seq) } catch (err) { throw new HttpError(400, (err as Error).message) }
+      }
       const get = async (cid: CID): Promise<Uint8Array> => {
         if (!(await stage.has(cid))) throw new HttpError(422, `the upload lacks block ${cid}`)
         return await stage.get(cid)
@@ -186,7 +205,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
           }
         },
         recheck: () => checkSeq(head.key, head.seq),
-        settle: () => publishLocal(repo.dir, head.key, headBytes)
+        settle: () => publishLocal(repo.dir, head.key, headBytes, record)
       })
       log(`accepted head seq ${head.seq} from ${head.key}: ${pulled.blocks} new blocks`)
       return { key: head.key, seq: head.seq, blocks: pulled.blocks }

@@ -89,3 +89,8 @@ export function headSignedBy (h: Head, key: string): boolean {
 export function headFileName (key: string): string {
   return key.slice('did:key:'.length) + '.head'
 }
+
+/** The file name of the IPNS record beside it: `published/<z6Mk...>.ipns-record`. */
+export function ipnsRecordFileName (key: string): string {
+  return key.slice('did:key:'.length) + '.ipns-record'
+}

@@ -7,7 +7,7 @@ import { fail } from '../errors.js'
 import { acquireLock } from '../repo/lock.js'
 import { readRegularFile, writeFileAtomic } from '../util/fs.js'
 import { MAX_BLOCK_BYTES, MAX_HEAD_BYTES } from '../model/limits.js'
-import { decodeHead, headFileName } from '../model/head.js'
+import { decodeHead, headFileName, ipnsRecordFileName } from '../model/head.js'
 import { REPO_DIR } from '../repo/repo.js'
 import { missing } from '../store/blockstore.js'
 
@@ -55,17 +55,15 @@ export class DirectoryTransport implements Transport {
     await this.store.put(cid, bytes)
   }
 
-  async putHead (key: string, seq: number, bytes: Uint8Array): Promise<void> {
+  async putHead (key: string, seq: number, bytes: Uint8Array, ipnsRecord?: Uint8Array): Promise<void> {
     this.hold()
     try {
-      const file = path.join(this.dir, 'published', headFileName(key))
       const current = await this.getHead(key)
       if (current !== undefined) {
         const cur = decodeHead(current)
         if (cur.seq >= seq) fail('REPLAY', `the remote already has a head with seq ${cur.seq} (ours is ${seq})`, { hint: 'fetch first, then push again' })
       }
-      fs.mkdirSync(path.dirname(file), { recursive: true })
-      writeFileAtomic(file, bytes)
+      publishLocal(this.dir, key, bytes, ipnsRecord)
     } finally {
       this.unhold()
     }
@@ -79,9 +77,16 @@ export class DirectoryTransport implements Transport {
   async close (): Promise<void> { this.unhold() }
 }
 
-/** Publishes a head in a local repository (what `push` with no remote does). */
-export function publishLocal (repoDir: string, key: string, bytes: Uint8Array): void {
+/**
+ * Publishes a head in a local repository (what `push` with no remote does),
+ * and its IPNS record beside it; a head without one (a bundle) leaves none
+ * that names an older head.
+ */
+export function publishLocal (repoDir: string, key: string, bytes: Uint8Array, ipnsRecord?: Uint8Array): void {
   const file = path.join(repoDir, 'published', headFileName(key))
+  const record = path.join(repoDir, 'published', ipnsRecordFileName(key))
   fs.mkdirSync(path.dirname(file), { recursive: true })
+  if (ipnsRecord === undefined) fs.rmSync(record, { force: true })
   writeFileAtomic(file, bytes)
+  if (ipnsRecord !== undefined) writeFileAtomic(record, ipnsRecord)
 }

@@ -127,7 +127,7 @@ export class HttpTransport implements Transport {
     if (this.ipnsName !== undefined) fail('USAGE', `${this.url} is a gateway name (…/ipns/NAME): it is read-only`, { hint: 'push to the server itself: http://HOST:PORT' })
   }
 
-  async putHead (_key: string, _seq: number, headBytes: Uint8Array): Promise<void> {
+  async putHead (_key: string, _seq: number, headBytes: Uint8Array, ipnsRecord?: Uint8Array): Promise<void> {
     this.writable()
     const { CarWriter } = await import('@ipld/car')
     const { dagJsonCid } = await import('../model/commit.js')
@@ -143,7 +143,7 @@ export class HttpTransport implements Transport {
     try {
       const size = fs.statSync(file).size
       // the server checks the whole push before it answers: give it longer than a silent read
-      const r = await this.request('POST', 'acache/v1/push', fs.createReadStream(file), { 'Content-Type': 'application/vnd.ipld.car', 'Content-Length': size }, MAX_REPLY_BYTES, netTimeoutMs() * 20)
+      const r = await this.request('POST', 'acache/v1/push', fs.createReadStream(file), { 'Content-Type': 'application/vnd.ipld.car', 'Content-Length': size, ...(ipnsRecord !== undefined ? { 'X-Acache-Ipns-Record': Buffer.from(ipnsRecord).toString('base64') } : {}) }, MAX_REPLY_BYTES, netTimeoutMs() * 20)
       if (r.status === 409) fail('REPLAY', `${this.url} refused the head: ${this.reason(r)}`, { hint: 'fetch first, then push again' })
       if (r.status === 401 || r.status === 403) fail('UNTRUSTED_KEY', `${this.url} refused the push (${r.status}): ${this.reason(r)}`, { hint: 'the server must trust your key: add you as its remote or in its trusted list' })
       if (r.status !== 200) fail('BAD_INPUT', `${this.url} refused the push (${r.status}): ${this.reason(r)}`)

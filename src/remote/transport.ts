@@ -18,6 +18,6 @@ export interface Transport {
    * Publishes a head for `key`, atomically, refusing unless `seq` (the
    * head's) is higher than the seq published there now.
    */
-  putHead (key: string, seq: number, bytes: Uint8Array): Promise<void>
+  putHead (key: string, seq: number, bytes: Uint8Array, ipnsRecord?: Uint8Array): Promise<void>
   close (): Promise<void>
 }

@@ -10,7 +10,13 @@ import { CarReader } from '@ipld/car'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { exporter } from 'ipfs-unixfs-exporter'
-import { User, startServe } from '../helpers.js'
+import * as Digest from 'multiformats/hashes/digest'
+import { base36 } from 'multiformats/bases/base36'
+import { base58btc } from 'multiformats/bases/base58'
+import * as dagJson from '@ipld/dag-json'
+import fs from 'node:fs'
+import path from 'node:path'
+import { User, startServe, runAsync, tmpdir } from '../helpers.js'
 
 interface Served { alice: User, url: string, commit: string, tree: string, big: Buffer, stop: () => Promise<void> }
 
@@ -181,6 +187,82 @@ test('CORS for reads, OPTIONS, and 405 for other methods', async t => {
     t.is(del.status, 405)
     t.is(del.headers.get('allow'), 'GET, HEAD, OPTIONS')
     t.is((await fetch(`${s.url}/ipfs/${s.commit}?format=raw`, { method: 'POST' })).status, 405)
+  } finally {
+    await s.stop()
+  }
+})
+
+/** A key's IPNS name, made by hand from the spec (a CIDv1 libp2p-key of the identity multihash of its protobuf public key), not by acache. */
+function ipnsNameOf (did: string): CID {
+  const pub = didPublicKey(did)
+  const pb = Buffer.concat([Buffer.from([0x08, 0x01, 0x12, 0x20]), Buffer.from(pub)])
+  return CID.createV1(0x72, Digest.create(0x00, pb))
+}
+
+function didPublicKey (did: string): Uint8Array {
+  const bytes = base58btc.decode(did.slice('did:key:'.length))
+  return bytes.subarray(2) // the ed25519-pub multicodec (0xed 0x01), then the key
+}
+
+test('every published head is also a signed IPNS record of the key: served at /ipns/{name} as application/vnd.ipfs.ipns-record, valid for the ipns library, naming the head; a push carries it, a forged one is refused', async t => {
+  const { ipnsValidator } = await import('ipns/validator')
+  const { unmarshalIPNSRecord, multihashToIPNSRoutingKey } = await import('ipns')
+  const s = await served()
+  try {
+    s.alice.ok(['push'])
+    const did = s.alice.ok(['id', 'show', '--json']).json.key
+    const name = ipnsNameOf(did)
+    for (const n of [name.toString(base36), name.toString()]) {
+      const r = await fetch(`${s.url}/ipns/${n}?format=ipns-record`)
+      t.is(r.status, 200)
+      t.is(r.headers.get('content-type'), 'application/vnd.ipfs.ipns-record')
+    }
+    const r = await fetch(`${s.url}/ipns/${name.toString(base36)}`, { headers: { Accept: 'application/vnd.ipfs.ipns-record' } })
+    const record = new Uint8Array(await r.arrayBuffer())
+    await t.notThrowsAsync(ipnsValidator(multihashToIPNSRoutingKey(name.multihash as any), record))
+    const value = unmarshalIPNSRecord(record).value
+    const headCid = value.replace('/ipfs/', '')
+    // the record leads to the head, the head to the commit
+    const head = new Uint8Array(await (await fetch(`${s.url}/ipfs/${headCid}?format=raw`)).arrayBuffer())
+    const decoded = dagJson.decode(head) as any
+    t.is(decoded.heads.main.toString(), s.commit)
+    t.is(unmarshalIPNSRecord(record).sequence, BigInt(decoded.seq))
+    // a trusted friend pushes over HTTP: the record comes with the head
+    const bob = new User('bob').setup()
+    const bobKey = bob.ok(['id', 'show', '--json']).json.key
+    s.alice.ok(['remote', 'add', 'bob', '/nowhere', '--key', bobKey])
+    bob.ok(['remote', 'add', 'alice', s.url, '--key', did])
+    bob.write('b.txt', 'bob\n')
+    bob.ok(['commit', '-m', 'bob'])
+    const pushed = await runAsync(bob, ['push', 'alice', '--json'])
+    t.is(pushed.code, 0, pushed.stderr)
+    const bobRecord = new Uint8Array(await (await fetch(`${s.url}/ipns/${ipnsNameOf(bobKey).toString(base36)}?format=ipns-record`)).arrayBuffer())
+    await t.notThrowsAsync(ipnsValidator(multihashToIPNSRoutingKey(ipnsNameOf(bobKey).multihash as any), bobRecord))
+    t.is(unmarshalIPNSRecord(bobRecord).value, `/ipfs/${pushed.json.head}`)
+    t.is((await fetch(`${s.url}/ipns/not-a-name?format=ipns-record`)).status, 400)
+    t.is((await fetch(`${s.url}/ipns/${name.toString(base36)}`)).status, 400, 'no format named')
+  } finally {
+    await s.stop()
+  }
+})
+
+test('a push whose IPNS record is not the pusher\'s, or names another head, is refused (400) and publishes nothing', async t => {
+  const s = await served()
+  try {
+    s.alice.ok(['push'])
+    const did = s.alice.ok(['id', 'show', '--json']).json.key
+    const aliceRecord = Buffer.from(await (await fetch(`${s.url}/ipns/${ipnsNameOf(did).toString(base36)}?format=ipns-record`)).arrayBuffer())
+    const bob = new User('bob').setup()
+    const bobKey = bob.ok(['id', 'show', '--json']).json.key
+    s.alice.ok(['remote', 'add', 'bob', '/nowhere', '--key', bobKey])
+    bob.write('b.txt', 'bob\n')
+    bob.ok(['commit', '-m', 'bob'])
+    const file = path.join(tmpdir(), 'bob.car')
+    bob.ok(['bundle', 'create', file])
+    const post = async (record: Buffer): Promise<number> => (await fetch(`${s.url}/acache/v1/push`, { method: 'POST', body: fs.readFileSync(file), headers: { 'Content-Type': 'application/vnd.ipld.car', 'X-Acache-Ipns-Record': record.toString('base64') } })).status
+    t.is(await post(aliceRecord), 400, 'alice\'s record on bob\'s head')
+    t.is(await post(Buffer.from('not a record')), 400)
+    t.is((await fetch(`${s.url}/acache/v1/head/${bobKey}`)).status, 404, 'nothing published')
   } finally {
     await s.stop()
   }
