@@ -17,6 +17,8 @@ export interface StatusResult {
   head?: string
   detached: boolean
   changes: Change[]
+  /** directories with nothing in them: not tracked (as in git), so said */
+  emptyDirs: string[]
   merging?: { other: string, label: string, conflicts: Array<Conflict & { resolved: boolean }> }
 }
 
@@ -40,6 +42,7 @@ export async function status (repo: Repo, ctx: Ctx, opts: { paths?: string[] } =
     head: h.cid?.toString(),
     detached: h.ref === undefined,
     changes: cmp.changes,
+    emptyDirs: cmp.walk.empty ?? [],
     merging: merge === undefined ? undefined : { other: merge.other.toString(), label: merge.label, conflicts: withResolution(repo, merge) }
   }
 }

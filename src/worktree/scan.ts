@@ -77,6 +77,8 @@ class Walker {
   /** directories read or found unchanged: every tracked file not in one of them is gone */
   readonly walked = new Set<string>()
   readonly dirs: WalkRecord['dirs'] = []
+  /** directories with nothing in them (not tracked, as in git: said so by status) */
+  readonly empty = new Set<string>()
   private readonly now = Date.now()
   private readonly hidden: Set<string>
   private ruleFiles = new Map<string, StatTuple>()
@@ -95,7 +97,8 @@ class Walker {
       at: this.now,
       hidden: [...this.hidden].sort(),
       ignores: [...this.ruleFiles].map(([p, t]) => [p, ...t]).sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0) as WalkRecord['ignores'],
-      dirs: this.dirs
+      dirs: this.dirs,
+      empty: [...this.empty].sort()
     }
   }
 
@@ -137,9 +140,11 @@ class Walker {
   private readEntries (dir: string, names: fs.Dirent[], rules: IgnoreRules): boolean {
     const { entries, trackedDirs } = this.input
     let clean = true
+    let any = false
     for (const d of names) {
       const name = d.name
       if (name.length === REPO_DIR.length && name.toLowerCase() === REPO_DIR) continue // reserved in any letter case, as readers refuse it
+      any = true
       const p = joinPath(dir, name)
       if (d.isDirectory()) {
         if (this.walked.has(p) || this.hidden.has(p)) continue
@@ -150,6 +155,8 @@ class Walker {
         clean = false
       }
     }
+    // an empty directory is read again each time (it is cheap), so that status keeps saying it is not tracked
+    if (!any && dir !== '' && !rules.ignores(dir, true)) { this.empty.add(dir); return false }
     return clean
   }
 

@@ -17,8 +17,10 @@ export interface WalkRecord {
   hidden: string[]
   /** the ignore files the rules came from: [path, size, mtimeMs, ctimeMs, ino]; size -2 when absent, -1 when not to be trusted */
   ignores: Array<[string, number, number, number, number]>
-  /** every directory walked, parents first: [path, mtimeMs, ctimeMs, ino, 1 when it held new files (then it is read again)] */
+  /** every directory walked, parents first: [path, mtimeMs, ctimeMs, ino, 1 when it held new files or nothing (then it is read again)] */
   dirs: Array<[string, number, number, number, number]>
+  /** the directories found empty (absent in records from before) */
+  empty?: string[]
 }
 
 const isNumbers = (a: unknown[], from: number): boolean => a.slice(from).every(x => typeof x === 'number')
@@ -29,7 +31,8 @@ export function isWalkRecord (x: any): x is WalkRecord {
   const inside = (p: unknown): boolean => typeof p === 'string' && (p === '' || p.split('/').every(s => s !== '' && s !== '.' && s !== '..'))
   const tuples = (a: unknown): boolean => Array.isArray(a) && a.every(e => Array.isArray(e) && e.length === 5 && inside(e[0]) && isNumbers(e, 1))
   return typeof x === 'object' && x !== null && typeof x.tree === 'string' && typeof x.at === 'number' &&
-    Array.isArray(x.hidden) && x.hidden.every(inside) && tuples(x.ignores) && tuples(x.dirs)
+    Array.isArray(x.hidden) && x.hidden.every(inside) && tuples(x.ignores) && tuples(x.dirs) &&
+    (x.empty === undefined || (Array.isArray(x.empty) && x.empty.every(inside)))
 }
 
 /**
@@ -37,7 +40,7 @@ export function isWalkRecord (x: any): x is WalkRecord {
  * new files are all tracked now need not be read again.
  */
 export function walkForTree (walk: WalkRecord, tree: string, stillNew: string[]): WalkRecord {
-  const dirty = new Set(stillNew.map(parentOf))
+  const dirty = new Set([...stillNew.map(parentOf), ...(walk.empty ?? [])])
   return { ...walk, tree, dirs: walk.dirs.map(([d, m, c, ino]) => [d, m, c, ino, dirty.has(d) ? 1 : 0]) }
 }
 
@@ -49,7 +52,7 @@ export function walkForTree (walk: WalkRecord, tree: string, stillNew: string[])
 export function changedSince (walk: WalkRecord, last: WalkRecord): boolean {
   const same = (a: Array<string | number>, b: Array<string | number>): boolean => a.length === b.length && a.every((x, i) => x === b[i])
   const sameRows = (a: Array<Array<string | number>>, b: Array<Array<string | number>>): boolean => a.length === b.length && a.every((r, i) => same(r, b[i]))
-  if (walk.tree !== last.tree || !same(walk.hidden, last.hidden) || !sameRows(walk.ignores, last.ignores) || !sameRows(walk.dirs, last.dirs)) return true
+  if (walk.tree !== last.tree || !same(walk.hidden, last.hidden) || !same(walk.empty ?? [], last.empty ?? []) || !sameRows(walk.ignores, last.ignores) || !sameRows(walk.dirs, last.dirs)) return true
   return walk.dirs.some(([, m, , , dirty]) => dirty === 0 && m < walk.at - RACY_MS && m >= last.at - RACY_MS)
 }
 

@@ -342,3 +342,23 @@ test('-q silences what is said about the work, never what was asked for', t => {
   t.regex(u.ok(['branch', '-q']).stdout, /\* main/)
   t.regex(u.ok(['show', '-q', 'HEAD']).stdout, /third/)
 })
+
+test('empty directories are not tracked, as in git, and status says so (every time, also after a commit)', t => {
+  const u = repo()
+  fs.mkdirSync(u.path('empty'))
+  fs.mkdirSync(u.path('a/b'), { recursive: true })
+  for (let i = 0; i < 2; i++) {
+    const s = u.ok(['status'])
+    t.regex(s.stderr, /Empty directories are not tracked/)
+    t.regex(s.stderr, /a\/b\/, empty\//)
+    t.deepEqual(u.ok(['status', '--json']).json.emptyDirs, ['a/b', 'empty'])
+  }
+  u.write('c.txt', 'c\n')
+  u.ok(['commit', '-m', 'c'])
+  t.deepEqual(u.ok(['status', '--json']).json.emptyDirs, ['a/b', 'empty'], 'still said after a commit')
+  u.write('empty/kept', 'now it has a file\n')
+  const after = u.ok(['status', '--json']).json
+  t.deepEqual(after.emptyDirs, ['a/b'])
+  t.true(after.changes.some((c: any) => c.path === 'empty/kept' && c.change === 'added'))
+  t.notRegex(u.ok(['status', '-s']).stderr, /Empty/, 'the short form stays machine-readable')
+})

@@ -68,6 +68,10 @@ export default define({
           out.data(color(`  ${(c.change + ':').padEnd(12)}${safe(here(c.path))}${c.oldKind !== undefined && c.kind !== undefined && c.oldKind !== c.kind ? ` (${c.oldKind} -> ${c.kind})` : ''}`))
         }
       }
+      if (r.emptyDirs.length > 0) {
+        const list = r.emptyDirs.slice(0, 5).map(d => safe(here(d)) + '/').join(', ')
+        out.info(`Empty directories are not tracked (as in git; put a file in one to keep it): ${list}${r.emptyDirs.length > 5 ? ` and ${r.emptyDirs.length - 5} more` : ''}`)
+      }
     }
     if (args.exitCode === true && (r.changes.length > 0 || conflicted.size > 0)) out.setExit(1)
   }
