@@ -18,7 +18,7 @@ import { makeIpnsRecord } from '../model/ipns.js'
 import { decodeHead } from '../model/head.js'
 import { remoteForKey } from '../services/remote-state.js'
 
-export interface BundleCreated { file: string, head: string, seq: number, branches: Record<string, string>, blocks: number, bytes: number }
+export interface BundleCreated { file: string, head: string, seq: number, branches: Record<string, string>, /** each branch's tree: what `ipfs-car unpack FILE --root TREE` extracts */ trees: Record<string, string>, blocks: number, bytes: number }
 
 /**
  * `bundle create FILE [BRANCH...]`: a CARv1 file whose one root is a newly
@@ -68,7 +68,9 @@ export async function createBundle (repo: Repo, ctx: Ctx, file: string, branches
     await repo.store.put(signed.cid, signed.bytes)
     publishLocal(repo.dir, id.key, signed.bytes, await makeIpnsRecord(id.secretKey, signed.cid, seq))
   }
-  return { file, head: signed.cid.toString(), seq, branches: Object.fromEntries(Object.entries(heads).map(([k, v]) => [k, v.toString()])), blocks: moved.blocks + 1, bytes: moved.bytes + signed.bytes.byteLength }
+  const trees: Record<string, string> = {}
+  for (const [b, c] of Object.entries(heads)) trees[b] = (await repo.readCommit(c)).tree.toString()
+  return { file, head: signed.cid.toString(), seq, branches: Object.fromEntries(Object.entries(heads).map(([k, v]) => [k, v.toString()])), trees, blocks: moved.blocks + 1, bytes: moved.bytes + signed.bytes.byteLength }
 }
 
 /**

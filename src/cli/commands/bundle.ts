@@ -15,6 +15,9 @@ export default define({
       const r = await b.createBundle(await repo(), ctx, file, args.branches ?? [])
       out.result({ ...r })
       out.info(`Wrote ${r.file}: ${Object.keys(r.branches).join(', ')} (seq ${r.seq}), ${r.blocks} blocks, ${r.bytes} bytes`)
+      // the CAR's root is the signed head; any CAR tool extracts a branch's files from its tree
+      const [branch, tree] = Object.entries(r.trees)[0] ?? []
+      if (tree !== undefined) out.verbose(`the files of ${branch}, without acache: ipfs-car unpack ${r.file} --root ${tree} --output DIR`)
       return
     }
     const r = await b.importBundle(await repo(), ctx, file)
