@@ -3,6 +3,8 @@
 // commands (npm install, npm test) are the whole set-up on a fresh machine.
 //  - the js-ipfs daemon that stands in for Kubo's RPC API (test-only, in
 //    tools/kubo-standin, never a dependency of acache), when no `ipfs` binary is on PATH;
+//  - @helia/verified-fetch and the Node 22 it needs (test-only, in
+//    tools/verified-fetch): an IPFS client acache did not write, for the gateway tests;
 //  - FUSE (fusermount and libfuse.so.2) for the mount tests, from Debian's
 //    packages, when running as root where apt-get exists.
 // Anything it cannot install it says plainly; the tests that need it then fail with that reason.
@@ -21,6 +23,14 @@ if (!has('command -v ipfs') && !fs.existsSync(path.join(standin, 'node_modules',
   // npm install, not npm ci: an optional dependency deep in js-ipfs points at a git tarball, which npm ci insists on
   if (!run('npm', ['install', '--prefix', standin, '--no-audit', '--no-fund', '--loglevel=error'])) {
     console.error('test set-up: could not install tools/kubo-standin; the Kubo tests will fail saying so')
+  }
+}
+
+const verifiedFetch = path.join(root, 'tools', 'verified-fetch')
+if (!fs.existsSync(path.join(verifiedFetch, 'node_modules', '.bin', 'node')) || !fs.existsSync(path.join(verifiedFetch, 'node_modules', '@helia', 'verified-fetch'))) {
+  console.error('test set-up: installing @helia/verified-fetch and Node 22 for the gateway tests (tools/verified-fetch, about a minute, once)')
+  if (!run('npm', ['install', '--prefix', verifiedFetch, '--no-audit', '--no-fund', '--loglevel=error'])) {
+    console.error('test set-up: could not install tools/verified-fetch; the verified-fetch test will fail saying so')
   }
 }
 

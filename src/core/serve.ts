@@ -72,7 +72,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
     const url = new URL('http://x' + (req.url ?? '/'))
     res.setHeader('X-Content-Type-Options', 'nosniff')
     // reads are for anyone, from any page (as a public gateway's are); a push is not a browser's business
-    const read = url.pathname.startsWith('/ipfs/') || url.pathname.startsWith('/ipns/')
+    const read = url.pathname.startsWith('/ipfs/') || url.pathname.startsWith('/ipns/') || url.pathname.startsWith('/routing/v1/')
     if (read) {
       res.setHeader('Access-Control-Allow-Origin', '*')
       res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS')
@@ -81,6 +81,8 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
       if (req.method === 'OPTIONS') { res.writeHead(204, { Allow: 'GET, HEAD, OPTIONS' }); res.end(); return }
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method ?? ''} is not allowed here: GET, HEAD or OPTIONS`, { Allow: 'GET, HEAD, OPTIONS' })
     }
+    // content routing: this server knows only what it holds, and says so by serving it
+    if (/^\/routing\/v1\/(providers|peers)\//.test(url.pathname)) throw new HttpError(404, 'no routing records here: ask /ipfs/{cid} directly')
     if (url.pathname.startsWith('/ipfs/')) {
       const a = await ipfsAnswer(repo.store, { method: req.method as 'GET' | 'HEAD', path: url.pathname, params: url.searchParams, accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'] })
       res.writeHead(a.status, a.headers)
@@ -93,12 +95,15 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
     // The IPNS form. A name is a key as IPNS writes it (k51..., the libp2p-key
     // CID) or as acache does (did:key:...): format=ipns-record gives the
     // signed IPNS record of its head, format=raw the acache head itself.
-    const ipns = /^\/ipns\/([^/]+)\/?$/.exec(url.pathname)
+    // The delegated routing API's IPNS form (specs.ipfs.tech/routing/http-routing-v1) is the same record.
+    const ipns = /^\/ipns\/([^/]+)\/?$/.exec(url.pathname) ?? /^\/routing\/v1\/ipns\/([^/]+)\/?$/.exec(url.pathname)
     if (ipns !== null) {
+      const routing = url.pathname.startsWith('/routing/')
+      if (routing && req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'IPNS records are published here by a push, not by PUT', { Allow: 'GET, HEAD, OPTIONS' })
       const name = decodeURIComponent(ipns[1])
       const did = isDid(name) ? name : await didOfIpnsName(name)
       if (did === undefined) throw new HttpError(400, `${name.slice(0, 100)} is neither an Ed25519 IPNS name nor a did:key`)
-      const { format, fromAccept } = requestedFormat(url.searchParams, req.headers.accept, ['ipns-record', 'raw'])
+      const { format, fromAccept } = routing ? { format: 'ipns-record', fromAccept: false } : requestedFormat(url.searchParams, req.headers.accept, ['ipns-record', 'raw'])
       const file = repo.path('published', format === 'raw' ? headFileName(did) : ipnsRecordFileName(did))
       let bytes: Buffer
       try { bytes = fs.readFileSync(file) } catch { throw new HttpError(404, `no ${format === 'raw' ? 'head' : 'IPNS record'} published here for ${name}`) }

@@ -16,7 +16,7 @@ import { base58btc } from 'multiformats/bases/base58'
 import * as dagJson from '@ipld/dag-json'
 import fs from 'node:fs'
 import path from 'node:path'
-import { User, startServe, runAsync, tmpdir } from '../helpers.js'
+import { User, ROOT, startServe, runAsync, tmpdir } from '../helpers.js'
 
 interface Served { alice: User, url: string, commit: string, tree: string, big: Buffer, stop: () => Promise<void> }
 
@@ -263,6 +263,45 @@ test('a push whose IPNS record is not the pusher\'s, or names another head, is r
     t.is(await post(aliceRecord), 400, 'alice\'s record on bob\'s head')
     t.is(await post(Buffer.from('not a record')), 400)
     t.is((await fetch(`${s.url}/acache/v1/head/${bobKey}`)).status, 404, 'nothing published')
+  } finally {
+    await s.stop()
+  }
+})
+
+test('@helia/verified-fetch, pointed only at `acache serve` (gateway and router), reads a file by path, through a HAMT shard, a byte range, and a friend\'s head by IPNS name', async t => {
+  const client = path.join(ROOT, 'tools', 'verified-fetch')
+  const node = path.join(client, 'node_modules', '.bin', 'node')
+  t.true(fs.existsSync(node), 'tools/verified-fetch is installed by `npm test` (scripts/test-setup.mjs)')
+  const s = await served()
+  try {
+    s.alice.ok(['push'])
+    const did = s.alice.ok(['id', 'show', '--json']).json.key
+    const name = ipnsNameOf(did).toString(base36)
+    const from = 1024 * 1024 + 10
+    const requests = [
+      { resource: `ipfs://${s.tree}/src/deep/a.txt` },
+      { resource: `ipfs://${s.tree}/shard/file-with-a-long-name-number-1234.txt` },
+      { resource: `ipfs://${s.tree}/big.bin`, range: `bytes=${from}-${from + 99}` },
+      { resource: `ipns://${name}` }
+    ]
+    const { spawn } = await import('node:child_process')
+    const child = spawn(node, [path.join(client, 'client.mjs'), s.url, JSON.stringify(requests)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (c: Buffer) => { out += c.toString() })
+    child.stderr.on('data', (c: Buffer) => { err += c.toString() })
+    const code = await new Promise(resolve => child.once('exit', resolve))
+    t.is(code, 0, err)
+    const got = JSON.parse(out.trim().split('\n').pop()!)
+    const hash = (b: Uint8Array): string => crypto.createHash('sha256').update(b).digest('hex')
+    t.is(got[0].status, 200)
+    t.is(got[0].text, 'hello again\n')
+    t.is(got[1].text, 'file 1234\n')
+    t.is(got[2].status, 206)
+    t.is(got[2].sha256, hash(s.big.subarray(from, from + 100)))
+    const published = fs.readFileSync(s.alice.path(`.acache/published/${did.slice('did:key:'.length)}.head`))
+    t.is(got[3].status, 200)
+    t.is(got[3].sha256, hash(published), 'the IPNS name resolves to the published head')
   } finally {
     await s.stop()
   }
