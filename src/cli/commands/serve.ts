@@ -12,7 +12,7 @@ export default define({
     const { serveRepository } = await import('../../core/serve.js')
     const s = await serveRepository(await repo(), ctx, { port: args.port, host: args.host, trusted: (args.trust ?? []).map(String), maxUpload: args.maxUpload, log: (l) => out.info(l) })
     out.result({ url: s.url })
-    out.info(`Serving on ${s.url} (GET /ipfs/{cid}?format=raw|car, GET /acache/v1/head/{did}, POST /acache/v1/push); Ctrl-C stops`)
+    out.info(`Serving on ${s.url} (a trustless gateway: GET /ipfs/{cid}[/path]?format=raw|car, GET /ipns/{name}?format=ipns-record; POST /acache/v1/push); Ctrl-C stops`)
     // friends see what is published, not your branches: say so when they differ
     if (s.warning !== undefined) out.warn(s.warning)
     await new Promise<void>((resolve) => {
