@@ -84,7 +84,8 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
     // content routing: this server knows only what it holds, and says so by serving it
     if (/^\/routing\/v1\/(providers|peers)\//.test(url.pathname)) throw new HttpError(404, 'no routing records here: ask /ipfs/{cid} directly')
     if (url.pathname.startsWith('/ipfs/')) {
-      const a = await ipfsAnswer(repo.store, { method: req.method as 'GET' | 'HEAD', path: url.pathname, params: url.searchParams, accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'] })
+      // what is here only: a stranger's read never makes this server fetch what a partial fetch left out
+      const a = await ipfsAnswer(repo.store.offline(), { method: req.method as 'GET' | 'HEAD', path: url.pathname, params: url.searchParams, accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'] })
       res.writeHead(a.status, a.headers)
       if (a.body === undefined) { res.end(); return }
       if (a.body instanceof Uint8Array) { res.end(a.body); return }
