@@ -268,7 +268,7 @@ test('a push whose IPNS record is not the pusher\'s, or names another head, is r
   }
 })
 
-test('@helia/verified-fetch, pointed only at `acache serve` (gateway and router), reads a file by path, through a HAMT shard, a byte range, and a friend\'s head by IPNS name', async t => {
+test('@helia/verified-fetch, pointed only at `acache serve` (gateway and router), reads a file by CID, by path, through a HAMT shard, a byte range, and a friend\'s head by IPNS name', async t => {
   const client = path.join(ROOT, 'tools', 'verified-fetch')
   const node = path.join(client, 'node_modules', '.bin', 'node')
   t.true(fs.existsSync(node), 'tools/verified-fetch is installed by `npm test` (scripts/test-setup.mjs)')
@@ -278,8 +278,10 @@ test('@helia/verified-fetch, pointed only at `acache serve` (gateway and router)
     const did = s.alice.ok(['id', 'show', '--json']).json.key
     const name = ipnsNameOf(did).toString(base36)
     const from = 1024 * 1024 + 10
+    const fileCid = s.alice.ok(['show', 'HEAD:src/deep', '--json']).json.entries.find((e: any) => e.name === 'a.txt').cid
     const requests = [
       { resource: `ipfs://${s.tree}/src/deep/a.txt` },
+      { resource: `ipfs://${fileCid}` },
       { resource: `ipfs://${s.tree}/shard/file-with-a-long-name-number-1234.txt` },
       { resource: `ipfs://${s.tree}/big.bin`, range: `bytes=${from}-${from + 99}` },
       { resource: `ipns://${name}` }
@@ -296,12 +298,13 @@ test('@helia/verified-fetch, pointed only at `acache serve` (gateway and router)
     const hash = (b: Uint8Array): string => crypto.createHash('sha256').update(b).digest('hex')
     t.is(got[0].status, 200)
     t.is(got[0].text, 'hello again\n')
-    t.is(got[1].text, 'file 1234\n')
-    t.is(got[2].status, 206)
-    t.is(got[2].sha256, hash(s.big.subarray(from, from + 100)))
+    t.is(got[1].text, 'hello again\n', 'a file by its CID')
+    t.is(got[2].text, 'file 1234\n')
+    t.is(got[3].status, 206)
+    t.is(got[3].sha256, hash(s.big.subarray(from, from + 100)))
     const published = fs.readFileSync(s.alice.path(`.acache/published/${did.slice('did:key:'.length)}.head`))
-    t.is(got[3].status, 200)
-    t.is(got[3].sha256, hash(published), 'the IPNS name resolves to the published head')
+    t.is(got[4].status, 200)
+    t.is(got[4].sha256, hash(published), 'the IPNS name resolves to the published head')
   } finally {
     await s.stop()
   }
