@@ -13,6 +13,9 @@ export const FAILED = -1
 /** Paths a thread takes at a time from the shared cursor. */
 export const LSTAT_CHUNK = 512
 
+/** One options object for every call (not one made a file). */
+const NO_THROW = { throwIfNoEntry: false } as const
+
 /** The lstat numbers (STAT_FIELDS a path) of paths[from..to) under `root`, into `out` from row `outOffset`. */
 export function lstatInto (root: string, paths: string[], from: number, to: number, out: Float64Array, outOffset = from): void {
   // Relative paths are cheaper for the kernel to resolve: use them when we can.
@@ -20,7 +23,7 @@ export function lstatInto (root: string, paths: string[], from: number, to: numb
   for (let i = from; i < to; i++) {
     const b = (i - from + outOffset) * STAT_FIELDS
     try {
-      const st = fs.lstatSync(prefix + paths[i], { throwIfNoEntry: false })
+      const st = fs.lstatSync(prefix + paths[i], NO_THROW)
       if (st === undefined) { out[b] = 0; continue }
       out[b] = 1
       out[b + 1] = st.mode
