@@ -37,8 +37,8 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  // native, loaded by name at run time, or only for Kubo (large, and an ES module only)
-  external: ['fuse-native', 'cli-progress', 'kubo-rpc-client'],
+  // native, loaded by name at run time, or only for Kubo, or only for IPNS records (large, ES modules only): loaded when used
+  external: ['fuse-native', 'cli-progress', 'kubo-rpc-client', 'ipns', 'ipns/validator', '@libp2p/crypto', '@libp2p/crypto/keys', '@libp2p/peer-id'],
   plugins: [lazyStringWidth],
   logLevel: 'warning'
 }
