@@ -5,6 +5,7 @@
 //    tools/kubo-standin, never a dependency of acache), when no `ipfs` binary is on PATH;
 //  - @helia/verified-fetch and the Node 22 it needs (test-only, in
 //    tools/verified-fetch): an IPFS client acache did not write, for the gateway tests;
+//  - acache's native lstat helper, when `npm install --ignore-scripts` left it unbuilt;
 //  - FUSE (fusermount and libfuse.so.2) for the mount tests, from Debian's
 //    packages, when running as root where apt-get exists.
 // Anything it cannot install it says plainly; the tests that need it then fail with that reason.
@@ -16,6 +17,11 @@ import { fileURLToPath } from 'node:url'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const has = (cmd) => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }).status === 0
 const run = (cmd, args, env = {}) => spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status === 0
+
+if (!fs.existsSync(path.join(root, 'build', 'Release', 'acache_native.node'))) {
+  console.error('test set-up: building the native lstat helper (scripts/build-native.mjs)')
+  run(process.execPath, [path.join(root, 'scripts', 'build-native.mjs')])
+}
 
 const standin = path.join(root, 'tools', 'kubo-standin')
 if (!has('command -v ipfs') && !fs.existsSync(path.join(standin, 'node_modules', '.bin', 'jsipfs'))) {

@@ -5,7 +5,8 @@ import { siblingUrl, startWorker } from '../util/worker.js'
 import { commandOf } from '../util/argv.js'
 import { findRepository } from '../repo/layout.js'
 import { indexColumns, indexLayout, indexPaths, readIndexFile } from './index-file.js'
-import { Expect, lstatShared, STAT_FIELDS } from './lstat.js'
+import { chunkLstat, Expect, lstatShared, PathList, STAT_FIELDS } from './lstat.js'
+import { nativeLstat, pathStarts } from './native.js'
 import { trace } from '../util/trace.js'
 
 // The bundled command line loads this module from the file bin/acache.js
@@ -38,6 +39,8 @@ export interface Preloaded {
   ctl: Int32Array
   /** 1 for each path found as the index has it */
   same: Uint8Array
+  /** where each path starts in the index's path column, when the native helper reads them */
+  starts?: Uint32Array
 }
 
 interface Pending { worker: Worker, port: MessagePort, state: Int32Array }
@@ -92,29 +95,34 @@ export function takePreloaded (file: string, root: string, count: number): Prelo
 /** The helper's side: read the index, hand over the shared arrays, then lstat and compare. */
 export function runPreload (index: string, port: MessagePort, state: Int32Array): void {
   trace('started')
-  let job: { root: string, paths: string[], stats: Float64Array, ctl: Int32Array, expect: Expect } | undefined
+  let job: { root: string, list: PathList, stats: Float64Array, ctl: Int32Array, expect: Expect } | undefined
   try {
     const { buf, id: file } = readIndexFile(index)
     const layout = indexLayout(buf)
-    const paths = layout === undefined ? undefined : indexPaths(buf, layout)
-    if (layout !== undefined && paths !== undefined) {
-      const count = paths.length
-      const { numbers, kinds } = indexColumns(buf, layout)
-      job = {
-        root: path.dirname(path.dirname(index)),
-        paths,
-        stats: new Float64Array(new SharedArrayBuffer(count * STAT_FIELDS * 8)),
-        ctl: new Int32Array(new SharedArrayBuffer(8)),
-        expect: { numbers, kinds, same: new Uint8Array(new SharedArrayBuffer(count)) }
+    if (layout !== undefined) {
+      const count = layout.count
+      const bytes = buf.subarray(layout.pathsAt, layout.end)
+      // the native helper reads the paths as bytes; fs.lstatSync needs them as strings
+      const starts = nativeLstat() === undefined ? undefined : pathStarts(bytes, count, true)
+      const strings = starts === undefined ? indexPaths(buf, layout) : undefined
+      if (starts !== undefined || strings !== undefined) {
+        const { numbers, kinds } = indexColumns(buf, layout)
+        job = {
+          root: path.dirname(path.dirname(index)),
+          list: { count, bytes, starts, strings: strings === undefined ? undefined : () => strings },
+          stats: new Float64Array(new SharedArrayBuffer(count * STAT_FIELDS * 8)),
+          ctl: new Int32Array(new SharedArrayBuffer(8)),
+          expect: { numbers, kinds, same: new Uint8Array(new SharedArrayBuffer(count)) }
+        }
+        const msg: Omit<Preloaded, 'worker'> = { file, root: job.root, count, stats: job.stats, ctl: job.ctl, same: job.expect.same, starts }
+        port.postMessage(msg)
       }
-      const msg: Omit<Preloaded, 'worker'> = { file, root: job.root, count, stats: job.stats, ctl: job.ctl, same: job.expect.same }
-      port.postMessage(msg)
     }
   } finally {
     Atomics.store(state, 0, 1)
     Atomics.notify(state, 0)
   }
-  trace('index read')
-  if (job !== undefined) lstatShared(job.root, job.paths, job.stats, job.ctl, job.expect)
+  trace(job?.list.starts !== undefined ? 'index read (native lstat)' : 'index read')
+  if (job !== undefined) lstatShared(job.list.count, chunkLstat(job.root, job.list), job.stats, job.ctl, job.expect)
   trace('lstat done')
 }

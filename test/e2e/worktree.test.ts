@@ -23,9 +23,9 @@ function age (dir: string): void {
 }
 
 /** status --porcelain, and from its trace: whether the walk read only changed directories, whether the preloading helper ran. */
-function status (a: User, env: Record<string, string> = {}): { out: string, quick: boolean, helper: boolean } {
+function status (a: User, env: Record<string, string> = {}): { out: string, quick: boolean, helper: boolean, native: boolean } {
   const r = a.ok(['status', '--porcelain'], { env: { ACACHE_TRACE: '1', ...env } })
-  return { out: r.stdout, quick: /walk done \(changed directories only\)/.test(r.stderr), helper: /\[helper\] index read/.test(r.stderr) }
+  return { out: r.stdout, quick: /walk done \(changed directories only\)/.test(r.stderr), helper: /\[helper\] index read/.test(r.stderr), native: /\[helper\] index read \(native lstat\)/.test(r.stderr) }
 }
 
 test('status reads only the directories that changed, and still sees every kind of change', t => {
@@ -121,12 +121,21 @@ test('a commit after status leaves a record that makes the next status quick, in
   t.is(s.out, '')
   t.true(s.quick)
   t.true(s.helper, 'the helper thread started before the command was loaded')
+  t.true(s.native, 'the helper lstats with the native helper (npm install builds it)')
   a.write('d7/f7', 'changed\n')
   a.write('d9/new', 'new\n')
   fs.rmSync(a.path('d11/f11'))
+  // a file that changes kind, size kept: only its mode tells
+  fs.chmodSync(a.path('d13/f13'), 0o755)
   s = status(a)
-  t.is(s.out, 'D d11/f11\nM d7/f7\nA d9/new\n')
+  t.is(s.out, 'D d11/f11\nM d13/f13\nM d7/f7\nA d9/new\n')
   t.true(s.helper)
+  // the same with fs.lstatSync on both threads
+  s = status(a, { ACACHE_NATIVE: '0' })
+  t.is(s.out, 'D d11/f11\nM d13/f13\nM d7/f7\nA d9/new\n')
+  t.true(s.helper)
+  t.false(s.native)
+  fs.chmodSync(a.path('d13/f13'), 0o644)
   // options before the command, run from elsewhere: the helper still starts early
   const r = a.ok(['--json', '-C', a.work, 'status'], { cwd: path.dirname(a.work), env: { ACACHE_TRACE: '1' } })
   t.deepEqual(r.json.changes.map((c: any) => c.path), ['d11/f11', 'd7/f7', 'd9/new'])
@@ -197,7 +206,7 @@ test('a directory read again through the record keeps the rules of the ignore fi
   t.true(s.quick)
 })
 
-test('status with deprecation warnings turned on prints none of its own (it then lstats through fs.lstatSync), and still sees changes', t => {
+test('status with deprecation warnings turned on prints none of its own, and still sees changes', t => {
   const a = new User('alice').setup()
   a.write('a/1', '1')
   a.write('b/2', '2')

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "acache_native",
+      "sources": ["native/lstat.c"],
+      "cflags": ["-O2", "-ffp-contract=off", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    }
+  ]
+}
