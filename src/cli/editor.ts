@@ -13,7 +13,7 @@ export function editMessage (repo: Repo, initial: string): string {
   if (editor === undefined || (process.stdin.isTTY !== true && process.env.ACACHE_EDITOR === undefined)) {
     fail('USAGE', 'a commit needs a message', { hint: 'acache commit -m "what changed" (an editor opens only on a terminal)' })
   }
-  const file = repo.path('COMMIT_EDITMSG')
+  const file = repo.layout.commitMessage
   fs.writeFileSync(file, `${initial}${initial === '' || initial.endsWith('\n') ? '' : '\n'}\n# Write the message for your changes. Lines starting with # are left out;\n# an empty message aborts the commit.\n`)
   const r = spawnSync('sh', ['-c', `${editor} "$1"`, 'editor', file], { stdio: 'inherit' })
   if (r.status !== 0) fail('USAGE', `the editor (${editor}) exited ${String(r.status)}; nothing was committed`)

@@ -76,9 +76,8 @@ export function renameBranch (repo: Repo, from: string | undefined, to: string, 
     if (cid === undefined) fail('UNKNOWN_REVISION', `branch ${old} not found`)
     if (old === to) return { from: old, to, commit: cid.toString() }
     if (!force && repo.readRef(`refs/heads/${to}`) !== undefined) fail('EXISTS', `a branch named ${to} already exists`, { hint: 'use -M to replace it' })
-    const logs = repo.path('logs', 'refs', 'heads')
-    const oldLog = path.join(logs, old)
-    const newLog = path.join(logs, to)
+    const oldLog = repo.layout.log(`refs/heads/${old}`)
+    const newLog = repo.layout.log(`refs/heads/${to}`)
     repo.writeRef(`refs/heads/${to}`, cid, `branch: renamed refs/heads/${old} to refs/heads/${to}`)
     if (fs.existsSync(oldLog)) {
       // the renamed branch keeps its history: the old log comes first
@@ -87,7 +86,7 @@ export function renameBranch (repo: Repo, from: string | undefined, to: string, 
       fs.writeFileSync(newLog, moved)
       fs.rmSync(oldLog, { force: true })
     }
-    fs.rmSync(repo.path('refs', 'heads', old), { force: true })
+    fs.rmSync(repo.layout.ref(`refs/heads/${old}`), { force: true })
     if (repo.currentBranch() === old) repo.setHead({ ref: `refs/heads/${to}` }, `branch: renamed ${old} to ${to}`)
     return { from: old, to, commit: cid.toString() }
   } finally {

@@ -66,7 +66,7 @@ export async function createBundle (repo: Repo, ctx: Ctx, file: string, branches
   // branches until a full head newer than it comes.
   if (branches.length === 0) {
     await repo.store.put(signed.cid, signed.bytes)
-    publishLocal(repo.dir, id.key, signed.bytes, await makeIpnsRecord(id.secretKey, signed.cid, seq))
+    publishLocal(repo.layout, id.key, signed.bytes, await makeIpnsRecord(id.secretKey, signed.cid, seq))
   }
   const trees: Record<string, string> = {}
   for (const [b, c] of Object.entries(heads)) trees[b] = (await repo.readCommit(c)).tree.toString()

@@ -75,7 +75,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     let message = opts.message ?? amended?.message ?? merge?.message
     if (message === undefined) fail('USAGE', 'a commit needs a message', { hint: 'acache commit -m "what changed"' })
     if (opts.noVerify !== true) {
-      const msgFile = repo.path('COMMIT_EDITMSG')
+      const msgFile = repo.layout.commitMessage
       fs.writeFileSync(msgFile, message)
       if (runHook(repo, 'commit-msg', [msgFile]) !== 0) {
         fail('HOOK_REFUSED', 'the commit-msg hook refused the commit', { hint: 'fix the message, or skip the hook with --no-verify' })

@@ -54,17 +54,17 @@ export function gcRoots (repo: Repo, reflogDays = 90): CID[] {
   const m = readMergeState(repo)
   if (m !== undefined) roots.push(m.other, m.orig, m.result)
   let published: string[] = []
-  try { published = fs.readdirSync(repo.path('published')) } catch {}
+  try { published = fs.readdirSync(repo.layout.published()) } catch {}
   for (const f of published) {
     try {
-      const bytes = fs.readFileSync(repo.path('published', f))
+      const bytes = fs.readFileSync(repo.layout.published(f))
       const head = decodeHead(bytes)
       roots.push(dagJsonCid(bytes), ...Object.values(head.heads))
     } catch { /* a damaged head keeps nothing */ }
   }
   // stashes
   try {
-    for (const e of JSON.parse(fs.readFileSync(repo.path('stash'), 'utf8'))) roots.push(CID.parse(e.commit))
+    for (const e of JSON.parse(fs.readFileSync(repo.layout.stash, 'utf8'))) roots.push(CID.parse(e.commit))
   } catch { /* none, or damaged (stash list says so) */ }
   // what the reflog names from the last 90 days (a reset, an amend, a deleted
   // branch left it behind) is kept, as git keeps it; gc --now keeps none of it
@@ -110,7 +110,7 @@ export async function gc (repo: Repo, ctx: Ctx, opts: { dryRun?: boolean, now?: 
     if (!dryRun) {
       // what processes that died left: staging of a dead process at once, the rest after the grace time
       removeDeadStaging(repo)
-      for (const dir of [repo.path('tmp'), repo.path('staging')]) removeOlderThan(dir, Date.now() - graceMs)
+      for (const dir of [repo.layout.tmp, repo.layout.staging()]) removeOlderThan(dir, Date.now() - graceMs)
       if (walked !== undefined) repo.complete().retain(walked.visited)
     }
     ctx.progress.done()

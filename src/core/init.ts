@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { Repo, REPO_DIR } from '../repo/repo.js'
+import { RepoLayout } from '../repo/layout.js'
 import { fail } from '../errors.js'
 import { ChunkerName } from '../model/chunker.js'
 import { writeChunker } from '../worktree/attributes.js'
@@ -11,7 +12,7 @@ export interface InitResult { root: string, dir: string, bare: boolean, branch: 
 export async function init (target: string, opts: { bare?: boolean, branch?: string, chunker?: ChunkerName, store?: 'embedded' | 'kubo', api?: string } = {}): Promise<InitResult> {
   const root = path.resolve(target)
   if (fs.existsSync(root) && !fs.statSync(root).isDirectory()) fail('BAD_PATH', `${target} exists and is not a directory`)
-  if (opts.bare !== true && fs.existsSync(path.join(root, REPO_DIR, 'config'))) {
+  if (opts.bare !== true && RepoLayout.holdsConfig(path.join(root, REPO_DIR))) {
     fail('EXISTS', `${root} is already an acache repository`)
   }
   const chunker = opts.chunker ?? 'fixed'

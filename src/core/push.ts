@@ -67,7 +67,7 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
       // the same head as an IPNS record, for clients that know IPNS and not acache
       const record = await makeIpnsRecord(id.secretKey, cid, seq)
       if (t !== undefined) await t.putHead(id.key, seq, bytes, record)
-      else publishLocal(repo.dir, id.key, bytes, record)
+      else publishLocal(repo.layout, id.key, bytes, record)
       save()
       return {
         remote: opts.remote,
@@ -102,5 +102,5 @@ export function publishedState (repo: Repo, key: string): { seq?: number, behind
 }
 
 function readRegular (repo: Repo, key: string): Uint8Array | undefined {
-  try { return fs.readFileSync(repo.path('published', headFileName(key))) } catch { return undefined }
+  try { return fs.readFileSync(repo.layout.published(headFileName(key))) } catch { return undefined }
 }

@@ -85,7 +85,7 @@ export function removeRemote (repo: Repo, name: string): RemoteInfo {
     delete repo.config.remotes[name]
     repo.saveConfig()
     for (const [ref] of repo.listRefs(`refs/remotes/${name}`)) repo.deleteRef(ref)
-    fs.rmSync(repo.path('remote-state', `${name}.json`), { force: true })
+    fs.rmSync(repo.layout.remoteState(`${name}.json`), { force: true })
     return { name, url: r.url, key: r.key }
   } finally {
     release()
@@ -123,14 +123,14 @@ export function renameRemote (repo: Repo, from: string, to: string): RemoteInfo 
     const branches = (repo.config.branches ?? {}) as Record<string, { remote?: string }>
     for (const b of Object.values(branches)) if (b.remote === from) b.remote = to
     repo.saveConfig()
-    const refs = repo.path('refs', 'remotes')
-    if (fs.existsSync(path.join(refs, from))) fs.renameSync(path.join(refs, from), path.join(refs, to))
+    const refs = (name: string): string => repo.layout.ref(`refs/remotes/${name}`)
+    if (fs.existsSync(refs(from))) fs.renameSync(refs(from), refs(to))
     for (const ext of ['json', 'log']) {
-      const f = repo.path('remote-state', `${from}.${ext}`)
-      if (fs.existsSync(f)) fs.renameSync(f, repo.path('remote-state', `${to}.${ext}`))
+      const f = repo.layout.remoteState(`${from}.${ext}`)
+      if (fs.existsSync(f)) fs.renameSync(f, repo.layout.remoteState(`${to}.${ext}`))
     }
-    const partial = readPartial(repo.dir)
-    if (partial !== undefined) writePartial(repo.dir, { ...partial, remotes: partial.remotes.map(x => x === from ? to : x) })
+    const partial = readPartial(repo.layout)
+    if (partial !== undefined) writePartial(repo.layout, { ...partial, remotes: partial.remotes.map(x => x === from ? to : x) })
     return { name: to, url: r.url, key: r.key }
   } finally {
     release()

@@ -105,7 +105,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
       const did = isDid(name) ? name : await didOfIpnsName(name)
       if (did === undefined) throw new HttpError(400, `${name.slice(0, 100)} is neither an Ed25519 IPNS name nor a did:key`)
       const { format, fromAccept } = routing ? { format: 'ipns-record', fromAccept: false } : requestedFormat(url.searchParams, req.headers.accept, ['ipns-record', 'raw'])
-      const file = repo.path('published', format === 'raw' ? headFileName(did) : ipnsRecordFileName(did))
+      const file = repo.layout.published(format === 'raw' ? headFileName(did) : ipnsRecordFileName(did))
       let bytes: Buffer
       try { bytes = fs.readFileSync(file) } catch { throw new HttpError(404, `no ${format === 'raw' ? 'head' : 'IPNS record'} published here for ${name}`) }
       res.writeHead(200, {
@@ -122,7 +122,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
     const head = /^\/acache\/v1\/head\/(did:key:[a-zA-Z0-9]+)$/.exec(url.pathname)
     if (head !== null && req.method === 'GET') {
       let bytes: Buffer
-      try { bytes = fs.readFileSync(repo.path('published', headFileName(head[1]))) } catch { throw new HttpError(404, `no head published for ${head[1]}`) }
+      try { bytes = fs.readFileSync(repo.layout.published(headFileName(head[1]))) } catch { throw new HttpError(404, `no head published for ${head[1]}`) }
       res.writeHead(200, { 'Content-Type': 'application/vnd.ipld.dag-json', 'Content-Length': bytes.byteLength, 'Cache-Control': 'no-cache' })
       res.end(bytes)
       return
@@ -203,7 +203,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
           landing = new Promise<void>(resolve => { turnDone = resolve })
           await before
           try {
-            const release = acquireLock(repo.dir)
+            const release = acquireLock(repo.layout.lock)
             return () => { release(); turnDone() }
           } catch (err) {
             turnDone()
@@ -211,7 +211,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
           }
         },
         recheck: () => checkSeq(head.key, head.seq),
-        settle: () => publishLocal(repo.dir, head.key, headBytes, record)
+        settle: () => publishLocal(repo.layout, head.key, headBytes, record)
       })
       log(`accepted head seq ${head.seq} from ${head.key}: ${pulled.blocks} new blocks`)
       return { key: head.key, seq: head.seq, blocks: pulled.blocks }
@@ -224,7 +224,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
 
   const checkSeq = (key: string, seq: number): void => {
     let current: Buffer | undefined
-    try { current = fs.readFileSync(repo.path('published', headFileName(key))) } catch { current = undefined }
+    try { current = fs.readFileSync(repo.layout.published(headFileName(key))) } catch { current = undefined }
     if (current !== undefined && decodeHead(current).seq >= seq) throw new HttpError(409, `seq ${seq} is not above the published seq ${decodeHead(current).seq}`)
   }
 

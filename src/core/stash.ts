@@ -22,22 +22,21 @@ import { worktreeTree } from './commit.js'
  */
 export interface StashEntry { n: number, commit: string, base: string, branch?: string, message: string, time: string }
 
-const FILE = 'stash'
 
 export function listStash (repo: Repo): StashEntry[] {
-  const text = readTextIfExists(repo.path(FILE))
+  const text = readTextIfExists(repo.layout.stash)
   if (text === undefined) return []
   try {
     const list = JSON.parse(text) as Array<Omit<StashEntry, 'n'>>
     return list.map((e, n) => ({ ...e, n }))
   } catch {
-    return fail('BAD_CONFIG', `${repo.path(FILE)} is damaged`)
+    return fail('BAD_CONFIG', `${repo.layout.stash} is damaged`)
   }
 }
 
 function saveStash (repo: Repo, list: StashEntry[]): void {
-  if (list.length === 0) { fs.rmSync(repo.path(FILE), { force: true }); return }
-  writeFileAtomic(repo.path(FILE), JSON.stringify(list.map(({ n, ...e }) => e), null, 2) + '\n')
+  if (list.length === 0) { fs.rmSync(repo.layout.stash, { force: true }); return }
+  writeFileAtomic(repo.layout.stash, JSON.stringify(list.map(({ n, ...e }) => e), null, 2) + '\n')
 }
 
 /** `stash [push] [-m MSG]`: records the local changes and puts the working root back to HEAD. */

@@ -39,7 +39,7 @@ export async function verify (original: Repo, opts: { progress?: Progress } = {}
   const progress = opts.progress ?? noProgress
   // In a partially fetched repository blocks are missing on purpose: count
   // them, do not fetch them (the view reads only what is here).
-  const partial = readPartial(original.dir)
+  const partial = readPartial(original.layout)
   const repo = partial === undefined ? original : new Repo(original.root, original.dir, original.store.offline())
   const report: VerifyReport = { ok: true, refs: 0, commits: 0, blocks: 0, bytes: 0, failures: [], notFetched: 0 }
   const seenCommits = new Set<string>()

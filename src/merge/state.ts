@@ -32,25 +32,24 @@ export interface MergeState {
   result: CID
 }
 
-const FILE = 'MERGE_STATE'
 
 export function readMergeState (repo: Repo): MergeState | undefined {
-  const text = readTextIfExists(repo.path(FILE))
+  const text = readTextIfExists(repo.layout.mergeState)
   if (text === undefined) return undefined
   try {
     const o = JSON.parse(text)
     return { ...o, other: CID.parse(o.other), orig: CID.parse(o.orig), result: CID.parse(o.result) }
   } catch {
-    return fail('BAD_CONFIG', `${repo.path(FILE)} is damaged`, { hint: 'run `acache merge --abort`' })
+    return fail('BAD_CONFIG', `${repo.layout.mergeState} is damaged`, { hint: 'run `acache merge --abort`' })
   }
 }
 
 export function writeMergeState (repo: Repo, s: MergeState): void {
-  writeFileAtomic(repo.path(FILE), JSON.stringify({ ...s, other: s.other.toString(), orig: s.orig.toString(), result: s.result.toString() }, null, 2) + '\n')
+  writeFileAtomic(repo.layout.mergeState, JSON.stringify({ ...s, other: s.other.toString(), orig: s.orig.toString(), result: s.result.toString() }, null, 2) + '\n')
 }
 
 export function clearMergeState (repo: Repo): void {
-  fs.rmSync(repo.path(FILE), { force: true })
+  fs.rmSync(repo.layout.mergeState, { force: true })
 }
 
 export const MARKER = /^(<{7} |={7}$|>{7} |\|{7} )/m

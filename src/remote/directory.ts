@@ -8,12 +8,12 @@ import { acquireLock } from '../repo/lock.js'
 import { readRegularFile, writeFileAtomic } from '../util/fs.js'
 import { MAX_BLOCK_BYTES, MAX_HEAD_BYTES } from '../model/limits.js'
 import { decodeHead, headFileName, ipnsRecordFileName } from '../model/head.js'
-import { REPO_DIR } from '../repo/repo.js'
+import { REPO_DIR, RepoLayout } from '../repo/layout.js'
 import { missing } from '../store/blockstore.js'
 
 /** A remote that is a directory: another repository, or a bare store (`init --bare`). */
 export class DirectoryTransport implements Transport {
-  private readonly dir: string
+  private readonly layout: RepoLayout
   private readonly store: FsBlockStore
   private release?: () => void
 
@@ -21,16 +21,16 @@ export class DirectoryTransport implements Transport {
     const p = path.resolve(url.startsWith('file://') ? url.slice('file://'.length) : url)
     if (!fs.existsSync(p)) fail('UNREACHABLE', `remote ${url} does not exist`, { hint: 'check the path, or make a store there with `acache init --bare`' })
     const inner = path.join(p, REPO_DIR)
-    this.dir = fs.existsSync(path.join(inner, 'config')) ? inner : p
-    if (!fs.existsSync(path.join(this.dir, 'blocks'))) fail('UNREACHABLE', `remote ${url} is not an acache repository or store`)
-    this.store = new FsBlockStore(path.join(this.dir, 'blocks'))
+    this.layout = new RepoLayout(RepoLayout.holdsConfig(inner) ? inner : p)
+    if (!fs.existsSync(this.layout.blocks)) fail('UNREACHABLE', `remote ${url} is not an acache repository or store`)
+    this.store = new FsBlockStore(this.layout.blocks)
   }
 
   // A friend's folder is outside input: a head or block there is read only
   // if it is a regular file within the size limit (never a FIFO, a device
   // or a symlink to one).
   async getHead (key: string): Promise<Uint8Array | undefined> {
-    return readRegularFile(path.join(this.dir, 'published', headFileName(key)), MAX_HEAD_BYTES, `the head published in ${this.url}`)
+    return readRegularFile(this.layout.published(headFileName(key)), MAX_HEAD_BYTES, `the head published in ${this.url}`)
   }
 
   async getBlock (cid: CID): Promise<Uint8Array> {
@@ -47,7 +47,7 @@ export class DirectoryTransport implements Transport {
    * counted on before the head that reaches it is published.
    */
   private hold (): void {
-    this.release ??= acquireLock(this.dir, `remote ${this.url}`)
+    this.release ??= acquireLock(this.layout.lock, `remote ${this.url}`)
   }
 
   async putBlock (cid: CID, bytes: Uint8Array): Promise<void> {
@@ -63,7 +63,7 @@ export class DirectoryTransport implements Transport {
         const cur = decodeHead(current)
         if (cur.seq >= seq) fail('REPLAY', `the remote already has a head with seq ${cur.seq} (ours is ${seq})`, { hint: 'fetch first, then push again' })
       }
-      publishLocal(this.dir, key, bytes, ipnsRecord)
+      publishLocal(this.layout, key, bytes, ipnsRecord)
     } finally {
       this.unhold()
     }
@@ -82,9 +82,9 @@ export class DirectoryTransport implements Transport {
  * and its IPNS record beside it; a head without one (a bundle) leaves none
  * that names an older head.
  */
-export function publishLocal (repoDir: string, key: string, bytes: Uint8Array, ipnsRecord?: Uint8Array): void {
-  const file = path.join(repoDir, 'published', headFileName(key))
-  const record = path.join(repoDir, 'published', ipnsRecordFileName(key))
+export function publishLocal (layout: RepoLayout, key: string, bytes: Uint8Array, ipnsRecord?: Uint8Array): void {
+  const file = layout.published(headFileName(key))
+  const record = layout.published(ipnsRecordFileName(key))
   fs.mkdirSync(path.dirname(file), { recursive: true })
   if (ipnsRecord === undefined) fs.rmSync(record, { force: true })
   writeFileAtomic(file, bytes)

@@ -1,5 +1,4 @@
 import fs from 'node:fs'
-import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { Repo } from './repo.js'
 
@@ -12,7 +11,7 @@ export type HookName = typeof HOOK_NAMES[number]
  * that `--json` on stdout stays clean. Returns its exit code (0 when absent).
  */
 export function runHook (repo: Repo, name: HookName, args: string[] = [], env: Record<string, string> = {}, input?: string): number {
-  const file = path.join(repo.dir, 'hooks', name)
+  const file = repo.layout.hook(name)
   let st: fs.Stats
   try { st = fs.statSync(file) } catch { return 0 }
   if (!st.isFile() || (st.mode & 0o111) === 0) return 0

@@ -3,28 +3,69 @@ import path from 'node:path'
 
 /**
  * Where a repository keeps what it knows: `.acache/` in the working root
- * (a bare store is such a directory on its own). Kept free of acache's
- * other modules: the lstat helper finds the index with it before the rest
- * of acache is loaded (worktree/preload.ts).
- *
- *   config, HEAD, refs/, logs/ (reflogs)     repository state
- *   blocks/                                  the embedded store (Kubo's flatfs layout)
- *   index                                    the stat cache (worktree/index-file.ts)
- *   published/<key>.head                     heads published here
- *   remote-state/<remote>.json|.log          heads accepted from each remote
- *   staging/                                 blocks received, not yet accepted
- *   complete, roots, partial                 what is verified whole, known roots, a partial fetch
- *   MERGE_*, stash, COMMIT_EDITMSG, hooks/, info/exclude, tmp/, lock
+ * (a bare store is such a directory on its own). RepoLayout is the one place
+ * that names what is in it; everything else asks it for a path. Kept free of
+ * acache's other modules: the lstat helper finds the index with it before
+ * the rest of acache is loaded (worktree/preload.ts).
  */
 export const REPO_DIR = '.acache'
+
+export class RepoLayout {
+  constructor (readonly dir: string) {}
+
+  private at (...parts: string[]): string { return path.join(this.dir, ...parts) }
+
+  /** repository settings (JSON) */
+  get config (): string { return this.at('config') }
+  /** the current branch (`ref: refs/heads/NAME`) or a commit (detached) */
+  get head (): string { return this.at('HEAD') }
+  /** a ref's file: `refs/heads/NAME`, `refs/remotes/R/NAME`, `refs/tags/NAME` (or a directory of them) */
+  ref (ref: string): string { return this.at(ref) }
+  /** a ref's log, as git's reflog: `logs/HEAD`, `logs/refs/heads/NAME` (or a directory of them) */
+  log (ref: string): string { return this.at('logs', ref) }
+  /** the embedded store (Kubo's flatfs layout) */
+  get blocks (): string { return this.at('blocks') }
+  /** what acache pinned in a Kubo store */
+  get kuboPins (): string { return this.at('kubo-pins') }
+  /** the stat cache (worktree/index-file.ts) */
+  get index (): string { return this.at('index') }
+  /** heads published here: `<key>.head`, `<key>.ipns-record` (or the directory, without `file`) */
+  published (file?: string): string { return file === undefined ? this.at('published') : this.at('published', file) }
+  /** what was accepted from each remote: `<remote>.json` (the state) and `<remote>.log` (every head accepted) */
+  remoteState (file?: string): string { return file === undefined ? this.at('remote-state') : this.at('remote-state', file) }
+  /** blocks received and not yet accepted, a directory per fetch (or their parent, without `name`) */
+  staging (name?: string): string { return name === undefined ? this.at('staging') : this.at('staging', name) }
+  /** commits and nodes whose closures are stored and verified (repo/complete.ts) */
+  get complete (): string { return this.at('complete') }
+  /** the parentless commits this repository knows as its own roots */
+  get roots (): string { return this.at('roots') }
+  /** which remotes a partial fetch left blocks at (repo/partial.ts) */
+  get partial (): string { return this.at('partial') }
+  /** a merge left to finish */
+  get mergeState (): string { return this.at('MERGE_STATE') }
+  /** changes put aside */
+  get stash (): string { return this.at('stash') }
+  /** the message of the commit being made, for an editor */
+  get commitMessage (): string { return this.at('COMMIT_EDITMSG') }
+  /** hooks/NAME, run at their moment (repo/hooks.ts) (or the directory, without `name`) */
+  hook (name?: string): string { return name === undefined ? this.at('hooks') : this.at('hooks', name) }
+  /** files being written before they move into the working root */
+  get tmp (): string { return this.at('tmp') }
+  /** there while a process changes the repository (repo/lock.ts) */
+  get lock (): string { return this.at('lock') }
+
+  /** Whether `dir` holds a repository's config (a repository or a bare store). */
+  static holdsConfig (dir: string): boolean { return fs.existsSync(new RepoLayout(dir).config) }
+}
 
 /** The repository holding `start`, walking up as git does: its working root (none for a bare store) and directory. */
 export function findRepository (start: string): { root?: string, dir: string } | undefined {
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, REPO_DIR)
-    if (fs.existsSync(path.join(candidate, 'config'))) return { root: dir, dir: candidate }
+    if (RepoLayout.holdsConfig(candidate)) return { root: dir, dir: candidate }
     // a bare store is the directory itself (its config says bare)
-    if (fs.existsSync(path.join(dir, 'config')) && fs.existsSync(path.join(dir, 'blocks')) && fs.existsSync(path.join(dir, 'HEAD'))) return { dir }
+    const bare = new RepoLayout(dir)
+    if (fs.existsSync(bare.config) && fs.existsSync(bare.blocks) && fs.existsSync(bare.head)) return { dir }
     if (path.dirname(dir) === dir) return undefined
   }
 }

@@ -1,5 +1,4 @@
 import fs from 'node:fs'
-import path from 'node:path'
 import { fail } from '../errors.js'
 
 const held = new Set<string>()
@@ -54,8 +53,7 @@ const pause = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArra
  * first's new lock alive). A live lock is a clear LOCKED error. Released on
  * exit, including on Ctrl-C.
  */
-export function acquireLock (dir: string, what = 'repository'): () => void {
-  const file = path.join(dir, 'lock')
+export function acquireLock (file: string, what = 'repository'): () => void {
   const breaker = `${file}.break`
   const locked = (pid?: string): never => fail('LOCKED', `the ${what} is locked by another acache process${pid !== undefined ? ` (pid ${pid})` : ''}`, {
     data: { lock: file, ...(pid !== undefined ? { pid: Number(pid) } : {}) },

@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import path from 'node:path'
+import type { RepoLayout } from './layout.js'
 
 /**
  * A repository fetched partially (`fetch --depth`, `fetch -- PATH`) lacks
@@ -8,10 +8,10 @@ import path from 'node:path'
  */
 export interface PartialState { remotes: string[], shallow: string[] }
 
-export function readPartial (dir: string): PartialState | undefined {
-  try { return JSON.parse(fs.readFileSync(path.join(dir, 'partial'), 'utf8')) } catch { return undefined }
+export function readPartial (layout: RepoLayout): PartialState | undefined {
+  try { return JSON.parse(fs.readFileSync(layout.partial, 'utf8')) } catch { return undefined }
 }
 
-export function writePartial (dir: string, s: PartialState): void {
-  fs.writeFileSync(path.join(dir, 'partial'), JSON.stringify(s, null, 2) + '\n')
+export function writePartial (layout: RepoLayout, s: PartialState): void {
+  fs.writeFileSync(layout.partial, JSON.stringify(s, null, 2) + '\n')
 }

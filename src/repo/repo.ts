@@ -11,7 +11,7 @@ import { acquireLock } from './lock.js'
 import { CompleteSet } from './complete.js'
 import { validBranchName } from '../model/head.js'
 import { acacheHome } from '../util/home.js'
-import { REPO_DIR, findRepository } from './layout.js'
+import { REPO_DIR, RepoLayout, findRepository } from './layout.js'
 import { Commit, decodeCommit, encodeCommit, dagJsonCid, DAG_JSON } from '../model/commit.js'
 
 export { REPO_DIR } from './layout.js'
@@ -38,6 +38,8 @@ export interface RefLogEntry { old?: CID, new?: CID, time: string, message: stri
 
 export class Repo {
   readonly store: BlockStore
+  /** where each thing is in the repository's directory */
+  readonly layout: RepoLayout
   config: Config
   private readonly commitCache = new Map<string, Commit>()
   private completeSet?: CompleteSet
@@ -51,10 +53,11 @@ export class Repo {
    * partial fetch left at a remote).
    */
   constructor (readonly root: string | undefined, readonly dir: string, store?: BlockStore, wrap?: (repo: Repo, store: BlockStore) => BlockStore) {
+    this.layout = new RepoLayout(dir)
     this.config = Repo.readConfig(dir)
     const own = store ?? (this.config.store?.type === 'kubo'
-      ? new KuboBlockStore(kuboApiUrl(this.config.store.api), path.join(dir, 'kubo-pins'))
-      : new FsBlockStore(path.join(dir, 'blocks')))
+      ? new KuboBlockStore(kuboApiUrl(this.config.store.api), this.layout.kuboPins)
+      : new FsBlockStore(this.layout.blocks))
     this.store = wrap === undefined ? own : wrap(this, own)
   }
 
@@ -64,19 +67,20 @@ export class Repo {
   }
 
   static readConfig (dir: string): Config {
-    const text = readTextIfExists(path.join(dir, 'config'))
+    const file = new RepoLayout(dir).config
+    const text = readTextIfExists(file)
     if (text === undefined) fail('NOT_A_REPOSITORY', `${dir} has no config`)
     try {
       const c = JSON.parse(text)
       if (c?.version !== 1) throw new Error('unsupported version')
       return { ...defaultConfig(), ...c }
     } catch (err) {
-      return fail('BAD_CONFIG', `${path.join(dir, 'config')} is damaged: ${(err as Error).message}`)
+      return fail('BAD_CONFIG', `${file} is damaged: ${(err as Error).message}`)
     }
   }
 
   saveConfig (): void {
-    writeFileAtomic(path.join(this.dir, 'config'), JSON.stringify(this.config, null, 2) + '\n')
+    writeFileAtomic(this.layout.config, JSON.stringify(this.config, null, 2) + '\n')
   }
 
   /** Finds the repository containing `start` (like git, walking up). */
@@ -99,28 +103,29 @@ export class Repo {
   static init (target: string, opts: { bare?: boolean, branch?: string, config?: Partial<Config> } = {}): Repo {
     const root = path.resolve(target)
     const dir = opts.bare === true ? root : path.join(root, REPO_DIR)
-    if (fs.existsSync(path.join(dir, 'config'))) {
+    const layout = new RepoLayout(dir)
+    if (fs.existsSync(layout.config)) {
       fail('EXISTS', `${root} is already an acache repository`)
     }
     fs.mkdirSync(dir, { recursive: true })
-    for (const sub of ['refs/heads', 'refs/remotes', 'hooks']) fs.mkdirSync(path.join(dir, sub), { recursive: true })
-    FsBlockStore.init(path.join(dir, 'blocks'))
+    for (const sub of [layout.ref('refs/heads'), layout.ref('refs/remotes'), layout.hook()]) fs.mkdirSync(sub, { recursive: true })
+    FsBlockStore.init(layout.blocks)
     const branch = opts.branch ?? 'main'
     checkBranchName(branch)
-    writeFileAtomic(path.join(dir, 'HEAD'), `ref: refs/heads/${branch}\n`)
-    writeFileAtomic(path.join(dir, 'config'), JSON.stringify({ ...defaultConfig(opts.bare === true), ...opts.config }, null, 2) + '\n')
+    writeFileAtomic(layout.head, `ref: refs/heads/${branch}\n`)
+    writeFileAtomic(layout.config, JSON.stringify({ ...defaultConfig(opts.bare === true), ...opts.config }, null, 2) + '\n')
     return new Repo(opts.bare === true ? undefined : root, dir)
   }
 
   lock (): () => void {
-    return acquireLock(this.dir)
+    return acquireLock(this.layout.lock)
   }
 
   // ------------------------------------------------------------- refs
 
   readHead (): Head {
-    const text = readTextIfExists(path.join(this.dir, 'HEAD'))?.trim()
-    if (text === undefined || text === '') fail('NOT_A_REPOSITORY', `${this.dir}/HEAD is missing`)
+    const text = readTextIfExists(this.layout.head)?.trim()
+    if (text === undefined || text === '') fail('NOT_A_REPOSITORY', `${this.layout.head} is missing`)
     if (text.startsWith('ref: ')) {
       const ref = text.slice(5)
       return { ref, cid: this.readRef(ref) }
@@ -140,7 +145,7 @@ export class Repo {
   setHead (target: { ref: string } | { cid: CID }, why = this.why): void {
     const before = this.readHeadOrUndefined()?.cid
     const text = 'ref' in target ? `ref: ${target.ref}\n` : `${target.cid.toString()}\n`
-    writeFileAtomic(path.join(this.dir, 'HEAD'), text)
+    writeFileAtomic(this.layout.head, text)
     const after = 'ref' in target ? this.readRef(target.ref) : target.cid
     this.logRef('HEAD', before, after, why)
   }
@@ -172,7 +177,7 @@ export class Repo {
     if (ref !== 'HEAD' && !ref.startsWith('refs/heads/')) return
     if (old !== undefined && now !== undefined && old.equals(now) && ref !== 'HEAD') return
     if (old === undefined && now === undefined) return
-    const file = path.join(this.dir, 'logs', ref)
+    const file = this.layout.log(ref)
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true })
       fs.appendFileSync(file, JSON.stringify({ old: old?.toString() ?? null, new: now?.toString() ?? null, time: new Date().toISOString(), message: why }) + '\n')
@@ -181,7 +186,7 @@ export class Repo {
 
   /** A ref's reflog, newest first; entries of a torn last line are skipped. */
   readRefLog (ref: string): RefLogEntry[] {
-    const text = readTextIfExists(path.join(this.dir, 'logs', ref)) ?? ''
+    const text = readTextIfExists(this.layout.log(ref)) ?? ''
     const out: RefLogEntry[] = []
     for (const line of text.split('\n')) {
       if (line === '') continue
@@ -198,7 +203,7 @@ export class Repo {
     const out: string[] = []
     const walk = (rel: string): void => {
       let names: fs.Dirent[]
-      try { names = fs.readdirSync(path.join(this.dir, 'logs', rel), { withFileTypes: true }) } catch { return }
+      try { names = fs.readdirSync(this.layout.log(rel), { withFileTypes: true }) } catch { return }
       for (const d of names) {
         const r = rel === '' ? d.name : `${rel}/${d.name}`
         if (d.isDirectory()) walk(r)
@@ -210,13 +215,13 @@ export class Repo {
   }
 
   readRef (ref: string): CID | undefined {
-    const text = readTextIfExists(path.join(this.dir, ref))
+    const text = readTextIfExists(this.layout.ref(ref))
     if (text === undefined) return undefined
     return parseCid(text.trim(), ref)
   }
 
   writeRef (ref: string, cid: CID, why = this.why): void {
-    const file = path.join(this.dir, ref)
+    const file = this.layout.ref(ref)
     const old = ref.startsWith('refs/heads/') ? this.readRef(ref) : undefined
     fs.mkdirSync(path.dirname(file), { recursive: true })
     writeFileAtomic(file, cid.toString() + '\n')
@@ -227,13 +232,13 @@ export class Repo {
 
   deleteRef (ref: string, why = this.why): void {
     const old = ref.startsWith('refs/heads/') ? this.readRef(ref) : undefined
-    fs.rmSync(path.join(this.dir, ref), { force: true })
+    fs.rmSync(this.layout.ref(ref), { force: true })
     this.logRef(ref, old, undefined, why)
   }
 
   private currentRef (): string | undefined {
     try {
-      const text = readTextIfExists(path.join(this.dir, 'HEAD'))?.trim()
+      const text = readTextIfExists(this.layout.head)?.trim()
       return text?.startsWith('ref: ') === true ? text.slice(5) : undefined
     } catch { return undefined }
   }
@@ -243,7 +248,7 @@ export class Repo {
     const out: Array<[string, CID]> = []
     const walk = (rel: string): void => {
       let names: fs.Dirent[]
-      try { names = fs.readdirSync(path.join(this.dir, rel), { withFileTypes: true }) } catch { return }
+      try { names = fs.readdirSync(this.layout.ref(rel), { withFileTypes: true }) } catch { return }
       for (const d of names) {
         if (d.name.startsWith('.')) continue
         const r = rel + '/' + d.name
@@ -277,13 +282,9 @@ export class Repo {
     return cid
   }
 
-  path (...parts: string[]): string {
-    return path.join(this.dir, ...parts)
-  }
-
   /** The commits and nodes whose closures are stored and verified (see CompleteSet). */
   complete (): CompleteSet {
-    this.completeSet ??= new CompleteSet(this.path('complete'))
+    this.completeSet ??= new CompleteSet(this.layout.complete)
     return this.completeSet
   }
 
@@ -293,19 +294,19 @@ export class Repo {
    * these hold content their signer does not own (they set the rules up).
    */
   knownRoots (): Set<string> {
-    const text = readTextIfExists(this.path('roots')) ?? ''
+    const text = readTextIfExists(this.layout.roots) ?? ''
     return new Set(text.split('\n').filter(l => l !== ''))
   }
 
   hasKnownRoots (): boolean {
-    return fs.existsSync(this.path('roots'))
+    return fs.existsSync(this.layout.roots)
   }
 
   /** Records roots (`always`: create the file even with none, so the old-repository seeding runs once). */
   addKnownRoots (cids: Iterable<CID>, always = false): void {
     const have = this.knownRoots()
     const fresh = [...cids].map(String).filter(c => !have.has(c))
-    if (fresh.length > 0 || always) fs.appendFileSync(this.path('roots'), fresh.map(c => c + '\n').join(''))
+    if (fresh.length > 0 || always) fs.appendFileSync(this.layout.roots, fresh.map(c => c + '\n').join(''))
   }
 }
 

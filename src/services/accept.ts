@@ -98,7 +98,7 @@ export async function admit (repo: Repo, pulled: Pulled, stage: BlockStore, stag
       pulled.nodes.push(...more.nodes)
     }
   }
-  const partial = readPartial(repo.dir)
+  const partial = readPartial(repo.layout)
   const reader = new LayeredStore(stage, pulled.skipped > 0 || partial !== undefined ? new FetchingBlockStore(local, [{ name: remote ?? 'the sender', get }], { keep: false, rethrow: true }) : local)
   // every new tree within the entry limit, each directory read once for all of them
   if (pulled.skipped === 0) {
@@ -114,7 +114,7 @@ export async function admit (repo: Repo, pulled: Pulled, stage: BlockStore, stag
   if (remote !== undefined && (pulled.skipped > 0 || partial !== undefined)) {
     // Record first, so that what reads the missing blocks knows where they are.
     const remotes = [...new Set([...(partial?.remotes ?? []), remote])]
-    writePartial(repo.dir, { remotes, shallow: [...new Set([...(partial?.shallow ?? []), ...pulled.shallow])] })
+    writePartial(repo.layout, { remotes, shallow: [...new Set([...(partial?.shallow ?? []), ...pulled.shallow])] })
   }
   await local.land(pulled.order, stage)
   repo.addKnownRoots(adopt)
@@ -166,7 +166,7 @@ export async function acceptArrival<T> (repo: Repo, ctx: Ctx, a: Arrival<T>): Pr
 
 /** A private staging store for blocks not yet accepted; the caller removes it. */
 export function staging (repo: Repo): FsBlockStore {
-  return FsBlockStore.init(repo.path('staging', stagingName()))
+  return FsBlockStore.init(repo.layout.staging(stagingName()))
 }
 
 function stagingName (): string {
@@ -184,15 +184,15 @@ function stagingName (): string {
 export function resumeStaging (repo: Repo): FsBlockStore {
   const name = stagingName()
   const dead = deadStaging(repo)
-    .map(n => ({ n, t: fs.statSync(repo.path('staging', n), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+    .map(n => ({ n, t: fs.statSync(repo.layout.staging(n), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
     .sort((a, b) => b.t - a.t)
   for (const { n } of dead) {
     try {
-      fs.renameSync(repo.path('staging', n), repo.path('staging', name))
-      return FsBlockStore.init(repo.path('staging', name))
+      fs.renameSync(repo.layout.staging(n), repo.layout.staging(name))
+      return FsBlockStore.init(repo.layout.staging(name))
     } catch { /* another fetch took it first */ }
   }
-  return FsBlockStore.init(repo.path('staging', name))
+  return FsBlockStore.init(repo.layout.staging(name))
 }
 
 /** Reads what `stage` already holds (checked against its CID; a damaged one is read again with `get`), the rest with `get`. */
@@ -218,7 +218,7 @@ export function resumable (stage: FsBlockStore, get: (cid: CID) => Promise<Uint8
 /** Staging directories (named PID-...) whose process is gone. */
 function deadStaging (repo: Repo): string[] {
   let names: string[] = []
-  try { names = fs.readdirSync(repo.path('staging')) } catch { return [] }
+  try { names = fs.readdirSync(repo.layout.staging()) } catch { return [] }
   return names.filter(n => {
     const pid = parseInt(n, 10)
     return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)
@@ -228,7 +228,7 @@ function deadStaging (repo: Repo): string[] {
 /** Removes what processes that died left staged (gc). */
 export function removeDeadStaging (repo: Repo): number {
   const dead = deadStaging(repo)
-  for (const n of dead) fs.rmSync(repo.path('staging', n), { recursive: true, force: true })
+  for (const n of dead) fs.rmSync(repo.layout.staging(n), { recursive: true, force: true })
   return dead.length
 }
 

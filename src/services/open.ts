@@ -16,7 +16,7 @@ export function openRepo (cwd: string, onFetch?: (bytes: number) => void): Repo 
 }
 
 function fetchingMissing (repo: Repo, store: BlockStore, onFetch?: (bytes: number) => void): BlockStore {
-  const partial = readPartial(repo.dir)
+  const partial = readPartial(repo.layout)
   if (partial === undefined || partial.remotes.length === 0) return store
   const sources = partial.remotes.map(name => ({ name, get: async (cid: CID) => await fetchOneBlock(repo, name, cid) }))
   return new FetchingBlockStore(store, sources, { keep: true, admit: admitCommit, onFetch })

@@ -30,25 +30,25 @@ export function lastSeq (s: RemoteState | undefined): number | undefined {
 }
 
 export function readRemoteState (repo: Repo, name: string): RemoteState | undefined {
-  const text = readTextIfExists(repo.path('remote-state', `${name}.json`))
+  const text = readTextIfExists(repo.layout.remoteState(`${name}.json`))
   if (text === undefined) return undefined
   try { return JSON.parse(text) } catch { return undefined }
 }
 
 export function writeRemoteState (repo: Repo, name: string, s: RemoteState): void {
-  fs.mkdirSync(repo.path('remote-state'), { recursive: true })
+  fs.mkdirSync(repo.layout.remoteState(), { recursive: true })
   // the log lets `verify` check that accepted heads never went back
   const { newer, ...full } = s
-  fs.appendFileSync(repo.path('remote-state', `${name}.log`), JSON.stringify(full) + '\n')
-  writeFileAtomic(repo.path('remote-state', `${name}.json`), JSON.stringify(s) + '\n')
+  fs.appendFileSync(repo.layout.remoteState(`${name}.log`), JSON.stringify(full) + '\n')
+  writeFileAtomic(repo.layout.remoteState(`${name}.json`), JSON.stringify(s) + '\n')
 }
 
 export function readRemoteLogs (repo: Repo): Array<[string, RemoteState[]]> {
   let names: string[]
-  try { names = fs.readdirSync(repo.path('remote-state')) } catch { return [] }
+  try { names = fs.readdirSync(repo.layout.remoteState()) } catch { return [] }
   const out: Array<[string, RemoteState[]]> = []
   for (const f of names.filter(n => n.endsWith('.log')).sort()) {
-    const lines = fs.readFileSync(repo.path('remote-state', f), 'utf8').split('\n').filter(l => l !== '')
+    const lines = fs.readFileSync(repo.layout.remoteState(f), 'utf8').split('\n').filter(l => l !== '')
     const log: RemoteState[] = []
     for (const l of lines) { try { log.push(JSON.parse(l)) } catch { /* a torn last line from a crash */ } }
     out.push([f.slice(0, -4), log])

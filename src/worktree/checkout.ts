@@ -38,7 +38,7 @@ export function ensureParents (repo: Repo, p: string, replaceable: (p: string) =
 
 /** Writes an entry's content to a temporary file under .acache/tmp (same file system as the working root). */
 async function stageEntry (repo: Repo, e: Entry): Promise<string> {
-  const dir = repo.path('tmp')
+  const dir = repo.layout.tmp
   fs.mkdirSync(dir, { recursive: true })
   const tmp = path.join(dir, `checkout-${process.pid}-${tmpSeq++}`)
   try {

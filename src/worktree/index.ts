@@ -243,7 +243,7 @@ export class StatCache {
     let buf: Buffer
     let file: string
     try {
-      ({ buf, id: file } = readIndexFile(repo.path('index')))
+      ({ buf, id: file } = readIndexFile(repo.layout.index))
     } catch {
       return undefined
     }
@@ -269,7 +269,7 @@ export class StatCache {
     const dirs: unknown[] = []
     for (const [p, n] of this.dirs) dirs.push([p, n.cid.toString(), n.tsize])
     const header = JSON.stringify({ tree: this.tree?.toString() ?? null, dirs, walk: this.walk })
-    writeFileAtomic(repo.path('index'), encodeIndexFile(header, this.entries.encode()))
+    writeFileAtomic(repo.layout.index, encodeIndexFile(header, this.entries.encode()))
   }
 
 }

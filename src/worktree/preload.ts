@@ -1,9 +1,8 @@
 import fs from 'node:fs'
-import path from 'node:path'
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads'
 import { siblingUrl, startWorker } from '../util/worker.js'
 import { commandOf } from '../util/argv.js'
-import { findRepository } from '../repo/layout.js'
+import { findRepository, RepoLayout } from '../repo/layout.js'
 import { indexColumns, indexLayout, indexPaths, readIndexFile } from './index-file.js'
 import { chunkLstat, Expect, lstatShared, PathList, STAT_FIELDS } from './lstat.js'
 import { nativeLstat, pathStarts } from './native.js'
@@ -59,11 +58,11 @@ export function preloadStats (argv: string[], cwd = process.cwd()): void {
     if (command === undefined || !COMMANDS.has(command) || process.env.ACACHE_THREADS === '0') return
     const found = findRepository(dir)
     if (found?.root === undefined) return
-    const index = path.join(found.dir, 'index')
+    const index = new RepoLayout(found.dir).index
     if (fs.statSync(index).size < PRELOAD_FROM_BYTES) return
     const { port1, port2 } = new MessageChannel()
     const state = new Int32Array(new SharedArrayBuffer(4))
-    const worker = startWorker(siblingUrl('lstat-worker', import.meta.url), { preload: { index, port: port2, state } }, [port2])
+    const worker = startWorker(siblingUrl('lstat-worker', import.meta.url), { preload: { index, root: found.root, port: port2, state } }, [port2])
     // a helper that fails or ends early: the command does the work itself, without waiting for it
     const gone = (): void => { if (Atomics.compareExchange(state, 0, 0, 2) === 0) Atomics.notify(state, 0) }
     worker.on('error', gone)
@@ -93,7 +92,7 @@ export function takePreloaded (file: string, root: string, count: number): Prelo
 }
 
 /** The helper's side: read the index, hand over the shared arrays, then lstat and compare. */
-export function runPreload (index: string, port: MessagePort, state: Int32Array): void {
+export function runPreload (index: string, root: string, port: MessagePort, state: Int32Array): void {
   trace('started')
   let job: { root: string, list: PathList, stats: Float64Array, ctl: Int32Array, expect: Expect } | undefined
   try {
@@ -108,7 +107,7 @@ export function runPreload (index: string, port: MessagePort, state: Int32Array)
       if (starts !== undefined || strings !== undefined) {
         const { numbers, kinds } = indexColumns(buf, layout)
         job = {
-          root: path.dirname(path.dirname(index)),
+          root,
           list: { count, bytes, starts, strings: strings === undefined ? undefined : () => strings },
           stats: new Float64Array(new SharedArrayBuffer(count * STAT_FIELDS * 8)),
           ctl: new Int32Array(new SharedArrayBuffer(8)),

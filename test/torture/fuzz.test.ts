@@ -101,15 +101,15 @@ test('the stat cache and the config: mutated files are rebuilt or refused, never
   u.write('b/c', 'c')
   u.ok(['commit', '-m', 'x'])
   const repo = Repo.find(u.work)
-  const index = fs.readFileSync(repo.path('index'))
-  const config = fs.readFileSync(repo.path('config'))
+  const index = fs.readFileSync(repo.layout.index)
+  const config = fs.readFileSync(repo.layout.config)
   await t.notThrowsAsync(fc.assert(fc.asyncProperty(mutated(index), mutated(config), async (i, c) => {
-    fs.writeFileSync(repo.path('index'), i)
+    fs.writeFileSync(repo.layout.index, i)
     const cache = StatCache.read(repo) // undefined or a cache: never a throw
     // and a cache read back is one status can use (its walk record too)
     // thrown, not t.deepEqual: fast-check sees the failure, shrinks it and reports the input
     if (cache !== undefined) assert.deepStrictEqual((await compareWorktree(repo, cache)).changes.filter(ch => ch.change !== 'modified'), [])
-    fs.writeFileSync(repo.path('config'), c)
+    fs.writeFileSync(repo.layout.config, c)
     return clean(() => Repo.readConfig(repo.dir))
   }), { ...opts, numRuns: Math.ceil(RUNS / 3) }))
 })
@@ -133,7 +133,7 @@ test('bundles: mutated CAR files are refused cleanly and leave no refs', async t
       await importBundle(repo, ctx, bad)
       // a mutation that kept it valid (in padding): fine, but then it must verify
       repo.deleteRef('refs/remotes/alice/main')
-      fs.rmSync(repo.path('remote-state'), { recursive: true, force: true })
+      fs.rmSync(repo.layout.remoteState(), { recursive: true, force: true })
       return true
     } catch (err) {
       if (!(err instanceof AcacheError)) throw err
