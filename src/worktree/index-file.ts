@@ -112,12 +112,17 @@ export function fileId (st: Stats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`
 }
 
-/** An index file's bytes, and which file they came from (fileId). Throws as fs does. */
-export function readIndexFile (file: string): { buf: Buffer, id: string } {
+/** An index file's bytes (in shared memory, with `shared`), and which file they came from (fileId). Throws as fs does. */
+export function readIndexFile (file: string, shared = false): { buf: Buffer, id: string } {
   const fd = fs.openSync(file, 'r')
   try {
-    const id = fileId(fs.fstatSync(fd))
-    return { buf: fs.readFileSync(fd), id }
+    const st = fs.fstatSync(fd)
+    const id = fileId(st)
+    if (!shared) return { buf: fs.readFileSync(fd), id }
+    const buf = Buffer.from(new SharedArrayBuffer(st.size))
+    let got = 0
+    for (let n = 1; n > 0 && got < buf.byteLength; got += n) n = fs.readSync(fd, buf, got, buf.byteLength - got, got)
+    return { buf: buf.subarray(0, got), id }
   } finally {
     fs.closeSync(fd)
   }

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../util/fs.js'
 import { Entry, flattenTree, Kind, Node } from '../model/tree.js'
 import { type FileKind, type FileStat } from './scan.js'
 import { isWalkRecord, type WalkRecord } from './walk-record.js'
+import { preloadedIndex } from './preload.js'
 import { encodeIndexFile, indexColumns, IndexColumns, indexPaths, KIND_NAMES, readIndexFile, indexLayout, IndexLayout, RACY_MS, ROW_NUMBERS, rowMatches } from './index-file.js'
 
 /**
@@ -46,8 +47,8 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
   private kinds: Uint8Array<ArrayBufferLike> = new Uint8Array(0)
   private cidStart: Uint32Array<ArrayBufferLike> = new Uint32Array(0)
   private buf: Buffer = Buffer.alloc(0)
-  /** the paths as read, in order, while no entry was added or removed */
-  private decoded?: { paths: string[], bytes: Uint8Array }
+  /** the paths as read, in order, while no entry was added or removed (`strings` decoded from `bytes` when first asked for) */
+  private decoded?: { count: number, bytes: Uint8Array, strings?: string[] }
   /** whether any entry was set since */
   private touched = false
 
@@ -57,7 +58,7 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
 
   private get rows (): Map<string, number | IndexEntry> {
     if (this.map === undefined) {
-      const paths = this.decoded!.paths
+      const paths = this.paths()
       const map = new Map<string, number | IndexEntry>()
       for (let i = 0; i < paths.length; i++) map.set(paths[i], i)
       this.map = map
@@ -65,16 +66,21 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
     return this.map
   }
 
-  /** The entries of an index file, read in place (layout in index-file.ts). */
-  static decode (buf: Buffer, l: IndexLayout): EntryTable {
+  /**
+   * The entries of an index file, read in place (layout in index-file.ts).
+   * With `pathsChecked` (the lstat helper found `count` paths in these same
+   * bytes), the paths become strings only when asked for: status of an
+   * unchanged tree never asks.
+   */
+  static decode (buf: Buffer, l: IndexLayout, pathsChecked = false): EntryTable {
     const t = new EntryTable()
     t.buf = buf
     ;({ numbers: t.numbers, kinds: t.kinds } = indexColumns(buf, l))
     t.cidStart = l.cidStart
-    const paths = indexPaths(buf, l)
-    if (paths === undefined) throw new Error('damaged index')
+    const strings = pathsChecked ? undefined : indexPaths(buf, l)
+    if (!pathsChecked && strings === undefined) throw new Error('damaged index')
     t.map = undefined
-    t.decoded = { paths, bytes: buf.subarray(l.pathsAt, l.end) }
+    t.decoded = { count: l.count, bytes: buf.subarray(l.pathsAt, l.end), strings }
     return t
   }
 
@@ -142,7 +148,7 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
     return { count, numbers, kinds, cids: cids.subarray(0, at), paths: Buffer.from(paths.join('\0'), 'utf8') }
   }
 
-  get size (): number { return this.map === undefined ? this.decoded!.paths.length : this.map.size }
+  get size (): number { return this.map === undefined ? this.decoded!.count : this.map.size }
   has (p: string): boolean { return this.rows.has(p) }
   keys (): IterableIterator<string> { return this.rows.keys() }
   set (p: string, e: IndexEntry): this {
@@ -161,7 +167,16 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
   isAsRead (): boolean { return this.decoded !== undefined }
 
   /** Every path, in the order of iteration (and of `rows`). */
-  paths (): string[] { return this.decoded?.paths ?? [...this.rows.keys()] }
+  paths (): string[] {
+    const d = this.decoded
+    if (d === undefined) return [...this.rows.keys()]
+    if (d.strings === undefined) {
+      const strings = d.count === 0 ? [] : Buffer.from(d.bytes.buffer, d.bytes.byteOffset, d.bytes.byteLength).toString('utf8').split('\0')
+      if (strings.length !== d.count) throw new Error('damaged index')
+      d.strings = strings
+    }
+    return d.strings
+  }
 
   /** The same paths as UTF-8, NUL-separated (for a worker thread). */
   pathBytes (): Uint8Array { return this.decoded?.bytes ?? Buffer.from(this.paths().join('\0'), 'utf8') }
@@ -242,8 +257,12 @@ export class StatCache {
   static read (repo: Repo): StatCache | undefined {
     let buf: Buffer
     let file: string
+    let checked = false
     try {
-      ({ buf, id: file } = readIndexFile(repo.layout.index))
+      // the lstat helper's copy when it read this same file (preload.ts), else the file
+      const preloaded = preloadedIndex(repo.layout.index)
+      checked = preloaded !== undefined
+      ;({ buf, id: file } = preloaded ?? readIndexFile(repo.layout.index))
     } catch {
       return undefined
     }
@@ -251,7 +270,7 @@ export class StatCache {
       const layout = indexLayout(buf)
       if (layout === undefined) return undefined
       const header = JSON.parse(layout.header)
-      const entries = EntryTable.decode(buf, layout)
+      const entries = EntryTable.decode(buf, layout, checked)
       const dirs = new Map<string, Node>()
       for (const [p, cid, tsize] of header.dirs) dirs.set(p, lazyNode(cid, tsize))
       const cache = new StatCache(header.tree == null ? undefined : CID.parse(header.tree), entries, dirs)

@@ -143,11 +143,10 @@ export class SharedLstat {
   private worker?: Worker
 
   /** With `parallel`, starts a helper; with `helper`, joins one already at work on the same paths. */
-  constructor (private readonly root: string, paths: string[], parallel: boolean, pathBytes: () => Uint8Array, columns?: { numbers: Float64Array, kinds: Uint8Array }, helper?: Helper) {
-    const n = paths.length
+  constructor (private readonly root: string, n: number, paths: () => string[], parallel: boolean, pathBytes: () => Uint8Array, columns?: { numbers: Float64Array, kinds: Uint8Array }, helper?: Helper) {
     // the native helper reads the paths as bytes (the index's, as read): no string is made
     const bytes = nativeLstat() === undefined ? undefined : pathBytes()
-    this.list = { count: n, strings: () => paths, bytes, starts: helper?.starts }
+    this.list = { count: n, strings: paths, bytes, starts: helper?.starts }
     if (helper !== undefined) {
       this.stats = helper.stats
       this.ctl = helper.ctl

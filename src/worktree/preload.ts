@@ -3,7 +3,7 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } f
 import { siblingUrl, startWorker } from '../util/worker.js'
 import { commandOf } from '../util/argv.js'
 import { findRepository, RepoLayout } from '../repo/layout.js'
-import { indexColumns, indexLayout, indexPaths, readIndexFile } from './index-file.js'
+import { fileId, indexColumns, indexLayout, indexPaths, readIndexFile } from './index-file.js'
 import { chunkLstat, Expect, lstatShared, PathList, STAT_FIELDS } from './lstat.js'
 import { nativeLstat, pathStarts } from './native.js'
 import { trace } from '../util/trace.js'
@@ -42,7 +42,16 @@ export interface Preloaded {
   starts?: Uint32Array
 }
 
-interface Pending { worker: Worker, port: MessagePort, state: Int32Array }
+/** What the helper sends once it has read the index: its work, and the file's bytes (shared: the command reads them instead of the file). */
+type Message = Omit<Preloaded, 'worker'> & { index: string, bytes: Uint8Array }
+
+interface Pending {
+  worker: Worker
+  port: MessagePort
+  state: Int32Array
+  /** the helper's message, once asked for (null: none came) */
+  msg?: Message | null
+}
 
 /** The helper started for this command, until the command takes its work. */
 let pending: Pending | undefined
@@ -73,6 +82,29 @@ export function preloadStats (argv: string[], cwd = process.cwd()): void {
   }
 }
 
+/** The helper's message, waiting for it the first time (at most WAIT_MS). */
+function helperMessage (p: Pending): Message | undefined {
+  if (p.msg === undefined) {
+    Atomics.wait(p.state, 0, 0, WAIT_MS)
+    p.msg = (receiveMessageOnPort(p.port)?.message as Message | undefined) ?? null
+    p.port.close()
+  }
+  return p.msg ?? undefined
+}
+
+/**
+ * The bytes of the index file `index` as the helper read (and checked)
+ * them, if that file is still the one it read: the command need not read
+ * it again. Its id (index-file.ts fileId) with them.
+ */
+export function preloadedIndex (index: string): { buf: Buffer, id: string } | undefined {
+  const msg = pending === undefined ? undefined : helperMessage(pending)
+  if (msg === undefined || msg.index !== index) return undefined
+  let id: string
+  try { id = fileId(fs.statSync(index)) } catch { return undefined }
+  return id === msg.file ? { buf: Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength), id } : undefined
+}
+
 /**
  * The helper's work, if it read the same index file (`file`) with `count`
  * entries for the working root `root`; undefined otherwise (the helper is stopped).
@@ -81,14 +113,13 @@ export function takePreloaded (file: string, root: string, count: number): Prelo
   const p = pending
   if (p === undefined) return undefined
   pending = undefined
-  Atomics.wait(p.state, 0, 0, WAIT_MS)
-  const msg = receiveMessageOnPort(p.port)?.message as Omit<Preloaded, 'worker'> | undefined
-  p.port.close()
+  const msg = helperMessage(p)
   if (msg === undefined || msg.file !== file || msg.root !== root || msg.count !== count) {
     void p.worker.terminate()
     return undefined
   }
-  return { ...msg, worker: p.worker }
+  const { index, bytes, ...work } = msg
+  return { ...work, worker: p.worker }
 }
 
 /** The helper's side: read the index, hand over the shared arrays, then lstat and compare. */
@@ -96,7 +127,8 @@ export function runPreload (index: string, root: string, port: MessagePort, stat
   trace('started')
   let job: { root: string, list: PathList, stats: Float64Array, ctl: Int32Array, expect: Expect } | undefined
   try {
-    const { buf, id: file } = readIndexFile(index)
+    // into shared memory: the command reads the index from here (preloadedIndex)
+    const { buf, id: file } = readIndexFile(index, true)
     const layout = indexLayout(buf)
     if (layout !== undefined) {
       const count = layout.count
@@ -113,7 +145,7 @@ export function runPreload (index: string, root: string, port: MessagePort, stat
           ctl: new Int32Array(new SharedArrayBuffer(8)),
           expect: { numbers, kinds, same: new Uint8Array(new SharedArrayBuffer(count)) }
         }
-        const msg: Omit<Preloaded, 'worker'> = { file, root: job.root, count, stats: job.stats, ctl: job.ctl, same: job.expect.same, starts }
+        const msg: Message = { index, bytes: buf, file, root: job.root, count, stats: job.stats, ctl: job.ctl, same: job.expect.same, starts }
         port.postMessage(msg)
       }
     }

@@ -27,7 +27,10 @@ export interface FileStat { mode: number, size: number, mtimeMs: number, ctimeMs
  * rest are the new files found.
  */
 export interface Scan {
-  paths: string[]
+  /** every path (made into strings when first asked for: an unchanged tree never needs them) */
+  readonly paths: string[]
+  /** how many paths */
+  count: number
   tracked: number
   /** the kind of path i now: undefined when not there; throws the error of an lstat that failed otherwise */
   kindAt: (i: number) => FileKind | undefined
@@ -223,12 +226,12 @@ class Walker {
  */
 export function scanWorktree (root: string, input: ScanInput): Scan {
   const { entries } = input
-  const tracked = entries.paths()
-  const n = tracked.length
+  const tracked = (): string[] => entries.paths()
+  const n = entries.size
   const preloaded = input.file === undefined ? undefined : takePreloaded(input.file, root, n)
   const columns = entries.columnsAsRead()
   const parallel = n >= PARALLEL_FROM && process.env.ACACHE_THREADS !== '0'
-  const lstat = new SharedLstat(root, tracked, parallel, () => entries.pathBytes(), columns, preloaded)
+  const lstat = new SharedLstat(root, n, tracked, parallel, () => entries.pathBytes(), columns, preloaded)
   trace('walk start')
   let walker = new Walker(root, input)
   const quick = input.last !== undefined && walker.quick(input.last)
@@ -244,29 +247,30 @@ export function scanWorktree (root: string, input: ScanInput): Scan {
   let allWalked = true
   for (const d of input.trackedDirs.keys()) if (!walker.walked.has(d)) { allWalked = false; break }
   if (!allWalked) {
+    const paths = tracked()
     for (let i = 0; i < n; i++) {
-      if (walker.walked.has(parentOf(tracked[i]))) continue
+      if (walker.walked.has(parentOf(paths[i]))) continue
       stats[i * STAT_FIELDS] = 0
       if (lstat.same !== undefined) lstat.same[i] = 0
     }
   }
 
   const found = walker.found
-  let paths = tracked
   if (found.length > 0) {
-    paths = tracked.concat(found)
-    const all = new Float64Array(paths.length * STAT_FIELDS)
+    const all = new Float64Array((n + found.length) * STAT_FIELDS)
     all.set(stats)
-    lstatInto(root, paths, n, paths.length, all)
+    lstatInto(root, found, 0, found.length, all, n)
     stats = all
   }
+  let paths: string[] | undefined
+  const pathList = (): string[] => (paths ??= found.length > 0 ? tracked().concat(found) : tracked())
   // kinds are worked out only for the paths looked at (most are found as the index has them)
   const kindAt = (i: number): FileKind | undefined => {
     const b = i * STAT_FIELDS
-    if (stats[b] === FAILED) fs.lstatSync(path.join(root, paths[i])) // failed, on either thread: let it throw its error here
+    if (stats[b] === FAILED) fs.lstatSync(path.join(root, pathList()[i])) // failed, on either thread: let it throw its error here
     // gone since readdir, or no longer a file or symlink: undefined
     return stats[b] === 1 ? kindOfMode(stats[b + 1]) : undefined
   }
   const walk = walker.record()
-  return { paths, tracked: n, kindAt, stats, same: lstat.same, walk, walkChanged: input.last === undefined || changedSince(walk, input.last) }
+  return { get paths () { return pathList() }, count: n + found.length, tracked: n, kindAt, stats, same: lstat.same, walk, walkChanged: input.last === undefined || changedSince(walk, input.last) }
 }

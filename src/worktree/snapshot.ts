@@ -84,17 +84,17 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
   const current = new Map<string, IndexEntry>()
   let refreshed = 0
   let bytesHashed = 0
-  const { paths, stats } = scan
+  const { stats } = scan
   const same = scan.same
   // tracked files that turned out gone while being read
   const vanished = new Set<number>()
   const kindAt = (i: number): FileKind | undefined => vanished.has(i) ? undefined : scan.kindAt(i)
-  const deleted = (i: number): void => { changes.push({ path: paths[i], change: 'deleted', oldKind: cache.entries.get(paths[i])!.kind }) }
-  for (let i = 0; i < paths.length; i++) {
+  const deleted = (i: number): void => { const p = scan.paths[i]; changes.push({ path: p, change: 'deleted', oldKind: cache.entries.get(p)!.kind }) }
+  for (let i = 0; i < scan.count; i++) {
     // found as the index has it (marked while lstat-ing): unchanged
     if (same !== undefined && i < scan.tracked && same[i] === 1) continue
     const kind = scan.kindAt(i)
-    const p = paths[i]
+    const p = scan.paths[i]
     if (!underPaths(p, opts.paths)) continue
     if (kind === undefined) {
       if (i < scan.tracked) deleted(i)
@@ -133,7 +133,7 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
   }
   let present: Set<string> | undefined
   const presentSet = (): Set<string> => {
-    present ??= new Set(paths.filter((p, i) => underPaths(p, opts.paths) && kindAt(i) !== undefined))
+    present ??= new Set(scan.paths.filter((p, i) => underPaths(p, opts.paths) && kindAt(i) !== undefined))
     return present
   }
   changes.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
@@ -142,7 +142,7 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
     current,
     refreshed,
     bytesHashed,
-    get untracked () { return paths.filter((p, i) => i >= scan.tracked && kindAt(i) !== undefined) },
+    get untracked () { return scan.paths.filter((p, i) => i >= scan.tracked && kindAt(i) !== undefined) },
     walk: scan.walk,
     walkChanged: scan.walkChanged,
     lookup: (p) => current.get(p) ?? (presentSet().has(p) ? cache.entries.get(p) : undefined),

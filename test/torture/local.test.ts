@@ -60,7 +60,7 @@ async function contenders (dir: string, count: number): Promise<Array<[number, n
     const until = Date.now() + 3000
     for (;;) {
       try {
-        const release = acquireLock(${JSON.stringify(dir)})
+        const release = acquireLock(${JSON.stringify(path.join(dir, 'lock'))})
         const a = Date.now()
         const stop = a + 150
         while (Date.now() < stop) {}
@@ -90,10 +90,10 @@ test('a stale lock is taken over by one process only; a lock whose pid was reuse
   const dir = tmpdir('acache-lock-')
   fs.writeFileSync(path.join(dir, 'lock'), '1 999999999\n')
   const { acquireLock } = await import('../../src/repo/lock.js')
-  const release = acquireLock(dir)
+  const release = acquireLock(path.join(dir, 'lock'))
   t.regex(fs.readFileSync(path.join(dir, 'lock'), 'utf8'), new RegExp(`^${process.pid} `))
   // and a live holder is respected
-  t.throws(() => acquireLock(dir), { message: /locked by another acache process/ })
+  t.throws(() => acquireLock(path.join(dir, 'lock')), { message: /locked by another acache process/ })
   release()
 })
 

@@ -1,10 +1,10 @@
 import test from 'ava'
 import fs from 'node:fs'
-import path from 'node:path'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import * as raw from 'multiformats/codecs/raw'
 import { StatCache, IndexEntry } from '../../src/worktree/index.js'
+import { RepoLayout } from '../../src/repo/layout.js'
 import { tmpdir } from '../helpers.js'
 
 async function cidOf (n: number): Promise<string> {
@@ -13,7 +13,7 @@ async function cidOf (n: number): Promise<string> {
 
 test('the index reads back what was written, after entries are read, changed, removed and added', async t => {
   const dir = tmpdir()
-  const repo = { path: (n: string) => path.join(dir, n) } as any
+  const repo = { layout: new RepoLayout(dir) } as any
   const tree = CID.parse(await cidOf(-1))
   const expected = new Map<string, IndexEntry>()
   for (let i = 0; i < 1000; i++) {
@@ -45,20 +45,20 @@ test('the index reads back what was written, after entries are read, changed, re
 
 test('an index with any byte changed is not trusted (CRC-32); one of the version before, without it, is still read', async t => {
   const dir = tmpdir()
-  const repo = { path: (n: string) => path.join(dir, n) } as any
+  const repo = { layout: new RepoLayout(dir) } as any
   const tree = CID.parse(await cidOf(-1))
   const entries = new Map<string, IndexEntry>([['a/one', { kind: 'file', cid: await cidOf(1), tsize: 1, size: 1, mtimeMs: 1, ctimeMs: 1, ino: 1 }]])
   new StatCache(tree, entries, new Map([['', { cid: tree, tsize: 0 }]])).save(repo)
-  const good = fs.readFileSync(repo.path('index'))
+  const good = fs.readFileSync(repo.layout.index)
   t.truthy(StatCache.read(repo))
   // a path's letter flipped ("a/one" -> "a/onf"): without the check the next commit would record it
   const flipped = Buffer.from(good)
   flipped[flipped.lastIndexOf(Buffer.from('a/one')) + 4] ^= 1
-  fs.writeFileSync(repo.path('index'), flipped)
+  fs.writeFileSync(repo.layout.index, flipped)
   t.is(StatCache.read(repo), undefined)
   // version 3: the same bytes without the CRC
   const old = Buffer.from(good.subarray(0, good.length - 4))
   old.writeUInt32LE(3, 4)
-  fs.writeFileSync(repo.path('index'), old)
+  fs.writeFileSync(repo.layout.index, old)
   t.deepEqual(new Map(StatCache.read(repo)!.entries), entries)
 })
