@@ -246,6 +246,9 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
   // slow or silent clients are dropped: headers within 20 s, a whole request within the idle limit of each read
   server.headersTimeout = 20_000
   server.requestTimeout = 0 // an upload may be large; idleMs bounds each wait instead
+  // a connection between requests is kept as long as any idle one (Node's 5 s makes a client
+  // that pauses a few seconds race the close: its next request fails with "other side closed")
+  server.keepAliveTimeout = idleMs
   server.on('connection', (sock) => { sock.setTimeout(idleMs, () => sock.destroy()) })
   server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1')
   try {
