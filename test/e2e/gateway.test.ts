@@ -292,7 +292,8 @@ test('@helia/verified-fetch, pointed only at `acache serve` (gateway and router)
     let err = ''
     child.stdout.on('data', (c: Buffer) => { out += c.toString() })
     child.stderr.on('data', (c: Buffer) => { err += c.toString() })
-    const code = await new Promise(resolve => child.once('exit', resolve))
+    // 'close', not 'exit': the output may still be in the pipe when the process has exited
+    const code = await new Promise(resolve => child.once('close', resolve))
     t.is(code, 0, err)
     const got = JSON.parse(out.trim().split('\n').pop()!)
     const hash = (b: Uint8Array): string => crypto.createHash('sha256').update(b).digest('hex')
