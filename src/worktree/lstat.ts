@@ -87,14 +87,13 @@ function decodePaths (list: PathList): string[] {
 }
 
 /**
- * Takes chunks of the `count` paths from a cursor shared with other threads
+ * Takes chunks of the `n` paths from a cursor shared with other threads
  * until none is left, lstat-ing each with `chunk`. ctl[0] is the cursor,
  * ctl[1] the number of threads inside a chunk. With `expect`, marks in
  * `expect.same` each path found as the index has it, so that the command
  * looks only at the others.
  */
-export function lstatShared (count: number, chunk: LstatChunk, out: Float64Array, ctl: Int32Array, expect?: Expect): void {
-  const n = count
+export function lstatShared (n: number, chunk: LstatChunk, out: Float64Array, ctl: Int32Array, expect?: Expect): void {
   for (;;) {
     Atomics.add(ctl, 1, 1)
     let from = n

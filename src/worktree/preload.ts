@@ -16,7 +16,8 @@ export { trace }
  * `status`, `commit` and `diff` lstat every tracked file. On a large working
  * root that starts at once, on a helper thread, before the command line is
  * even loaded (bin/acache.js calls preloadStats first): the helper reads the
- * index itself and takes chunks of paths from a cursor that the command
+ * index into shared memory (the command then reads it from there:
+ * preloadedIndex) and takes chunks of paths from a cursor that the command
  * joins when it gets there (lstat.ts). As git's preloaded index, but started
  * earlier, since loading acache takes a while.
  */
