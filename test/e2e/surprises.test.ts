@@ -20,6 +20,15 @@ function repo (): User {
   return u
 }
 
+/** alice with two commits, pushed to her own directory; bob with her as remote `alice` (not fetched yet). */
+function aliceAndBob (): { alice: User, bob: User } {
+  const alice = repo()
+  alice.ok(['push'])
+  const bob = new User('bob').setup()
+  bob.ok(['remote', 'add', 'alice', alice.ok(['id', 'export', '--publish', alice.work]).stdout.trim()])
+  return { alice, bob }
+}
+
 test('short IDs: 7 characters of the digest, shown and accepted (not the prefix every commit CID shares)', t => {
   const u = repo()
   const lines = u.ok(['log', '--oneline']).stdout.trim().split('\n')
@@ -111,10 +120,7 @@ test('a diff of added and deleted files applies with patch (-0,0 / +0,0 headers)
 })
 
 test('a bundle and the published head never make each other look like replays', t => {
-  const alice = repo()
-  alice.ok(['push'])
-  const bob = new User('bob').setup()
-  bob.ok(['remote', 'add', 'alice', alice.ok(['id', 'export', '--publish', alice.work]).stdout.trim()])
+  const { alice, bob } = aliceAndBob()
   bob.ok(['fetch', 'alice'])
   alice.write('a.txt', 'three\n')
   alice.ok(['commit', '-m', 'third'])
@@ -132,10 +138,7 @@ test('a bundle and the published head never make each other look like replays', 
 })
 
 test('a bundle of some branches moves only those, and the older published head does not undo it or look like a replay', t => {
-  const alice = repo()
-  alice.ok(['push'])
-  const bob = new User('bob').setup()
-  bob.ok(['remote', 'add', 'alice', alice.ok(['id', 'export', '--publish', alice.work]).stdout.trim()])
+  const { alice, bob } = aliceAndBob()
   bob.ok(['fetch', 'alice'])
   const main1 = bob.ok(['log', '-n', '1', '--format=%H', 'alice/main']).stdout.trim()
   alice.ok(['switch', '-c', 'feature'])
@@ -289,10 +292,7 @@ test('help COMMAND shows its manual page', t => {
 })
 
 test('a lost or damaged block: verify says how to repair, and verify --repair fetches it again from a remote', async t => {
-  const alice = repo()
-  alice.ok(['push'])
-  const bob = new User('bob').setup()
-  bob.ok(['remote', 'add', 'alice', alice.ok(['id', 'export', '--publish', alice.work]).stdout.trim()])
+  const { bob } = aliceAndBob()
   bob.ok(['pull', 'alice'])
   // a file's block lost, the tree's damaged
   const { FsBlockStore } = await import('../../src/store/fs-blockstore.js')
