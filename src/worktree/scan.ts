@@ -6,7 +6,7 @@ import { FAILED, lstatInto, SharedLstat, STAT_FIELDS } from './lstat.js'
 import { trace } from '../util/trace.js'
 import type { EntryTable } from './index.js'
 import { takePreloaded } from './preload.js'
-import { IGNORE_FILE, IgnoreRules, StatTuple, statOrUndefined, statTuple } from './ignore.js'
+import { IGNORE_FILES, IgnoreRules, StatTuple, statOrUndefined, statTuple } from './ignore.js'
 import { WalkRecord, changedSince, parentOf } from './walk-record.js'
 import { KIND_NAMES, kindIndexOfMode, RACY_MS } from './index-file.js'
 
@@ -14,6 +14,11 @@ import { KIND_NAMES, kindIndexOfMode, RACY_MS } from './index-file.js'
 const PARALLEL_FROM = 4000
 
 
+
+/** Names never recorded, in any letter case: acache's own directory and git's. */
+export function isPrivateName (name: string): boolean {
+  return (name.length === REPO_DIR.length && name.toLowerCase() === REPO_DIR) || (name.length === 4 && name.toLowerCase() === '.git')
+}
 
 export type FileKind = 'file' | 'exec' | 'symlink'
 
@@ -108,7 +113,7 @@ class Walker {
   /** Walks everything. */
   full (): void {
     const rules = new IgnoreRules(this.root, this.now)
-    this.walk('', rules)
+    this.walk('', rules, false)
     this.noteRules(rules)
   }
 
@@ -118,7 +123,12 @@ class Walker {
 
   private abs (dir: string): string { return dir === '' ? this.root : path.join(this.root, dir) }
 
-  private walk (dir: string, rules: IgnoreRules, st = statOrUndefined(this.abs(dir), false)): void {
+  /**
+   * Reads a directory and walks on below it. An excluded one (ignored, and
+   * walked only because files are tracked in it) has no new files, as in git:
+   * nothing below an excluded directory can be re-included.
+   */
+  private walk (dir: string, rules: IgnoreRules, excluded: boolean, st = statOrUndefined(this.abs(dir), false)): void {
     if (st === undefined || !st.isDirectory()) return
     let names: fs.Dirent[]
     try {
@@ -131,8 +141,8 @@ class Walker {
     this.walked.add(dir)
     const rec: WalkRecord['dirs'][number] = [dir, st.mtimeMs, st.ctimeMs, st.ino, 0]
     this.dirs.push(rec)
-    const entered = rules.enter(dir)
-    rec[4] = this.readEntries(dir, names, rules) ? 0 : 1
+    const entered = !excluded && rules.enter(dir)
+    rec[4] = this.readEntries(dir, names, rules, excluded) ? 0 : 1
     if (entered) rules.leave()
   }
 
@@ -140,26 +150,27 @@ class Walker {
    * Goes through a directory's entries: new files are noted, directories
    * not walked yet are walked. Whether no file was new.
    */
-  private readEntries (dir: string, names: fs.Dirent[], rules: IgnoreRules): boolean {
+  private readEntries (dir: string, names: fs.Dirent[], rules: IgnoreRules, excluded: boolean): boolean {
     const { entries, trackedDirs } = this.input
     let clean = true
     let any = false
     for (const d of names) {
       const name = d.name
-      if (name.length === REPO_DIR.length && name.toLowerCase() === REPO_DIR) continue // reserved in any letter case, as readers refuse it
+      if (isPrivateName(name)) continue
       any = true
       const p = joinPath(dir, name)
       if (d.isDirectory()) {
         if (this.walked.has(p) || this.hidden.has(p)) continue
-        if (!rules.ignores(p, true) || trackedDirs.has(p)) this.walk(p, rules)
+        const out = excluded || rules.ignores(p, true)
+        if (!out || trackedDirs.has(p)) this.walk(p, rules, out)
       } else if (d.isFile() || d.isSymbolicLink()) {
-        if (entries.has(p) || Buffer.byteLength(p) > MAX_PATH_BYTES || rules.ignores(p, false)) continue
+        if (excluded || entries.has(p) || Buffer.byteLength(p) > MAX_PATH_BYTES || rules.ignores(p, false)) continue
         this.found.push(p)
         clean = false
       }
     }
     // an empty directory is read again each time (it is cheap), so that status keeps saying it is not tracked
-    if (!any && dir !== '' && !rules.ignores(dir, true)) { this.empty.add(dir); return false }
+    if (!any && dir !== '' && !excluded) { this.empty.add(dir); return false }
     return clean
   }
 
@@ -196,10 +207,21 @@ class Walker {
     const rulesAt = (d: string): IgnoreRules => {
       let r = rulesMemo.get(d)
       if (r === undefined) {
-        r = d === '' ? new IgnoreRules(this.root, this.now) : rulesAt(parentOf(d)).below(d)
+        r = d === '' ? new IgnoreRules(this.root, this.now) : excludedAt(d) ? rulesAt(parentOf(d)) : rulesAt(parentOf(d)).below(d)
         rulesMemo.set(d, r)
       }
       return r
+    }
+    // whether a directory is excluded (by its parent's rules, or lies in an excluded one)
+    const excludedMemo = new Map<string, boolean>([['', false]])
+    const excludedAt = (d: string): boolean => {
+      let x = excludedMemo.get(d)
+      if (x === undefined) {
+        const parent = parentOf(d)
+        x = excludedAt(parent) || rulesAt(parent).ignores(d, true)
+        excludedMemo.set(d, x)
+      }
+      return x
     }
     for (const rec of changed) {
       const dir = rec[0]
@@ -210,8 +232,8 @@ class Walker {
         return false // changed again under our feet: start over, walking everything
       }
       // a new ignore file changes the rules: walk everything
-      if (names.some(n => n.name === IGNORE_FILE && !this.ruleFiles.has(joinPath(dir, IGNORE_FILE)))) return false
-      rec[4] = this.readEntries(dir, names, rulesAt(dir)) ? 0 : 1 // recorded directories were checked above on their own
+      if (names.some(n => IGNORE_FILES.includes(n.name) && !this.ruleFiles.has(joinPath(dir, n.name)))) return false
+      rec[4] = this.readEntries(dir, names, rulesAt(dir), excludedAt(dir)) ? 0 : 1 // recorded directories were checked above on their own
     }
     const top = rulesMemo.get('')
     if (top !== undefined) this.noteRules(top)
