@@ -8,6 +8,7 @@
  *   BENCH_SKIP_GIT_BIG=1 npm run bench  # skip git add of the big file (about 45 s a GiB)
  *   BENCH_CKPT_MB=256 BENCH_HUGE_GB=0 npm run bench   # a smaller checkpoint, no 10 GiB file
  *   BENCH_ONLY=1,2 npm run bench        # only some sections (numbered below)
+ *   BENCH_ONLY=6 BENCH_DIFF_LINES=20000 npm run bench   # diff speed alone, a smaller file
  *
  * What a section leaves is deleted when the run ends, not between sections
  * (on a disk with discard, deleting gigabytes slows writes for minutes): a
@@ -263,6 +264,34 @@ if (section(5)) {
     report(`commit of one ${GB} GiB file (${(GB * 1073.741824 / m.s).toFixed(0)} MB/s, peak memory ${m.mib} MiB)`, m.s, 'openssl dgst -sha256', hash, 'bounded memory')
     trash(dir)
   }
+}
+
+// 6. diff of a rewritten text file of 100,000 lines (every line changed), and of one with scattered edits, against git diff.
+if (section(6)) {
+  const dir = path.join(work, 'textdiff')
+  fs.mkdirSync(dir)
+  const LINES = Number(process.env.BENCH_DIFF_LINES ?? 100_000)
+  const file = path.join(dir, 'big.txt')
+  const lines = (f: (i: number) => string): string => Array.from({ length: LINES }, (_, i) => f(i)).join('')
+  fs.writeFileSync(file, lines(i => `line ${i} of the original text, with some words in it\n`))
+  fs.writeFileSync(path.join(dir, '.acacheignore'), '.git/\n')
+  acache(['init', '-q'], dir)
+  acache(['commit', '-q', '-m', 'text'], dir)
+  sh('git', ['init', '-q'], dir)
+  fs.writeFileSync(path.join(dir, '.git', 'info', 'exclude'), '.acache/\n')
+  sh('git', ['add', '-A'], dir)
+  sh('git', ['commit', '-q', '-m', 'text'], dir)
+  for (const [what, f] of [
+    ['rewritten', (i: number) => `line ${i} rewritten entirely, nothing left of the original\n`],
+    ['edited every 100th line', (i: number) => i % 100 === 0 ? `line ${i} edited\n` : `line ${i} of the original text, with some words in it\n`]
+  ] as Array<[string, (i: number) => string]>) {
+    fs.writeFileSync(file, lines(f))
+    acache(['diff'], dir); sh('git', ['diff'], dir) // both read the new file once
+    const a: number[] = []; const g: number[] = []
+    for (let i = 0; i < RUNS; i++) { a.push(acache(['diff'], dir)); g.push(sh('git', ['diff'], dir)) }
+    report(`diff of a ${what} ${LINES}-line file (median of ${RUNS})`, median(a), 'git diff', median(g), 'within 5x git')
+  }
+  trash(dir)
 }
 
 console.log('\n| benchmark | acache | peer | ratio | goal |\n|---|---|---|---|---|')

@@ -38,6 +38,12 @@ export class Output {
     this.write(text + '\n')
   }
 
+  /** Bytes of what the command was asked for (a patch's lines), as they are: as `data`, nothing under --json. */
+  dataBytes (bytes: Uint8Array): void {
+    if (this.opts.json) return
+    this.write(bytes)
+  }
+
   /** Data on stdout that is the point of the command (file contents): printed even with --quiet. */
   raw (data: string | Uint8Array): void {
     this.write(data)

@@ -42,32 +42,76 @@ export function printConflicts (out: Output, conflicts: Array<{ kind: string, pa
   for (const c of conflicts) out.line(chalk.red(`CONFLICT (${c.kind}): ${safe(c.path)}${c.sidecars.length > 0 ? ` (${beside}: ${c.sidecars.map(safe).join(', ')})` : ''}`))
 }
 
-/** Prints diffs as git does: headers, hunks, colors on a terminal. */
+/** A side of a diff header as git writes it: "a/PATH", quoted as git quotes it when it must be. */
+function side (prefix: string, p: string): string {
+  return quotePath(prefix + p)
+}
+
+const ZERO_BLOB = '0000000'
+const abbrev = (blob: string | undefined): string => blob === undefined ? ZERO_BLOB : blob.slice(0, 7)
+
+/**
+ * Prints diffs as git does, so `git apply` and `patch` take them as they
+ * are: git's headers (`diff --git`, modes, `index` with git's blob IDs),
+ * names quoted as git quotes them, and the content's bytes untouched
+ * (tabs, carriage returns, bytes that are not UTF-8). Colours on a terminal.
+ */
 export function printDiffs (out: Output, diffs: FileDiff[]): void {
+  const meta = (text: string): void => out.data(chalk.bold(text))
   for (const d of diffs) {
-    const p = safe(d.path)
-    out.data(chalk.bold(`diff --acache a/${p} b/${p}`))
-    if (d.status === 'added') out.data(chalk.bold(`new file mode ${MODE[d.newKind ?? 'file']}`))
-    if (d.status === 'deleted') out.data(chalk.bold(`deleted file mode ${MODE[d.oldKind ?? 'file']}`))
-    if (d.status === 'modified' && d.oldKind !== d.newKind) {
-      out.data(chalk.bold(`old mode ${MODE[d.oldKind ?? 'file']}`))
-      out.data(chalk.bold(`new mode ${MODE[d.newKind ?? 'file']}`))
+    const a = side('a/', d.path)
+    const b = side('b/', d.path)
+    meta(`diff --git ${a} ${b}`)
+    const modeChanged = d.status === 'modified' && d.oldKind !== d.newKind
+    if (d.status === 'added') meta(`new file mode ${MODE[d.newKind ?? 'file']}`)
+    if (d.status === 'deleted') meta(`deleted file mode ${MODE[d.oldKind ?? 'file']}`)
+    if (modeChanged) {
+      meta(`old mode ${MODE[d.oldKind ?? 'file']}`)
+      meta(`new mode ${MODE[d.newKind ?? 'file']}`)
     }
     if (d.oldCid === d.newCid) continue
+    if (d.oldBlob !== undefined || d.newBlob !== undefined) {
+      meta(`index ${abbrev(d.oldBlob)}..${abbrev(d.newBlob)}${d.status === 'modified' && !modeChanged ? ' ' + MODE[d.newKind ?? 'file'] : ''}`)
+    }
+    const tab = (name: string): string => d.path.includes(' ') ? name + '\t' : name
     if (d.binary) {
-      out.data(`Binary files ${d.status === 'added' ? '/dev/null' : 'a/' + p} and ${d.status === 'deleted' ? '/dev/null' : 'b/' + p} differ`)
+      out.data(`Binary files ${d.status === 'added' ? '/dev/null' : a} and ${d.status === 'deleted' ? '/dev/null' : b} differ`)
       continue
     }
-    out.data(chalk.bold(`--- ${d.status === 'added' ? '/dev/null' : 'a/' + p}`))
-    out.data(chalk.bold(`+++ ${d.status === 'deleted' ? '/dev/null' : 'b/' + p}`))
-    for (const l of (d.patch ?? '').split('\n')) {
-      if (l === '') continue
-      if (l.startsWith('@@')) out.data(chalk.cyan(l))
-      else if (l.startsWith('+')) out.data(chalk.green(safe(l)))
-      else if (l.startsWith('-')) out.data(chalk.red(safe(l)))
-      else out.data(safe(l))
-    }
+    if (d.patch === undefined || d.patch.length === 0) continue // an empty file added or deleted: the header says it all
+    meta(`--- ${d.status === 'added' ? '/dev/null' : tab(a)}`)
+    meta(`+++ ${d.status === 'deleted' ? '/dev/null' : tab(b)}`)
+    printHunks(out, d.patch)
   }
+}
+
+/** A patch's lines: bytes as they are; on a terminal, git's colours around them. */
+function printHunks (out: Output, patch: Buffer): void {
+  if (chalk.level === 0) { out.dataBytes(patch); return }
+  let start = 0
+  while (start < patch.length) {
+    let end = patch.indexOf(10, start)
+    if (end < 0) end = patch.length - 1
+    const line = patch.subarray(start, end)
+    const c = line[0]
+    const color = c === 0x40 /* @ */ ? chalk.cyan : c === 0x2b /* + */ ? chalk.green : c === 0x2d /* - */ ? chalk.red : undefined
+    if (color === undefined) out.dataBytes(patch.subarray(start, end + 1))
+    else {
+      // the colour codes around the line, the line's own bytes between them
+      const [open, close] = color('\0').split('\0')
+      out.dataBytes(Buffer.concat([Buffer.from(open), line, Buffer.from(close + '\n')]))
+    }
+    start = end + 1
+  }
+}
+
+/** Diffs for --json: each patch as text when it is UTF-8, else as base64 (`patchBase64`). */
+export function diffsJson (diffs: FileDiff[]): unknown[] {
+  return diffs.map(({ patch, ...d }) => {
+    if (patch === undefined) return d
+    const text = patch.toString('utf8')
+    return Buffer.from(text, 'utf8').equals(patch) ? { ...d, patch: text } : { ...d, patchBase64: patch.toString('base64') }
+  })
 }
 
 export function printStat (out: Output, diffs: FileDiff[]): void {

@@ -1,8 +1,9 @@
 import { CID } from 'multiformats/cid'
-import { structuredPatch } from 'diff'
+import { createHash } from 'node:crypto'
 import { Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { isBinary } from '../util/text.js'
+import { diffLines, hunks, lineTable, Lines } from '../util/linediff.js'
 import { resolveRev } from '../repo/revs.js'
 import { diffTrees, TreeChange } from '../model/treediff.js'
 import { Entry, Kind, flattenTree, readSymlink } from '../model/tree.js'
@@ -20,17 +21,77 @@ export interface FileDiff {
   newKind?: Kind
   oldCid?: string
   newCid?: string
+  /** git's blob IDs of the two sides (SHA-1 of "blob LEN\0" and the bytes), when they were read */
+  oldBlob?: string
+  newBlob?: string
   binary: boolean
   added: number
   removed: number
-  /** unified diff hunks, git style, when the content is text */
-  patch?: string
+  /** unified diff hunks as git prints them, the content's bytes as they are, when the content is text */
+  patch?: Buffer
 }
 
 const MAX_TEXT = 8 * 1024 * 1024
-
+const NO_NEWLINE = Buffer.from('\n\\ No newline at end of file\n')
+const CONTEXT = 0x20
+const ADDED = 0x2b
+const REMOVED = 0x2d
 
 type Side = { entry: Entry, bytes: () => Promise<Uint8Array> } | undefined
+
+/** git's blob ID of some bytes: what `git hash-object` says. */
+export function gitBlobId (bytes: Uint8Array): string {
+  return createHash('sha1').update(`blob ${bytes.byteLength}\0`).update(bytes).digest('hex')
+}
+
+/**
+ * The hunks of a unified diff from `left` to `right`, as git prints them:
+ * `@@ -a,b +c,d @@` (",1" left out), every line's bytes as they are, and
+ * "\ No newline at end of file" after a last line without one.
+ */
+export function unifiedHunks (left: Uint8Array, right: Uint8Array, counts: { added: number, removed: number } = { added: 0, removed: 0 }): Buffer {
+  const a = lineTable(left)
+  const b = lineTable(right)
+  const changes = diffLines(a, b)
+  // the patch is written into one buffer (a piece a line would be garbage the size of the file)
+  const found = hunks(changes)
+  const headers = found.map(h => `@@ -${range(h.a0, h.a1 - h.a0)} +${range(h.b0, h.b1 - h.b0)} @@\n`)
+  let size = headers.reduce((n, x) => n + x.length, 0)
+  const lineSize = (side: Lines, i: number): number => {
+    const len = side.starts[i + 1] - side.starts[i]
+    return 1 + len + (side.bytes[side.starts[i + 1] - 1] !== 10 ? NO_NEWLINE.length : 0)
+  }
+  for (const h of found) {
+    for (let i = h.a0; i < h.a1; i++) size += lineSize(a, i)
+    for (let j = h.b0; j < h.b1; j++) if (changes.b[j] === 1) size += lineSize(b, j)
+  }
+  const out = Buffer.allocUnsafe(size)
+  let at = 0
+  const line = (sign: number, side: Lines, i: number): void => {
+    const s = side.starts[i]
+    const e = side.starts[i + 1]
+    out[at++] = sign
+    at += side.bytes.copy(out, at, s, e)
+    if (side.bytes[e - 1] !== 10) at += NO_NEWLINE.copy(out, at)
+  }
+  found.forEach((h, k) => {
+    at += out.write(headers[k], at, 'latin1')
+    let i = h.a0
+    let j = h.b0
+    while (i < h.a1 || j < h.b1) {
+      if (i < h.a1 && changes.a[i] === 0 && j < h.b1 && changes.b[j] === 0) { line(CONTEXT, a, i); i++; j++; continue }
+      while (i < h.a1 && changes.a[i] === 1) { line(REMOVED, a, i); i++; counts.removed++ }
+      while (j < h.b1 && changes.b[j] === 1) { line(ADDED, b, j); j++; counts.added++ }
+    }
+  })
+  if (at !== size) throw new Error(`BUG: patch of ${at} bytes, ${size} counted`)
+  return out
+}
+
+/** `@@ -a,b` as git writes it: the line before when empty, ",1" left out */
+function range (start: number, n: number): string {
+  return `${n === 0 ? start : start + 1}${n === 1 ? '' : ',' + String(n)}`
+}
 
 /** A text or binary diff of one path between two versions. */
 export async function fileDiff (p: string, a: Side, b: Side, sizeOf: (s: NonNullable<Side>) => Promise<number>): Promise<FileDiff> {
@@ -48,23 +109,23 @@ export async function fileDiff (p: string, a: Side, b: Side, sizeOf: (s: NonNull
     if (isTooLarge(err)) { d.binary = true; return d } // its links said it was small
     throw err
   }
+  if (a !== undefined) d.oldBlob = gitBlobId(left)
+  if (b !== undefined) d.newBlob = gitBlobId(right)
   if (isBinary(left) || isBinary(right)) { d.binary = true; return d }
-  const patch = structuredPatch(a === undefined ? '/dev/null' : `a/${p}`, b === undefined ? '/dev/null' : `b/${p}`,
-    Buffer.from(left).toString('utf8'), Buffer.from(right).toString('utf8'), '', '', { context: 3 })
-  const lines: string[] = []
-  for (const h of patch.hunks) {
-    // an empty side is -0,0 / +0,0 (what patch and git apply expect for added and deleted files)
-    const o = h.oldLines === 0 ? 0 : h.oldStart
-    const n = h.newLines === 0 ? 0 : h.newStart
-    lines.push(`@@ -${o},${h.oldLines} +${n},${h.newLines} @@`)
-    for (const l of h.lines) {
-      lines.push(l)
-      if (l.startsWith('+')) d.added++
-      else if (l.startsWith('-')) d.removed++
-    }
-  }
-  d.patch = lines.join('\n')
+  d.patch = unifiedHunks(left, right, d)
   return d
+}
+
+/**
+ * The diffs of one path: one, or two where a symlink became a file or a
+ * file a symlink (git shows a deletion and an addition: no patch turns one
+ * into the other).
+ */
+async function pathDiffs (p: string, a: Side, b: Side, sizeOf: (s: NonNullable<Side>) => Promise<number>): Promise<FileDiff[]> {
+  if (a !== undefined && b !== undefined && (a.entry.kind === 'symlink') !== (b.entry.kind === 'symlink')) {
+    return [await fileDiff(p, a, undefined, sizeOf), await fileDiff(p, undefined, b, sizeOf)]
+  }
+  return [await fileDiff(p, a, b, sizeOf)]
 }
 
 function treeSide (repo: Repo, e: Entry | undefined): Side {
@@ -97,7 +158,7 @@ export async function diff (repo: Repo, ctx: Ctx, opts: { revs: string[], paths?
     const changes = await diffTrees(repo.store, await treeOf(opts.revs[0]), await treeOf(opts.revs[1]))
     for (const c of changes) {
       if (!underPaths(c.path, paths)) continue
-      out.push(await fileDiff(c.path, treeSide(repo, c.old), treeSide(repo, c.new), sizeOf))
+      out.push(...await pathDiffs(c.path, treeSide(repo, c.old), treeSide(repo, c.new), sizeOf))
     }
     return out
   }
@@ -115,7 +176,7 @@ export async function diff (repo: Repo, ctx: Ctx, opts: { revs: string[], paths?
     const cur = cmp.lookup(p)
     const b = cur === undefined ? undefined : entryOf(cur)
     if (a !== undefined && b !== undefined && a.cid.equals(b.cid) && a.kind === b.kind) continue
-    out.push(await fileDiff(p, treeSide(repo, a), workSide(repo, p, b), async (s) => s === undefined ? 0 : s.entry.tsize))
+    out.push(...await pathDiffs(p, treeSide(repo, a), workSide(repo, p, b), async (s) => s === undefined ? 0 : s.entry.tsize))
   }
   return out
 }
@@ -123,6 +184,6 @@ export async function diff (repo: Repo, ctx: Ctx, opts: { revs: string[], paths?
 export async function diffCommits (repo: Repo, a: CID | undefined, b: CID): Promise<FileDiff[]> {
   const changes: TreeChange[] = await diffTrees(repo.store, a, b)
   const out: FileDiff[] = []
-  for (const c of changes) out.push(await fileDiff(c.path, treeSide(repo, c.old), treeSide(repo, c.new), async (s) => s.entry.tsize))
+  for (const c of changes) out.push(...await pathDiffs(c.path, treeSide(repo, c.old), treeSide(repo, c.new), async (s) => s.entry.tsize))
   return out
 }

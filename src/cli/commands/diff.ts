@@ -11,9 +11,9 @@ export default define({
     .parserConfiguration({ 'populate--': true }),
   run: async (args, { ctx, out, repo }) => {
     const { diff } = await import('../../core/diff.js')
-    const { printDiffs, printStat } = await import('../render.js')
+    const { diffsJson, printDiffs, printStat } = await import('../render.js')
     const diffs = await diff(await repo(), ctx, { revs: args.revs ?? [], paths: (args['--'] ?? []).map(String) })
-    out.result({ files: diffs })
+    out.result({ files: diffsJson(diffs) })
     if (diffs.length > 0) out.usePager()
     if (args.nameOnly === true) for (const d of diffs) out.data(safe(d.path))
     else if (args.stat === true) printStat(out, diffs)

@@ -62,7 +62,7 @@ export default define({
   run: async (args, { ctx, out, repo }) => {
     const { log } = await import('../../core/log.js')
     const { shortCid } = await import('../../repo/revs.js')
-    const { printDiffs, printStat } = await import('../render.js')
+    const { diffsJson, printDiffs, printStat } = await import('../render.js')
     const { AcacheError } = await import('../../errors.js')
     const { repoPaths } = await import('../../worktree/paths.js')
     const r = await repo()
@@ -86,7 +86,7 @@ export default define({
       diff: args.patch === true || args.stat === true,
       topo: args.graph === true
     })
-    out.result({ commits: entries })
+    out.result({ commits: entries.map(e => e.diff === undefined ? e : { ...e, diff: diffsJson(e.diff) }) })
     if (out.json) return
     const decorate = args.decorate ?? process.stdout.isTTY === true
     if (!decorate) for (const e of entries) delete e.refs

@@ -9,10 +9,10 @@ export default define({
     .option('stat', { type: 'boolean', describe: 'with a commit: a summary instead of the patch' }),
   run: async (args, { out, repo }) => {
     const { show } = await import('../../core/show.js')
-    const { printDiffs, printStat, safe } = await import('../render.js')
+    const { diffsJson, printDiffs, printStat, safe } = await import('../render.js')
     const r = await show(await repo(), args.spec ?? 'HEAD')
     if (r.type === 'commit') {
-      out.result({ type: r.type, commit: r.commit, files: r.diff })
+      out.result({ type: r.type, commit: r.commit, files: diffsJson(r.diff) })
       out.usePager()
       const e = r.commit
       out.data(chalk.yellow(`commit ${e.commit}`) + ` (signature: ${e.signature === 'good' ? chalk.green('good') : chalk.red('BAD')})`)

@@ -1,0 +1,85 @@
+import test from 'ava'
+import fs from 'node:fs'
+import path from 'node:path'
+import { spawnSync } from 'node:child_process'
+import fc from 'fast-check'
+import { User } from '../helpers.js'
+import { git, gitEnv, gitSeed } from '../git.js'
+
+// The real binary against git itself: what acache prints for scripts and
+// patches, git (or a tool reading git's output) takes as its own.
+
+/** Files of a tree: path -> [bytes, exec] (or a symlink target as { link }). */
+type Tree = Record<string, Buffer | { link: string } | { exec: Buffer }>
+
+function writeTree (root: string, tree: Tree): void {
+  for (const [p, v] of Object.entries(tree)) {
+    const abs = path.join(root, p)
+    fs.mkdirSync(path.dirname(abs), { recursive: true })
+    fs.rmSync(abs, { force: true })
+    if ('link' in v) fs.symlinkSync(v.link, abs)
+    else if ('exec' in v) { fs.writeFileSync(abs, v.exec); fs.chmodSync(abs, 0o755) } else { fs.writeFileSync(abs, v); fs.chmodSync(abs, 0o644) }
+  }
+}
+
+function removeAll (root: string, keep: string[]): void {
+  for (const name of fs.readdirSync(root)) if (!keep.includes(name)) fs.rmSync(path.join(root, name), { recursive: true, force: true })
+}
+
+/** What git records of a directory's files: `git ls-files -s` after adding everything (mode, blob ID, path). */
+function gitTreeOf (dir: string): string {
+  const d = gitSeed()
+  fs.cpSync(dir, d, { recursive: true, verbatimSymlinks: true, filter: (src) => !/[/\\]\.(acache|git)$/.test(src) })
+  git(d, ['add', '-A'])
+  return git(d, ['ls-files', '-s']).toString()
+}
+
+const LINES = ['a\n', 'b\n', '\ttab\n', 'crlf\r\n', 'caf\xe9\n', '\x1b[2Jclear\n', 'same\n', 'same\n', '+x\n']
+const bytes = fc.tuple(fc.array(fc.constantFrom(...LINES), { maxLength: 12 }), fc.constantFrom('', 'end')).map(([l, t]) => Buffer.from(l.join('') + t, 'latin1'))
+const NAMES = ['plain.txt', 'with space.txt', 'tab\there', 'ünï.txt', 'dir/deep/file', 'quote"d', 'back\\slash', 'tool.sh']
+const entry: fc.Arbitrary<Tree[string]> = fc.oneof({ weight: 6, arbitrary: bytes }, { weight: 1, arbitrary: bytes.map(b => ({ exec: b })) }, { weight: 1, arbitrary: fc.constantFrom('plain.txt', 'nowhere').map(link => ({ link })) })
+const tree: fc.Arbitrary<Tree> = fc.dictionary(fc.constantFrom(...NAMES), entry, { maxKeys: NAMES.length })
+
+test('acache diff, diff A B and show print patches git apply takes as they are: the tree git then records is the new one (generated trees)', t => {
+  const u = new User('patcher').setup()
+  const runs = fc.sample(fc.tuple(tree, tree), { seed: Number(process.env.ACACHE_FC_SEED ?? 24), numRuns: Number(process.env.ACACHE_FC_RUNS ?? 4) })
+  let n = 0
+  for (const [before, after] of runs) {
+    removeAll(u.work, ['.acache'])
+    writeTree(u.work, { keep: Buffer.from(`round ${n++}\n`), ...before })
+    u.ok(['commit', '-q', '-m', 'before', '--allow-empty'])
+    const gitDir = gitSeed()
+    writeTree(gitDir, { keep: Buffer.from(`round ${n - 1}\n`), ...before })
+    removeAll(u.work, ['.acache', 'keep'])
+    writeTree(u.work, after)
+    const want = gitTreeOf(u.work)
+    const patches: Array<[string, Buffer]> = [['diff', u.bytes(['diff'])]]
+    u.ok(['commit', '-q', '-m', 'after', '--allow-empty'])
+    patches.push(['diff HEAD~1 HEAD', u.bytes(['diff', 'HEAD~1', 'HEAD'])], ['show', u.bytes(['show'])])
+    for (const [how, patch] of patches) {
+      const d = gitSeed()
+      fs.cpSync(gitDir, d, { recursive: true, verbatimSymlinks: true, filter: (src) => !/[/\\]\.git$/.test(src) })
+      // show's header lines before the first diff are not part of the patch
+      const body = how === 'show' ? patch.subarray(Math.max(0, patch.indexOf('diff --git'))) : patch
+      if (body.indexOf('diff --git') >= 0) {
+        const r = spawnSync('git', ['apply', '--whitespace=nowarn', '-'], { cwd: d, env: gitEnv(), input: body })
+        t.is(r.status, 0, `${how}: git apply refused: ${r.stderr.toString()}\n${body.toString('latin1')}`)
+      }
+      t.is(gitTreeOf(d), want, `${how}:\n${body.toString('latin1')}`)
+    }
+  }
+})
+
+test('a diff prints content bytes as they are: tabs, CR and Latin-1 are not escaped; names are quoted as git quotes them', t => {
+  const u = new User('bytes').setup()
+  u.write('tab\there.txt', Buffer.from('a\tb\r\ncaf\xe9\n', 'latin1'))
+  u.ok(['commit', '-q', '-m', 'one'])
+  u.write('tab\there.txt', Buffer.from('a\tb\r\ncaf\xe9!\n', 'latin1'))
+  const ours = u.bytes(['diff'])
+  const gitDir = gitSeed()
+  fs.writeFileSync(path.join(gitDir, 'tab\there.txt'), Buffer.from('a\tb\r\ncaf\xe9\n', 'latin1'))
+  git(gitDir, ['add', '-A'])
+  fs.writeFileSync(path.join(gitDir, 'tab\there.txt'), Buffer.from('a\tb\r\ncaf\xe9!\n', 'latin1'))
+  // the same bytes git prints, index line and all
+  t.is(ours.toString('latin1'), git(gitDir, ['diff']).toString('latin1'))
+})
