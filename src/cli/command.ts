@@ -16,6 +16,13 @@ export interface CommandDef {
   command: string | string[]
   describe: string
   builder?: (y: Argv) => Argv<any>
+  /**
+   * The positional that takes paths: what follows `--` is added to it, as
+   * git reads `CMD [OPTIONS] -- PATH...`. A command without one that handles
+   * `--` itself (revisions before it, paths after) says 'own'; any other
+   * refuses paths after `--`.
+   */
+  paths?: string
   run: (args: any, io: IO) => Promise<void>
 }
 

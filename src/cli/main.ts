@@ -5,7 +5,7 @@ import { Output } from './output.js'
 import { AcacheError } from '../errors.js'
 import { terminalProgress } from './progress.js'
 import { commands } from './commands/index.js'
-import type { IO } from './command.js'
+import type { CommandDef, IO } from './command.js'
 import { trace } from '../util/trace.js'
 import { commandOf } from '../util/argv.js'
 import { packageVersion } from './package.js'
@@ -13,6 +13,7 @@ import { packageVersion } from './package.js'
 /** Runs acache with these arguments; returns the exit code. */
 export async function main (argv: string[]): Promise<number> {
   trace('main')
+  argv = gitShorthands(argv)
   const json = argv.includes('--json')
   const out = new Output({ json, quiet: argv.includes('--quiet') || argv.includes('-q'), verbose: argv.includes('--verbose') })
   try {
@@ -30,6 +31,7 @@ export async function main (argv: string[]): Promise<number> {
       .demandCommand(1, 'name a command: `acache --help` lists them')
       .recommendCommands()
       .wrap(Math.min(100, process.stdout.columns ?? 80))
+      .parserConfiguration({ 'populate--': true })
       .epilogue('Each command has a man page: man acache-<command> (or man -l man/acache-<command>.1).\nExit codes: 0 ok, 1 a finding, 2 bad usage or input, 3 not a repository or object missing,\n4 signature or ownership violation, 5 store or network unreachable, 70 a bug.')
       .fail((msg, err) => {
         if (err !== undefined && err !== null) throw err
@@ -41,13 +43,15 @@ export async function main (argv: string[]): Promise<number> {
         }
         throw new AcacheError('USAGE', msg ?? 'bad usage', { hint: 'see `acache --help`' })
       })
-    const known = new Set(commands.map(d => String(Array.isArray(d.command) ? d.command[0] : d.command).split(' ')[0]))
+    const known = new Set(commands.map(nameOf))
     for (const def of commands) {
       y = y.command({
         command: def.command,
         describe: def.describe,
         builder: def.builder ?? ((b: any) => b),
         handler: async (args: any) => {
+          args.dashDash = args['--'] !== undefined || argv.includes('--')
+          takePathsAfterDashes(def, args)
           const io = await makeIO(args, out, () => y.showHelp((s: string) => out.raw(s + '\n')))
           await def.run(args, io)
         }
@@ -60,6 +64,34 @@ export async function main (argv: string[]): Promise<number> {
     await out.done()
     return out.error(err)
   }
+}
+
+/** git's short forms yargs cannot read: `log -5` (`-n 5`), `status -uall` / `-uno` / `-u` (before any `--`). */
+function gitShorthands (argv: string[]): string[] {
+  const command = commandOf(argv).command
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length
+  return argv.flatMap((a, i) => {
+    if (i >= end) return [a]
+    if (command === 'log' && /^-\d+$/.test(a)) return ['-n', a.slice(1)]
+    if (command === 'status' && /^-u(all|normal|no)?$/.test(a)) return [`--untracked-files=${a.slice(2) === '' ? 'all' : a.slice(2)}`]
+    return [a]
+  })
+}
+
+function nameOf (def: CommandDef): string {
+  return String(Array.isArray(def.command) ? def.command[0] : def.command).split(' ')[0]
+}
+
+/** What follows `--` goes to the command's paths (git's `-- PATH...`); a command that takes none says so. */
+function takePathsAfterDashes (def: CommandDef, args: any): void {
+  const after: string[] = (args['--'] ?? []).map(String)
+  if (def.paths === 'own') return
+  if (def.paths === undefined) {
+    if (after.length > 0) throw new AcacheError('USAGE', `acache ${nameOf(def)} takes no paths, but ${JSON.stringify(after[0])} follows --`)
+    return
+  }
+  if (after.length > 0) args[def.paths] = [...(args[def.paths] ?? []).map(String), ...after]
+  delete args['--']
 }
 
 async function makeIO (args: any, out: Output, usage: () => void): Promise<IO> {

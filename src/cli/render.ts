@@ -21,9 +21,11 @@ export function safe (text: string): string {
  * A path as git's porcelain prints it (core.quotePath): as it is when plain,
  * else in double quotes with C escapes (\n, \t, \", \\) and every other
  * control or non-ASCII byte as \ooo, so one entry is always one line.
+ * status --porcelain also quotes a name with a space (git's
+ * QUOTE_PATH_QUOTE_SP); diff headers do not.
  */
-export function quotePath (p: string): string {
-  if (!/[\x00-\x1f"\\\x7f-\uffff]/.test(p)) return p
+export function quotePath (p: string, quoteSpace = false): string {
+  if (!/[\x00-\x1f"\\\x7f-\uffff]/.test(p) && !(quoteSpace && p.includes(' '))) return p
   let out = '"'
   for (const byte of Buffer.from(p, 'utf8')) {
     const c = String.fromCharCode(byte)

@@ -11,6 +11,8 @@ import { Conflict, readMergeState, writeMergeState } from '../merge/state.js'
 import { checkoutTree } from '../worktree/checkout.js'
 import { chunkerOf } from '../worktree/attributes.js'
 import { OwnershipChecker, failOwnership } from '../services/ownership.js'
+import { merge } from './merge.js'
+import { commit, preparedMessage } from './commit.js'
 
 export type ApplyKind = 'revert' | 'cherry-pick'
 
@@ -74,4 +76,23 @@ export async function applyCommit (repo: Repo, ctx: Ctx, kind: ApplyKind, rev: s
 async function emptyTree (repo: Repo): Promise<CID> {
   const { writeDirectory } = await import('../model/tree.js')
   return (await writeDirectory(repo.store, new Map())).cid
+}
+
+export interface FinishResult { kind: ApplyKind, result: 'aborted' | 'committed', commit?: string }
+
+/**
+ * `revert --abort|--continue`, `cherry-pick --abort|--continue`: the one
+ * under way given up (as `merge --abort`) or recorded once its conflicts
+ * are resolved (as `commit` with the prepared message).
+ */
+export async function finishApply (repo: Repo, ctx: Ctx, kind: ApplyKind, how: 'abort' | 'continue'): Promise<FinishResult> {
+  const state = readMergeState(repo)
+  if (state === undefined) fail('USAGE', `there is no ${kind} in progress`)
+  if ((state.kind ?? 'merge') !== kind) fail('USAGE', `a ${state.kind ?? 'merge'} is in progress, not a ${kind}`, { hint: `\`acache ${state.kind ?? 'merge'} --${how}\`` })
+  if (how === 'abort') {
+    await merge(repo, ctx, { abort: true })
+    return { kind, result: 'aborted' }
+  }
+  const r = await commit(repo, ctx, { message: preparedMessage(repo) ?? '' })
+  return { kind, result: 'committed', commit: r.commit }
 }

@@ -5,6 +5,8 @@ import { Ctx } from '../context.js'
 import { isBinary } from '../util/text.js'
 import { diffLines, hunks, lineTable, Lines } from '../util/linediff.js'
 import { resolveRev } from '../repo/revs.js'
+import { mergeBases } from '../merge/base.js'
+import { fail } from '../errors.js'
 import { diffTrees, TreeChange } from '../model/treediff.js'
 import { Entry, Kind, flattenTree, readSymlink } from '../model/tree.js'
 import { isTooLarge, readFileBytes } from '../model/file.js'
@@ -146,6 +148,23 @@ function workSide (repo: Repo, p: string, e: Entry | undefined): Side {
 }
 
 /**
+ * `A..B` is A and B (an end left out is HEAD); `A...B` is what B changed
+ * since it parted from A: the merge base of the two, and B (as git diff).
+ */
+async function expandRange (repo: Repo, revs: string[]): Promise<string[]> {
+  if (revs.length !== 1) return revs
+  const m = /^(.*?)(\.{2,3})(.*)$/.exec(revs[0])
+  if (m === null) return revs
+  const a = m[1] === '' ? 'HEAD' : m[1]
+  const b = m[3] === '' ? 'HEAD' : m[3]
+  if (m[2] === '..') return [a, b]
+  const [ca, cb] = [await resolveRev(repo, a), await resolveRev(repo, b)]
+  const bases = await mergeBases(ca.toString(), cb.toString(), async (id) => (await repo.readCommit(CID.parse(id))).parents.map(String))
+  if (bases.length === 0) fail('USAGE', `${revs[0]}: ${a} and ${b} have no common history`)
+  return [bases[0], cb.toString()]
+}
+
+/**
  * `diff` (HEAD against the working root), `diff REV` (REV against the
  * working root), `diff A B` (two commits).
  */
@@ -154,8 +173,9 @@ export async function diff (repo: Repo, ctx: Ctx, opts: { revs: string[], paths?
   const treeOf = async (rev: string): Promise<CID> => (await repo.readCommit(await resolveRev(repo, rev))).tree
   const sizeOf = async (s: NonNullable<Side>): Promise<number> => s.entry.tsize
   const out: FileDiff[] = []
-  if (opts.revs.length >= 2) {
-    const changes = await diffTrees(repo.store, await treeOf(opts.revs[0]), await treeOf(opts.revs[1]))
+  const revs = await expandRange(repo, opts.revs)
+  if (revs.length >= 2) {
+    const changes = await diffTrees(repo.store, await treeOf(revs[0]), await treeOf(revs[1]))
     for (const c of changes) {
       if (!underPaths(c.path, paths)) continue
       out.push(...await pathDiffs(c.path, treeSide(repo, c.old), treeSide(repo, c.new), sizeOf))
@@ -164,7 +184,7 @@ export async function diff (repo: Repo, ctx: Ctx, opts: { revs: string[], paths?
   }
   const head = repo.headCommit()
   const headTree = head === undefined ? undefined : (await repo.readCommit(head)).tree
-  const base = opts.revs.length === 1 ? await treeOf(opts.revs[0]) : headTree
+  const base = revs.length === 1 ? await treeOf(revs[0]) : headTree
   const cache = await StatCache.load(repo, headTree)
   const cmp = await compareWorktree(repo, cache, { hashAdded: true, paths })
   const baseFiles = base === undefined ? new Map<string, Entry>() : (await flattenTree(repo.store, base)).files

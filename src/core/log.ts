@@ -2,6 +2,7 @@ import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { Commit, commitSignatureValid } from '../model/commit.js'
 import { resolveRev } from '../repo/revs.js'
+import { mergeBases } from '../merge/base.js'
 import { diffTrees } from '../model/treediff.js'
 import { diffCommits, FileDiff } from './diff.js'
 import { fail } from '../errors.js'
@@ -81,8 +82,7 @@ export function decorations (repo: Repo): Map<string, string[]> {
  * author and time as git's log is.
  */
 export async function log (repo: Repo, opts: LogOptions = {}): Promise<LogEntry[]> {
-  const starts: CID[] = []
-  for (const r of opts.revs ?? (opts.all === true ? [] : ['HEAD'])) starts.push(await resolveRev(repo, r))
+  const { starts, hidden } = await selectCommits(repo, opts.revs ?? (opts.all === true ? [] : ['HEAD']))
   if (opts.all === true) {
     for (const [, cid] of repo.listRefs('refs')) starts.push(cid)
     const h = repo.headCommit()
@@ -90,7 +90,7 @@ export async function log (repo: Repo, opts: LogOptions = {}): Promise<LogEntry[
   }
   if (opts.max !== undefined && (!Number.isInteger(opts.max) || opts.max < 0)) fail('USAGE', `-n takes a whole number, not ${String(opts.max)}`)
   const decorated = decorations(repo)
-  const next = opts.topo === true ? await topoOrder(repo, starts) : dateOrder(repo, starts)
+  const next = opts.topo === true ? await topoOrder(repo, starts, hidden) : dateOrder(repo, starts, hidden)
   const out: LogEntry[] = []
   const max = opts.max ?? Infinity
   const author = opts.author?.toLowerCase()
@@ -121,11 +121,47 @@ export async function log (repo: Repo, opts: LogOptions = {}): Promise<LogEntry[
   return out
 }
 
+/**
+ * git's revision ranges: `REV` shows what it reaches, `^REV` hides what it
+ * reaches, `A..B` is `^A B`, and `A...B` what either reaches but not both
+ * (an end left out is HEAD).
+ */
+export async function selectCommits (repo: Repo, revs: string[]): Promise<{ starts: CID[], hidden: Set<string> }> {
+  const starts: CID[] = []
+  const hide: CID[] = []
+  const parentsOf = async (id: string): Promise<string[]> => (await repo.readCommit(CID.parse(id))).parents.map(String)
+  for (const r of revs) {
+    const m = /^(.*?)(\.{2,3})(.*)$/.exec(r)
+    if (m === null) {
+      if (r.startsWith('^')) hide.push(await resolveRev(repo, r.slice(1)))
+      else starts.push(await resolveRev(repo, r))
+      continue
+    }
+    const a = await resolveRev(repo, m[1] === '' ? 'HEAD' : m[1])
+    const b = await resolveRev(repo, m[3] === '' ? 'HEAD' : m[3])
+    starts.push(b)
+    if (m[2] === '..') { hide.push(a); continue }
+    starts.push(a)
+    for (const base of await mergeBases(a.toString(), b.toString(), parentsOf)) hide.push(CID.parse(base))
+  }
+  // everything the hidden ones reach
+  const hidden = new Set<string>()
+  const stack = [...hide]
+  while (stack.length > 0) {
+    const cid = stack.pop()!
+    const k = cid.toString()
+    if (hidden.has(k)) continue
+    hidden.add(k)
+    stack.push(...(await repo.readCommit(cid)).parents)
+  }
+  return { starts: starts.filter(c => !hidden.has(c.toString())), hidden }
+}
+
 type Next = () => Promise<{ cid: CID, c: Commit } | undefined>
 
 /** Newest first by commit time, reading only as far as asked (git's default order). */
-function dateOrder (repo: Repo, starts: CID[]): Next {
-  const seen = new Set<string>()
+function dateOrder (repo: Repo, starts: CID[], hidden: Set<string>): Next {
+  const seen = new Set<string>(hidden)
   const queue: Array<{ cid: CID, c?: Commit }> = []
   for (const s of starts) if (!seen.has(s.toString())) { seen.add(s.toString()); queue.push({ cid: s }) }
   return async () => {
@@ -148,17 +184,18 @@ function dateOrder (repo: Repo, starts: CID[]): Next {
  * A commit always before its parents; among those ready, the newest first
  * (git's --date-order, what --graph needs). Reads all history first.
  */
-async function topoOrder (repo: Repo, starts: CID[]): Promise<Next> {
+async function topoOrder (repo: Repo, starts: CID[], hidden: Set<string>): Promise<Next> {
   const commits = new Map<string, Commit>()
   const children = new Map<string, number>()
   const stack = [...starts]
   while (stack.length > 0) {
     const cid = stack.pop()!
     const k = cid.toString()
-    if (commits.has(k)) continue
+    if (commits.has(k) || hidden.has(k)) continue
     const c = await repo.readCommit(cid)
     commits.set(k, c)
     for (const p of c.parents) {
+      if (hidden.has(p.toString())) continue
       children.set(p.toString(), (children.get(p.toString()) ?? 0) + 1)
       stack.push(p)
     }
@@ -171,6 +208,7 @@ async function topoOrder (repo: Repo, starts: CID[]): Promise<Next> {
     const k = ready.splice(best, 1)[0]
     const c = commits.get(k)!
     for (const p of c.parents) {
+      if (hidden.has(p.toString())) continue
       const left = children.get(p.toString())! - 1
       children.set(p.toString(), left)
       if (left === 0) ready.push(p.toString())

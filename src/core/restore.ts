@@ -17,7 +17,7 @@ export interface RestoreResult { source: string, restored: string[], removed: st
  * replaces what is in the way that acache does not track.
  */
 export async function restore (repo: Repo, ctx: Ctx, opts: { paths: string[], source?: string, force?: boolean }): Promise<RestoreResult> {
-  if (opts.paths.length === 0) fail('USAGE', 'restore needs at least one path', { hint: 'use `acache restore .` for everything' })
+  if (opts.paths.length === 0) fail('USAGE', 'restore needs at least one path', { hint: 'name files or directories, or `acache restore -- .` for everything' })
   const release = repo.lock()
   try {
     const paths = repoPaths(repo.worktree, ctx.cwd, opts.paths)!

@@ -19,6 +19,8 @@ export interface StatusResult {
   changes: Change[]
   /** directories with nothing in them: not tracked (as in git), so said */
   emptyDirs: string[]
+  /** the new files as git's status shows them by default (-unormal): a directory holding no tracked file as "DIR/", once */
+  untracked: string[]
   merging?: { other: string, label: string, conflicts: Array<Conflict & { resolved: boolean }> }
 }
 
@@ -43,8 +45,31 @@ export async function status (repo: Repo, ctx: Ctx, opts: { paths?: string[] } =
     detached: h.ref === undefined,
     changes: cmp.changes,
     emptyDirs: cmp.walk.empty ?? [],
+    untracked: collapseNew(cmp.changes.filter(c => c.change === 'added').map(c => c.path), () => cache.entries.paths()),
     merging: merge === undefined ? undefined : { other: merge.other.toString(), label: merge.label, conflicts: withResolution(repo, merge) }
   }
+}
+
+/**
+ * New files as git lists them without -uall: a directory with no tracked
+ * file in it stands for everything new below it ("DIR/", the highest such).
+ */
+export function collapseNew (added: string[], tracked: () => string[]): string[] {
+  if (added.length === 0) return []
+  const dirs = new Set<string>()
+  for (const p of tracked()) {
+    for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) dirs.add(p.slice(0, i))
+  }
+  const out = new Set<string>()
+  for (const p of added) {
+    let shown = p
+    for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) {
+      const d = p.slice(0, i)
+      if (!dirs.has(d)) { shown = d + '/'; break }
+    }
+    out.add(shown)
+  }
+  return [...out].sort((a, b) => a < b ? -1 : a > b ? 1 : 0)
 }
 
 /** Saves fresh stat data for unchanged files, if no other process holds the lock. */

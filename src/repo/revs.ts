@@ -131,3 +131,42 @@ export function shortCid (cid: CID | string): string {
 function named (key: string, prefix: string): boolean {
   return key.startsWith(prefix) || (key.startsWith(COMMIT_PREFIX) && key.startsWith(prefix, COMMIT_PREFIX.length))
 }
+
+/** Whether `arg` names commits: a revision, `^REV`, or a range `A..B` / `A...B` whose ends do. */
+export async function isRevision (repo: Repo, arg: string): Promise<boolean> {
+  const range = /^(.*?)\.{2,3}(.*)$/.exec(arg)
+  const ends = range !== null ? [range[1], range[2]].filter(x => x !== '') : [arg.replace(/^\^/, '')]
+  if (ends.length === 0) return false
+  for (const end of ends) {
+    try {
+      await resolveRev(repo, end)
+    } catch (err) {
+      const code = (err as any)?.code
+      if (code === 'UNKNOWN_REVISION' || code === 'BAD_REVISION') return false
+      throw err
+    }
+  }
+  return true
+}
+
+/**
+ * git's reading of `CMD ARG... [-- PATH...]`: with `--`, what comes before
+ * it is revisions; without, arguments are revisions while they resolve and
+ * paths from the first that does not (each must exist in the working root);
+ * one that is both is ambiguous, as in git.
+ */
+export async function revsAndPaths (repo: Repo, args: string[], dashed: boolean, exists: (p: string) => boolean): Promise<{ revs: string[], paths: string[] }> {
+  if (dashed) return { revs: args, paths: [] }
+  const revs: string[] = []
+  const paths: string[] = []
+  for (const a of args) {
+    if (paths.length === 0 && await isRevision(repo, a)) {
+      if (exists(a)) fail('USAGE', `ambiguous argument ${JSON.stringify(a)}: both a revision and a path in the working root`, { hint: `use -- to tell them apart: \`REV -- PATH\`` })
+      revs.push(a)
+      continue
+    }
+    if (!exists(a)) fail('UNKNOWN_REVISION', `ambiguous argument ${JSON.stringify(a)}: unknown revision or path not in the working root`, { hint: 'use -- to tell revisions from paths: `REV... -- PATH...`' })
+    paths.push(a)
+  }
+  return { revs, paths }
+}

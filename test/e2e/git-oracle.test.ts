@@ -83,3 +83,52 @@ test('a diff prints content bytes as they are: tabs, CR and Latin-1 are not esca
   // the same bytes git prints, index line and all
   t.is(ours.toString('latin1'), git(gitDir, ['diff']).toString('latin1'))
 })
+
+/** One step of work on a tree: edit, delete, add, chmod, make a symlink. */
+type Edit = ['edit' | 'delete' | 'chmod' | 'link', number] | ['add', string]
+const NEW_PATHS = ['new.txt', 'fresh/dir/a', 'fresh/b', 'dir/deep/added', 'ünï new', 'sp ace/x', 'tab\tnew', '.gitignore']
+const editArb: fc.Arbitrary<Edit> = fc.oneof(
+  fc.tuple(fc.constantFrom('edit', 'delete', 'chmod', 'link') as fc.Arbitrary<'edit' | 'delete' | 'chmod' | 'link'>, fc.nat(20)),
+  fc.tuple(fc.constant('add') as fc.Arbitrary<'add'>, fc.constantFrom(...NEW_PATHS))
+)
+
+function applyEdits (root: string, files: string[], edits: Edit[]): void {
+  for (const e of edits) {
+    if (e[0] === 'add') {
+      const abs = path.join(root, e[1])
+      if (fs.existsSync(path.dirname(abs)) && !fs.statSync(path.dirname(abs)).isDirectory()) continue
+      fs.mkdirSync(path.dirname(abs), { recursive: true })
+      if (fs.existsSync(abs) && fs.lstatSync(abs).isDirectory()) continue
+      fs.writeFileSync(abs, e[1] === '.gitignore' ? '*.log\nfresh/b\n' : `added ${e[1]}\n`)
+      continue
+    }
+    const f = files[e[1] % files.length]
+    const abs = path.join(root, f)
+    if (!fs.existsSync(abs) && e[0] !== 'link') continue
+    if (e[0] === 'edit') fs.appendFileSync(abs, 'more\n')
+    else if (e[0] === 'delete') fs.rmSync(abs, { force: true })
+    else if (e[0] === 'chmod') { if (fs.lstatSync(abs).isFile()) fs.chmodSync(abs, (fs.statSync(abs).mode & 0o100) !== 0 ? 0o644 : 0o755) } else { fs.rmSync(abs, { force: true }); fs.symlinkSync('target', abs) }
+  }
+}
+
+test('status --porcelain (and -z, -uall, -uno) prints what git status --porcelain prints for the same edits, nothing staged (generated edits)', t => {
+  const runs = fc.sample(fc.tuple(tree, fc.array(editArb, { minLength: 1, maxLength: 8 })), { seed: Number(process.env.ACACHE_FC_SEED ?? 24), numRuns: Number(process.env.ACACHE_FC_RUNS ?? 5) })
+  for (const [before, edits] of runs) {
+    const base: Tree = { 'keep.txt': Buffer.from('keep\n'), 'dir/x.log': Buffer.from('log\n'), ...before }
+    const u = new User('porcelain').setup()
+    writeTree(u.work, base)
+    u.ok(['commit', '-q', '-m', 'base'])
+    const g = gitSeed()
+    writeTree(g, base)
+    git(g, ['add', '-A'])
+    git(g, ['commit', '-q', '-m', 'base'])
+    const files = Object.keys(base).sort()
+    applyEdits(u.work, files, edits)
+    applyEdits(g, files, edits)
+    for (const flags of [[], ['-z'], ['-uall'], ['-uno']]) {
+      const ours = u.bytes(['status', '--porcelain', ...flags]).toString('latin1')
+      const theirs = git(g, ['status', '--porcelain', ...flags]).toString('latin1')
+      t.is(ours, theirs, `status --porcelain ${flags.join(' ')} after ${JSON.stringify(edits)} on ${JSON.stringify(Object.keys(base))}`)
+    }
+  }
+})

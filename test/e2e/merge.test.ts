@@ -78,7 +78,7 @@ test('conflicts: markers and sidecars in place, status lists them, commit refuse
   t.deepEqual([...fs.readFileSync(a.path('data.bin.base'))], [0, 1, 2, 3])
   const st = a.ok(['status', '--json']).json
   t.deepEqual(st.merging.conflicts.map((c: any) => c.kind), ['binary', 'content'])
-  t.regex(a.ok(['status', '--porcelain']).stdout, /U data.bin\nU poem.txt/)
+  t.regex(a.ok(['status', '--porcelain']).stdout, /UU data.bin\nUU poem.txt/)
   const c1 = a.run(['commit', '-m', 'resolve'])
   t.is(c1.code, 1)
   t.regex(c1.stderr, /poem\.txt \(conflict markers still present\)/)
@@ -113,7 +113,7 @@ test('merge --abort puts the working root back exactly', t => {
   const after = snapshot(a.work)
   for (const k of Object.keys({ ...before, ...after })) if (k.startsWith('.acache/')) { delete before[k]; delete after[k] }
   t.deepEqual(after, before)
-  t.regex(a.ok(['status', '--porcelain']).stdout, /^A untouched-local.txt\n$/)
+  t.regex(a.ok(['status', '--porcelain']).stdout, /^\?\? untouched-local.txt\n$/)
 })
 
 test('a merge that would touch uncommitted changes refuses and changes nothing', t => {

@@ -29,13 +29,13 @@ test('reset --soft keeps the files as changes; reset --hard makes the working ro
   t.is(soft.mode, 'soft')
   t.deepEqual(messages(u), ['second', 'first'])
   t.is(u.read('b.txt'), 'bee\n', 'the working root is left as it was')
-  t.is(u.ok(['status', '--porcelain']).stdout, 'A b.txt\n')
+  t.is(u.ok(['status', '--porcelain']).stdout, '?? b.txt\n')
   u.write('a.txt', 'a local edit\n')
   u.ok(['reset', '--hard', 'HEAD~1'])
   t.deepEqual(messages(u), ['first'])
   t.is(u.read('a.txt'), 'one\n', 'local changes to tracked files are thrown away')
   // a file HEAD never held is kept, as git keeps untracked files
-  t.is(u.ok(['status', '--porcelain']).stdout, 'A b.txt\n')
+  t.is(u.ok(['status', '--porcelain']).stdout, '?? b.txt\n')
   fs.rmSync(u.path('b.txt'))
   // where it has been: the reflog, and back with HEAD@{N}
   const log = u.ok(['reflog', '--json']).json.entries

@@ -5,13 +5,24 @@ import type { ApplyKind } from '../../core/apply.js'
 /** `revert REV` and `cherry-pick REV`: one change applied backwards or forwards (core/apply.ts). */
 export function applyCommand (kind: ApplyKind, describe: string, done: string): CommandDef {
   return define({
-    command: `${kind} <rev>`,
+    command: `${kind} [rev]`,
     describe,
     builder: (y) => y
-      .positional('rev', { type: 'string', describe: 'a commit with one parent', demandOption: true }),
+      .positional('rev', { type: 'string', describe: 'a commit with one parent' })
+      .option('abort', { type: 'boolean', describe: `give up a ${kind} with conflicts: put the working root back as before` })
+      .option('continue', { type: 'boolean', describe: `record the ${kind} once its conflicts are resolved (as \`acache commit\` with the prepared message)` })
+      .conflicts('abort', ['continue', 'rev']),
     run: async (args, { ctx, out, repo }) => {
-      const { applyCommit } = await import('../../core/apply.js')
+      const { applyCommit, finishApply } = await import('../../core/apply.js')
       const { shortCid } = await import('../../repo/revs.js')
+      const { AcacheError } = await import('../../errors.js')
+      if (args.abort === true || args.continue === true) {
+        const f = await finishApply(await repo(), ctx, kind, args.abort === true ? 'abort' : 'continue')
+        out.result({ ...f })
+        out.line(f.result === 'aborted' ? `${kind} aborted: the working root is back as it was.` : `[${shortCid(f.commit!)}] ${done} (conflicts resolved)`)
+        return
+      }
+      if (args.rev === undefined) throw new AcacheError('USAGE', `name the commit to ${kind}`, { hint: `\`acache ${kind} REV\`, or \`--continue\` / \`--abort\` for one under way` })
       const r = await applyCommit(await repo(), ctx, kind, args.rev)
       out.result({ ...r })
       if (r.result === 'committed') {
@@ -19,7 +30,7 @@ export function applyCommand (kind: ApplyKind, describe: string, done: string): 
         return
       }
       printConflicts(out, r.conflicts)
-      out.line('Fix the conflicts, delete the sidecar files, then `acache commit` (the message is kept); or `acache merge --abort`.')
+      out.line(`Fix the conflicts, delete the sidecar files, then \`acache ${kind} --continue\` (or \`acache commit\`: the message is kept); or \`acache ${kind} --abort\`.`)
       out.setExit(1)
     }
   })

@@ -4,6 +4,7 @@ import { safe } from '../render.js'
 export default define({
   command: 'commit [paths..]',
   describe: 'Record the working root (or just PATHs) as a signed commit',
+  paths: 'paths',
   builder: (y) => y
     .positional('paths', { type: 'string', array: true, describe: 'commit only the changes under these paths' })
     .option('message', { alias: 'm', type: 'string', array: true, nargs: 1, describe: 'the commit message; several -m are paragraphs; without one, $EDITOR opens on a terminal', requiresArg: true })

@@ -4,15 +4,21 @@ import { safe } from '../render.js'
 export default define({
   command: 'diff [revs..]',
   describe: 'Show changes: HEAD vs the working root, REV vs the working root, or REV vs REV',
+  paths: 'own',
   builder: (y) => y
-    .positional('revs', { type: 'string', array: true, describe: 'zero, one or two revisions; paths after --' })
+    .positional('revs', { type: 'string', array: true, describe: 'zero, one or two revisions (or A..B, A...B); then paths, or paths after --' })
     .option('stat', { type: 'boolean', describe: 'a summary of changed lines per file' })
     .option('name-only', { type: 'boolean', describe: 'only the names of changed files' })
     .parserConfiguration({ 'populate--': true }),
   run: async (args, { ctx, out, repo }) => {
     const { diff } = await import('../../core/diff.js')
     const { diffsJson, printDiffs, printStat } = await import('../render.js')
-    const diffs = await diff(await repo(), ctx, { revs: args.revs ?? [], paths: (args['--'] ?? []).map(String) })
+    const { revsAndPaths } = await import('../../repo/revs.js')
+    const fs = await import('node:fs')
+    const path = await import('node:path')
+    const r = await repo()
+    const split = await revsAndPaths(r, (args.revs ?? []).map(String), args.dashDash === true, p => fs.existsSync(path.resolve(ctx.cwd, p)))
+    const diffs = await diff(r, ctx, { revs: split.revs, paths: [...split.paths, ...(args['--'] ?? []).map(String)] })
     out.result({ files: diffsJson(diffs) })
     if (diffs.length > 0) out.usePager()
     if (args.nameOnly === true) for (const d of diffs) out.data(safe(d.path))

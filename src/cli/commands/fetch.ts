@@ -4,6 +4,7 @@ import { safe } from '../render.js'
 export default define({
   command: 'fetch [remote]',
   describe: 'Get a friend\'s signed head and every block it reaches, all verified; update refs/remotes/NAME/*',
+  paths: 'own',
   builder: (y) => y
     .positional('remote', { type: 'string', describe: 'which remote (default: all)' })
     .option('head', { type: 'string', describe: 'the signed head as a message (from their push), where the remote cannot give it (IPNS unreachable)', requiresArg: true })

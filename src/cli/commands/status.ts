@@ -1,14 +1,20 @@
 import chalk from 'chalk'
 import { define } from '../command.js'
 
-const LETTER: Record<string, string> = { added: 'A', modified: 'M', deleted: 'D' }
+/** git's porcelain v1 codes, as if nothing were staged (acache has no staging area): new files are untracked */
+const CODE: Record<string, string> = { added: '??', modified: ' M', deleted: ' D' }
+
+/** A file became a symlink or a symlink a file: git's T */
+const typeChanged = (c: { kind?: string, oldKind?: string }): boolean => c.kind !== undefined && c.oldKind !== undefined && (c.kind === 'symlink') !== (c.oldKind === 'symlink')
 
 export default define({
   command: 'status [paths..]',
   describe: 'Show what changed in the working root since HEAD',
+  paths: 'paths',
   builder: (y) => y
     .positional('paths', { type: 'string', array: true, describe: 'limit to these paths' })
-    .option('porcelain', { type: 'boolean', describe: 'stable output for scripts: "X PATH" per line (A added, M modified, D deleted, U conflicted)' })
+    .option('porcelain', { type: 'boolean', describe: 'stable output for scripts, git\'s porcelain v1 as if nothing were staged: " M PATH", " D PATH", "?? PATH", "UU PATH"' })
+    .option('untracked-files', { alias: 'u', type: 'string', choices: ['all', 'normal', 'no'], describe: 'new files: each one (all), a new directory as "DIR/" (normal, the default), none (no)' })
     .option('z', { type: 'boolean', describe: 'with --porcelain: end each entry with NUL and never quote paths (for xargs -0)' })
     .option('short', { alias: 's', type: 'boolean', describe: 'one line a change: a letter and the path (relative to here)' })
     .option('branch', { alias: 'b', type: 'boolean', describe: 'with --short or --porcelain: first a line "## BRANCH...UPSTREAM [ahead N, behind M]"' })
@@ -32,11 +38,18 @@ export default define({
     }
     if ((args.porcelain === true || args.z === true || args.short === true) && !out.json) {
       const { quotePath } = await import('../render.js')
-      const show = (p: string): string => args.short === true && args.porcelain !== true ? here(p) : p
+      const show = (p: string): string => args.short === true && args.porcelain !== true ? (p.endsWith('/') ? here(p.slice(0, -1)) + '/' : here(p)) : p
       if (args.branch === true) out.raw(`## ${r.branch ?? 'HEAD (no branch)'}${track()}${args.z === true ? '\0' : '\n'}`)
-      const entry = (x: string, p: string): string => args.z === true ? `${x} ${show(p)}\0` : `${x} ${quotePath(show(p))}\n`
-      for (const c of r.merging?.conflicts ?? []) if (!c.resolved) out.raw(entry('U', c.path))
-      for (const c of r.changes) if (!conflicted.has(c.path)) out.raw(entry(LETTER[c.change], c.path))
+      const entry = (x: string, p: string): string => args.z === true ? `${x} ${show(p)}\0` : `${x} ${quotePath(show(p), true)}\n`
+      // as git: the changes to tracked files, by path, then the new ones
+      const tracked = [
+        ...(r.merging?.conflicts ?? []).filter(c => !c.resolved).map(c => [c.path, 'UU']),
+        ...r.changes.filter(c => c.change !== 'added' && !conflicted.has(c.path)).map(c => [c.path, typeChanged(c) ? ' T' : CODE[c.change]])
+      ].sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
+      for (const [p, code] of tracked) out.raw(entry(code, p))
+      const mode = args.untrackedFiles ?? 'normal'
+      const fresh = mode === 'no' ? [] : mode === 'all' ? r.changes.filter(c => c.change === 'added' && !conflicted.has(c.path)).map(c => c.path) : r.untracked.filter(p => !conflicted.has(p))
+      for (const p of fresh) out.raw(entry(CODE.added, p))
     } else if (!out.json) {
       out.data(r.branch !== undefined ? `On branch ${r.branch}` : `HEAD detached at ${r.head === undefined ? '(none)' : shortCid(r.head)}`)
       const u = r.upstream
