@@ -66,13 +66,14 @@ export async function main (argv: string[]): Promise<number> {
   }
 }
 
-/** git's short forms yargs cannot read: `log -5` (`-n 5`), `status -uall` / `-uno` / `-u` (before any `--`). */
+/** git's short forms yargs cannot read: `log -5` (`-n 5`), `switch -` and `merge -` (`@{-1}`), `status -uall` / `-uno` / `-u` (before any `--`). */
 function gitShorthands (argv: string[]): string[] {
   const command = commandOf(argv).command
   const end = argv.includes('--') ? argv.indexOf('--') : argv.length
   return argv.flatMap((a, i) => {
     if (i >= end) return [a]
     if (command === 'log' && /^-\d+$/.test(a)) return ['-n', a.slice(1)]
+    if ((command === 'switch' || command === 'merge') && a === '-') return ['@{-1}']
     if (command === 'status' && /^-u(all|normal|no)?$/.test(a)) return [`--untracked-files=${a.slice(2) === '' ? 'all' : a.slice(2)}`]
     return [a]
   })

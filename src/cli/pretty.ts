@@ -76,10 +76,10 @@ export function formatCommit (p: Pretty, e: LogEntry, short: (c: string) => stri
       case 'ad': case 'aD': case 'aI': case 'ai': case 'cd': case 'cD': case 'cI': case 'ci': return e.time
       case 'at': case 'ct': return String(seconds)
       case 'ar': case 'cr': return relativeTime(Date.parse(e.time))
-      case 's': return safe(subject)
+      case 's': return safeLines(subject)
       case 'b': return safeLines(body)
       case 'B': return safeLines(normalised(e.message))
-      case 'w': return normalised(e.message).replace(/\n$/, '').split('\n').map(l => `    ${safeLines(l)}`).join('\n')
+      case 'w': return normalised(e.message).replace(/\n$/, '').split('\n').map(l => `    ${safeLines(expandTabs(l))}`).join('\n')
       case 'd': return e.refs === undefined ? '' : chalk.yellow(` (${e.refs.map(safe).join(', ')})`)
       case 'D': return (e.refs ?? []).map(safe).join(', ')
       case 'S': return e.signature === 'good' ? chalk.green('good') : chalk.red('BAD')
@@ -93,6 +93,14 @@ export function formatCommit (p: Pretty, e: LogEntry, short: (c: string) => stri
   // the Merge: line is for merges only
   if (p.kind === 'block' && e.parents.length < 2) text = text.replace(/^Merge: [^\n]*\n/m, '')
   return text
+}
+
+/** Tabs as spaces to the next multiple of 8 columns: git's --expand-tabs, on by default in the named formats. */
+function expandTabs (line: string): string {
+  if (!line.includes('\t')) return line
+  let out = ''
+  for (const ch of line) out += ch === '\t' ? ' '.repeat(8 - (out.length % 8)) : ch
+  return out
 }
 
 /** "3 days ago", as git's relative dates. */

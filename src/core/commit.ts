@@ -34,6 +34,22 @@ export interface CommitResult {
   stored: { blocks: number, bytes: number }
 }
 
+/**
+ * A message as git's commit records it (its "whitespace" cleanup): trailing
+ * spaces gone from each line, runs of blank lines made one, no blank lines
+ * at either end, and one newline at the end.
+ */
+export function cleanMessage (message: string): string {
+  const lines = message.split('\n').map(l => l.replace(/\s+$/, ''))
+  const out: string[] = []
+  for (const l of lines) {
+    if (l === '' && (out.length === 0 || out[out.length - 1] === '')) continue
+    out.push(l)
+  }
+  while (out.length > 0 && out[out.length - 1] === '') out.pop()
+  return out.length === 0 ? '' : out.join('\n') + '\n'
+}
+
 /** The message a merge, revert or cherry-pick under way has ready for its commit, if one is. */
 export function preparedMessage (repo: Repo): string | undefined {
   const st = readMergeState(repo)
@@ -82,7 +98,8 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
       }
       message = fs.readFileSync(msgFile, 'utf8')
     }
-    if (message.trim() === '') fail('USAGE', 'aborting commit: the message is empty', { hint: 'give one with -m MESSAGE' })
+    message = cleanMessage(message)
+    if (message === '') fail('USAGE', 'aborting commit: the message is empty', { hint: 'give one with -m MESSAGE' })
 
     const { root, dirs, next } = await worktreeTree(repo, cache, cmp)
     trace('tree built')

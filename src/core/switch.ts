@@ -2,7 +2,7 @@ import { CID } from 'multiformats/cid'
 import { Repo, checkNewBranchName } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
-import { resolveRev } from '../repo/revs.js'
+import { previousCheckout, resolveRev } from '../repo/revs.js'
 import { Change } from '../worktree/snapshot.js'
 import { checkoutTree } from '../worktree/checkout.js'
 import { readMergeState } from '../merge/state.js'
@@ -16,6 +16,9 @@ export interface SwitchResult { branch?: string, commit: string, created?: strin
  * overwrite makes it refuse (naming the paths) unless `force`.
  */
 export async function switchTo (repo: Repo, ctx: Ctx, opts: SwitchOptions): Promise<SwitchResult> {
+  // `switch -` and `switch @{-N}`: back to the branch (or commit) checked out before
+  const back = opts.target === '-' ? 1 : Number(/^@\{-(\d+)\}$/.exec(opts.target)?.[1] ?? 0)
+  if (back > 0 && opts.create === undefined) opts = { ...opts, target: previousCheckout(repo, back) }
   const release = repo.lock()
   try {
     if (readMergeState(repo) !== undefined) fail('MERGE_IN_PROGRESS', 'a merge is in progress', { hint: 'commit it, or run `acache merge --abort`' })

@@ -55,7 +55,23 @@ function fromRefLog (repo: Repo, base: string, rev: string): CID | undefined {
   return cid
 }
 
+/**
+ * What was checked out before the N-th last switch (git's @{-N}): a branch
+ * name, or a commit when HEAD was detached; from HEAD's reflog.
+ */
+export function previousCheckout (repo: Repo, n: number): string {
+  let seen = 0
+  for (const e of repo.readRefLog('HEAD')) {
+    const m = /^switch: moving from (\S+) to /.exec(e.message)
+    if (m === null || m[1] === '(nothing)') continue
+    if (++seen === n) return m[1]
+  }
+  return fail('UNKNOWN_REVISION', `@{-${n}}: HEAD's reflog records ${seen === 0 ? 'no switch from a branch' : `only ${seen} switch${seen === 1 ? '' : 'es'}`}`, { hint: '`acache reflog` shows where HEAD has been' })
+}
+
 async function resolveBase (repo: Repo, base: string, rev: string): Promise<CID> {
+  const before = /^@\{-(\d+)\}$/.exec(base)
+  if (before !== null && Number(before[1]) > 0) return await resolveBase(repo, previousCheckout(repo, Number(before[1])), rev)
   const logged = fromRefLog(repo, base, rev)
   if (logged !== undefined) return logged
   if (base === 'HEAD' || base === '@') {

@@ -132,3 +132,109 @@ test('status --porcelain (and -z, -uall, -uno) prints what git status --porcelai
     }
   }
 })
+
+test('log --format prints what git log --format prints for the same messages (subject, body, raw message, separators, %x09, %n)', t => {
+  const messages = ['one line', 'subject\n\nbody line 1\nbody line 2', 'wrapped\nsubject line\n\nbody\n\n\nafter blanks\n', 'tabs\tin\tsubject\n\n\tindented body']
+  const u = new User('formats').setup()
+  const g = gitSeed()
+  messages.forEach((m, i) => {
+    u.write('f', `${i}\n`)
+    u.ok(['commit', '-q', '-m', m])
+    fs.writeFileSync(path.join(g, 'f'), `${i}\n`)
+    git(g, ['add', 'f'])
+    git(g, ['commit', '-q', '-m', m])
+  })
+  for (const fmt of ['%s', '%b', '%B', 'format:%s', 'tformat:[%s]%n%b', '%s%x09|%x2a%%', 'format:%B---']) {
+    t.is(u.bytes(['log', `--format=${fmt}`]).toString(), git(g, ['log', `--format=${fmt}`]).toString(), fmt)
+    t.is(u.bytes(['log', '-2', `--format=${fmt}`]).toString(), git(g, ['log', '-2', `--format=${fmt}`]).toString(), `-2 ${fmt}`)
+  }
+  // the message block of the default format: git's, line for line (only the header lines differ)
+  const body = (out: string): string => out.split('\n').filter(l => l.startsWith('    ') || l === '').join('\n')
+  t.is(body(u.ok(['log']).stdout), body(git(g, ['log']).toString()))
+})
+
+test('paths after --, revisions before: commit, restore, diff and log read them as git does', t => {
+  const u = new User('dashes').setup()
+  u.write('a', 'a1\n')
+  u.write('b', 'b1\n')
+  u.ok(['commit', '-q', '-m', 'one'])
+  u.write('a', 'a2\n')
+  u.write('b', 'b2\n')
+  // commit -m M -- PATH commits that path only
+  u.ok(['commit', '-q', '-m', 'only a', '--', 'a'])
+  t.is(u.ok(['status', '--porcelain']).stdout, ' M b\n')
+  t.is(u.ok(['show', 'HEAD:b']).stdout, 'b1\n')
+  // diff PATH: a path, since it is no revision
+  t.regex(u.ok(['diff', 'b']).stdout, /^\+b2$/m)
+  t.is(u.ok(['diff', 'a']).stdout, '')
+  // a name that is both is ambiguous, as in git; -- settles it
+  u.ok(['branch', 'b', 'HEAD~1'])
+  const amb = u.run(['diff', 'b'])
+  t.is(amb.code, 2)
+  t.regex(amb.stderr, /ambiguous argument "b": both a revision and a path/)
+  t.regex(u.ok(['diff', '--', 'b']).stdout, /^\+b2$/m)
+  t.true(u.ok(['diff', 'b', '--']).stdout.includes('+a2'), 'b as the revision: a differs from it')
+  u.ok(['branch', '-d', 'b'])
+  const unknown = u.run(['diff', 'nosuch'])
+  t.is(unknown.code, 3)
+  t.regex(unknown.stderr, /unknown revision or path not in the working root/)
+  // log PATH and log -- PATH
+  t.is(u.ok(['log', '--format=%s', 'a']).stdout, 'only a\none\n')
+  t.is(u.ok(['log', '--format=%s', '--', 'b']).stdout, 'one\n')
+  // restore --source REV -- . puts every path back as REV has it
+  u.ok(['restore', '--source', 'HEAD~1', '--', '.'])
+  t.is(u.read('a'), 'a1\n')
+  t.is(u.read('b'), 'b1\n')
+  // a command that takes no paths says so
+  const r = u.run(['branch', '--', 'x'])
+  t.is(r.code, 2)
+  t.regex(r.stderr, /takes no paths/)
+})
+
+test('log -N, A..B, A...B, ^A, --since "N days ago"; switch - and @{-1}; revert --abort and --continue', t => {
+  const u = new User('ranges').setup()
+  const commit = (m: string, f = 'f', content = m + '\n'): void => { u.write(f, content); u.ok(['commit', '-q', '-m', m]) }
+  commit('base')
+  u.ok(['switch', '-q', '-c', 'topic'])
+  commit('t1', 't')
+  commit('t2', 't')
+  u.ok(['switch', '-q', 'main'])
+  commit('m1', 'm')
+  const subjects = (args: string[]): string => u.ok(['log', '--format=%s', ...args]).stdout.trim().split('\n').sort().join(' ')
+  t.is(subjects(['-2', 'topic']), 't1 t2')
+  t.is(subjects(['main..topic']), 't1 t2')
+  t.is(subjects(['topic..main']), 'm1')
+  t.is(subjects(['main...topic']), 'm1 t1 t2')
+  t.is(subjects(['topic', '^main']), 't1 t2')
+  t.is(subjects(['..topic']), 't1 t2')
+  t.is(subjects(['--since', '2 days ago']), 'base m1')
+  t.is(u.ok(['log', '--format=%s', '--until', '2 days ago']).stdout, '')
+  // diff A...B: what topic changed since it parted from main
+  const d = u.ok(['diff', '--name-only', 'main...topic']).stdout
+  t.is(d, 't\n')
+  t.is(u.ok(['diff', '--name-only', 'main..topic']).stdout, 'm\nt\n')
+  // switch - goes back; @{-1} names where HEAD was
+  u.ok(['switch', '-q', 'topic'])
+  t.is(u.ok(['log', '-1', '--format=%s', '@{-1}']).stdout, 'm1\n')
+  u.ok(['switch', '-q', '-'])
+  t.is(u.ok(['status', '--porcelain', '-b']).stdout.split('\n')[0], '## main')
+  u.ok(['switch', '-q', '-'])
+  t.is(u.ok(['status', '--porcelain', '-b']).stdout.split('\n')[0], '## topic')
+  // revert with a conflict, given up with --abort, then again and finished with --continue
+  commit('t3', 't', 'changed again\n')
+  u.write('t', 'local edit on top\n')
+  u.ok(['commit', '-q', '-m', 'edit t'])
+  const r = u.run(['revert', 'HEAD~1'])
+  t.is(r.code, 1, r.stdout + r.stderr)
+  t.regex(r.stdout, /acache revert --continue/)
+  t.is(u.run(['cherry-pick', '--abort']).code, 2, 'a revert is under way, not a cherry-pick')
+  u.ok(['revert', '--abort'])
+  t.is(u.read('t'), 'local edit on top\n')
+  t.is(u.ok(['status', '--porcelain']).stdout, '')
+  t.is(u.run(['revert', 'HEAD~1']).code, 1)
+  for (const f of fs.readdirSync(u.work)) if (/^t\..+/.test(f)) fs.rmSync(u.path(f))
+  u.write('t', 'resolved\n')
+  u.ok(['revert', '--continue'])
+  t.regex(u.ok(['log', '-1', '--format=%s']).stdout, /^Revert/)
+  t.is(u.read('t'), 'resolved\n')
+})
