@@ -9,7 +9,8 @@ import { mergeBases } from '../merge/base.js'
 import { fail } from '../errors.js'
 import { diffTrees, TreeChange } from '../model/treediff.js'
 import { Entry, Kind, flattenTree, readSymlink } from '../model/tree.js'
-import { isTooLarge, readFileBytes } from '../model/file.js'
+import { isTooLarge, readFileBytes, sameStoredContent } from '../model/file.js'
+import type { BlockStore } from '../store/blockstore.js'
 import { StatCache, entryOf } from '../worktree/index.js'
 import { compareWorktree, underPaths } from '../worktree/snapshot.js'
 import { repoPaths } from '../worktree/paths.js'
@@ -123,7 +124,10 @@ export async function fileDiff (p: string, a: Side, b: Side, sizeOf: (s: NonNull
  * file a symlink (git shows a deletion and an addition: no patch turns one
  * into the other).
  */
-async function pathDiffs (p: string, a: Side, b: Side, sizeOf: (s: NonNullable<Side>) => Promise<number>): Promise<FileDiff[]> {
+async function pathDiffs (p: string, a: Side, b: Side, sizeOf: (s: NonNullable<Side>) => Promise<number>, store?: BlockStore): Promise<FileDiff[]> {
+  // two stored files with other CIDs but the same bytes (chunked another way: the chunker changed) did not change
+  if (store !== undefined && a !== undefined && b !== undefined && a.entry.kind === b.entry.kind && a.entry.kind !== 'symlink' &&
+    !a.entry.cid.equals(b.entry.cid) && await sameStoredContent(store, a.entry.cid, b.entry.cid)) return []
   if (a !== undefined && b !== undefined && (a.entry.kind === 'symlink') !== (b.entry.kind === 'symlink')) {
     return [await fileDiff(p, a, undefined, sizeOf), await fileDiff(p, undefined, b, sizeOf)]
   }
@@ -178,7 +182,7 @@ export async function diff (repo: Repo, ctx: Ctx, opts: { revs: string[], paths?
     const changes = await diffTrees(repo.store, await treeOf(revs[0]), await treeOf(revs[1]))
     for (const c of changes) {
       if (!underPaths(c.path, paths)) continue
-      out.push(...await pathDiffs(c.path, treeSide(repo, c.old), treeSide(repo, c.new), sizeOf))
+      out.push(...await pathDiffs(c.path, treeSide(repo, c.old), treeSide(repo, c.new), sizeOf, repo.store))
     }
     return out
   }
@@ -204,6 +208,6 @@ export async function diff (repo: Repo, ctx: Ctx, opts: { revs: string[], paths?
 export async function diffCommits (repo: Repo, a: CID | undefined, b: CID): Promise<FileDiff[]> {
   const changes: TreeChange[] = await diffTrees(repo.store, a, b)
   const out: FileDiff[] = []
-  for (const c of changes) out.push(...await pathDiffs(c.path, treeSide(repo, c.old), treeSide(repo, c.new), async (s) => s.entry.tsize))
+  for (const c of changes) out.push(...await pathDiffs(c.path, treeSide(repo, c.old), treeSide(repo, c.new), async (s) => s.entry.tsize, repo.store))
   return out
 }

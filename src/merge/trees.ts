@@ -1,7 +1,7 @@
 import { CID } from 'multiformats/cid'
 import { BlockStore } from '../store/blockstore.js'
 import { Entry, Kind, Node, joinPath, readDirectory, writeDirectory } from '../model/tree.js'
-import { isTooLarge, readFileBytes, storeBytes } from '../model/file.js'
+import { isTooLarge, readFileBytes, sameStoredContent, storeBytes } from '../model/file.js'
 import { isBinary } from '../util/text.js'
 import { Conflict, ConflictKind } from './state.js'
 import { Labels, TextMerger, diff3Text } from './text.js'
@@ -116,6 +116,10 @@ export async function mergeTrees (store: BlockStore, base: CID | undefined, ours
     if (oo.cid.equals(to.cid)) return { ...oo, kind }
     if (base !== undefined && base.cid.equals(oo.cid)) return { ...to, kind }
     if (base !== undefined && base.cid.equals(to.cid)) return { ...oo, kind }
+    // other CIDs may hold the same bytes, chunked another way (the chunker changed): compare content
+    if (await sameStoredContent(store, oo.cid, to.cid)) return { ...oo, kind }
+    if (base !== undefined && await sameStoredContent(store, base.cid, oo.cid)) return { ...to, kind }
+    if (base !== undefined && await sameStoredContent(store, base.cid, to.cid)) return { ...oo, kind }
     if (base === undefined) return sideBySide('add/add', false)
     if (oo.tsize > maxText || to.tsize > maxText || base.tsize > maxText) return sideBySide('binary', true)
     let bb: Uint8Array, ob: Uint8Array, tb: Uint8Array

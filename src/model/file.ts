@@ -258,3 +258,55 @@ export async function readFileBytes (store: BlockStore, cid: CID, cap = Infinity
 }
 
 export const isTooLarge = (err: unknown): boolean => err instanceof AcacheError && err.code === 'TOO_LARGE'
+
+/** How many bytes a stored file holds, from its root node alone. */
+export async function storedFileSize (store: BlockStore, cid: CID): Promise<number> {
+  if (cid.code === RAW) return (await store.get(cid)).byteLength
+  const { exporter } = await import('ipfs-unixfs-exporter')
+  const entry: any = await exporter(cid, reader(store))
+  if (entry.type !== 'file' && entry.type !== 'raw') fail('BAD_OBJECT', `${cid} is not a file`)
+  return Number(entry.size ?? 0n)
+}
+
+/**
+ * Whether two byte streams are equal, read side by side and stopped at the
+ * first difference: how acache tells that two CIDs (or a CID and a file on
+ * disk) hold the same bytes though chunked differently (.acacheattributes'
+ * chunker changed between them).
+ */
+async function sameStreams (a: AsyncIterable<Uint8Array>, b: AsyncIterable<Uint8Array>): Promise<boolean> {
+  const ia = a[Symbol.asyncIterator]()
+  const ib = b[Symbol.asyncIterator]()
+  let ca: Uint8Array = new Uint8Array()
+  let cb: Uint8Array = new Uint8Array()
+  let doneA = false
+  let doneB = false
+  try {
+    for (;;) {
+      if (ca.byteLength === 0 && !doneA) { const r = await ia.next(); if (r.done === true) doneA = true; else ca = r.value; continue }
+      if (cb.byteLength === 0 && !doneB) { const r = await ib.next(); if (r.done === true) doneB = true; else cb = r.value; continue }
+      // one side has ended: equal only if both have, with nothing left over
+      if (ca.byteLength === 0 || cb.byteLength === 0) return ca.byteLength === cb.byteLength
+      const n = Math.min(ca.byteLength, cb.byteLength)
+      if (Buffer.compare(ca.subarray(0, n), cb.subarray(0, n)) !== 0) return false
+      ca = ca.subarray(n)
+      cb = cb.subarray(n)
+    }
+  } finally {
+    await ia.return?.()
+    await ib.return?.()
+  }
+}
+
+/** Whether two stored files hold the same bytes (sizes first, then the bytes). */
+export async function sameStoredContent (store: BlockStore, a: CID, b: CID): Promise<boolean> {
+  if (a.equals(b)) return true
+  if (await storedFileSize(store, a) !== await storedFileSize(store, b)) return false
+  return await sameStreams(readFileContent(store, a), readFileContent(store, b))
+}
+
+/** Whether the file at `abs` (of `size` bytes) holds the bytes stored under `cid`. */
+export async function sameContentOnDisk (store: BlockStore, cid: CID, abs: string, size: number): Promise<boolean> {
+  if (await storedFileSize(store, cid) !== size) return false
+  return await sameStreams(readFileContent(store, cid), fs.createReadStream(abs, { highWaterMark: CHUNK_SIZE }))
+}

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { BlockStore, nullStore } from '../store/blockstore.js'
-import { storeFileFromDisk } from '../model/file.js'
+import { sameContentOnDisk, storeFileFromDisk } from '../model/file.js'
 import { symlinkBlock } from '../model/tree.js'
 import { FileKind, FileStat, scanWorktree, statAt } from './scan.js'
 import { WalkRecord } from './walk-record.js'
@@ -66,6 +66,15 @@ export async function hashWorkFile (repo: Repo, p: string, kind: FileKind, st: F
   return await storeFileFromDisk(store, abs, kind === 'exec', st.size, onBytes, chunker)
 }
 
+/** Whether a working file holds the bytes of a recorded CID; false when the recorded blocks are not here (nothing is fetched for it). */
+async function sameAsRecorded (repo: Repo, cid: string, p: string, size: number): Promise<boolean> {
+  try {
+    return await sameContentOnDisk(repo.store.offline(), CID.parse(cid), path.join(repo.worktree, p), size)
+  } catch {
+    return false
+  }
+}
+
 /** Compares the working root with the stat cache, reading only files whose stat changed. */
 export async function compareWorktree (repo: Repo, cache: StatCache, opts: CompareOptions = {}): Promise<Comparison> {
   const scan = scanWorktree(repo.worktree, {
@@ -121,7 +130,11 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
       }
       throw err
     }
-    const entry = statted(kind, n.cid, n.tsize, stat, now)
+    let entry = statted(kind, n.cid, n.tsize, stat, now)
+    // other CID, same bytes: chunked another way (.acacheattributes' chunker changed since); unchanged all the same
+    if (old !== undefined && old.cid !== entry.cid && old.kind === kind && kind !== 'symlink' && await sameAsRecorded(repo, old.cid, p, stat.size)) {
+      entry = statted(kind, CID.parse(old.cid), old.tsize, stat, now)
+    }
     current.set(p, entry)
     if (old === undefined) {
       changes.push({ path: p, change: 'added', kind })

@@ -238,3 +238,34 @@ test('log -N, A..B, A...B, ^A, --since "N days ago"; switch - and @{-1}; revert 
   t.regex(u.ok(['log', '-1', '--format=%s']).stdout, /^Revert/)
   t.is(u.read('t'), 'resolved\n')
 })
+
+test('a changed chunker does not make unchanged bytes look changed: status, diff and commit compare content', t => {
+  const u = new User('chunker').setup()
+  const big = Buffer.alloc(3 << 20)
+  let x = 2463534242
+  for (let i = 0; i < big.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; big[i] = x & 0xff } // xorshift: no structure for CDC to follow
+  u.write('model.bin', big)
+  u.write('notes.txt', 'notes\n')
+  u.ok(['commit', '-q', '-m', 'fixed chunks'])
+  const fixedCid = u.ok(['show', 'HEAD:', '--json']).json.entries.find((e: any) => e.name === 'model.bin').cid
+  u.write('.acacheattributes', 'chunker = cdc\n')
+  const later0 = new Date(Date.now() + 3000)
+  fs.utimesSync(u.path('model.bin'), later0, later0)
+  t.is(u.ok(['status', '--porcelain']).stdout, '?? .acacheattributes\n')
+  u.ok(['commit', '-q', '-m', 'cdc from now on'])
+  // the commit changed the attributes only: the unchanged file keeps its CID
+  t.is(u.ok(['diff', '--name-only', 'HEAD~1', 'HEAD']).stdout, '.acacheattributes\n')
+  t.is(u.ok(['show', 'HEAD:', '--json']).json.entries.find((e: any) => e.name === 'model.bin').cid, fixedCid)
+  // touched, not changed: read again (its stat changed), hashed with the new chunker, still the same bytes
+  const later = new Date(Date.now() + 5000)
+  fs.utimesSync(u.path('model.bin'), later, later)
+  fs.utimesSync(u.path('notes.txt'), later, later)
+  t.is(u.ok(['status', '--porcelain']).stdout, '')
+  t.is(u.ok(['diff']).stdout, '')
+  t.is(u.run(['commit', '-m', 'nothing']).code !== 0, true, 'nothing to commit')
+  // a real change of the same size is still seen
+  const edited = Buffer.from(big)
+  edited[big.length - 1] ^= 0xff
+  u.write('model.bin', edited)
+  t.is(u.ok(['status', '--porcelain']).stdout, ' M model.bin\n')
+})

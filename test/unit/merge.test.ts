@@ -161,3 +161,27 @@ test('diff3 keeps line endings and takes false conflicts once', t => {
   const r = diff3Text('a\nb', 'a\nc', 'a\nc', { ours: 'o', base: 'b', theirs: 't' })
   t.deepEqual(r, { clean: true, text: 'a\nc' })
 })
+
+test('a side whose CID differs from the base only by chunking (same bytes) is unchanged: the other side wins, no binary conflict', async t => {
+  const store = new MemoryBlockStore()
+  // 3 MiB of varied bytes: fixed and CDC chunking give different blocks and so different CIDs
+  const big = Buffer.alloc(3 << 20)
+  let x = 2463534242
+  for (let i = 0; i < big.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; big[i] = x & 0xff } // xorshift: no structure for CDC to follow
+  const edited = Buffer.from(big)
+  edited[12345] ^= 0xff
+  const file = async (bytes: Uint8Array, chunker: 'fixed' | 'cdc'): Promise<Entry> => ({ ...(await storeBytes(store, bytes, false, undefined, chunker)), kind: 'file' })
+  const base = await file(big, 'fixed')
+  const rechunked = await file(big, 'cdc')
+  t.false(base.cid.equals(rechunked.cid), 'the same bytes chunked another way have another CID')
+  const tree = async (e: Entry): Promise<CID> => (await buildTree(store, new Map([['model.bin', e]]))).root.cid
+  const ours = await file(edited, 'fixed')
+  for (const [o, th] of [[ours, rechunked], [rechunked, ours]]) {
+    const r = await mergeTrees(store, await tree(base), await tree(o), await tree(th))
+    t.deepEqual(r.conflicts, [])
+    t.true(Buffer.from(await readFileBytes(store, (await flattenTree(store, r.tree.cid)).files.get('model.bin')!.cid)).equals(edited))
+  }
+  // both sides the same bytes, chunked differently: no conflict either
+  const r = await mergeTrees(store, undefined, await tree(base), await tree(rechunked))
+  t.deepEqual(r.conflicts, [])
+})
