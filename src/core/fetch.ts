@@ -9,9 +9,18 @@ import { nullStore } from '../store/blockstore.js'
 import { readHeadMessage } from '../model/message.js'
 import { openTransport } from '../remote/open.js'
 import { getRemote, readRemoteState, RemoteState, writeRemoteState } from '../services/remote-state.js'
+import { isAncestor } from '../merge/base.js'
 import { acceptArrival, checkHead, removeStage, resumable, resumeStaging } from '../services/accept.js'
 
-export interface RefUpdate { ref: string, old?: string, new?: string }
+export interface RefUpdate {
+  ref: string
+  old?: string
+  new?: string
+  /** the new commit does not descend from the old one: history was rewritten (git's forced update) */
+  forced?: boolean
+  /** not moved, and why (a tag that would move: git's "would clobber existing tag"); `fetch --force` moves it */
+  rejected?: string
+}
 export interface FetchResult { remote: string, key: string, seq: number, /** a head of some branches (a bundle) */ partial?: true, upToDate: boolean, blocks: number, bytes: number, commits: number, refs: RefUpdate[], skipped?: number, /** blocks an interrupted fetch had staged, not downloaded again */ resumed?: number, /** fetching all remotes: why this one failed */ error?: { code: string, message: string, exitCode: number } }
 
 /**
@@ -23,7 +32,7 @@ export interface FetchResult { remote: string, key: string, seq: number, /** a h
  * only then do the refs move. `staged`: the blocks are already in this
  * store (a bundle), nothing is copied.
  */
-export async function acceptHead (repo: Repo, ctx: Ctx, name: string, key: string, headBytes: Uint8Array, get: (cid: CID) => Promise<Uint8Array>, staged?: FsBlockStore, limits: { depth?: number, paths?: string[] } = {}): Promise<FetchResult> {
+export async function acceptHead (repo: Repo, ctx: Ctx, name: string, key: string, headBytes: Uint8Array, get: (cid: CID) => Promise<Uint8Array>, staged?: FsBlockStore, limits: { depth?: number, paths?: string[], force?: boolean } = {}): Promise<FetchResult> {
   const { head } = checkHead(headBytes, key, name, readRemoteState(repo, name))
   // a fetch run again after it was interrupted takes over what it had staged
   const stage = staged ?? resumeStaging(repo)
@@ -44,14 +53,26 @@ export async function acceptHead (repo: Repo, ctx: Ctx, name: string, key: strin
       recheck: () => { checkHead(headBytes, key, name, readRemoteState(repo, name)) },
       settle: (pulled, headCid) => {
         const state = readRemoteState(repo, name)
-        const refs = moveRemoteRefs(repo, name, head, state)
+        const refs = moveRemoteRefs(repo, name, head, state, limits.force === true)
         writeRemoteState(repo, name, nextState(state, head, headCid))
-        return { remote: name, key, seq: head.seq, partial: head.partial, upToDate: refs.length === 0 && pulled.blocks === 0, blocks: pulled.blocks, bytes: pulled.bytes, commits: pulled.commits.length, refs, skipped: pulled.skipped, resumed: resume?.resumed() }
+        return { remote: name, key, seq: head.seq, partial: head.partial, upToDate: refs.every(u => u.rejected !== undefined) && pulled.blocks === 0, blocks: pulled.blocks, bytes: pulled.bytes, commits: pulled.commits.length, refs, skipped: pulled.skipped, resumed: resume?.resumed() }
       }
     })
+    await markForced(repo, result.refs)
     return result
   } finally {
     if (staged === undefined) removeStage(stage)
+  }
+}
+
+/** Which moves rewrote history: the old commit is not an ancestor of the new one (unknown where history was fetched only in part). */
+async function markForced (repo: Repo, refs: RefUpdate[]): Promise<void> {
+  const parentsOf = async (id: string): Promise<string[]> => (await repo.readCommit(CID.parse(id))).parents.map(String)
+  for (const u of refs) {
+    if (u.old === undefined || u.new === undefined || u.rejected !== undefined) continue
+    try {
+      if (!(await isAncestor(u.old, u.new, parentsOf))) u.forced = true
+    } catch { /* history not here (a shallow fetch): not known */ }
   }
 }
 
@@ -59,7 +80,7 @@ export async function acceptHead (repo: Repo, ctx: Ctx, name: string, key: strin
  * refs/remotes/NAME/* become exactly a full head's branches, except those a
  * newer partial head set; a partial head moves only the branches it names.
  */
-function moveRemoteRefs (repo: Repo, name: string, head: Head, state: RemoteState | undefined): RefUpdate[] {
+function moveRemoteRefs (repo: Repo, name: string, head: Head, state: RemoteState | undefined, force: boolean): RefUpdate[] {
   const refs: RefUpdate[] = []
   const prefix = `refs/remotes/${name}`
   const keep = new Set(Object.entries(state?.newer ?? {}).filter(([, n]) => n.seq > head.seq).map(([b]) => `${prefix}/${b}`))
@@ -71,7 +92,12 @@ function moveRemoteRefs (repo: Repo, name: string, head: Head, state: RemoteStat
     if (keep.has(ref)) continue
     const old = repo.readRef(ref)
     if (old?.equals(cid) === true) continue
-    repo.writeRef(ref, cid)
+    // a tag names one commit for good: one that moves is refused, as git's fetch does
+    if (old !== undefined && ref.startsWith(`${prefix}/tags/`) && !force) {
+      refs.push({ ref, old: old.toString(), new: cid.toString(), rejected: 'would clobber existing tag' })
+      continue
+    }
+    repo.writeRef(ref, cid, `fetch ${name}: seq ${head.seq}`)
     refs.push({ ref, old: old?.toString(), new: cid.toString() })
   }
   return refs
@@ -89,7 +115,7 @@ function nextState (state: RemoteState | undefined, head: Head, cid: CID): Remot
 }
 
 /** `fetch [REMOTE]`: every remote when none is named. */
-export async function fetch (repo: Repo, ctx: Ctx, opts: { remote?: string, depth?: number, paths?: string[], headMessage?: string } = {}): Promise<FetchResult[]> {
+export async function fetch (repo: Repo, ctx: Ctx, opts: { remote?: string, depth?: number, paths?: string[], headMessage?: string, force?: boolean } = {}): Promise<FetchResult[]> {
   const names = opts.remote !== undefined ? [opts.remote] : Object.keys(repo.config.remotes)
   if (opts.headMessage !== undefined && names.length !== 1) fail('USAGE', '--head goes with one remote: name it')
   const given = opts.headMessage === undefined ? undefined : readHeadMessage(opts.headMessage)
@@ -102,7 +128,7 @@ export async function fetch (repo: Repo, ctx: Ctx, opts: { remote?: string, dept
       // a head given as a message (where IPNS cannot carry it) is checked exactly like a published one
       const bytes = given ?? await t.getHead(remote.key)
       if (bytes === undefined) fail('MISSING_OBJECT', `${name} (${remote.url}) has published no head for ${remote.key} (or it cannot be resolved)`, { hint: 'ask them to run `acache push` there, or to send the head as a message: `acache fetch NAME --head MESSAGE`' })
-      return await acceptHead(repo, ctx, name, remote.key, bytes, async (cid) => await t.getBlock(cid), undefined, { depth: opts.depth, paths: opts.paths })
+      return await acceptHead(repo, ctx, name, remote.key, bytes, async (cid) => await t.getBlock(cid), undefined, { depth: opts.depth, paths: opts.paths, force: opts.force })
     } finally {
       await t.close()
     }

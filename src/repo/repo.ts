@@ -36,6 +36,11 @@ export type Head = { ref: string, cid?: CID } | { ref?: undefined, cid: CID }
 
 export interface RefLogEntry { old?: CID, new?: CID, time: string, message: string }
 
+/** Refs whose moves are logged: branches and remote-tracking branches (so a forced update can be undone), as git's core.logAllRefUpdates. */
+function logged (ref: string): boolean {
+  return ref.startsWith('refs/heads/') || ref.startsWith('refs/remotes/')
+}
+
 export class Repo {
   readonly store: BlockStore
   /** where each thing is in the repository's directory */
@@ -174,7 +179,7 @@ export class Repo {
    * reflog`, HEAD@{1}); gc keeps what it names.
    */
   private logRef (ref: string, old: CID | undefined, now: CID | undefined, why: string): void {
-    if (ref !== 'HEAD' && !ref.startsWith('refs/heads/')) return
+    if (ref !== 'HEAD' && !logged(ref)) return
     if (old !== undefined && now !== undefined && old.equals(now) && ref !== 'HEAD') return
     if (old === undefined && now === undefined) return
     const file = this.layout.log(ref)
@@ -222,7 +227,7 @@ export class Repo {
 
   writeRef (ref: string, cid: CID, why = this.why): void {
     const file = this.layout.ref(ref)
-    const old = ref.startsWith('refs/heads/') ? this.readRef(ref) : undefined
+    const old = logged(ref) ? this.readRef(ref) : undefined
     fs.mkdirSync(path.dirname(file), { recursive: true })
     writeFileAtomic(file, cid.toString() + '\n')
     this.logRef(ref, old, cid, why)
@@ -231,7 +236,7 @@ export class Repo {
   }
 
   deleteRef (ref: string, why = this.why): void {
-    const old = ref.startsWith('refs/heads/') ? this.readRef(ref) : undefined
+    const old = logged(ref) ? this.readRef(ref) : undefined
     fs.rmSync(this.layout.ref(ref), { force: true })
     this.logRef(ref, old, undefined, why)
   }

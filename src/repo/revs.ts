@@ -44,8 +44,11 @@ function fromRefLog (repo: Repo, base: string, rev: string): CID | undefined {
     ref = `refs/heads/${b}`
   } else if (m[1] === 'HEAD') {
     ref = 'HEAD'
+  } else if (m[1].startsWith('refs/')) {
+    ref = m[1]
   } else {
-    ref = m[1].startsWith('refs/') ? m[1] : `refs/heads/${m[1]}`
+    // a branch, else a remote-tracking branch (alice/main@{1}: where it was before the last fetch moved it)
+    ref = repo.readRef(`refs/heads/${m[1]}`) === undefined && repo.readRef(`refs/remotes/${m[1]}`) !== undefined ? `refs/remotes/${m[1]}` : `refs/heads/${m[1]}`
   }
   const log = repo.readRefLog(ref)
   const n = parseInt(m[2], 10)

@@ -362,3 +362,31 @@ test('empty directories are not tracked, as in git, and status says so (every ti
   t.true(after.changes.some((c: any) => c.path === 'empty/kept' && c.change === 'added'))
   t.notRegex(u.ok(['status', '-s']).stderr, /Empty/, 'the short form stays machine-readable')
 })
+
+test("a friend's rewritten branch is a forced update (old...new, its reflog keeps the old head); a moved tag is refused until fetch --force", t => {
+  const { alice, bob } = aliceAndBob()
+  alice.ok(['tag', 'v1'])
+  alice.ok(['push'])
+  bob.ok(['fetch', 'alice'])
+  const before = bob.ok(['log', '-1', '--format=%H', 'alice/main']).stdout.trim()
+  const tagBefore = bob.ok(['log', '-1', '--format=%H', 'alice/tags/v1']).stdout.trim()
+  // alice rewrites her last commit and moves her tag to it
+  alice.write('a.txt', 'rewritten\n')
+  alice.ok(['commit', '-q', '--amend', '-m', 'second, rewritten'])
+  alice.ok(['tag', '-f', 'v1'])
+  alice.ok(['push'])
+  const r = bob.run(['fetch', 'alice'])
+  t.is(r.code, 1, 'a refused tag is a finding')
+  t.regex(r.stderr, /\+ [a-z2-7]{7}\.\.\.[a-z2-7]{7} alice\/main \(forced update/)
+  t.regex(r.stderr, /! \[rejected\] +alice\/tags\/v1 \(would clobber existing tag/)
+  t.is(bob.ok(['log', '-1', '--format=%H', 'alice/tags/v1']).stdout.trim(), tagBefore, 'the tag did not move')
+  // the remote-tracking branch keeps a reflog: the forced update can be undone
+  t.is(bob.ok(['log', '-1', '--format=%H', 'alice/main@{1}']).stdout.trim(), before)
+  t.regex(bob.ok(['reflog', 'refs/remotes/alice/main']).stdout, /fetch alice/)
+  const again = bob.run(['fetch', 'alice', '--json'])
+  t.is(again.code, 1)
+  const json = again.json
+  t.deepEqual(json.fetched[0].refs.map((u: any) => [u.ref, u.rejected]), [['refs/remotes/alice/tags/v1', 'would clobber existing tag']])
+  bob.ok(['fetch', 'alice', '--force'])
+  t.is(bob.ok(['log', '-1', '--format=%H', 'alice/tags/v1']).stdout.trim(), alice.ok(['log', '-1', '--format=%H']).stdout.trim())
+})

@@ -8,6 +8,7 @@ export default define({
   builder: (y) => y
     .positional('remote', { type: 'string', describe: 'which remote (default: all)' })
     .option('head', { type: 'string', describe: 'the signed head as a message (from their push), where the remote cannot give it (IPNS unreachable)', requiresArg: true })
+    .option('force', { alias: 'f', type: 'boolean', describe: 'move a friend\'s tag that now names another commit (refused otherwise, as git\'s fetch refuses to clobber a tag)' })
     .option('depth', { type: 'number', describe: 'only the last N commits of each branch (older ones are fetched when read)', requiresArg: true })
     .parserConfiguration({ 'populate--': true })
     .usage('acache fetch [REMOTE] [--depth N] [-- PATH...]\n\nWith PATHs, only the blocks under them; what is left out is fetched when it is read.'),
@@ -16,7 +17,7 @@ export default define({
     const { shortCid } = await import('../../repo/revs.js')
     const { humanBytes } = await import('../../util/human.js')
     const paths = (args['--'] ?? []).map((p: string) => String(p).replace(/^\/+|\/+$/g, ''))
-    const results = await fetch(await repo(), ctx, { remote: args.remote, depth: args.depth, paths: paths.length > 0 ? paths : undefined, headMessage: args.head })
+    const results = await fetch(await repo(), ctx, { remote: args.remote, depth: args.depth, paths: paths.length > 0 ? paths : undefined, headMessage: args.head, force: args.force })
     out.result({ fetched: results })
     for (const r of results) {
       if (r.error !== undefined) {
@@ -25,9 +26,17 @@ export default define({
         out.setExit(r.error.exitCode)
         continue
       }
-      if (r.upToDate) { out.info(`${r.remote}: up to date (seq ${r.seq})`); continue }
+      if (r.upToDate && r.refs.length === 0) { out.info(`${r.remote}: up to date (seq ${r.seq})`); continue }
       out.info(`${r.remote}: seq ${r.seq}, ${r.commits} new commit${r.commits === 1 ? '' : 's'}, ${r.blocks} block${r.blocks === 1 ? '' : 's'} (${humanBytes(r.bytes)})${(r.skipped ?? 0) > 0 ? `; ${r.skipped} links left at the remote (fetched when read)` : ''}${(r.resumed ?? 0) > 0 ? `; ${r.resumed} of the blocks were staged by an interrupted fetch, not downloaded again` : ''}`)
-      for (const u of r.refs) out.info(`  ${u.new === undefined ? '- [deleted]' : u.old === undefined ? '* [new]    ' : '  ' + shortCid(u.old) + '..' + shortCid(u.new)} ${u.ref.replace('refs/remotes/', '')}`)
+      for (const u of r.refs) {
+        const name = u.ref.replace('refs/remotes/', '')
+        // as git's fetch: a rewritten branch is a forced update (old...new), a moved tag is refused
+        if (u.rejected !== undefined) { out.warn(` ! [rejected]        ${name} (${u.rejected}; \`acache fetch --force\` takes it)`); out.setExit(1); continue }
+        if (u.new === undefined) out.info(`  - [deleted]         ${name}`)
+        else if (u.old === undefined) out.info(`  * [new]             ${name}`)
+        else if (u.forced === true) out.info(`  + ${shortCid(u.old)}...${shortCid(u.new)} ${name} (forced update; the old head is ${name}@{1})`)
+        else out.info(`    ${shortCid(u.old)}..${shortCid(u.new)}  ${name}`)
+      }
     }
   }
 })
