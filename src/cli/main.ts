@@ -9,6 +9,7 @@ import type { CommandDef, IO } from './command.js'
 import { trace } from '../util/trace.js'
 import { commandOf } from '../util/argv.js'
 import { packageVersion } from './package.js'
+import { gitCommandHint, gitOptionHint } from './git-habits.js'
 
 /** Runs acache with these arguments; returns the exit code. */
 export async function main (argv: string[]): Promise<number> {
@@ -38,10 +39,15 @@ export async function main (argv: string[]): Promise<number> {
         // an unknown command: name what was typed, and suggest only what is close to it
         const typed = commandOf(argv).command
         if (typed !== undefined && !known.has(typed)) {
+          const habit = gitCommandHint(typed)
+          if (habit !== undefined) throw new AcacheError('USAGE', `'${typed}' is not an acache command`, { hint: habit })
           const close = /Did you mean (\S+?)\?/.exec(msg ?? '')?.[1]
           throw new AcacheError('USAGE', `'${typed}' is not an acache command`, { hint: close !== undefined ? `did you mean \`acache ${close}\`?` : '`acache --help` lists them' })
         }
-        throw new AcacheError('USAGE', msg ?? 'bad usage', { hint: 'see `acache --help`' })
+        // a git option acache has no use for: say what to do instead
+        const unknown = /^Unknown arguments?: (.*)$/.exec(msg ?? '')?.[1].split(/,\s*/)
+        const habit = unknown === undefined ? undefined : gitOptionHint(typed, unknown)
+        throw new AcacheError('USAGE', msg ?? 'bad usage', { hint: habit ?? 'see `acache --help`' })
       })
     const known = new Set(commands.map(nameOf))
     for (const def of commands) {

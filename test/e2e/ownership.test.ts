@@ -69,6 +69,10 @@ test('owners: rules, who owns a path, and commit refuses a change to a path you 
   t.regex(alice.ok(['owners']).stdout, /\/datasets\/a\/\s+did:key:/)
   t.is(alice.ok(['owners', 'datasets/a/train.csv', '--json']).json.owners[0], key(alice))
   t.is(alice.ok(['owners', 'shared/notes.txt', '--json']).json.owners, null)
+  // a folder answers for what is in it, named with or without its slash
+  t.is(alice.ok(['owners', 'datasets/a', '--json']).json.owners[0], key(alice))
+  t.is(alice.ok(['owners', 'datasets/a/', '--json']).json.owners[0], key(alice))
+  t.regex(alice.ok(['owners', 'datasets/a']).stdout, /^datasets\/a: did:key:/)
   t.is(mallory.ok(['owners', '.acacheowners', '--json']).json.owners[0], key(alice))
   mallory.write('datasets/a/train.csv', 'poisoned\n')
   mallory.write('shared/notes.txt', 'mallory was here\n')

@@ -390,3 +390,27 @@ test("a friend's rewritten branch is a forced update (old...new, its reflog keep
   bob.ok(['fetch', 'alice', '--force'])
   t.is(bob.ok(['log', '-1', '--format=%H', 'alice/tags/v1']).stdout.trim(), alice.ok(['log', '-1', '--format=%H']).stdout.trim())
 })
+
+test('git commands and options acache does not have say what to type instead, not a nearby spelling', t => {
+  const u = repo()
+  const cases: Array<[string[], RegExp]> = [
+    [['add', '.'], /no staging area: `acache commit` records every change/],
+    [['commit', '-a', '-m', 'x'], /already records every change/],
+    [['diff', '--cached'], /`acache diff` shows every change since HEAD/],
+    [['restore', '--staged', 'a.txt'], /`acache restore -- PATH`/],
+    [['checkout', 'main'], /`acache switch BRANCH`/],
+    [['rm', 'a.txt'], /delete the file/],
+    [['mv', 'a.txt', 'b.txt'], /move it/],
+    [['rebase', 'main'], /`acache merge`.*`acache cherry-pick REV`/],
+    [['blame', 'a.txt'], /`acache log -p -- PATH`/],
+    [['grep', 'x'], /grep -r/],
+    [['config', 'user.name'], /\.acache\/config/]
+  ]
+  for (const [args, hint] of cases) {
+    const r = u.run(args)
+    t.is(r.code, 2, args.join(' '))
+    t.regex(r.stderr, hint, args.join(' '))
+    t.notRegex(r.stderr, /did you mean/, args.join(' '))
+  }
+  t.is(u.ok(['status', '--porcelain']).stdout, '', 'nothing was done')
+})

@@ -3,7 +3,7 @@ import { define } from '../command.js'
 export default define({
   command: 'owners [path]',
   describe: 'Print the ownership rules in force (.acacheowners of HEAD), or who may change PATH',
-  builder: (y) => y.positional('path', { type: 'string', describe: 'a path in the working root' }),
+  builder: (y) => y.positional('path', { type: 'string', describe: 'a path in the working root (a folder answers for what is in it)' }),
   run: async (args, { ctx, out, repo }) => {
     const { owners } = await import('../../core/owners.js')
     const r = await owners(await repo(), ctx, args.path)
