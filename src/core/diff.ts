@@ -58,7 +58,17 @@ export function unifiedHunks (left: Uint8Array, right: Uint8Array, counts: { add
   const changes = diffLines(a, b)
   // the patch is written into one buffer (a piece a line would be garbage the size of the file)
   const found = hunks(changes)
-  const headers = found.map(h => `@@ -${range(h.a0, h.a1 - h.a0)} +${range(h.b0, h.b1 - h.b0)} @@\n`)
+  // git's hunk headers name the nearest line above that starts like a definition (its default funcname rule)
+  let func = ''
+  let searchedTo = -1
+  const headers = found.map(h => {
+    for (let l = h.a0 - 1; l > searchedTo && l >= 0; l--) {
+      const f = funcLine(a, l)
+      if (f !== undefined) { func = f; break }
+    }
+    searchedTo = h.a0 - 1
+    return `@@ -${range(h.a0, h.a1 - h.a0)} +${range(h.b0, h.b1 - h.b0)} @@${func === '' ? '' : ' ' + func}\n`
+  })
   let size = headers.reduce((n, x) => n + x.length, 0)
   const lineSize = (side: Lines, i: number): number => {
     const len = side.starts[i + 1] - side.starts[i]
@@ -89,6 +99,39 @@ export function unifiedHunks (left: Uint8Array, right: Uint8Array, counts: { add
   })
   if (at !== size) throw new Error(`BUG: patch of ${at} bytes, ${size} counted`)
   return out
+}
+
+/** A line as a hunk header names it (git's def_ff): one starting with a letter, _ or $; its first 80 bytes, trailing space gone (a byte string). */
+function funcLine (lines: Lines, i: number): string | undefined {
+  const s = lines.starts[i]
+  const c = lines.bytes[s]
+  if (lines.starts[i + 1] === s || !((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36)) return undefined
+  let e = Math.min(lines.starts[i + 1], s + 80)
+  while (e > s && (lines.bytes[e - 1] === 32 || (lines.bytes[e - 1] >= 9 && lines.bytes[e - 1] <= 13))) e--
+  return lines.bytes.toString('latin1', s, s + validUtf8Prefix(lines.bytes, s, e))
+}
+
+/**
+ * How many bytes from `s` are whole, valid UTF-8 (git cuts a hunk header's
+ * name there: sane_truncate_line), so a header is never a broken character.
+ */
+function validUtf8Prefix (b: Uint8Array, s: number, e: number): number {
+  let i = s
+  while (i < e) {
+    const c = b[i]
+    let n = 0
+    let cp = 0
+    if (c < 0x80) { i++; continue } else if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f } else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f } else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07 } else break
+    let ok = true
+    for (let k = 1; k <= n; k++) {
+      if (i + k >= e || (b[i + k] & 0xc0) !== 0x80) { ok = false; break }
+      cp = (cp << 6) | (b[i + k] & 0x3f)
+    }
+    if (!ok) break
+    if ((n === 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff) || (cp & 0xfffe) === 0xfffe)) || (n === 3 && (cp < 0x10000 || cp > 0x10ffff))) break
+    i += n + 1
+  }
+  return i - s
 }
 
 /** `@@ -a,b` as git writes it: the line before when empty, ",1" left out */

@@ -117,9 +117,10 @@ export async function mergeTrees (store: BlockStore, base: CID | undefined, ours
     if (base !== undefined && base.cid.equals(oo.cid)) return { ...to, kind }
     if (base !== undefined && base.cid.equals(to.cid)) return { ...oo, kind }
     // other CIDs may hold the same bytes, chunked another way (the chunker changed): compare content
-    if (await sameStoredContent(store, oo.cid, to.cid)) return { ...oo, kind }
-    if (base !== undefined && await sameStoredContent(store, base.cid, oo.cid)) return { ...to, kind }
-    if (base !== undefined && await sameStoredContent(store, base.cid, to.cid)) return { ...oo, kind }
+    // (of the same kind: the exec bit is in a file's node, so a CID of one kind never stands for the other)
+    if (oo.kind === to.kind && await sameStoredContent(store, oo.cid, to.cid)) return { ...oo, kind }
+    if (base !== undefined && base.kind === oo.kind && to.kind === kind && await sameStoredContent(store, base.cid, oo.cid)) return { ...to, kind }
+    if (base !== undefined && base.kind === to.kind && oo.kind === kind && await sameStoredContent(store, base.cid, to.cid)) return { ...oo, kind }
     if (base === undefined) return sideBySide('add/add', false)
     if (oo.tsize > maxText || to.tsize > maxText || base.tsize > maxText) return sideBySide('binary', true)
     let bb: Uint8Array, ob: Uint8Array, tb: Uint8Array
@@ -129,11 +130,9 @@ export async function mergeTrees (store: BlockStore, base: CID | undefined, ours
       throw err
     }
     if (isBinary(bb) || isBinary(ob) || isBinary(tb)) return sideBySide('binary', true)
-    const dec = new TextDecoder('utf-8', { fatal: true })
-    let texts: string[]
-    try { texts = [dec.decode(bb), dec.decode(ob), dec.decode(tb)] } catch { return sideBySide('binary', true) }
-    const r = textMerge(texts[0], texts[1], texts[2], labels)
-    const n = await storeBytes(store, new TextEncoder().encode(r.text), kind === 'exec', undefined, opts.chunker)
+    // text in any encoding merges line by line, its bytes kept as they are (as git's)
+    const r = textMerge(bb, ob, tb, labels)
+    const n = await storeBytes(store, r.bytes, kind === 'exec', undefined, opts.chunker)
     if (!r.clean) conflicts.push({ path: p, kind: 'content', sidecars: [], markers: true })
     return { ...n, kind }
   }

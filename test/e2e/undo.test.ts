@@ -57,7 +57,7 @@ test('commit --amend replaces the last commit (message kept unless -m); several 
   t.is(u.ok(['show', 'HEAD:b.txt']).stdout, 'bee, fixed\n')
   u.ok(['commit', '--amend', '-m', 'third, better', '-m', 'With a body.'])
   const c = u.ok(['log', '-n', '1', '--json']).json.commits[0]
-  t.is(c.message, 'third, better\n\nWith a body.')
+  t.is(c.message, 'third, better\n\nWith a body.\n')
   t.is(c.parents.length, 1)
   t.is(c.parents[0], head(u, 'HEAD~1'))
   t.is(u.ok(['show', `${before}:b.txt`]).stdout, 'bee\n', 'the old commit is still there')

@@ -37,7 +37,7 @@ test('a fetched tree never writes into $ACACHE_HOME inside the working root', as
   const s = alice.run(['switch', '--detach', evil.toString()])
   t.is(s.code, 2, s.stderr)
   t.deepEqual(fs.readFileSync(path.join(alice.home, 'identity')), key)
-  t.is(alice.ok(['log', '-n', '1', '--json']).json.commits[0].message, 'one')
+  t.is(alice.ok(['log', '-n', '1', '--json']).json.commits[0].message, 'one\n')
 })
 
 test('.acache in any letter case is never recorded (the rule every reader applies)', t => {

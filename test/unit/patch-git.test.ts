@@ -81,6 +81,22 @@ test('added and removed line counts are what git diff --numstat says', t => {
   }), 200)
 })
 
+test('the hunks are the ones git diff prints (without the indent heuristic, which only moves where a hunk starts)', t => {
+  const dir = gitSeed()
+  const left = path.join(dir, 'l')
+  const right = path.join(dir, 'r')
+  assertProperty(t, fc.property(pair, ([a, b]) => {
+    fs.writeFileSync(left, a)
+    fs.writeFileSync(right, b)
+    const r = spawnSync('git', ['diff', '--no-index', '--no-indent-heuristic', '--no-color', '--', 'l', 'r'], { cwd: dir, env: gitEnv() })
+    const out = r.stdout.toString('latin1')
+    const at = out.indexOf('\n@@')
+    const want = at < 0 ? '' : out.slice(at + 1)
+    const got = unifiedHunks(a, b).toString('latin1')
+    if (got !== want) throw new Error(`acache:\n${got}\ngit:\n${want}`)
+  }), 300)
+})
+
 test('the git blob ID in the index line is what git hash-object says', t => {
   const dir = gitSeed()
   for (const bytes of ['', 'hello\n', 'caf\xe9\r\n', '\0binary']) {
