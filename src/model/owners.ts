@@ -1,5 +1,6 @@
 import { fail } from '../errors.js'
 import { isDid } from './did.js'
+import { foldName } from './names.js'
 
 /** `.acacheowners`: path prefix -> owners (any one may sign), like CODEOWNERS. */
 export interface OwnerRule { prefix: string, owners: string[], line: number }
@@ -25,21 +26,23 @@ export function parseOwners (text: string): OwnerRule[] {
 
 /**
  * Who may change `path` ('/'-separated, relative to the root): the owners of
- * the longest matching prefix, or undefined when no rule covers it (open to
+ * the longest matching prefix (letter case, Unicode normalization and
+ * HFS+-ignored code points aside, as a file system may ignore them), or undefined when no rule covers it (open to
  * every trusted friend). `.acacheowners` itself belongs to `rootSigners`
  * (the keys that signed every root commit of the history, see
  * OwnershipChecker.rootSigners) unless a rule names `/.acacheowners` exactly.
  */
 export function ownersOf (rules: OwnerRule[], path: string, rootSigners: string[] | undefined): string[] | undefined {
-  const full = '/' + path
+  // compared folded: on a case- or normalization-insensitive file system Datasets/A is datasets/a (names.ts)
+  const full = foldName('/' + path)
   if (full === OWNERS_PATH) {
-    const own = rules.find(r => r.prefix === OWNERS_PATH)
+    const own = rules.find(r => foldName(r.prefix) === OWNERS_PATH)
     if (own !== undefined) return own.owners
     return rootSigners
   }
   let best: OwnerRule | undefined
   for (const r of rules) {
-    if (full.startsWith(r.prefix) && (best === undefined || r.prefix.length > best.prefix.length)) best = r
+    if (full.startsWith(foldName(r.prefix)) && (best === undefined || r.prefix.length > best.prefix.length)) best = r
   }
   return best?.owners
 }

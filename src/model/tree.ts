@@ -1,5 +1,6 @@
 import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
+import { reservedAlias } from './names.js'
 import * as Digest from 'multiformats/hashes/digest'
 import * as raw from 'multiformats/codecs/raw'
 import type { UnixFS } from 'ipfs-unixfs'
@@ -39,16 +40,18 @@ export function rawCid (bytes: Uint8Array): CID {
 }
 
 /**
- * A tree entry name must be one plain path component. `.acache` is never
- * accepted from a tree in any letter case (it would let a tree write into the
- * repository's own state).
+ * A tree entry name must be one plain path component. `.acache` and `.git`
+ * are never accepted from a tree, nor any spelling a file system on which
+ * the tree may be checked out makes one of them (names.ts): it would let a
+ * tree write into the repository's own state, or a git checkout's hooks.
  */
 export function checkName (name: string, where = ''): void {
   const bad = (why: string): never => fail('BAD_TREE_ENTRY', `refusing tree entry ${JSON.stringify(name)}${where ? ` in ${where}` : ''}: ${why}`, { data: { name, where } })
   if (name === '' || name === '.' || name === '..') bad('not a file name')
   if (name.includes('/')) bad('contains "/"')
   if (name.includes('\0')) bad('contains NUL')
-  if (name.toLowerCase() === '.acache') bad('.acache is reserved')
+  const alias = reservedAlias(name)
+  if (alias !== undefined) bad(alias === name ? `${alias} is reserved` : `${alias} is reserved, and this is ${alias} on Windows or macOS file systems`)
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) bad('name too long')
 }
 

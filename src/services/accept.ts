@@ -7,6 +7,7 @@ import { Head, decodeHead, headSignedBy } from '../model/head.js'
 import type { RemoteState } from './remote-state.js'
 import { dagJsonCid, DAG_JSON } from '../model/commit.js'
 import { CountMemo, countEntries } from '../model/tree.js'
+import { foldCollision } from '../model/names.js'
 import { maxTreeEntries, MAX_HEAD_BYTES } from '../model/limits.js'
 import { FsBlockStore } from '../store/fs-blockstore.js'
 import { BlockStore, LayeredStore } from '../store/blockstore.js'
@@ -104,6 +105,11 @@ export async function admit (repo: Repo, pulled: Pulled, stage: BlockStore, stag
   if (pulled.skipped === 0) {
     const memo: CountMemo = { dirs: new Map(), counts: new Map() }
     for (const { commit } of pulled.commits) await countEntries(reader, commit.tree, maxTreeEntries(), memo)
+    // no directory holds two names a case-insensitive file system makes one file (a checkout would write one over the other)
+    for (const [cid, entries] of memo.dirs) {
+      const clash = foldCollision(entries.keys())
+      if (clash !== undefined) fail('BAD_TREE_ENTRY', `refusing directory ${cid}: it holds both ${JSON.stringify(clash[0])} and ${JSON.stringify(clash[1])}, one file on Windows and macOS file systems`, { data: { cid, names: clash } })
+    }
   }
   // A repository with no history of its own takes the roots of the first it
   // accepts as its own (as a clone does): they may set rules up for others.

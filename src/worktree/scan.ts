@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { REPO_DIR } from '../repo/repo.js'
+import { reservedAlias } from '../model/names.js'
 import { joinPath, MAX_PATH_BYTES } from '../model/tree.js'
 import { FAILED, lstatInto, SharedLstat, STAT_FIELDS } from './lstat.js'
 import { trace } from '../util/trace.js'
@@ -15,9 +15,12 @@ const PARALLEL_FROM = 4000
 
 
 
-/** Names never recorded, in any letter case: acache's own directory and git's. */
+/**
+ * Names never recorded: acache's own directory and git's, in every spelling
+ * some file system makes one of them (readers refuse such tree entries).
+ */
 export function isPrivateName (name: string): boolean {
-  return (name.length === REPO_DIR.length && name.toLowerCase() === REPO_DIR) || (name.length === 4 && name.toLowerCase() === '.git')
+  return reservedAlias(name) !== undefined
 }
 
 export type FileKind = 'file' | 'exec' | 'symlink'
