@@ -45,7 +45,8 @@ export async function clone (ctx: Ctx, source: string, opts: { key?: string, dir
     addRemote(repo, remote, bundle ? path.resolve(ctx.cwd, source) : url, key)
     repo.config = Repo.readConfig(repo.dir)
     const fetched = bundle ? await importBundle(repo, sub, path.resolve(ctx.cwd, source)) : (await fetch(repo, sub, { remote }))[0]
-    const theirs = repo.listRefs(`refs/remotes/${remote}`).map(([ref]) => ref.slice(`refs/remotes/${remote}/`.length))
+    // their branches; tags/NAME are their tags, never a branch to check out
+    const theirs = repo.listRefs(`refs/remotes/${remote}`).map(([ref]) => ref.slice(`refs/remotes/${remote}/`.length)).filter(b => !b.startsWith('tags/'))
     const branch = opts.branch ?? (theirs.includes('main') ? 'main' : theirs[0])
     if (opts.branch !== undefined && !theirs.includes(opts.branch)) fail('UNKNOWN_REVISION', `${remote} publishes no branch ${opts.branch}`, { hint: `theirs: ${theirs.join(', ') || '(none)'}` })
     let commit: string | undefined

@@ -5,14 +5,14 @@ import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { AcacheError, ErrorCode, fail } from '../errors.js'
 import { nullStore } from '../store/blockstore.js'
-import { decodeHead, headSignedBy, headFileName, ipnsRecordFileName } from '../model/head.js'
+import { decodeHead, headFileName, ipnsRecordFileName } from '../model/head.js'
 import { DAG_JSON, dagJsonCid } from '../model/commit.js'
 import { publishLocal } from '../remote/directory.js'
 import { readCar } from '../remote/car.js'
 import { GatewayError, IPNS_RECORD_TYPE, RAW_TYPE, ipfsAnswer, requestedFormat } from '../remote/gateway.js'
 import { checkIpnsRecord, didOfIpnsName } from '../model/ipns.js'
 import { isDid } from '../model/did.js'
-import { acceptArrival, removeStage, staging } from '../services/accept.js'
+import { acceptArrival, checkPushedHead, removeStage, staging } from '../services/accept.js'
 import { Ctx, defaultCtx, noProgress } from '../context.js'
 import { acquireLock } from '../repo/lock.js'
 import { loadIdentity } from '../identity/identity.js'
@@ -101,7 +101,8 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
     if (ipns !== null) {
       const routing = url.pathname.startsWith('/routing/')
       if (routing && req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'IPNS records are published here by a push, not by PUT', { Allow: 'GET, HEAD, OPTIONS' })
-      const name = decodeURIComponent(ipns[1])
+      let name: string
+      try { name = decodeURIComponent(ipns[1]) } catch { throw new HttpError(400, 'the name is not valid percent-encoding') }
       const did = isDid(name) ? name : await didOfIpnsName(name)
       if (did === undefined) throw new HttpError(400, `${name.slice(0, 100)} is neither an Ed25519 IPNS name nor a did:key`)
       const { format, fromAccept } = routing ? { format: 'ipns-record', fromAccept: false } : requestedFormat(url.searchParams, req.headers.accept, ['ipns-record', 'raw'])
@@ -167,15 +168,17 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
         const first = await car.blocks.next()
         if (first.done === true || !first.value.cid.equals(car.roots[0])) throw new HttpError(400, 'the CAR\'s first block must be its root head')
         headBytes = first.value.bytes
-        try { h = decodeHead(headBytes) } catch (err) { throw new HttpError(400, (err as Error).message) }
-        if (!headSignedBy(h, h.key)) throw new HttpError(401, 'the head\'s signature does not match its key')
-        if (h.partial === true) throw new HttpError(400, 'a partial head (a bundle of some branches) is not published: push sends a head of every branch')
-        if (!trusted().has(h.key)) throw new HttpError(403, `${h.key} is not trusted by this server`)
-        checkSeq(h.key, h.seq)
+        // the one list of what a head must be (services/accept.ts), as for every fetch
+        h = checkPushedHead(headBytes, (key) => trusted().has(key), publishedSeq).head
         for await (const { cid, bytes } of car.blocks) await stage.put(cid, bytes)
       } catch (err) {
         if (err instanceof HttpError) throw err
-        if (err instanceof AcacheError && err.code === 'TOO_LARGE') throw new HttpError(413, err.message)
+        if (err instanceof AcacheError) {
+          // what the head rules said: a head that is not one is bad input, a signature that does not match unauthorized
+          if (err.code === 'BAD_OBJECT' || err.code === 'BAD_INPUT') throw new HttpError(400, err.message)
+          if (err.code === 'BAD_SIGNATURE') throw new HttpError(401, err.message)
+          if (err.code !== 'CORRUPT_OBJECT') throw asHttpError(err)
+        }
         throw new HttpError(400, `not a valid CAR upload: ${(err as Error).message}`)
       }
       const head = h
@@ -210,7 +213,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
             throw err
           }
         },
-        recheck: () => checkSeq(head.key, head.seq),
+        recheck: () => { checkPushedHead(headBytes, (key) => trusted().has(key), publishedSeq) },
         settle: () => publishLocal(repo.layout, head.key, headBytes, record)
       })
       log(`accepted head seq ${head.seq} from ${head.key}: ${pulled.blocks} new blocks`)
@@ -222,10 +225,11 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
     }
   }
 
-  const checkSeq = (key: string, seq: number): void => {
+  /** The seq this server publishes for `key`, if it publishes a head of it. */
+  const publishedSeq = (key: string): number | undefined => {
     let current: Buffer | undefined
     try { current = fs.readFileSync(repo.layout.published(headFileName(key))) } catch { current = undefined }
-    if (current !== undefined && decodeHead(current).seq >= seq) throw new HttpError(409, `seq ${seq} is not above the published seq ${decodeHead(current).seq}`)
+    return current === undefined ? undefined : decodeHead(current).seq
   }
 
   const server = http.createServer((req, res) => {

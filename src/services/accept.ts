@@ -71,6 +71,23 @@ export function checkHead (bytes: Uint8Array, key: string, who: string, last?: R
   return { head, cid }
 }
 
+/**
+ * A head pushed to `serve`: every rule a fetcher applies to a head
+ * (checkHead: size, form, signature, branches that name commits), and a
+ * server's own: from a key it trusts, a head of every branch (a partial one
+ * is never published), above the seq it publishes for that key.
+ */
+export function checkPushedHead (bytes: Uint8Array, trusted: (key: string) => boolean, publishedSeq: (key: string) => number | undefined): Checked {
+  if (bytes.byteLength > MAX_HEAD_BYTES) fail('TOO_LARGE', `the pushed head is ${bytes.byteLength} bytes, over the ${MAX_HEAD_BYTES}-byte limit`)
+  const key = decodeHead(bytes).key
+  const checked = checkHead(bytes, key, 'the pusher')
+  if (checked.head.partial === true) fail('BAD_INPUT', 'a partial head (a bundle of some branches) is not published: push sends a head of every branch')
+  if (!trusted(key)) fail('UNTRUSTED_KEY', `${key} is not trusted by this server`, { data: { key } })
+  const seq = publishedSeq(key)
+  if (seq !== undefined && checked.head.seq <= seq) fail('REPLAY', `seq ${checked.head.seq} is not above the published seq ${seq}`, { data: { key, seq: checked.head.seq, published: seq } })
+  return checked
+}
+
 /** Step 2: every block the roots reach that is not here whole, into `stage` (checked; nothing lands). */
 export async function receive (repo: Repo, ctx: Ctx, what: string, roots: CID[], get: (cid: CID) => Promise<Uint8Array>, stage: BlockStore, limits: PullOptions = {}): Promise<Pulled> {
   const complete = repo.complete()
@@ -227,7 +244,9 @@ function deadStaging (repo: Repo): string[] {
   try { names = fs.readdirSync(repo.layout.staging()) } catch { return [] }
   return names.filter(n => {
     const pid = parseInt(n, 10)
-    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) return false
+    // only a directory a fetch made: a symlink planted there would lead writes out of the repository
+    return fs.lstatSync(repo.layout.staging(n), { throwIfNoEntry: false })?.isDirectory() === true
   })
 }
 

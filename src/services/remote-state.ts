@@ -29,10 +29,31 @@ export function lastSeq (s: RemoteState | undefined): number | undefined {
   return seq > 0 ? seq : undefined
 }
 
+/**
+ * What was accepted from `name`, undefined when nothing was yet. A damaged
+ * file fails closed: read as "nothing yet", any older head would pass as
+ * new (a replay), so it is an error that says how to mend it.
+ */
 export function readRemoteState (repo: Repo, name: string): RemoteState | undefined {
-  const text = readTextIfExists(repo.layout.remoteState(`${name}.json`))
+  const file = repo.layout.remoteState(`${name}.json`)
+  const text = readTextIfExists(file)
   if (text === undefined) return undefined
-  try { return JSON.parse(text) } catch { return undefined }
+  let s: any
+  try { s = JSON.parse(text) } catch { s = undefined }
+  if (!isRemoteState(s)) {
+    fail('BAD_CONFIG', `what was accepted from ${name} (${file}) is damaged, so an older head could not be told from a new one`, {
+      hint: `restore the file from a backup, or \`acache remote remove ${name}\` and add it again (its next head is then taken as new)`,
+      data: { remote: name, file }
+    })
+  }
+  return s
+}
+
+function isRemoteState (s: any): s is RemoteState {
+  if (s === null || typeof s !== 'object' || !Number.isSafeInteger(s.seq) || s.seq < 0 || typeof s.head !== 'string' || typeof s.time !== 'string') return false
+  if (s.newer === undefined) return true
+  if (s.newer === null || typeof s.newer !== 'object') return false
+  return Object.values(s.newer).every((n: any) => n !== null && typeof n === 'object' && Number.isSafeInteger(n.seq) && typeof n.commit === 'string')
 }
 
 export function writeRemoteState (repo: Repo, name: string, s: RemoteState): void {

@@ -299,3 +299,48 @@ test('a fetch killed half way, run again, takes over what it had staged instead 
     await s.stop()
   }
 })
+
+test('serve applies the head rules every fetcher applies: a branch naming a raw block (400) and an oversized head (413) are refused; a bad percent-encoding is 400', async t => {
+  const { alice, bob } = world()
+  const s = await startServe(alice)
+  try {
+    alice.ok(['remote', 'add', 'bob', '/nowhere', '--key', key(bob)])
+    const { signHead } = await import('../../src/model/head.js')
+    const { loadIdentity } = await import('../../src/identity/identity.js')
+    const { rawCid } = await import('../../src/model/tree.js')
+    const { CarWriter } = await import('@ipld/car')
+    const id = loadIdentity(bob.home)!
+    const carOf = async (bytes: Uint8Array, cid: CID, extra: Array<{ cid: CID, bytes: Uint8Array }> = []): Promise<Buffer> => {
+      const { writer, out } = CarWriter.create([cid])
+      const parts: Uint8Array[] = []
+      const collect = (async () => { for await (const c of out) parts.push(c) })()
+      await writer.put({ cid, bytes })
+      for (const b of extra) await writer.put(b)
+      await writer.close()
+      await collect
+      return Buffer.concat(parts)
+    }
+    const post = async (body: Buffer): Promise<{ status: number, body: string }> => await new Promise((resolve, reject) => {
+      const req = http.request(`${s.url}/acache/v1/push`, { method: 'POST' }, (res) => { const c: Buffer[] = []; res.on('data', (d: Buffer) => c.push(d)); res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(c).toString() })) })
+      req.on('error', reject)
+      req.end(body)
+    })
+    const blob = new TextEncoder().encode('not a commit')
+    const rawHead = signHead({ type: 'acache/head', version: 1, key: id.key, seq: 1, time: new Date().toISOString(), heads: { main: rawCid(blob) } }, id.secretKey)
+    const r1 = await post(await carOf(rawHead.bytes, rawHead.cid, [{ cid: rawCid(blob), bytes: blob }]))
+    t.is(r1.status, 400, r1.body)
+    t.regex(r1.body, /not a commit/)
+    // a head of 1.3 MB (many branches): every fetcher refuses it, so does serve
+    const heads: Record<string, CID> = {}
+    const commit = CID.parse(alice.ok(['log', '-1', '--format=%H']).stdout.trim())
+    for (let i = 0; i < 12000; i++) heads[`branch-with-a-long-name-to-make-the-head-large-${i}`] = commit
+    const big = signHead({ type: 'acache/head', version: 1, key: id.key, seq: 2, time: new Date().toISOString(), heads }, id.secretKey)
+    t.true(big.bytes.byteLength > 1_000_000)
+    const r2 = await post(await carOf(big.bytes, big.cid))
+    t.is(r2.status, 413, r2.body)
+    t.is((await get(`${s.url}/acache/v1/head/${key(bob)}`)).status, 404, 'nothing of bob\'s is published')
+    t.is((await get(`${s.url}/ipns/%E0%A4%A`)).status, 400)
+  } finally {
+    await s.stop()
+  }
+})
