@@ -180,7 +180,8 @@ async function hamtLookup (store: BlockStore, dir: CID, node: dagPb.PBNode, unix
   const hash = await hamtHash(new TextEncoder().encode(name))
   let n = node
   for (let depth = 0; depth < hash.length; depth++) {
-    const prefix = hash[depth].toString(16).toUpperCase().padStart(2, '0')
+    // the bits are taken from the end of the hash, as hamt-sharding (the writer, the importer and the exporter) takes them
+    const prefix = hash[hash.length - 1 - depth].toString(16).toUpperCase().padStart(2, '0')
     const entry = n.Links.find(l => l.Name === prefix + name)
     if (entry !== undefined) return entry.Hash
     const shard = n.Links.find(l => l.Name === prefix)

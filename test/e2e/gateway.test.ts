@@ -25,7 +25,8 @@ async function served (): Promise<Served> {
   alice.write('src/deep/a.txt', 'hello\n')
   const big = crypto.randomBytes(3 * 1024 * 1024 + 100)
   alice.write('big.bin', big)
-  for (let i = 0; i < 3000; i++) alice.write(`shard/file-with-a-long-name-number-${i}.txt`, `file ${i}\n`)
+  // enough links (with their names and CIDs over 256 KiB) that the directory is a HAMT, as Kubo would make it
+  for (let i = 0; i < 4000; i++) alice.write(`shard/file-with-a-long-name-number-${i}.txt`, `file ${i}\n`)
   alice.ok(['commit', '-m', 'one'])
   alice.write('src/deep/a.txt', 'hello again\n')
   alice.ok(['commit', '-m', 'two'])
@@ -110,7 +111,7 @@ test('dag-scope: block is the one block, entity a whole file or what lists a dir
     const block = await carBlocks(await (await fetch(`${s.url}/ipfs/${s.commit}?format=car&dag-scope=block`)).arrayBuffer())
     t.deepEqual(block.order, [s.commit], 'a commit alone, not all history')
     const all = await carBlocks(await (await fetch(`${s.url}/ipfs/${s.commit}?format=car`)).arrayBuffer())
-    t.true(all.order.length > 3000, 'all: both commits, their trees and files')
+    t.true(all.order.length > 4000, 'all: both commits, their trees and files')
     t.true(all.order.includes(s.alice.ok(['log', '-n', '1', '--format=%H', 'HEAD~1']).stdout.trim()))
     // entity of a sharded directory: its shards, none of its files
     const dir = await carBlocks(await (await fetch(`${s.url}/ipfs/${s.tree}/shard?format=car&dag-scope=entity`)).arrayBuffer())
@@ -119,7 +120,7 @@ test('dag-scope: block is the one block, entity a whole file or what lists a dir
     t.is(entry.type, 'directory')
     let names = 0
     if (entry.type === 'directory') for await (const _ of entry.entries()) { void _; names++ }
-    t.is(names, 3000, 'the directory lists from the CAR alone')
+    t.is(names, 4000, 'the directory lists from the CAR alone')
     t.true(dir.order.length < 300, `${dir.order.length} blocks: shards only`)
     // entity of a file: the whole file
     const file = await carBlocks(await (await fetch(`${s.url}/ipfs/${s.tree}/big.bin?format=car&dag-scope=entity`)).arrayBuffer())
@@ -142,6 +143,19 @@ test('paths: /ipfs/{commit}/tree/... and through a HAMT shard, the CAR holds the
     // the exporter walks the path itself, from the tree, with only the CAR's blocks
     const a = await exporter(`${s.tree}/src/deep/a.txt`, only(car.blocks))
     t.is((await readAll(a)).toString(), 'hello again\n')
+    // the directory really is sharded (a plain one would not test the way through shards)
+    const { UnixFS } = await import('ipfs-unixfs')
+    const dagPb = await import('@ipld/dag-pb')
+    const shardDir = await carBlocks(await (await fetch(`${s.url}/ipfs/${s.tree}/shard?format=car&dag-scope=block`)).arrayBuffer())
+    const dirBytes = shardDir.blocks.get(Buffer.from(CID.parse(shardDir.order[shardDir.order.length - 1]).multihash.bytes).toString('hex'))!
+    t.is(UnixFS.unmarshal(dagPb.decode(dirBytes).Data!).type, 'hamt-sharded-directory')
+    // conformance: TestTrustlessCarPathing (a path through a HAMT directory)
+    for (const n of [0, 1234, 3999]) {
+      const res = await fetch(`${s.url}/ipfs/${s.tree}/shard/file-with-a-long-name-number-${n}.txt?format=car&dag-scope=entity`)
+      t.is(res.status, 200, `file ${n}`)
+      const c = await carBlocks(await res.arrayBuffer())
+      t.is((await readAll(await exporter(`${s.tree}/shard/file-with-a-long-name-number-${n}.txt`, only(c.blocks)))).toString(), `file ${n}\n`)
+    }
     const h = await fetch(`${s.url}/ipfs/${s.tree}/shard/file-with-a-long-name-number-1234.txt?format=car&dag-scope=entity`)
     const hc = await carBlocks(await h.arrayBuffer())
     const e = await exporter(`${s.tree}/shard/file-with-a-long-name-number-1234.txt`, only(hc.blocks))
