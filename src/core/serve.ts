@@ -9,7 +9,7 @@ import { decodeHead, headFileName, ipnsRecordFileName } from '../model/head.js'
 import { DAG_JSON, dagJsonCid } from '../model/commit.js'
 import { publishLocal } from '../remote/directory.js'
 import { readCar } from '../remote/car.js'
-import { GatewayError, IPNS_RECORD_TYPE, RAW_TYPE, ipfsAnswer, requestedFormat } from '../remote/gateway.js'
+import { GatewayError, IPNS_RECORD_TYPE, RAW_TYPE, disposition, ipfsAnswer, requestedFormat } from '../remote/gateway.js'
 import { checkIpnsRecord, didOfIpnsName } from '../model/ipns.js'
 import { isDid } from '../model/did.js'
 import { acceptArrival, checkPushedHead, removeStage, staging } from '../services/accept.js'
@@ -77,7 +77,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
       res.setHeader('Access-Control-Allow-Origin', '*')
       res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS')
       res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Range, User-Agent, X-Requested-With, If-None-Match')
-      res.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Type, Content-Disposition, Content-Location, Etag, X-Content-Type-Options')
+      res.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Type, Content-Disposition, Content-Location, Etag, X-Content-Type-Options, X-Ipfs-Path, X-Ipfs-Roots')
       if (req.method === 'OPTIONS') { res.writeHead(204, { Allow: 'GET, HEAD, OPTIONS' }); res.end(); return }
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method ?? ''} is not allowed here: GET, HEAD or OPTIONS`, { Allow: 'GET, HEAD, OPTIONS' })
     }
@@ -112,7 +112,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
       res.writeHead(200, {
         'Content-Type': format === 'raw' ? RAW_TYPE : IPNS_RECORD_TYPE,
         'Content-Length': bytes.byteLength,
-        'Content-Disposition': `attachment; filename="${name}.${format === 'raw' ? 'bin' : 'ipns-record'}"`,
+        'Content-Disposition': disposition(url.searchParams, `${name}.${format === 'raw' ? 'bin' : 'ipns-record'}`),
         'Cache-Control': 'no-cache',
         ...(fromAccept ? { 'Content-Location': `${url.pathname}?format=${format}` } : {}),
         ...(format === 'raw' ? { Etag: `"${dagJsonCid(bytes).toString()}.raw"` } : {})

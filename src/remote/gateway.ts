@@ -62,26 +62,56 @@ export function requestedFormat (params: URLSearchParams, accept: string | undef
   throw new GatewayError(400, `this is a trustless gateway: ask for ${allowed.map(a => `?format=${a}`).join(', ')} (or Accept: ${allowed.map(a => types[a]).join(', ')})`)
 }
 
+/** multihash code of the identity "hash": the CID holds the block's bytes itself */
+const IDENTITY = 0x00
+
+/** The store, where an identity CID is a block it holds (its bytes are in the CID itself). */
+function withIdentity (store: BlockStore): BlockStore {
+  const inline = (cid: CID): boolean => cid.multihash.code === IDENTITY
+  const w: BlockStore = Object.create(store)
+  w.has = async (cid) => inline(cid) || await store.has(cid)
+  w.get = async (cid) => inline(cid) ? cid.multihash.digest : await store.get(cid)
+  w.size = async (cid) => inline(cid) ? cid.multihash.digest.byteLength : await store.size(cid)
+  return w
+}
+
+/** Content-Disposition: `?filename=` names the download (quotes and controls taken out), else `fallback` does. */
+export function disposition (params: URLSearchParams, fallback: string): string {
+  const asked = params.get('filename')
+  const name = asked === null || asked === '' ? fallback : asked.replace(/["\\\x00-\x1f\x7f]/g, '_')
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_')
+  return ascii === name ? `attachment; filename="${name}"` : `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`
+}
+
+/** The probe's format: what Accept names, else raw (a client checking that this is a gateway may name none). */
+function probeFormat (accept: string | undefined): { format: string, fromAccept: boolean } {
+  try { return requestedFormat(new URLSearchParams(), accept, ['raw', 'car']) } catch { return { format: 'raw', fromAccept: false } }
+}
+
 /** GET or HEAD /ipfs/{cid}[/{path}]. */
-export async function ipfsAnswer (store: BlockStore, req: GatewayRequest): Promise<GatewayAnswer> {
+export async function ipfsAnswer (blocks: BlockStore, req: GatewayRequest): Promise<GatewayAnswer> {
+  const store = withIdentity(blocks)
   const [, , cidText, ...segments] = req.path.split('/')
   const path = segments.filter(s => s !== '').map(s => { try { return decodeURIComponent(s) } catch { throw new GatewayError(400, 'a path segment is not valid percent-encoding') } })
   let root: CID
   try { root = CID.parse(cidText) } catch { throw new GatewayError(400, `${cidText.slice(0, 100)} is not a CID`) }
-  const { format, fromAccept } = requestedFormat(req.params, req.accept, ['raw', 'car'])
+  const probe = root.toString() === PROBE
+  // the probe answers even without a format (a client checking that this is a gateway)
+  const { format, fromAccept } = probe && req.params.get('format') === null ? probeFormat(req.accept) : requestedFormat(req.params, req.accept, ['raw', 'car'])
   if (format === 'raw' && path.length > 0) throw new GatewayError(400, 'a raw block is asked for by CID alone: /ipfs/{cid}?format=raw (a path needs format=car)')
   const car = format === 'car' ? carOptions(req.params, req.accept) : undefined
   const scope: Scope = car?.bytes !== undefined ? 'entity' : car?.scope ?? 'all'
   const base: Record<string, string> = {
     'Cache-Control': 'public, max-age=29030400, immutable',
-    'X-Content-Type-Options': 'nosniff'
+    'X-Content-Type-Options': 'nosniff',
+    // the content path asked for (the gateway spec's X-Ipfs-Path)
+    'X-Ipfs-Path': `/ipfs/${root.toString()}${path.map(p => '/' + encodeURIComponent(p)).join('')}`
   }
   if (fromAccept) base['Content-Location'] = `${req.path}?${new URLSearchParams([...req.params, ['format', format]]).toString()}`
-  const probe = root.toString() === PROBE
   if (!probe && !(await store.has(root))) throw new GatewayError(404, `block ${root} not found here`)
   if (format === 'raw') {
     const etag = `"${root.toString()}.raw"`
-    const headers = { ...base, Etag: etag, 'Content-Type': RAW_TYPE, 'Content-Disposition': `attachment; filename="${root.toString()}.bin"` }
+    const headers = { ...base, 'X-Ipfs-Roots': root.toString(), Etag: etag, 'Content-Type': RAW_TYPE, 'Content-Disposition': disposition(req.params, `${root.toString()}.bin`) }
     if (matches(req.ifNoneMatch, etag)) return { status: 304, headers }
     const bytes = probe ? new Uint8Array() : await store.get(root)
     return { status: 200, headers: { ...headers, 'Content-Length': String(bytes.byteLength) }, body: req.method === 'HEAD' ? undefined : bytes }
@@ -89,11 +119,13 @@ export async function ipfsAnswer (store: BlockStore, req: GatewayRequest): Promi
   const c = car!
   const key = JSON.stringify([path, scope, c.bytes ?? null])
   const etag = `"${root.toString()}.car.${Buffer.from(sha256(new TextEncoder().encode(key))).toString('hex').slice(0, 16)}"`
-  const headers = { ...base, Etag: etag, 'Content-Type': `${CAR_TYPE}; version=1; order=dfs; dups=n`, 'Content-Disposition': `attachment; filename="${root.toString()}.car"` }
+  const headers: Record<string, string> = { ...base, Etag: etag, 'Content-Type': `${CAR_TYPE}; version=1; order=dfs; dups=n`, 'Content-Disposition': disposition(req.params, `${root.toString()}.car`) }
   if (matches(req.ifNoneMatch, etag)) return { status: 304, headers }
-  if (probe) return { status: 200, headers, body: req.method === 'HEAD' ? undefined : carStream(root, (async function * () {})()) }
+  if (probe) return { status: 200, headers: { ...headers, 'X-Ipfs-Roots': PROBE }, body: req.method === 'HEAD' ? undefined : carStream(root, (async function * () {})()) }
   // the path is resolved before the answer starts: a missing one is a 404, not a cut stream
   const resolved = await resolvePath(store, root, path)
+  // the CID each path segment led to, from the root (X-Ipfs-Roots)
+  headers['X-Ipfs-Roots'] = resolved.roots.map(String).join(',')
   if (c.bytes !== undefined) await checkRange(store, resolved.target, c.bytes)
   if (req.method === 'HEAD') return { status: 200, headers }
   return { status: 200, headers, body: carStream(root, carBlocks(store, resolved, scope, c.bytes)) }
@@ -131,12 +163,13 @@ function carOptions (params: URLSearchParams, accept: string | undefined): CarRe
   return out
 }
 
-/** What a path leads to: the blocks read on the way (to be sent first, in order), and the target with where it sits in its block. */
-interface Resolved { way: Array<{ cid: CID, bytes: Uint8Array }>, target: CID }
+/** What a path leads to: the blocks read on the way (to be sent first, in order), the target, and the CID of the root and of each segment. */
+interface Resolved { way: Array<{ cid: CID, bytes: Uint8Array }>, target: CID, roots: CID[] }
 
 /** Follows path segments through UnixFS directories (and HAMT shards) and dag-json fields. */
 async function resolvePath (store: BlockStore, root: CID, path: string[]): Promise<Resolved> {
   const way: Array<{ cid: CID, bytes: Uint8Array }> = []
+  const roots: CID[] = [root]
   let cid = root
   let i = 0
   while (i < path.length) {
@@ -151,7 +184,7 @@ async function resolvePath (store: BlockStore, root: CID, path: string[]): Promi
         v = (v as Record<string, unknown>)[seg]
         i++
         const link = CID.asCID(v)
-        if (link !== null) { cid = link; break }
+        if (link !== null) { cid = link; roots.push(cid); break }
         if (i === path.length) throw new GatewayError(404, `${path.join('/')} in ${root} is a value, not a link`)
       }
       continue
@@ -168,9 +201,10 @@ async function resolvePath (store: BlockStore, root: CID, path: string[]): Promi
     } else {
       throw new GatewayError(404, `no ${path.slice(0, i + 1).join('/')} in ${root}: ${path.slice(0, i).join('/') || 'it'} is not a directory`)
     }
+    roots.push(cid)
     i++
   }
-  return { way, target: cid }
+  return { way, target: cid, roots }
 }
 
 /** The entry `name` of a HAMT directory: the shards on the way to it (by the name's hash, as the directory was built) join `way`. */
