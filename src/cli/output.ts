@@ -50,6 +50,32 @@ export class Output {
   }
 
   /**
+   * A stream of bytes that is the point of the command (a file's content),
+   * written as fast as the reader takes it: a chunk waits until the last
+   * one left (memory stays a few chunks, whatever the file's size). A
+   * reader that goes away (`| head`) ends it quietly.
+   */
+  async rawStream (chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    const target: NodeJS.WritableStream = this.pager?.stdin?.writable === true ? this.pager.stdin : process.stdout
+    let gone = false
+    const onError = (): void => { gone = true }
+    target.on('error', onError)
+    try {
+      for await (const c of chunks) {
+        if (gone) break
+        if (!target.write(c)) {
+          await new Promise<void>(resolve => {
+            const done = (): void => { target.off('drain', done); target.off('error', done); target.off('close', done); resolve() }
+            target.once('drain', done).once('error', done).once('close', done)
+          })
+        }
+      }
+    } finally {
+      target.off('error', onError)
+    }
+  }
+
+  /**
    * Long output for people goes through a pager on a terminal, as git's
    * does: $ACACHE_PAGER, else $PAGER, else less (with LESS=FRX: it exits
    * at once when all fits). Off a terminal, with --json, or with the pager

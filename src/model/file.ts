@@ -3,19 +3,12 @@ import { CID } from 'multiformats/cid'
 import { BlockStore } from '../store/blockstore.js'
 import * as dagPb from '@ipld/dag-pb'
 import { CDC, ChunkerName, Splitter } from './chunker.js'
-import { Node, rawCid, pbCid, RAW } from './tree.js'
+import { Node, rawCid, pbCid, RAW, DAG_PB } from './tree.js'
 import { AcacheError, fail } from '../errors.js'
 import { openLeafSink } from '../store/leaf-pool.js'
 
 /** The profile's chunk size: a file up to this size (without exec bit) is one raw block. */
 export const CHUNK_SIZE = 1_048_576
-
-/** Adapts our store to the exporter's reader shape (blocks as a stream of chunks). */
-export function reader (store: BlockStore): any {
-  return {
-    get: async function * (cid: CID) { yield await store.get(cid) }
-  }
-}
 
 /** What the layout needs of each leaf or node below a file's root. */
 interface Piece { cid: CID, tsize: number, fileSize: number, inline?: Uint8Array }
@@ -206,38 +199,86 @@ export async function storeBytes (store: BlockStore, bytes: Uint8Array, exec = f
   return await builder.finish()
 }
 
-/** Streams a file's bytes; `offset`/`length` read only the blocks that hold them. */
+/** How many blocks below one file node are read ahead of the one being streamed (memory: this many blocks a level). */
+const READ_AHEAD = 4
+/** Deeper than this, a file DAG is refused (the importer's balanced layout of even a petabyte is 4 levels). */
+const MAX_FILE_DEPTH = 16
+
+interface FileNode { data?: Uint8Array, links: CID[], sizes: number[], size: number }
+
+/** A file's node as its bytes say it is: raw, or a UnixFS file whose parts add up to the size it declares. */
+async function fileNode (cid: CID, bytes: Uint8Array): Promise<FileNode> {
+  if (cid.code === RAW) return { data: bytes, links: [], sizes: [], size: bytes.byteLength }
+  if (cid.code !== DAG_PB) fail('BAD_OBJECT', `${cid} is not a file (codec 0x${cid.code.toString(16)})`, { data: { cid: cid.toString() } })
+  const { UnixFS } = await import('ipfs-unixfs')
+  let node: dagPb.PBNode
+  let u: InstanceType<typeof UnixFS>
+  try {
+    node = dagPb.decode(bytes)
+    u = UnixFS.unmarshal(node.Data ?? new Uint8Array())
+  } catch (err) {
+    return fail('BAD_OBJECT', `${cid} is not a UnixFS file: ${(err as Error).message}`, { data: { cid: cid.toString() } })
+  }
+  if (u.type !== 'file' && u.type !== 'raw') fail('BAD_OBJECT', `${cid} is not a file (it is a ${u.type})`, { data: { cid: cid.toString() } })
+  if (node.Links.length !== u.blockSizes.length) fail('BAD_OBJECT', `file node ${cid} has ${node.Links.length} links but ${u.blockSizes.length} sizes`, { data: { cid: cid.toString() } })
+  const sizes = u.blockSizes.map(Number)
+  const size = Number(u.fileSize())
+  const parts = (u.data?.byteLength ?? 0) + sizes.reduce((a, b) => a + b, 0)
+  if (parts !== size) fail('BAD_OBJECT', `file node ${cid} claims ${size} bytes but its parts hold ${parts}`, { data: { cid: cid.toString() } })
+  return { data: u.data, links: node.Links.map(l => l.Hash), sizes, size }
+}
+
+/**
+ * Streams a file's bytes; `offset`/`length` read only the blocks that hold
+ * them. Read in order with a few blocks ahead of the consumer at most, so a
+ * file of any claimed size is read in bounded memory; every node's parts
+ * must add up to what its parent says it holds, or the read stops with one
+ * clear error (a file that lies about its sizes).
+ */
 export async function * readFileContent (store: BlockStore, cid: CID, opts: { offset?: number, length?: number } = {}): AsyncGenerator<Uint8Array> {
-  if (cid.code === RAW) {
-    const bytes = await store.get(cid)
-    const start = opts.offset ?? 0
-    const end = opts.length === undefined ? bytes.byteLength : Math.min(bytes.byteLength, start + opts.length)
-    yield bytes.subarray(start, end)
-    return
+  const root = await fileNode(cid, await store.get(cid))
+  const start = Math.max(0, opts.offset ?? 0)
+  const end = opts.length === undefined ? root.size : Math.min(root.size, start + Math.max(0, opts.length))
+  if (start >= end) return
+  yield * walkFile(store, cid, root, 0, start, end, 0)
+}
+
+async function * walkFile (store: BlockStore, cid: CID, node: FileNode, at: number, start: number, end: number, depth: number): AsyncGenerator<Uint8Array> {
+  if (depth > MAX_FILE_DEPTH) fail('BAD_OBJECT', `file ${cid} nests deeper than ${MAX_FILE_DEPTH} levels`, { data: { cid: cid.toString() } })
+  const slice = (bytes: Uint8Array, from: number): Uint8Array | undefined => {
+    const s = Math.max(start, from)
+    const e = Math.min(end, from + bytes.byteLength)
+    return s < e ? bytes.subarray(s - from, e - from) : undefined
   }
-  let entry: any
-  const { exporter } = await import('ipfs-unixfs-exporter')
-  try {
-    entry = await exporter(cid, reader(store))
-  } catch (err) {
-    if (err instanceof AcacheError) throw err
-    fail('BAD_OBJECT', `cannot read file ${cid}: ${(err as Error).message}`, { data: { cid: cid.toString() } })
+  if (node.data !== undefined && node.data.byteLength > 0) {
+    const part = slice(node.data, at)
+    if (part !== undefined) yield part
+    at += node.data.byteLength
   }
-  if (entry.type !== 'file' && entry.type !== 'raw') fail('BAD_OBJECT', `${cid} is not a file`)
-  // A file whose nodes lie about their sizes makes the reader fail half way: one clear error.
-  const expected = Number(entry.size ?? 0n)
-  let got = 0
-  try {
-    for await (const chunk of entry.content({ offset: opts.offset, length: opts.length }) as AsyncIterable<Uint8Array>) {
-      got += chunk.byteLength
-      yield chunk
+  // the children that hold bytes of [start, end), each with where it starts
+  const wanted: Array<{ cid: CID, from: number, size: number }> = []
+  for (let i = 0; i < node.links.length; i++) {
+    const from = at
+    at += node.sizes[i]
+    if (at <= start || node.sizes[i] === 0) continue
+    if (from >= end) break
+    wanted.push({ cid: node.links[i], from, size: node.sizes[i] })
+  }
+  const ahead: Array<Promise<Uint8Array>> = []
+  const ask = (k: number): void => { if (k < wanted.length) { const p = store.get(wanted[k].cid); p.catch(() => {}); ahead.push(p) } }
+  for (let k = 0; k < READ_AHEAD; k++) ask(k)
+  for (let k = 0; k < wanted.length; k++) {
+    const w = wanted[k]
+    const bytes = await ahead.shift()!
+    ask(k + READ_AHEAD)
+    const child = await fileNode(w.cid, bytes)
+    if (child.size !== w.size) fail('BAD_OBJECT', `file ${cid} says a part holds ${w.size} bytes, but ${w.cid} holds ${child.size}`, { data: { cid: cid.toString() } })
+    if (w.cid.code === RAW) {
+      const part = slice(bytes, w.from)
+      if (part !== undefined) yield part
+    } else {
+      yield * walkFile(store, w.cid, child, w.from, start, end, depth + 1)
     }
-  } catch (err) {
-    if (err instanceof AcacheError) throw err
-    fail('BAD_OBJECT', `file ${cid} is damaged: ${(err as Error).message}`, { data: { cid: cid.toString() } })
-  }
-  if (opts.offset === undefined && opts.length === undefined && got !== expected) {
-    fail('BAD_OBJECT', `file ${cid} is damaged: it claims ${expected} bytes but holds ${got}`, { data: { cid: cid.toString() } })
   }
 }
 
@@ -247,6 +288,9 @@ export async function * readFileContent (store: BlockStore, cid: CID, opts: { of
  * a TOO_LARGE error before more than `cap` bytes are held.
  */
 export async function readFileBytes (store: BlockStore, cid: CID, cap = Infinity, what = `file ${cid.toString()}`): Promise<Uint8Array> {
+  // refused by the size it declares, before any part is read
+  const declared = await storedFileSize(store, cid)
+  if (declared > cap) fail('TOO_LARGE', `${what} is larger than ${cap} bytes (it declares ${declared})`, { data: { cid: cid.toString(), limit: cap } })
   const parts: Uint8Array[] = []
   let total = 0
   for await (const c of readFileContent(store, cid)) {
@@ -261,11 +305,7 @@ export const isTooLarge = (err: unknown): boolean => err instanceof AcacheError 
 
 /** How many bytes a stored file holds, from its root node alone. */
 export async function storedFileSize (store: BlockStore, cid: CID): Promise<number> {
-  if (cid.code === RAW) return (await store.get(cid)).byteLength
-  const { exporter } = await import('ipfs-unixfs-exporter')
-  const entry: any = await exporter(cid, reader(store))
-  if (entry.type !== 'file' && entry.type !== 'raw') fail('BAD_OBJECT', `${cid} is not a file`)
-  return Number(entry.size ?? 0n)
+  return (await fileNode(cid, await store.get(cid))).size
 }
 
 /**

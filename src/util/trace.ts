@@ -1,13 +1,15 @@
 /**
  * ACACHE_TRACE=1 prints each named step of a command with the milliseconds
  * since the process started, on stderr: how the time of a command is spent.
- * Helper threads print theirs on the same clock, marked [helper].
+ * Helper threads print theirs on the same clock, marked [helper]. The last
+ * line, at exit, gives the process's peak resident memory.
  */
 import { writeSync } from 'node:fs'
 import { isMainThread } from 'node:worker_threads'
 
 const on = process.env.ACACHE_TRACE === '1'
-if (on && isMainThread) process.on('exit', () => trace('exit'))
+// the exit line says the peak resident memory too (what a test of bounded memory reads)
+if (on && isMainThread) process.on('exit', () => trace(`exit (peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB)`))
 
 export function trace (step: string): void {
   // written at once: a helper's stderr otherwise goes through the main thread, which may be busy or gone

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises'
 import { Readable } from 'node:stream'
 import { Repo } from '../repo/repo.js'
 import { Entry, readSymlink } from '../model/tree.js'
-import { readFileContent } from '../model/file.js'
+import { readFileContent, storedFileSize } from '../model/file.js'
 import { fail, asAcacheError } from '../errors.js'
 import { ancestors } from './paths.js'
 import { CID } from 'multiformats/cid'
@@ -36,6 +36,9 @@ export function ensureParents (repo: Repo, p: string, replaceable: (p: string) =
   }
 }
 
+/** From this size on, a file to check out is checked against the free space first. */
+const BIG_FILE = 64 * 1024 * 1024
+
 /** Writes an entry's content to a temporary file under .acache/tmp (same file system as the working root). */
 async function stageEntry (repo: Repo, e: Entry): Promise<string> {
   const dir = repo.layout.tmp
@@ -45,6 +48,13 @@ async function stageEntry (repo: Repo, e: Entry): Promise<string> {
     if (e.kind === 'symlink') {
       fs.symlinkSync(await readSymlink(repo.store, e.cid), tmp)
     } else if (e.kind === 'file' || e.kind === 'exec') {
+      // a small DAG may claim a huge file (one block linked again and again): what it declares must fit before a byte is written
+      const size = await storedFileSize(repo.store, e.cid)
+      if (size > BIG_FILE) {
+        const st = fs.statfsSync(dir)
+        const free = st.bavail * st.bsize
+        if (size > free) fail('NO_SPACE', `${e.cid} declares ${size} bytes, more than the ${free} bytes free where the working root is`, { data: { cid: e.cid.toString(), size, free } })
+      }
       const out = fs.createWriteStream(tmp, { mode: e.kind === 'exec' ? 0o755 : 0o644 })
       await pipeline(Readable.from(readFileContent(repo.store, e.cid)), out)
     } else {

@@ -326,3 +326,69 @@ test('serve: an untrusted upload is refused after its head, a 3 GiB section at o
   }
 })
 
+
+/** A file node that links `child` (a file of `childSize` bytes) `count` times: it claims count x childSize bytes in one small block. */
+async function repeatedFile (u: User, child: CID, childSize: number, count: number): Promise<CID> {
+  const Data = new UnixFS({ type: 'file', blockSizes: Array.from({ length: count }, () => BigInt(childSize)) }).marshal()
+  const bytes = dagPb.encode({ Data, Links: Array.from({ length: count }, () => ({ Hash: child, Name: '', Tsize: childSize })) })
+  const cid = pbCid(bytes)
+  await storeOf(u).put(cid, bytes)
+  return cid
+}
+
+/** Runs acache with ACACHE_TRACE and a shell pipeline after it; its exit code, output and peak resident memory (MiB, as it measured itself). */
+function peak (u: User, args: string[], pipe = ''): { code: number, stdout: string, stderr: string, mib: number } {
+  const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..', 'bin', 'acache.js'))} ${args.map(a => JSON.stringify(a)).join(' ')}${pipe}`
+  const r = spawnSync('bash', ['-o', 'pipefail', '-c', cmd], { cwd: u.work, env: { ...process.env, ACACHE_HOME: u.home, NO_COLOR: '1', ACACHE_TRACE: '1' }, encoding: 'utf8', maxBuffer: 1 << 28 })
+  const m = /exit \(peak RSS (\d+) MiB\)/.exec(r.stderr)
+  if (m === null) throw new Error(`acache ${args.join(' ')} printed no peak: ${r.stderr.split('\n').filter(l => !l.startsWith('trace')).join('\n')}`)
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.split('\n').filter(l => !l.startsWith('trace')).join('\n'), mib: Number(m[1]) }
+}
+
+test('memory from small lies: one 1 MiB leaf linked 1024 times (claims 1 GiB) and two levels of it (1 TiB): fetch, merge, diff and show stay under 300 MiB; as .acacheowners it is refused by its declared size', async t => {
+  const { alice, mallory } = pair()
+  const leaf = await file(mallory, Buffer.alloc(1 << 20, 7))
+  const gib = await repeatedFile(mallory, leaf.cid, 1 << 20, 1024)
+  const tib = await repeatedFile(mallory, gib, 1 << 30, 1024)
+  const base = head(mallory)
+  const files = await filesOf(mallory, base)
+  files.set('a.txt', { cid: gib, tsize: 100, kind: 'file' })
+  const { treeOf } = await import('../attack.js')
+  const one = await commitOf(mallory, await treeOf(mallory, files), [base], mallory)
+  files.set('deep.bin', { cid: tib, tsize: 100, kind: 'file' })
+  const c = await commitOf(mallory, await treeOf(mallory, files), [one.cid], mallory)
+  publish(mallory, { main: c.cid })
+  const fetched = peak(alice, ['fetch', 'mallory'])
+  t.is(fetched.code, 0, fetched.stderr)
+  t.true(fetched.mib < 300, `fetch: ${fetched.mib} MiB`)
+  // merge reads both sides of a.txt: the 1 GiB claim is binary by its declared size, a conflict, never read
+  alice.write('a.txt', 'alice changed it too\n')
+  alice.ok(['commit', '-q', '-m', 'mine'])
+  const merged = peak(alice, ['merge', one.cid.toString()])
+  t.is(merged.code, 1, merged.stderr)
+  t.regex(merged.stdout, /CONFLICT \(binary\): a\.txt/)
+  t.true(merged.mib < 300, `merge: ${merged.mib} MiB`)
+  alice.ok(['merge', '--abort'])
+  // checking out what claims 1 TiB: refused by its declared size against the free space, before a byte is written
+  const huge = peak(alice, ['merge', 'mallory/main'])
+  t.is(huge.code, 5, huge.stderr)
+  t.regex(huge.stderr, /declares 1099511627776 bytes, more than the \d+ bytes free/)
+  t.false(alice.exists('deep.bin'))
+  t.is(alice.read('a.txt'), 'alice changed it too\n', 'the working root is as it was')
+  const diffed = peak(alice, ['diff', 'HEAD', 'mallory/main'])
+  t.is(diffed.code, 0, diffed.stderr)
+  t.regex(diffed.stdout, /Binary files a\/a\.txt and b\/a\.txt differ/)
+  t.true(diffed.mib < 300, `diff: ${diffed.mib} MiB`)
+  // show streams what the file claims to hold (a reader stops after 256 MiB of it), a few blocks ahead of the reader
+  const shown = peak(alice, ['show', 'mallory/main:deep.bin'], ' | head -c 268435456 | wc -c')
+  t.is(shown.stdout.trim(), '268435456')
+  t.true(shown.mib < 300, `show: ${shown.mib} MiB`)
+  // as .acacheowners (read whole by every fetch): refused by the size it declares, before a part is read
+  files.set('.acacheowners', { cid: gib, tsize: 100, kind: 'file' })
+  publish(mallory, { main: (await commitOf(mallory, await treeOf(mallory, files), [c.cid], mallory)).cid })
+  const owners = peak(alice, ['fetch', 'mallory'])
+  t.not(owners.code, 0)
+  t.regex(owners.stderr, /larger than 1048576 bytes \(it declares 1073741824\)/)
+  t.true(owners.mib < 300, `fetch of the owners bomb: ${owners.mib} MiB`)
+  t.notRegex(owners.stderr + shown.stderr + diffed.stderr + merged.stderr + huge.stderr, /at .*\.js:\d+|This is a bug/, 'no stack trace')
+})

@@ -32,7 +32,7 @@ export default define({
         const bytes = Buffer.concat(chunks)
         out.result({ type: r.type, path: r.path, cid: r.cid, kind: r.kind, size: r.size, content: bytes.toString('base64') })
       } else {
-        for await (const c of r.content) out.raw(c)
+        await out.rawStream(r.content)
       }
     } else if (r.type === 'symlink') {
       out.result({ ...r })
