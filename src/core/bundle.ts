@@ -49,7 +49,8 @@ export async function createBundle (repo: Repo, ctx: Ctx, file: string, branches
   try {
     await writer.put({ cid: signed.cid, bytes: signed.bytes })
     ctx.progress.start('bundling', undefined, 'bytes')
-    moved = await pushObjects(repo.store, async () => false, async (cid, bytes) => { await writer.put({ cid, bytes }) }, Object.values(heads), (n) => ctx.progress.tick(n))
+    // parents first (a DFS CAR, as ipfs dag export writes): what a server receiving it can walk as it reads
+    moved = await pushObjects(repo.store, async () => false, async (cid, bytes) => { await writer.put({ cid, bytes }) }, Object.values(heads), (n) => ctx.progress.tick(n), undefined, 'parents')
     ctx.progress.done()
     await writer.close()
     await piping

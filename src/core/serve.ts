@@ -17,6 +17,7 @@ import { Ctx, defaultCtx, noProgress } from '../context.js'
 import { acquireLock } from '../repo/lock.js'
 import { loadIdentity } from '../identity/identity.js'
 import { publishedState } from './push.js'
+import { blockLinks } from '../model/dag.js'
 
 export interface ServeOptions {
   host?: string
@@ -25,6 +26,10 @@ export interface ServeOptions {
   trusted?: string[]
   /** largest accepted upload, in bytes */
   maxUpload?: number
+  /** pushes received side by side at most (more wait: 503 with Retry-After) */
+  maxPushes?: number
+  /** bytes staged by all pushes under way together, at most */
+  maxStaging?: number
   /** a client silent this long is dropped (ACACHE_SERVE_IDLE_MS; default 30 s) */
   idleMs?: number
   log?: (line: string) => void
@@ -59,6 +64,10 @@ function asHttpError (err: unknown): HttpError {
  */
 export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ server: http.Server, url: string, close: () => Promise<void> }> {
   const maxUpload = opts.maxUpload ?? 16 * 1024 ** 3
+  const maxPushes = opts.maxPushes ?? 4
+  const maxStaging = opts.maxStaging ?? 32 * 1024 ** 3
+  let pushing = 0
+  let staged = 0
   const idleMs = opts.idleMs ?? (Number(process.env.ACACHE_SERVE_IDLE_MS) > 0 ? Number(process.env.ACACHE_SERVE_IDLE_MS) : 30_000)
   const log = opts.log ?? (() => {})
   let landing: Promise<void> = Promise.resolve()
@@ -150,6 +159,9 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
   const receivePush = async (req: http.IncomingMessage): Promise<{ key: string, seq: number, blocks: number }> => {
     const declared = Number(req.headers['content-length'] ?? NaN)
     if (declared > maxUpload) throw new HttpError(413, `upload larger than ${maxUpload} bytes`)
+    if (pushing >= maxPushes) throw new HttpError(503, `${maxPushes} pushes are being received already: try again shortly`, { 'Retry-After': '5' })
+    pushing++
+    let mine = 0
     const stage = staging(repo)
     try {
       let received = 0
@@ -170,7 +182,16 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
         headBytes = first.value.bytes
         // the one list of what a head must be (services/accept.ts), as for every fetch
         h = checkPushedHead(headBytes, (key) => trusted().has(key), publishedSeq).head
-        for await (const { cid, bytes } of car.blocks) await stage.put(cid, bytes)
+        // staged only what the head reaches, walked while it arrives: each block must be linked from the head or a block before it
+        const reached = new Set(Object.values(h.heads).map(String))
+        for await (const { cid, bytes } of car.blocks) {
+          if (!reached.has(cid.toString())) throw new HttpError(400, `block ${cid} is not reached from the pushed head through the blocks before it (send the CAR parents first, as acache push and ipfs dag export do)`)
+          for (const l of blockLinks(cid, bytes)) reached.add(l.toString())
+          if (staged + bytes.byteLength > maxStaging) throw new HttpError(507, `the pushes under way would stage more than ${maxStaging} bytes here: try again later`, { 'Retry-After': '60' })
+          staged += bytes.byteLength
+          mine += bytes.byteLength
+          await stage.put(cid, bytes)
+        }
       } catch (err) {
         if (err instanceof HttpError) throw err
         if (err instanceof AcacheError) {
@@ -222,6 +243,8 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
       throw asHttpError(err)
     } finally {
       removeStage(stage)
+      staged -= mine
+      pushing--
     }
   }
 

@@ -137,7 +137,9 @@ export class HttpTransport implements Transport {
     const sink = fs.createWriteStream(file)
     const piping = (async () => { for await (const c of out) { if (!sink.write(c)) await once(sink, 'drain') } sink.end(); await once(sink, 'finish') })()
     await writer.put({ cid: root, bytes: headBytes })
-    for (const b of this.upload?.blocks ?? []) await writer.put(b)
+    // the push walk gives children before parents; the CAR goes parents first (reversed: a topological order),
+    // so the server can stage each block only once something before it is known to link it
+    for (const b of [...(this.upload?.blocks ?? [])].reverse()) await writer.put(b)
     await writer.close()
     await piping
     try {

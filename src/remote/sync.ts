@@ -230,18 +230,18 @@ class LeafWriter {
 /**
  * Sends the remote every block reachable from `roots` that it lacks,
  * children before parents (so the remote's closure rule holds even if we
- * are killed half way). The remote's word that it has a block is taken only
+ * are killed half way; `first: 'parents'` for a CAR written whole, a bundle). The remote's word that it has a block is taken only
  * for raw blocks (nothing below them); commits and nodes are skipped only
  * when `known` says the remote holds them whole (what it accepted before).
  */
-export async function pushObjects (local: BlockStore, has: (cid: CID) => Promise<boolean>, put: (cid: CID, bytes: Uint8Array) => Promise<void>, roots: CID[], onBlock: (bytes: number) => void = () => {}, known: (cid: CID) => boolean = () => false): Promise<Moved> {
+export async function pushObjects (local: BlockStore, has: (cid: CID) => Promise<boolean>, put: (cid: CID, bytes: Uint8Array) => Promise<void>, roots: CID[], onBlock: (bytes: number) => void = () => {}, known: (cid: CID) => boolean = () => false, first: 'children' | 'parents' = 'children'): Promise<Moved> {
   const out: Moved = { blocks: 0, bytes: 0 }
   const read = async ({ cid }: Reached<Walk>): Promise<Uint8Array | undefined> =>
     known(cid) || (cid.code === RAW && await has(cid)) ? undefined : await local.get(cid)
   const links = async ({ cid, via }: Reached<Walk>, bytes: Uint8Array): Promise<Array<Reached<Walk>>> =>
     (await expand(cid, bytes, via, {}, { shallow: false, skipped: 0 })).map(k => ({ cid: k.cid, via: k.walk }))
   const start = roots.map(cid => ({ cid, via: (cid.code === DAG_JSON ? { kind: 'commit', depth: 0 } : { kind: 'any' }) as Walk }))
-  for await (const { cid, bytes } of walkDag({ roots: start, read, links, first: 'children' })) {
+  for await (const { cid, bytes } of walkDag({ roots: start, read, links, first })) {
     await put(cid, bytes)
     out.blocks++
     out.bytes += bytes.byteLength

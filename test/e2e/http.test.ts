@@ -344,3 +344,65 @@ test('serve applies the head rules every fetcher applies: a branch naming a raw 
     await s.stop()
   }
 })
+
+test('serve stages only what a push\'s head reaches, walked as it arrives; pushes side by side and staged bytes are bounded (503, 507)', async t => {
+  const { alice, bob } = world()
+  const s = await startServe(alice, ['--max-pushes', '1', '--max-staging', String(2 * 1024 * 1024)])
+  try {
+    alice.ok(['remote', 'add', 'bob', '/nowhere', '--key', key(bob)])
+    bob.ok(['remote', 'add', 'alice', s.url, '--key', key(alice)])
+    bob.write('small.txt', 'from bob\n')
+    bob.ok(['commit', '-q', '-m', 'small'])
+    // an honest push, parents first: accepted
+    bob.ok(['push', 'alice'])
+    // the same head with a block it never reaches: refused at that block, nothing of it staged
+    const dir = tmpdir()
+    bob.write('small.txt', 'from bob, again\n')
+    bob.ok(['commit', '-q', '-m', 'again'])
+    bob.ok(['bundle', 'create', path.join(dir, 'b.car')])
+    const reader = await CarReader.fromBytes(fs.readFileSync(path.join(dir, 'b.car')))
+    const { CarWriter } = await import('@ipld/car')
+    const { rawCid } = await import('../../src/model/tree.js')
+    const root = (await reader.getRoots())[0]
+    const { writer, out } = CarWriter.create([root])
+    const parts: Uint8Array[] = []
+    const collect = (async () => { for await (const c of out) parts.push(c) })()
+    const junk = Buffer.alloc(512 * 1024, 1)
+    let first = true
+    for await (const b of reader.blocks()) {
+      await writer.put(b)
+      if (first) { await writer.put({ cid: rawCid(junk), bytes: junk }); first = false }
+    }
+    await writer.close()
+    await collect
+    const post = async (body: Buffer | ((req: http.ClientRequest) => void)): Promise<{ status: number, body: string }> => await new Promise((resolve, reject) => {
+      const req = http.request(`${s.url}/acache/v1/push`, { method: 'POST' }, (res) => { const c: Buffer[] = []; res.on('data', (d: Buffer) => c.push(d)); res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(c).toString() })) })
+      req.on('error', reject)
+      if (typeof body === 'function') body(req)
+      else req.end(body)
+    })
+    const stray = await post(Buffer.concat(parts))
+    t.is(stray.status, 400, stray.body)
+    t.regex(stray.body, /is not reached from the pushed head/)
+    t.deepEqual(fs.readdirSync(path.join(alice.work, '.acache', 'staging')).length, 0, 'nothing left staged')
+    // one push held open (its head sent, the rest not yet): a second one is told to retry
+    const held = http.request(`${s.url}/acache/v1/push`, { method: 'POST' })
+    held.on('error', () => {})
+    const bundle = fs.readFileSync(path.join(dir, 'b.car'))
+    held.write(bundle.subarray(0, 200))
+    // wait until serve counts it: the next push answers 503 (polled by pushing, not by a clock)
+    let busy = { status: 0, body: '' }
+    for (let i = 0; i < 200 && busy.status !== 503; i++) busy = await post(Buffer.from('x'))
+    t.is(busy.status, 503, busy.body)
+    held.destroy()
+    // staging is bounded in total: a push of more than 2 MiB (a 3 MiB file) is refused with 507
+    bob.write('big.bin', (await import('node:crypto')).randomBytes(3 * 1024 * 1024))
+    bob.ok(['commit', '-q', '-m', 'big'])
+    let big = bob.run(['push', 'alice'])
+    for (let i = 0; i < 50 && /503/.test(big.stderr); i++) big = bob.run(['push', 'alice']) // the held push may still be counted for a moment
+    t.not(big.code, 0, big.stdout + big.stderr)
+    t.regex(big.stderr, /507/)
+  } finally {
+    await s.stop()
+  }
+})

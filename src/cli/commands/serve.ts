@@ -7,10 +7,12 @@ export default define({
     .option('port', { alias: 'p', type: 'number', default: 8080, describe: 'port (0: any free one)' })
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
     .option('trust', { type: 'array', string: true, describe: 'a did:key allowed to push, besides your remotes and config trusted list; repeatable' })
-    .option('max-upload', { type: 'number', describe: 'largest push accepted, in bytes (default 16 GiB)' }),
+    .option('max-upload', { type: 'number', describe: 'largest push accepted, in bytes (default 16 GiB)' })
+    .option('max-pushes', { type: 'number', describe: 'pushes received side by side at most; more are told to retry (503), default 4' })
+    .option('max-staging', { type: 'number', describe: 'bytes all pushes under way may stage together (507 beyond), default 32 GiB' }),
   run: async (args, { ctx, out, repo }) => {
     const { serveRepository } = await import('../../core/serve.js')
-    const s = await serveRepository(await repo(), ctx, { port: args.port, host: args.host, trusted: (args.trust ?? []).map(String), maxUpload: args.maxUpload, log: (l) => out.info(l) })
+    const s = await serveRepository(await repo(), ctx, { port: args.port, host: args.host, trusted: (args.trust ?? []).map(String), maxUpload: args.maxUpload, maxPushes: args.maxPushes, maxStaging: args.maxStaging, log: (l) => out.info(l) })
     out.result({ url: s.url })
     out.info(`Serving on ${s.url} (a trustless gateway: GET /ipfs/{cid}[/path]?format=raw|car, GET /ipns/{name}?format=ipns-record; POST /acache/v1/push); Ctrl-C stops`)
     // friends see what is published, not your branches: say so when they differ
