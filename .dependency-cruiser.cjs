@@ -7,7 +7,7 @@
 const LAYERS = [
   ['cli', ['cli']],
   ['core', ['core']],
-  ['services', ['services']],
+  ['services', ['services', 'accept']],
   ['domain', ['worktree', 'merge', 'remote', 'mount', 'identity']],
   ['repo', ['repo']],
   ['model', ['model']],

@@ -10,7 +10,9 @@ import { readHeadMessage } from '../model/message.js'
 import { openTransport } from '../remote/open.js'
 import { getRemote, readRemoteState, RemoteState, writeRemoteState } from '../services/remote-state.js'
 import { isAncestor } from '../merge/base.js'
-import { acceptArrival, checkHead, removeStage, resumable, resumeStaging } from '../services/accept.js'
+import { acceptArrival } from '../accept/arrival.js'
+import { checkHead } from '../accept/head.js'
+import { removeStage, resumable, resumeStaging } from '../accept/staging.js'
 
 export interface RefUpdate {
   ref: string

@@ -5,7 +5,7 @@ import { fail } from '../errors.js'
 import { requireIdentity } from '../identity/identity.js'
 import { resolveRev, shortCid } from '../repo/revs.js'
 import { runHook } from '../repo/hooks.js'
-import { commitSignatureValid, signCommit } from '../model/commit.js'
+import { admitCommit, signCommit } from '../model/commit.js'
 import { shortKey } from '../model/did.js'
 import { diffTrees } from '../model/treediff.js'
 import { Entry } from '../model/tree.js'
@@ -50,8 +50,7 @@ async function checkIncoming (repo: Repo, ours: CID | undefined, theirs: CID, pa
   const verified = repo.complete()
   for (const id of incoming.reverse()) {
     if (verified.has(CID.parse(id))) continue // checked, with all below it, when it was accepted
-    const c = await repo.readCommit(CID.parse(id))
-    if (!commitSignatureValid(c)) fail('BAD_SIGNATURE', `commit ${id} has a signature that does not match its author ${c.author.key}`, { data: { commit: id } })
+    admitCommit(CID.parse(id), await repo.store.get(CID.parse(id)))
     const v = await checker.violations(CID.parse(id))
     if (v.length > 0) throw ownershipError(v[0])
   }

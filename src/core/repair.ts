@@ -1,8 +1,7 @@
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
-import { checkBlock } from '../store/blockstore.js'
-import { MAX_BLOCK_BYTES } from '../model/limits.js'
+import { admitBlock } from '../store/blockstore.js'
 import { openTransport } from '../remote/open.js'
 import { verify, VerifyReport } from './verify.js'
 
@@ -47,8 +46,7 @@ async function fetchAgain (repo: Repo, wanted: Set<string>): Promise<string[]> {
           const cid = CID.parse(k)
           let bytes: Uint8Array
           try { bytes = await t.getBlock(cid) } catch { continue }
-          try { checkBlock(cid, bytes) } catch { continue }
-          if (bytes.byteLength > MAX_BLOCK_BYTES) continue
+          try { admitBlock(cid, bytes) } catch { continue }
           await repo.store.delete(cid) // a corrupt copy goes
           await repo.store.put(cid, bytes)
           got.push(k)

@@ -84,3 +84,15 @@ export function decodeCommit (bytes: Uint8Array, cid?: CID): Commit {
 export function encodeCommit (c: Commit): Uint8Array {
   return dagJson.encode(c)
 }
+
+/**
+ * The rule a commit from outside meets, wherever it is read first (a
+ * fetch's walk, a block a partial fetch left at the remote, a merge of
+ * history fetched without its commits): a valid commit whose signature
+ * matches its author's key. accept/rules.ts lists it.
+ */
+export function admitCommit (cid: CID, bytes: Uint8Array): Commit {
+  const c = decodeCommit(bytes, cid)
+  if (!commitSignatureValid(c)) fail('BAD_SIGNATURE', `commit ${cid} has a signature that does not match its author ${c.author.key}`, { data: { commit: cid.toString() } })
+  return c
+}

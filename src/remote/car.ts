@@ -1,5 +1,5 @@
 import { CID } from 'multiformats/cid'
-import { checkBlock } from '../store/blockstore.js'
+import { admitBlock } from '../store/blockstore.js'
 import { MAX_BLOCK_BYTES, blockTooLarge } from '../model/limits.js'
 
 /**
@@ -27,8 +27,7 @@ export async function readCar (source: AsyncIterable<Uint8Array>): Promise<{ roo
     roots: header.roots,
     blocks: (async function * () {
       for await (const { cid, bytes } of decoder.blocks()) {
-        if (bytes.byteLength > MAX_BLOCK_BYTES) blockTooLarge(cid.toString(), bytes.byteLength)
-        checkBlock(cid, bytes)
+        admitBlock(cid, bytes)
         yield { cid, bytes }
       }
     })()

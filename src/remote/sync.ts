@@ -2,7 +2,7 @@ import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
 import { BlockStore, checkBlock } from '../store/blockstore.js'
 import { AcacheError, fail } from '../errors.js'
-import { Commit, DAG_JSON, commitSignatureValid, decodeCommit } from '../model/commit.js'
+import { Commit, DAG_JSON, admitCommit, decodeCommit } from '../model/commit.js'
 import { DAG_PB, RAW, checkName, hamtShardLinks } from '../model/tree.js'
 import type { UnixFS } from 'ipfs-unixfs'
 import { CHUNK_SIZE } from '../model/file.js'
@@ -59,10 +59,7 @@ async function expand (cid: CID, bytes: Uint8Array, walk: Walk, opts: PullOption
   }
   if (cid.code === RAW) return []
   if (cid.code === DAG_JSON) {
-    const c = decodeCommit(bytes, cid)
-    if (!commitSignatureValid(c)) {
-      fail('BAD_SIGNATURE', `commit ${cid} has a signature that does not match its author ${c.author.key}`, { data: { commit: cid.toString() } })
-    }
+    const c = admitCommit(cid, bytes)
     out.commit = c
     const depth = walk.kind === 'commit' ? walk.depth : 0
     const kids: Array<{ cid: CID, walk: Walk }> = [{ cid: c.tree, walk: { kind: 'tree', path: '' } }]
@@ -146,6 +143,7 @@ export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise
     let stored: boolean
     try {
       bytes = got ?? await get(cid)
+      // the block rule (admitBlock): the size here, the hash by the leaf workers or below
       if (bytes.byteLength > MAX_BLOCK_BYTES) blockTooLarge(key, bytes.byteLength)
       stored = await leaves.take(cid, bytes)
       if (!stored) checkBlock(cid, bytes)

@@ -4,7 +4,7 @@ import { fail } from '../errors.js'
 import { BlockStore } from '../store/blockstore.js'
 import { FetchingBlockStore } from '../store/lazy.js'
 import { readPartial } from '../repo/partial.js'
-import { DAG_JSON, commitSignatureValid, decodeCommit } from '../model/commit.js'
+import { DAG_JSON, admitCommit } from '../model/commit.js'
 
 /**
  * The repository containing `cwd`, as commands use it: a repository fetched
@@ -19,7 +19,7 @@ function fetchingMissing (repo: Repo, store: BlockStore, onFetch?: (bytes: numbe
   const partial = readPartial(repo.layout)
   if (partial === undefined || partial.remotes.length === 0) return store
   const sources = partial.remotes.map(name => ({ name, get: async (cid: CID) => await fetchOneBlock(repo, name, cid) }))
-  return new FetchingBlockStore(store, sources, { keep: true, admit: admitCommit, onFetch })
+  return new FetchingBlockStore(store, sources, { keep: true, admit: admitLater, onFetch })
 }
 
 /**
@@ -27,10 +27,8 @@ function fetchingMissing (repo: Repo, store: BlockStore, onFetch?: (bytes: numbe
  * a valid signature before it is kept (its ownership is checked where it
  * enters a branch: merge).
  */
-function admitCommit (cid: CID, bytes: Uint8Array): void {
-  if (cid.code !== DAG_JSON) return
-  const c = decodeCommit(bytes, cid)
-  if (!commitSignatureValid(c)) fail('BAD_SIGNATURE', `commit ${cid} has a signature that does not match its author ${c.author.key}`, { data: { commit: cid.toString() } })
+function admitLater (cid: CID, bytes: Uint8Array): void {
+  if (cid.code === DAG_JSON) admitCommit(cid, bytes)
 }
 
 /** One block from a remote (the transport code is loaded on first use). */

@@ -98,6 +98,16 @@ export function sha256 (bytes: Uint8Array): Uint8Array {
   return createHash('sha256').update(bytes).digest()
 }
 
+/**
+ * The rule every block from outside meets, whatever carried it (a fetch, a
+ * bundle, a push to serve, a block read later, a repair): within the block
+ * size limit, and its bytes hash to its CID. accept/rules.ts lists it.
+ */
+export function admitBlock (cid: CID, bytes: Uint8Array): void {
+  if (bytes.byteLength > MAX_BLOCK_BYTES) blockTooLarge(cid.toString(), bytes.byteLength)
+  checkBlock(cid, bytes)
+}
+
 /** Throws CORRUPT_OBJECT unless `bytes` hash to `cid`. */
 export function checkBlock (cid: CID, bytes: Uint8Array): void {
   if (cid.multihash.code !== SHA2_256) {

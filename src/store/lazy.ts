@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { AcacheError, fail } from '../errors.js'
-import { BlockStore, CollectPlan, Collected, MAX_BLOCK_BYTES, blockTooLarge, checkBlock } from './blockstore.js'
+import { BlockStore, CollectPlan, Collected, admitBlock } from './blockstore.js'
 
 /** Where a block missing here may be had: a remote's name and how to ask it. */
 export interface BlockSource { name: string, get: (cid: CID) => Promise<Uint8Array> }
@@ -44,8 +44,7 @@ export class FetchingBlockStore implements BlockStore {
     for (const s of this.sources) {
       try {
         const bytes = await s.get(cid)
-        if (bytes.byteLength > MAX_BLOCK_BYTES) blockTooLarge(cid.toString(), bytes.byteLength)
-        checkBlock(cid, bytes)
+        admitBlock(cid, bytes)
         this.opts.admit?.(cid, bytes)
         if (this.opts.keep) await this.inner.put(cid, bytes)
         this.fetched++
