@@ -1,0 +1,68 @@
+import { CID } from 'multiformats/cid'
+import { Repo } from '../repo/repo.js'
+import { Head } from '../model/head.js'
+import { isAncestor } from '../merge/base.js'
+import type { RemoteState } from '../services/remote-state.js'
+
+/**
+ * What an accepted head does to the refs that stand for its sender
+ * (refs/remotes/NAME/*) and to what is recorded as accepted from it.
+ */
+
+export interface RefUpdate {
+  ref: string
+  old?: string
+  new?: string
+  /** the new commit does not descend from the old one: history was rewritten (git's forced update) */
+  forced?: boolean
+  /** not moved, and why (a tag that would move: git's "would clobber existing tag"); `fetch --force` moves it */
+  rejected?: string
+}
+/** Which moves rewrote history: the old commit is not an ancestor of the new one (unknown where history was fetched only in part). */
+export async function markForced (repo: Repo, refs: RefUpdate[]): Promise<void> {
+  const parentsOf = async (id: string): Promise<string[]> => (await repo.readCommit(CID.parse(id))).parents.map(String)
+  for (const u of refs) {
+    if (u.old === undefined || u.new === undefined || u.rejected !== undefined) continue
+    try {
+      if (!(await isAncestor(u.old, u.new, parentsOf))) u.forced = true
+    } catch { /* history not here (a shallow fetch): not known */ }
+  }
+}
+
+/**
+ * refs/remotes/NAME/* become exactly a full head's branches, except those a
+ * newer partial head set; a partial head moves only the branches it names.
+ */
+export function moveRemoteRefs (repo: Repo, name: string, head: Head, state: RemoteState | undefined, force: boolean): RefUpdate[] {
+  const refs: RefUpdate[] = []
+  const prefix = `refs/remotes/${name}`
+  const keep = new Set(Object.entries(state?.newer ?? {}).filter(([, n]) => n.seq > head.seq).map(([b]) => `${prefix}/${b}`))
+  const wanted = new Map(Object.entries(head.heads).map(([b, c]) => [`${prefix}/${b}`, c]))
+  for (const [ref, old] of repo.listRefs(prefix)) {
+    if (head.partial !== true && !wanted.has(ref) && !keep.has(ref)) { repo.deleteRef(ref); refs.push({ ref, old: old.toString() }) }
+  }
+  for (const [ref, cid] of wanted) {
+    if (keep.has(ref)) continue
+    const old = repo.readRef(ref)
+    if (old?.equals(cid) === true) continue
+    // a tag names one commit for good: one that moves is refused, as git's fetch does
+    if (old !== undefined && ref.startsWith(`${prefix}/tags/`) && !force) {
+      refs.push({ ref, old: old.toString(), new: cid.toString(), rejected: 'would clobber existing tag' })
+      continue
+    }
+    repo.writeRef(ref, cid, `fetch ${name}: seq ${head.seq}`)
+    refs.push({ ref, old: old?.toString(), new: cid.toString() })
+  }
+  return refs
+}
+
+/** What is recorded as accepted once `head` is. */
+export function nextState (state: RemoteState | undefined, head: Head, cid: CID): RemoteState {
+  if (head.partial !== true) {
+    const newer = Object.fromEntries(Object.entries(state?.newer ?? {}).filter(([, n]) => n.seq > head.seq))
+    return { seq: head.seq, head: cid.toString(), time: head.time, ...(Object.keys(newer).length > 0 ? { newer } : {}) }
+  }
+  const newer = { ...state?.newer }
+  for (const [b, c] of Object.entries(head.heads)) newer[b] = { seq: head.seq, commit: c.toString() }
+  return { ...(state ?? { seq: 0, head: '', time: '' }), newer }
+}
