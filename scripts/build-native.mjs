@@ -34,3 +34,8 @@ if (r.status === 0 && fs.existsSync(path.join(root, 'build', 'Release', 'acache_
   process.stderr.write(r.stderr ?? '')
   console.error(`acache: could not build the native lstat helper (${r.error?.message ?? `node-gyp exit ${r.status}`}); acache works without it, and status of large working roots is slower. To try again: node scripts/build-native.mjs`)
 }
+
+// and say in one line whether `acache mount` can work here
+const { mountProblem } = await import('./mount-check.mjs')
+const problem = mountProblem()
+if (problem !== undefined) console.error(`acache: mount is unavailable: ${problem}; everything else works. To use it: sudo apt-get install fuse libfuse2, then npm install fuse-native`)

@@ -7,7 +7,9 @@
 //    tools/verified-fetch): an IPFS client acache did not write, for the gateway tests;
 //  - acache's native lstat helper, when `npm install --ignore-scripts` left it unbuilt;
 //  - FUSE (fusermount and libfuse.so.2) for the mount tests, from Debian's
-//    packages, when running as root where apt-get exists.
+//    packages, when running as root where apt-get exists; then fuse-native
+//    again if npm dropped it (it does when FUSE was missing at install time),
+//    checked to load.
 // Anything it cannot install it says plainly; the tests that need it then fail with that reason.
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -50,3 +52,14 @@ if (!(has('command -v fusermount') && has("ldconfig -p | grep -q 'libfuse.so.2'"
     console.error('test set-up: FUSE is missing (fusermount, libfuse.so.2): install it with `sudo apt-get install fuse libfuse2`, or the mount tests will fail saying so')
   }
 }
+
+// npm drops the optional fuse-native where FUSE was missing at install time, and does not bring it back
+// when FUSE arrives: install it again, and check that it loads
+const { mountProblem } = await import('./mount-check.mjs')
+if (mountProblem() !== undefined && has('command -v fusermount')) {
+  const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).optionalDependencies['fuse-native']
+  console.error(`test set-up: installing fuse-native again now that FUSE is here (${mountProblem()})`)
+  run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `fuse-native@${version}`])
+}
+const problem = mountProblem()
+if (problem !== undefined) console.error(`test set-up: mount is unavailable (${problem}); the mount tests will fail saying so`)

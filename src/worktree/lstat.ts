@@ -120,7 +120,9 @@ export interface Helper { worker: Worker, stats: Float64Array, ctl: Int32Array, 
 
 /** A copy in shared memory, so that handing it to a thread copies nothing more. */
 function shared<T extends Float64Array | Uint8Array | Uint32Array> (a: T): T {
-  const c = new (a.constructor as any)(new SharedArrayBuffer(a.byteLength)) as T
+  const sab = new SharedArrayBuffer(a.byteLength)
+  // a Buffer's constructor is Buffer(), deprecated (DEP0005): a Buffer over shared memory is Buffer.from
+  const c = (Buffer.isBuffer(a) ? Buffer.from(sab) : new (a.constructor as any)(sab)) as T
   c.set(a as any)
   return c
 }

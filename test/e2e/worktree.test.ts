@@ -224,3 +224,28 @@ test('status with deprecation warnings turned on prints none of its own, and sti
     t.is(r.stderr, '', JSON.stringify(env))
   }
 })
+
+test('restore, switch -c, merge and reset --hard in a working root of over 4,000 files print no deprecation warning', t => {
+  const a = new User('alice').setup()
+  for (let d = 0; d < 42; d++) for (let f = 0; f < 100; f++) a.write(`d${d}/f${f}`, `${d} ${f}\n`)
+  a.ok(['commit', '-q', '-m', 'base'])
+  const env = { NODE_OPTIONS: '--pending-deprecation' }
+  const quiet = (args: string[]): void => {
+    const r = a.run(args, { env })
+    t.is(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
+    t.notRegex(r.stderr, /DeprecationWarning|DEP0\d+/, args.join(' '))
+  }
+  quiet(['switch', '-q', '-c', 'topic'])
+  a.write('d1/f1', 'topic\n')
+  a.ok(['commit', '-q', '-m', 'topic'])
+  quiet(['switch', '-q', 'main'])
+  a.write('d2/f2', 'main\n')
+  a.ok(['commit', '-q', '-m', 'main'])
+  quiet(['merge', '-q', 'topic'])
+  a.write('d3/f3', 'local\n')
+  quiet(['restore', '--', 'd3/f3'])
+  t.is(a.read('d3/f3'), '3 3\n')
+  a.write('d4/f4', 'local\n')
+  quiet(['reset', '-q', '--hard', 'HEAD'])
+  t.is(a.read('d4/f4'), '4 4\n')
+})
