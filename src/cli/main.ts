@@ -8,7 +8,7 @@ import { commands } from './commands/index.js'
 import type { CommandDef, IO } from './command.js'
 import { trace } from '../util/trace.js'
 import { commandOf } from '../util/argv.js'
-import { packageVersion } from './package.js'
+import { packageVersion } from '../util/package.js'
 import { gitCommandHint, gitOptionHint } from './git-habits.js'
 
 /** Runs acache with these arguments; returns the exit code. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { installSampleHooks } from '../repo/hooks.js'
 import { Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
@@ -41,6 +42,7 @@ export async function clone (ctx: Ctx, source: string, opts: { key?: string, dir
   if (existed && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) fail('EXISTS', `${dir} already exists and is not an empty directory`, { hint: 'name another: acache clone SOURCE DIR' })
   try {
     const repo = Repo.init(dir)
+    installSampleHooks(repo)
     const sub = { ...ctx, cwd: dir }
     addRemote(repo, remote, bundle ? path.resolve(ctx.cwd, source) : url, key)
     repo.config = Repo.readConfig(repo.dir)

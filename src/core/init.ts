@@ -6,6 +6,7 @@ import { fail } from '../errors.js'
 import { ChunkerName } from '../model/chunker.js'
 import { writeChunker } from '../worktree/attributes.js'
 import { KuboRpc, kuboApiUrl } from '../store/kubo-rpc.js'
+import { installSampleHooks } from '../repo/hooks.js'
 
 export interface InitResult { root: string, dir: string, bare: boolean, branch: string, chunker: ChunkerName, store: 'embedded' | 'kubo', kubo?: { api: string, peer: string } }
 
@@ -29,6 +30,7 @@ export async function init (target: string, opts: { bare?: boolean, branch?: str
     fail('USAGE', '--api is for --store kubo')
   }
   const repo = Repo.init(root, { bare: opts.bare, branch: opts.branch, config: { chunker, store: kubo === undefined ? { type: 'embedded' } : { type: 'kubo', api: kubo.api } } })
+  if (opts.bare !== true) installSampleHooks(repo)
   // The choice travels with the history: a tracked .acacheattributes.
   if (chunker !== 'fixed' && opts.bare !== true) writeChunker(root, chunker)
   return { root, dir: repo.dir, bare: opts.bare === true, branch: opts.branch ?? 'main', chunker, store, kubo }

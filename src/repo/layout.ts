@@ -51,6 +51,8 @@ export class RepoLayout {
   hook (name?: string): string { return name === undefined ? this.at('hooks') : this.at('hooks', name) }
   /** files being written before they move into the working root */
   get tmp (): string { return this.at('tmp') }
+  /** the one-path command hooks run acache by ($ACACHE; repo/hooks.ts) */
+  get hookCommand (): string { return this.at('tmp', 'bin', 'acache') }
   /** there while a process changes the repository (repo/lock.ts) */
   get lock (): string { return this.at('lock') }
 

@@ -138,11 +138,46 @@ test('hooks: pre-commit and commit-msg can refuse, --no-verify skips them, post-
   t.is(a.ok(['log', '--json']).json.commits.length, 2)
 })
 
+/** Turns a sample hook that init put in .acache/hooks on, as a user would: copy it to its name, make it executable. */
+function enableSample (u: User, sample: string, hook = 'pre-commit'): void {
+  const dir = path.join(u.work, '.acache', 'hooks')
+  fs.copyFileSync(path.join(dir, `${sample}.sample`), path.join(dir, hook))
+  fs.chmodSync(path.join(dir, hook), 0o755)
+}
+
+test('init puts the sample hooks in .acache/hooks as NAME.sample (not executable, so not run), as git does', t => {
+  const a = new User('alice').setup()
+  const dir = path.join(a.work, '.acache', 'hooks')
+  t.deepEqual(fs.readdirSync(dir).sort(), ['pre-commit-csv.sample', 'pre-commit.sample'])
+  for (const f of fs.readdirSync(dir)) t.is(fs.statSync(path.join(dir, f)).mode & 0o111, 0)
+  a.write('big.bin', Buffer.alloc(20 * 1024 * 1024))
+  a.ok(['commit', '-q', '-m', 'samples are not run'])
+})
+
+test('the sample CSV hook, turned on, refuses a dataset whose columns are not its schema\'s; "$ACACHE" runs this acache, quoted', t => {
+  const a = new User('alice').setup()
+  enableSample(a, 'pre-commit-csv')
+  a.write('datasets/people/SCHEMA.csv', 'name,age,city\n')
+  a.write('datasets/people/2026.csv', 'name,age,city\nada,36,"London, UK"\nalan,41,Wilmslow\n')
+  a.ok(['commit', '-q', '-m', 'good data'])
+  a.write('datasets/people/2027.csv', 'name,age\nbob,3\n')
+  const wrongHeader = a.run(['commit', '-m', 'bad header'])
+  t.is(wrongHeader.code, 1, wrongHeader.stderr)
+  t.regex(wrongHeader.stderr, /2027\.csv: its header is "name,age", .*SCHEMA\.csv says "name,age,city"/)
+  a.write('datasets/people/2027.csv', 'name,age,city\nbob,3\ncarol,5,Paris,extra\n')
+  const wrongRows = a.run(['commit', '-m', 'bad rows'])
+  t.is(wrongRows.code, 1)
+  t.regex(wrongRows.stderr, /line 2 has 2 fields, not 3/)
+  t.regex(wrongRows.stderr, /line 3 has 4 fields, not 3/)
+  t.is(a.ok(['log', '--format=%s']).stdout, 'good data\n', 'nothing bad was recorded')
+  a.write('datasets/people/2027.csv', 'name,age,city\nbob,3,Oslo\n')
+  a.ok(['commit', '-q', '-m', 'fixed'])
+  t.true(fs.readFileSync(path.join(a.work, '.acache', 'tmp', 'bin', 'acache'), 'utf8').startsWith('#!/bin/sh'))
+})
+
 test('the sample pre-commit hook refuses large files outside datasets/, and only what the commit records', t => {
   const a = new User('alice').setup()
-  const sample = path.resolve('hooks', 'pre-commit')
-  fs.copyFileSync(sample, path.join(a.work, '.acache', 'hooks', 'pre-commit'))
-  fs.chmodSync(path.join(a.work, '.acache', 'hooks', 'pre-commit'), 0o755)
+  enableSample(a, 'pre-commit')
   a.write('datasets/big.bin', Buffer.alloc(2048))
   a.write('small.txt', 'x')
   // an ignored file is never committed, so never refused (the hook asks acache what the commit records)

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { define } from '../command.js'
-import { packageDir } from '../package.js'
+import { packageDir } from '../../util/package.js'
 
 /** The man pages shipped beside bin/ (in a checkout and in the npm package alike). */
 const manDir = (): string => path.join(packageDir(), 'man')
