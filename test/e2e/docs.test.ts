@@ -61,3 +61,26 @@ test('--version is the version in package.json; `acache help` is the list of com
   t.is(help.code, 0)
   t.is(help.stdout, u.run(['--help']).stdout)
 })
+
+test('after npm install -g of the package, man acache, man acache-commit and man 5 acacheignore find their pages (package.json names every page)', t => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+  t.deepEqual([...pkg.man].sort(), fs.readdirSync(path.join(ROOT, 'man')).map(f => `./man/${f}`).sort(), 'every page in man/ is in package.json\'s man field')
+  for (const page of ['acache.1', 'acacheignore.5', 'acacheowners.5', 'acache-hooks.5']) t.true(fs.existsSync(path.join(ROOT, 'man', page)), page)
+  const dir = tmpdir('acache-global-')
+  const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, '--silent'], { cwd: ROOT, encoding: 'utf8' })
+  t.is(pack.status, 0, pack.stderr)
+  const tarball = path.join(dir, pack.stdout.trim().split('\n').pop()!)
+  const prefix = path.join(dir, 'prefix')
+  // the dependencies come from npm's cache where it has them (npm install put them there)
+  const install = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { encoding: 'utf8' })
+  t.is(install.status, 0, install.stderr)
+  const man = path.join(prefix, 'share', 'man')
+  for (const [section, page] of [['1', 'acache'], ['1', 'acache-commit'], ['5', 'acacheignore'], ['5', 'acache-hooks']]) {
+    t.true(fs.existsSync(path.join(man, `man${section}`, `${page}.${section}`)), `${page}(${section}) is linked into ${man}`)
+    if (spawnSync('sh', ['-c', 'command -v man']).status === 0) {
+      const r = spawnSync('man', ['-w', section, page], { encoding: 'utf8', env: { ...process.env, MANPATH: man } })
+      t.is(r.status, 0, `man -w ${section} ${page}: ${r.stderr}`)
+    }
+  }
+  t.is(spawnSync(path.join(prefix, 'bin', 'acache'), ['--version'], { encoding: 'utf8' }).stdout.trim(), pkg.version)
+})
