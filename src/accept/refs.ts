@@ -2,7 +2,8 @@ import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { Head } from '../model/head.js'
 import { isAncestor } from '../merge/base.js'
-import type { RemoteState } from '../services/remote-state.js'
+import { readRemoteState, RemoteState, writeRemoteState } from '../services/remote-state.js'
+import { checkHead } from './head.js'
 
 /**
  * What an accepted head does to the refs that stand for its sender
@@ -65,4 +66,26 @@ export function nextState (state: RemoteState | undefined, head: Head, cid: CID)
   const newer = { ...state?.newer }
   for (const [b, c] of Object.entries(head.heads)) newer[b] = { seq: head.seq, commit: c.toString() }
   return { ...(state ?? { seq: 0, head: '', time: '' }), newer }
+}
+
+/**
+ * A head a friend pushed to us (`serve`, a push to our directory): it moves
+ * that friend's remote-tracking refs here, as a fetch from them would, when
+ * one of our remotes has their key and the head is newer than what we last
+ * accepted from them (the same replay rule as a fetch). Which remote, and
+ * what moved; undefined when none has the key or the head is not newer.
+ */
+export function acceptPushedAsRemote (repo: Repo, head: Head, cid: CID, headBytes: Uint8Array): { remote: string, refs: RefUpdate[] } | undefined {
+  const config = Repo.readConfig(repo.dir)
+  const name = Object.keys(config.remotes).find(n => config.remotes[n].key === head.key)
+  if (name === undefined) return undefined
+  const state = readRemoteState(repo, name)
+  try {
+    checkHead(headBytes, head.key, name, state)
+  } catch {
+    return undefined // older than what a fetch from them brought: their refs stay as they are
+  }
+  const refs = moveRemoteRefs(repo, name, head, state, false)
+  writeRemoteState(repo, name, nextState(state, head, cid))
+  return { remote: name, refs }
 }

@@ -119,6 +119,12 @@ export class Output {
     process.stderr.write(text + '\n')
   }
 
+  /** A line of a long-running command's log (serve): on stderr, also under --json (whose document is on stdout); not with --quiet. */
+  log (text: string): void {
+    if (this.opts.quiet) return
+    process.stderr.write(text + '\n')
+  }
+
   verbose (text: string): void {
     if (this.opts.verbose) process.stderr.write(chalk.dim(text) + '\n')
   }

@@ -5,8 +5,8 @@ import { Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { AcacheError, fail } from '../errors.js'
 import { requireIdentity } from '../identity/identity.js'
-import { signHead, validBranchName } from '../model/head.js'
-import { DAG_JSON } from '../model/commit.js'
+import { headFileName, signHead, validBranchName } from '../model/head.js'
+import { DAG_JSON, dagJsonCid } from '../model/commit.js'
 import { pushObjects } from '../remote/sync.js'
 import { publishLocal } from '../remote/directory.js'
 import { resolveRev } from '../repo/revs.js'
@@ -20,6 +20,18 @@ import { decodeHead } from '../model/head.js'
 import { remoteForKey } from '../services/remote-state.js'
 
 export interface BundleCreated { file: string, head: string, seq: number, branches: Record<string, string>, /** each branch's tree: what `ipfs-car unpack FILE --root TREE` extracts */ trees: Record<string, string>, blocks: number, bytes: number }
+
+/** The head published here for `key`, when it is a full head naming exactly `heads`. */
+function publishedIfSame (repo: Repo, key: string, heads: Record<string, CID>): { head: ReturnType<typeof decodeHead>, bytes: Uint8Array, cid: CID } | undefined {
+  let bytes: Uint8Array
+  try { bytes = fs.readFileSync(repo.layout.published(headFileName(key))) } catch { return undefined }
+  let head
+  try { head = decodeHead(bytes) } catch { return undefined }
+  if (head.partial === true || head.key !== key) return undefined
+  const a = Object.entries(head.heads).map(([b, c]) => `${b} ${c.toString()}`).sort().join('\n')
+  const b = Object.entries(heads).map(([n, c]) => `${n} ${c.toString()}`).sort().join('\n')
+  return a === b ? { head, bytes, cid: dagJsonCid(bytes) } : undefined
+}
 
 /**
  * `bundle create FILE [BRANCH...]`: a CARv1 file whose one root is a newly
@@ -38,10 +50,12 @@ export async function createBundle (repo: Repo, ctx: Ctx, file: string, branches
       heads[b] = await resolveRev(repo, b)
     }
   }
-  const { seq, save } = nextSeq(ctx, id)
+  // a bundle of every branch when nothing changed since the head published here: that same head, no new seq
+  const same = branches.length === 0 ? publishedIfSame(repo, id.key, heads) : undefined
+  const { seq, save } = same !== undefined ? { seq: same.head.seq, save: () => {} } : nextSeq(ctx, id)
   const unsigned = { type: 'acache/head' as const, version: 1 as const, key: id.key, seq, time: ctx.now().toISOString(), heads }
   // a bundle of some branches moves only those at a friend's (a partial head)
-  const signed = signHead(branches.length === 0 ? unsigned : { ...unsigned, partial: true }, id.secretKey)
+  const signed = same ?? signHead(branches.length === 0 ? unsigned : { ...unsigned, partial: true }, id.secretKey)
   const tmp = `${file}.tmp-${process.pid}`
   const { writer, out } = CarWriter.create([signed.cid])
   const sink = fs.createWriteStream(tmp)
@@ -66,7 +80,7 @@ export async function createBundle (repo: Repo, ctx: Ctx, file: string, branches
   // older one that looks like a replay. A bundle of some branches is a
   // partial head, never published: a friend who imports it keeps those
   // branches until a full head newer than it comes.
-  if (branches.length === 0) {
+  if (branches.length === 0 && same === undefined) {
     await repo.store.put(signed.cid, signed.bytes)
     publishLocal(repo.layout, id.key, signed.bytes, await makeIpnsRecord(id.secretKey, signed.cid, seq))
   }

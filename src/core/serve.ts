@@ -13,6 +13,7 @@ import { GatewayError, IPNS_RECORD_TYPE, RAW_TYPE, disposition, ipfsAnswer, requ
 import { checkIpnsRecord, didOfIpnsName } from '../model/ipns.js'
 import { isDid } from '../model/did.js'
 import { acceptArrival } from '../accept/arrival.js'
+import { acceptPushedAsRemote } from '../accept/refs.js'
 import { checkPushedHead } from '../accept/head.js'
 import { removeStage, staging } from '../accept/staging.js'
 import { Ctx, defaultCtx, noProgress } from '../context.js'
@@ -217,7 +218,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
       }
       // landing takes turns (in this process) and the repository lock (against others)
       let turnDone = (): void => {}
-      const { pulled } = await acceptArrival(repo, defaultCtx({ progress: noProgress }), {
+      const { pulled, result: asRemote } = await acceptArrival(repo, defaultCtx({ progress: noProgress }), {
         what: 'receiving a push',
         head,
         headBytes,
@@ -237,9 +238,14 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
           }
         },
         recheck: () => { checkPushedHead(headBytes, (key) => trusted().has(key), publishedSeq) },
-        settle: () => publishLocal(repo.layout, head.key, headBytes, record)
+        settle: (_pulled, headCid) => {
+          publishLocal(repo.layout, head.key, headBytes, record)
+          // a friend's push is theirs to see here too: their remote-tracking refs move, as a fetch from them would move them
+          return acceptPushedAsRemote(repo, head, headCid, headBytes)
+        }
       })
       log(`accepted head seq ${head.seq} from ${head.key}: ${pulled.blocks} new blocks`)
+      if (asRemote !== undefined) for (const u of asRemote.refs) log(`  ${u.ref.replace('refs/remotes/', '')} ${u.new === undefined ? 'deleted' : u.old === undefined ? `is ${u.new}` : `${u.old} -> ${u.new}`}${u.rejected !== undefined ? ` (refused: ${u.rejected})` : ''}`)
       return { key: head.key, seq: head.seq, blocks: pulled.blocks }
     } catch (err) {
       throw asHttpError(err)

@@ -406,3 +406,31 @@ test('serve stages only what a push\'s head reaches, walked as it arrives; pushe
     await s.stop()
   }
 })
+
+test('a friend\'s push to serve is visible as their remote-tracking branch (bob/main), with a line in serve\'s output, as a push to a shared git remote would be', async t => {
+  const { alice, bob } = world()
+  const s = await startServe(alice)
+  try {
+    // alice follows bob (his own place is elsewhere), which is also why serve trusts his key
+    const bobsOwn = tmpdir()
+    bob.ok(['remote', 'add', 'alice', s.url, '--key', key(alice)])
+    bob.ok(['fetch', 'alice'])
+    bob.ok(['merge', 'alice/main'])
+    alice.ok(['remote', 'add', 'bob', bobsOwn, '--key', key(bob)])
+    bob.write('from-bob.txt', 'pushed to alice\n')
+    bob.ok(['commit', '-q', '-m', 'bob was here'])
+    bob.ok(['push', 'alice'])
+    const head = bob.ok(['log', '-1', '--format=%H']).stdout.trim()
+    t.is(alice.ok(['log', '-1', '--format=%H', 'bob/main']).stdout.trim(), head)
+    t.regex(alice.ok(['log', '--all', '--format=%s']).stdout, /bob was here/)
+    t.is(alice.ok(['show', 'bob/main:from-bob.txt']).stdout, 'pushed to alice\n')
+    // serve's log reaches us as the event loop runs (the commands above ran synchronously)
+    for (let i = 0; i < 500 && !/bob\/main is [a-z0-9]+/.test(s.stderr()); i++) await new Promise(resolve => setImmediate(resolve))
+    t.regex(s.stderr(), /bob\/main is [a-z0-9]+/)
+    // alice merges it like anything fetched
+    alice.ok(['merge', 'bob/main'])
+    t.is(alice.read('from-bob.txt'), 'pushed to alice\n')
+  } finally {
+    await s.stop()
+  }
+})

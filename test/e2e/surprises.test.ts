@@ -414,3 +414,45 @@ test('git commands and options acache does not have say what to type instead, no
   }
   t.is(u.ok(['status', '--porcelain']).stdout, '', 'nothing was done')
 })
+
+test('bundle create of the whole repository uses no new seq when nothing changed since the head published', t => {
+  const u = repo()
+  const dir = tmpdir()
+  const first = u.ok(['bundle', 'create', path.join(dir, 'a.car'), '--json']).json
+  const again = u.ok(['bundle', 'create', path.join(dir, 'b.car'), '--json']).json
+  t.is(again.seq, first.seq)
+  t.is(again.head, first.head)
+  u.ok(['push'])
+  const pushed = u.ok(['bundle', 'create', path.join(dir, 'c.car'), '--json']).json
+  u.write('a.txt', 'three\n')
+  u.ok(['commit', '-q', '-m', 'third'])
+  const changed = u.ok(['bundle', 'create', path.join(dir, 'd.car'), '--json']).json
+  t.is(changed.seq, pushed.seq + 1)
+  // a friend imports the first and the last: both accepted, in order
+  const bob = new User('bob').setup()
+  bob.ok(['remote', 'add', 'alice', '/nowhere', '--key', key(u)])
+  bob.ok(['bundle', 'import', path.join(dir, 'a.car'), 'alice'])
+  bob.ok(['bundle', 'import', path.join(dir, 'd.car'), 'alice'])
+  t.is(bob.ok(['show', 'alice/main:a.txt']).stdout, 'three\n')
+})
+
+test('upstream hints say what will really happen: your push publishes at your own place for the friend to fetch; during a merge, no pull is suggested', t => {
+  const { alice, bob } = aliceAndBob()
+  bob.ok(['fetch', 'alice'])
+  bob.ok(['merge', 'alice/main'])
+  bob.write('b.txt', 'bob\n')
+  bob.ok(['commit', '-q', '-m', 'bob'])
+  const ahead = bob.ok(['status']).stdout
+  t.regex(ahead, /ahead of 'alice\/main' by 1 commit: `acache push` publishes them at your own place, where alice can fetch them/)
+  // alice and bob both change a.txt: bob's merge stops on the conflict, and status says to finish it, not to pull
+  alice.write('a.txt', 'alice again\n')
+  alice.ok(['commit', '-q', '-m', 'alice again'])
+  alice.ok(['push'])
+  bob.write('a.txt', 'bob too\n')
+  bob.ok(['commit', '-q', '-m', 'bob too'])
+  bob.ok(['fetch', 'alice'])
+  t.is(bob.run(['merge', 'alice/main']).code, 1)
+  const merging = bob.ok(['status']).stdout
+  t.regex(merging, /have diverged: 2 commits here, 1 commit there\./)
+  t.notRegex(merging, /acache pull/)
+})

@@ -12,7 +12,7 @@ export default define({
     .option('max-staging', { type: 'number', describe: 'bytes all pushes under way may stage together (507 beyond), default 32 GiB' }),
   run: async (args, { ctx, out, repo }) => {
     const { serveRepository } = await import('../../core/serve.js')
-    const s = await serveRepository(await repo(), ctx, { port: args.port, host: args.host, trusted: (args.trust ?? []).map(String), maxUpload: args.maxUpload, maxPushes: args.maxPushes, maxStaging: args.maxStaging, log: (l) => out.info(l) })
+    const s = await serveRepository(await repo(), ctx, { port: args.port, host: args.host, trusted: (args.trust ?? []).map(String), maxUpload: args.maxUpload, maxPushes: args.maxPushes, maxStaging: args.maxStaging, log: (l) => out.log(l) })
     out.result({ url: s.url })
     out.info(`Serving on ${s.url} (a trustless gateway: GET /ipfs/{cid}[/path]?format=raw|car, GET /ipns/{name}?format=ipns-record; POST /acache/v1/push); Ctrl-C stops`)
     // friends see what is published, not your branches: say so when they differ

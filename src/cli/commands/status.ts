@@ -55,10 +55,14 @@ export default define({
       const u = r.upstream
       if (u !== undefined) {
         const n = (k: number): string => `${k} commit${k === 1 ? '' : 's'}`
+        const friend = u.ref.split('/')[0]
+        // what to do next names what really happens: your push publishes at your own place, for them to fetch;
+        // during a merge, finishing it comes first
+        const next = (hint: string): string => r.merging !== undefined ? '.' : `: ${hint}.`
         if (u.ahead === 0 && u.behind === 0) out.data(`Your branch is up to date with '${u.ref}'.`)
-        else if (u.behind === 0) out.data(`Your branch is ahead of '${u.ref}' by ${n(u.ahead)}: \`acache push\` publishes them.`)
-        else if (u.ahead === 0) out.data(`Your branch is behind '${u.ref}' by ${n(u.behind)}: \`acache pull\` brings them.`)
-        else out.data(`Your branch and '${u.ref}' have diverged: ${n(u.ahead)} here, ${n(u.behind)} there; \`acache pull\` merges them.`)
+        else if (u.behind === 0) out.data(`Your branch is ahead of '${u.ref}' by ${n(u.ahead)}${next(`\`acache push\` publishes them at your own place, where ${friend} can fetch them`)}`)
+        else if (u.ahead === 0) out.data(`Your branch is behind '${u.ref}' by ${n(u.behind)}${next('`acache pull` brings them')}`)
+        else out.data(`Your branch and '${u.ref}' have diverged: ${n(u.ahead)} here, ${n(u.behind)} there${next('`acache pull` merges them')}`)
       }
       if (r.head === undefined) out.data('No commits yet')
       if (r.merging !== undefined) {
