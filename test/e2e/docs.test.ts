@@ -2,7 +2,7 @@ import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { User, ROOT, tmpdir } from '../helpers.js'
+import { User, ROOT, tmpdir, startServe } from '../helpers.js'
 
 test('every command has a man page that renders', t => {
   const help = new User('doc').run(['--help']).stdout
@@ -30,27 +30,58 @@ test('every command explains itself with --help', t => {
   }
 })
 
-test('the CI recipe of the verify action: a bundle checked by key, then verify --json', t => {
+/** Runs the verify action's script (action.yml runs exactly this) as a runner would, from `workspace`, with these inputs. */
+function runAction (workspace: string, inputs: Record<string, string>): { code: number, out: string, outputs: string } {
+  const temp = tmpdir('acache-runner-')
+  const outputs = path.join(temp, 'github-output')
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: temp, GITHUB_ACTION_PATH: ROOT, GITHUB_WORKSPACE: workspace, RUNNER_TEMP: temp, GITHUB_OUTPUT: outputs }
+  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'ci-verify.sh')], { cwd: workspace, env, encoding: 'utf8' })
+  return { code: r.status ?? -1, out: r.stdout + r.stderr, outputs: fs.existsSync(outputs) ? fs.readFileSync(outputs, 'utf8') : '' }
+}
+
+test('the verify action, used from a second repository: fetches a dataset from a serve URL or a directory, verifies it, runs the CSV hook on every file; a bad row and a wrong key are failures, inputs are never script', async t => {
   const publisher = new User('publisher').setup()
-  publisher.write('datasets/d/part-0.csv', 'a,b\n1,2\n')
-  publisher.ok(['commit', '-m', 'v1'])
-  const bundle = path.join(tmpdir(), 'dataset.car')
-  publisher.ok(['bundle', 'create', bundle])
+  publisher.write('datasets/people/SCHEMA.csv', 'name,age\n')
+  publisher.write('datasets/people/a.csv', 'name,age\nada,36\n')
+  publisher.ok(['commit', '-q', '-m', 'v1'])
+  publisher.ok(['push'])
   const key = publisher.ok(['id', 'show', '--json']).json.key
-  const ci = new User('ci')
-  const repo = path.join(ci.work, 'dataset')
-  ci.ok(['init', repo])
-  ci.ok(['-C', repo, 'remote', 'add', 'upstream', '/nonexistent', '--key', key])
-  ci.ok(['-C', repo, 'bundle', 'import', bundle])
-  const v = ci.run(['-C', repo, 'verify', '--json'])
-  t.is(v.code, 0)
-  t.true(v.json.ok)
-  t.true(v.json.commits >= 1)
-  t.deepEqual(v.json.failures, [])
-  // the action file names the same commands
-  const action = fs.readFileSync(path.join(ROOT, '.github', 'actions', 'acache-verify', 'action.yml'), 'utf8')
-  t.regex(action, /bundle import/)
-  t.regex(action, /verify --json/)
+  // the dataset team's own repository, where their workflow runs the action
+  const workspace = tmpdir('acache-dataset-repo-')
+  fs.writeFileSync(path.join(workspace, 'README'), 'our dataset checks\n')
+  const s = await startServe(publisher)
+  try {
+    const good = runAction(workspace, { source: s.url, key, hook: 'hooks/pre-commit-csv' })
+    t.is(good.code, 0, good.out)
+    t.regex(good.out, /acache verify: ok: 1 commits/)
+    t.regex(good.out, /hook hooks\/pre-commit-csv: ok/)
+    t.regex(good.outputs, /^report=.*acache-verify\.json$/m)
+    const report = JSON.parse(fs.readFileSync(good.outputs.trim().slice('report='.length), 'utf8'))
+    t.true(report.ok)
+    // a row with a field too many, published: the hook fails the run and says where
+    publisher.write('datasets/people/b.csv', 'name,age\nbob,3,extra\n')
+    publisher.ok(['commit', '-q', '--no-verify', '-m', 'v2'])
+    publisher.ok(['push'])
+    const bad = runAction(workspace, { source: s.url, key, hook: 'hooks/pre-commit-csv' })
+    t.is(bad.code, 1, bad.out)
+    t.regex(bad.out, /::error::.*b\.csv does not fit/)
+    // a directory remote, and the wrong key: refused, a failure
+    const wrong = runAction(workspace, { source: publisher.work, key: new User('stranger').setup().ok(['id', 'show', '--json']).json.key })
+    t.is(wrong.code, 1, wrong.out)
+    t.regex(wrong.out, /::error::acache verify: fetching from/)
+    // inputs are data, never script: a source with shell in it is only a path that is not there
+    const injected = runAction(workspace, { source: '$(touch pwned); x', key })
+    t.is(injected.code, 1)
+    t.false(fs.existsSync(path.join(workspace, 'pwned')))
+  } finally {
+    await s.stop()
+  }
+  // action.yml runs exactly this script, with the inputs in the environment
+  const action = fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')
+  t.regex(action, /run: bash "\$GITHUB_ACTION_PATH\/scripts\/ci-verify\.sh"/)
+  t.notRegex(action.split('run:')[1], /\$\{\{/, 'no ${{ }} in the script itself')
+  t.regex(fs.readFileSync(path.join(ROOT, '.github', 'workflows', 'verify-dataset.yml'), 'utf8'), /on: \[push, pull_request\]/)
 })
 
 test('--version is the version in package.json; `acache help` is the list of commands', t => {
