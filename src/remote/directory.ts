@@ -10,6 +10,7 @@ import { MAX_BLOCK_BYTES, MAX_HEAD_BYTES } from '../model/limits.js'
 import { decodeHead, headFileName, ipnsRecordFileName } from '../model/head.js'
 import { REPO_DIR, RepoLayout } from '../repo/layout.js'
 import { missing } from '../store/blockstore.js'
+import { tally } from '../util/trace.js'
 
 /** A remote that is a directory: another repository, or a bare store (`init --bare`). */
 export class DirectoryTransport implements Transport {
@@ -34,6 +35,7 @@ export class DirectoryTransport implements Transport {
   }
 
   async getBlock (cid: CID): Promise<Uint8Array> {
+    tally('fetched')
     const bytes = readRegularFile(this.store.pathOf(cid), MAX_BLOCK_BYTES, `block ${cid} in ${this.url}`)
     if (bytes === undefined) throw missing(cid)
     return bytes

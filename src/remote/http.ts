@@ -9,6 +9,7 @@ import { Transport } from './transport.js'
 import { AcacheError, fail } from '../errors.js'
 import { MAX_BLOCK_BYTES, MAX_HEAD_BYTES } from '../model/limits.js'
 import { missing } from '../store/blockstore.js'
+import { tally } from '../util/trace.js'
 
 interface Reply { status: number, body: Buffer, headers: http.IncomingHttpHeaders }
 
@@ -104,6 +105,7 @@ export class HttpTransport implements Transport {
   }
 
   async getBlock (cid: CID): Promise<Uint8Array> {
+    tally('fetched')
     const r = await this.request('GET', `ipfs/${cid}?format=raw`, undefined, { Accept: 'application/vnd.ipld.raw' }, MAX_BLOCK_BYTES)
     if (r.status === 404) throw missing(cid)
     if (r.status !== 200) fail('UNREACHABLE', `${this.url} answered ${r.status} for block ${cid}: ${this.reason(r)}`)

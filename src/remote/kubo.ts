@@ -3,6 +3,7 @@ import { Transport } from './transport.js'
 import { fail } from '../errors.js'
 import { dagJsonCid } from '../model/commit.js'
 import { KuboRpc, mhKey, unreachable } from '../store/kubo-rpc.js'
+import { tally } from '../util/trace.js'
 
 /**
  * A remote on the IPFS network through a Kubo RPC API:
@@ -54,7 +55,7 @@ export class KuboTransport implements Transport {
     return await this.getBlock(CID.parse(m[1]))
   }
 
-  async getBlock (cid: CID): Promise<Uint8Array> { return await this.kubo.getBlock(cid) }
+  async getBlock (cid: CID): Promise<Uint8Array> { tally('fetched'); return await this.kubo.getBlock(cid) }
 
   async hasBlock (cid: CID): Promise<boolean> {
     // what the node holds already (js-ipfs and Kubo answer refs/local at once)

@@ -7,6 +7,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { BlockStore, CollectPlan, Collected, checkBlock, copyBlocks, missing } from './blockstore.js'
 import { asAcacheError } from '../errors.js'
 import { removeOlderThan } from '../util/fs.js'
+import { tally } from '../util/trace.js'
 
 const SHARDING = '/repo/flatfs/shard/v1/next-to-last/2\n'
 
@@ -42,6 +43,7 @@ export class FsBlockStore implements BlockStore {
   }
 
   async get (cid: CID): Promise<Uint8Array> {
+    tally('read')
     let bytes: Uint8Array
     try {
       bytes = await fs.promises.readFile(this.pathOf(cid))

@@ -3,6 +3,7 @@ import { CID } from 'multiformats/cid'
 import { writeFileAtomic } from '../util/fs.js'
 import { BlockStore, CollectPlan, Collected, checkBlock, copyBlocks } from './blockstore.js'
 import { KuboRpc, mhKey } from './kubo-rpc.js'
+import { tally } from '../util/trace.js'
 
 
 
@@ -33,6 +34,7 @@ export class KuboBlockStore implements BlockStore {
   }
 
   async get (cid: CID): Promise<Uint8Array> {
+    tally('read')
     const p = this.pending.get(mhKey(cid))
     if (p !== undefined) return p.bytes
     const bytes = await this.kubo.getBlock(cid)

@@ -8,8 +8,15 @@ import { writeSync } from 'node:fs'
 import { isMainThread } from 'node:worker_threads'
 
 const on = process.env.ACACHE_TRACE === '1'
-// the exit line says the peak resident memory too (what a test of bounded memory reads)
-if (on && isMainThread) process.on('exit', () => trace(`exit (peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB)`))
+/** work counted while tracing: blocks read from the store, blocks fetched from a remote */
+const counts = { read: 0, fetched: 0 }
+// the exit line says the peak resident memory and the work done (what tests of bounded work read: no clock)
+if (on && isMainThread) process.on('exit', () => trace(`exit (peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB; blocks read ${counts.read}, fetched ${counts.fetched})`))
+
+/** Counts a unit of work (only while tracing: otherwise it costs a comparison). */
+export function tally (what: keyof typeof counts, n = 1): void {
+  if (on) counts[what] += n
+}
 
 export function trace (step: string): void {
   // written at once: a helper's stderr otherwise goes through the main thread, which may be busy or gone

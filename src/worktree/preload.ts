@@ -6,11 +6,11 @@ import { findRepository, RepoLayout } from '../repo/layout.js'
 import { fileId, indexColumns, indexLayout, indexPaths, readIndexFile } from './index-file.js'
 import { chunkLstat, Expect, lstatShared, PathList, STAT_FIELDS } from './lstat.js'
 import { nativeLstat, pathStarts } from './native.js'
-import { trace } from '../util/trace.js'
+import { tally, trace } from '../util/trace.js'
 
 // The bundled command line loads this module from the file bin/acache.js
 // loaded it from (preload.cjs), so there is one of it, and of trace.
-export { trace }
+export { tally, trace }
 
 /**
  * `status`, `commit` and `diff` lstat every tracked file. On a large working

@@ -33,11 +33,17 @@ function pair (): { alice: User, mallory: User } {
   return { alice, mallory }
 }
 
-/** Runs `args` for u with a small heap and a clock: exit code, output, seconds. */
-function timed (u: User, args: string[], env: Record<string, string> = {}): { code: number, stderr: string, stdout: string, json: any, seconds: number } {
-  const t0 = Date.now()
-  const r = u.run(args, { env: { ...SMALL_HEAP, ...env } })
-  return { ...r, seconds: (Date.now() - t0) / 1000 }
+/**
+ * Runs `args` for u with a small heap, counting its work as it counts it
+ * itself (ACACHE_TRACE's exit line: blocks read from the store and fetched
+ * from remotes): exit code, output, work. Bounded work is asserted by
+ * count, never by a clock (a loaded machine is slow, not wrong).
+ */
+function worked (u: User, args: string[], env: Record<string, string> = {}): { code: number, stderr: string, stdout: string, json: any, work: number } {
+  const r = u.run(args, { env: { ...SMALL_HEAP, ACACHE_TRACE: '1', ...env } })
+  const m = /exit \(peak RSS \d+ MiB; blocks read (\d+), fetched (\d+)\)/.exec(r.stderr)
+  if (m === null) throw new Error(`acache ${args.join(' ')} did not say what it did: ${r.stderr.slice(-500)}`)
+  return { ...r, stderr: r.stderr.split('\n').filter(l => !l.startsWith('trace ')).join('\n'), work: Number(m[1]) + Number(m[2]) }
 }
 
 /** 40 levels of a directory holding the one below twice: 41 blocks, 2^40 paths. */
@@ -85,33 +91,31 @@ for (const [name, build, code] of [['a directory DAG doubling 40 times', doublin
     const evil = await commitOf(mallory, tree, [head(mallory)], mallory)
     publish(mallory, { main: evil.cid })
     const before = stateOf(alice)
-    const f = timed(alice, ['fetch', 'mallory', '--json'])
+    const f = worked(alice, ['fetch', 'mallory', '--json'])
     t.is(f.code, 2, f.stdout + f.stderr)
     t.is(f.json.error.code, code)
-    t.true(f.seconds < 10, `fetch took ${f.seconds} s`)
+    t.true(f.work < 1000, `fetch read ${f.work} blocks`)
     t.deepEqual(stateOf(alice), before)
     t.is(alice.run(['verify']).code, 0)
     // the same objects planted in mallory's own store: every reader stays bounded
     setBranch(mallory, evil.cid, 'bomb')
-    const s = timed(mallory, ['switch', 'bomb'])
+    const s = worked(mallory, ['switch', 'bomb'])
     t.is(s.code, 2, s.stderr)
-    t.true(s.seconds < 10)
+    t.true(s.work < 1000, `switch read ${s.work} blocks`)
     t.is(mallory.read('a.txt'), 'alice\n')
-    const sh = timed(mallory, ['show', 'bomb'])
+    const sh = worked(mallory, ['show', 'bomb'])
     t.is(sh.code, 2, sh.stderr)
-    t.true(sh.seconds < 10)
-    const v = timed(mallory, ['verify', '--json'])
+    t.true(sh.work < 1000, `show read ${sh.work} blocks`)
+    const v = worked(mallory, ['verify', '--json'])
     t.is(v.code, 1, v.stdout + v.stderr)
     t.true(v.json.failures.some((x: any) => x.code === code), JSON.stringify(v.json.failures))
-    t.true(v.seconds < 10)
+    t.true(v.work < 1000, `verify read ${v.work} blocks`)
     const srv = await startServe(mallory)
     try {
-      const t0 = Date.now()
       const res = await fetch(`${srv.url}/ipfs/${evil.cid}?format=car`)
       const body = Buffer.from(await res.arrayBuffer())
       t.is(res.status, 200)
       t.true(body.byteLength < 4 * 1048576, 'each block once')
-      t.true(Date.now() - t0 < 10_000)
     } finally {
       await srv.stop()
     }
@@ -123,7 +127,7 @@ test('sizes are claims: a 3 MiB commit block, a 1 GiB .acacheowners are refused;
   const big = await commitOf(mallory, (await import('../../src/model/commit.js')).decodeCommit(await storeOf(mallory).get(head(mallory))).tree, [head(mallory)], mallory, { message: 'x'.repeat(3 * 1048576) })
   publish(mallory, { main: big.cid })
   const before = stateOf(alice)
-  const r1 = timed(alice, ['fetch', 'mallory', '--json'])
+  const r1 = worked(alice, ['fetch', 'mallory', '--json'])
   t.is(r1.code, 2, r1.stdout)
   t.is(r1.json.error.code, 'TOO_LARGE')
   t.deepEqual(stateOf(alice), before)
@@ -133,17 +137,17 @@ test('sizes are claims: a 3 MiB commit block, a 1 GiB .acacheowners are refused;
   const tree = await dirNode(mallory, [...[...files].map(([n, e]) => ({ name: n, cid: e.cid })), { name: '.acacheowners', cid: huge.cid, tsize: huge.tsize }])
   const owners = await commitOf(mallory, tree, [head(mallory)], mallory)
   publish(mallory, { main: owners.cid })
-  const r2 = timed(alice, ['fetch', 'mallory', '--json'])
+  const r2 = worked(alice, ['fetch', 'mallory', '--json'])
   t.is(r2.code, 2, r2.stdout + r2.stderr)
   t.is(r2.json.error.code, 'TOO_LARGE')
-  t.true(r2.seconds < 20)
+  t.true(r2.work < 100, `fetch read ${r2.work} blocks: refused by the declared size`)
   t.deepEqual(stateOf(alice), before)
   // a 64 MiB file whose directory link claims 1 byte: diff shows it as binary without holding it
   const liar = await hugeFile(mallory, 64)
   const t2 = await dirNode(mallory, [...[...files].map(([n, e]) => ({ name: n, cid: e.cid })), { name: 'small.txt', cid: liar.cid, tsize: 1 }])
   const c = await commitOf(mallory, t2, [head(mallory)], mallory)
   setBranch(mallory, c.cid, 'liar')
-  const d = timed(mallory, ['diff', 'main', 'liar'])
+  const d = worked(mallory, ['diff', 'main', 'liar'])
   t.is(d.code, 0, d.stderr)
   t.regex(d.stdout, /Binary files/)
 })
@@ -153,12 +157,11 @@ test('special files are read only when regular and small: .acacheattributes as a
   u.write('a.txt', 'a\n')
   u.ok(['commit', '-m', 'one'])
   fs.symlinkSync('/dev/zero', u.path('.acacheattributes'))
-  const r = timed(u, ['status', '--json'])
+  const r = worked(u, ['status', '--json'])
   t.is(r.code, 0, r.stderr)
-  t.true(r.seconds < 10)
   fs.rmSync(u.path('.acacheattributes'))
   u.write('.acacheignore', '#'.repeat(2 * 1048576))
-  const r2 = timed(u, ['status'])
+  const r2 = worked(u, ['status'])
   t.is(r2.code, 2, r2.stderr)
   t.regex(r2.stderr, /\.acacheignore .*limit/)
 })
@@ -176,41 +179,42 @@ test('transports: an endless answer is cut off, a silent server is given up on; 
   alice.write('a.txt', 'a\n')
   alice.ok(['commit', '-m', 'one'])
   const mallory = new User('mallory').setup()
-  const endless = await fakeServer((_req, res) => {
+  let written = 0
+  const server = await fakeServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/vnd.ipld.raw' })
     const chunk = Buffer.alloc(1 << 20, 0x61)
     let sent = 0
-    const more = (): void => { while (sent < 8 * 2 ** 30 && res.write(chunk)) sent += chunk.byteLength; if (sent < 8 * 2 ** 30) res.once('drain', more) }
+    const more = (): void => { while (sent < 8 * 2 ** 30 && res.write(chunk)) { sent += chunk.byteLength; written += chunk.byteLength } if (sent < 8 * 2 ** 30) res.once('drain', more) }
     res.on('close', () => { sent = 8 * 2 ** 30 })
     more()
   })
+  const endless = { ...server, sentBytes: () => written }
   try {
     alice.ok(['remote', 'add', 'endless', endless.url, '--key', keyOf(mallory)])
     // (asynchronously: the fake server answers from this process)
-    const t0 = Date.now()
     const r = await runAsync(alice, ['fetch', 'endless', '--json'], SMALL_HEAP)
     t.is(r.code, 2, r.stdout + r.stderr)
     t.is(r.json.error.code, 'TOO_LARGE')
-    t.true(Date.now() - t0 < 30_000, 'cut off, not read to its 8 GiB end') // bounded, with room for a loaded machine
+    t.true(endless.sentBytes() < 256 * 2 ** 20, `cut off after ${endless.sentBytes()} bytes, not read to its 8 GiB end`)
   } finally { await endless.close() }
   const sockets: net.Socket[] = []
   const silent = net.createServer((s) => { sockets.push(s) }) // accepts, never answers
   await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve))
   try {
     alice.ok(['remote', 'add', 'silent', `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, '--key', keyOf(mallory)])
-    const t0 = Date.now()
     const fetching = runAsync(alice, ['fetch', 'silent'], { ACACHE_NET_TIMEOUT_MS: '3000' })
-    await new Promise(resolve => setTimeout(resolve, 700))
+    // the fetch is connected and waiting on the server (an event, not a guess how long that takes)
+    if (sockets.length === 0) await new Promise(resolve => silent.once('connection', resolve))
     // meanwhile the repository is free: a commit goes through
     alice.write('b.txt', 'b\n')
     alice.ok(['commit', '-m', 'while a fetch waits'])
     const r = await fetching
     t.is(r.code, 5, r.stderr)
-    t.regex(r.stderr, /sent nothing for 3 s/)
-    t.true(Date.now() - t0 < 30_000, 'given up on, not waited on forever')
+    t.regex(r.stderr, /sent nothing for 3 s/) // given up on (were it waited on forever, the test would time out)
     // a push to it neither: the repository stays free while it waits
+    const connected = sockets.length
     const pushing = runAsync(alice, ['push', 'silent'], { ACACHE_NET_TIMEOUT_MS: '3000' })
-    await new Promise(resolve => setTimeout(resolve, 700))
+    if (sockets.length === connected) await new Promise(resolve => silent.once('connection', resolve))
     alice.write('c.txt', 'c\n')
     alice.ok(['commit', '-m', 'while a push waits'])
     const p = await pushing
@@ -227,14 +231,12 @@ test('transports: a directory remote whose head is a FIFO or a link to /dev/zero
   fs.mkdirSync(path.dirname(file), { recursive: true })
   fs.rmSync(file, { force: true })
   spawnSync('mkfifo', [file])
-  const r = timed(alice, ['fetch', 'mallory'])
+  const r = worked(alice, ['fetch', 'mallory'])
   t.is(r.code, 2, r.stderr)
-  t.true(r.seconds < 10)
   fs.rmSync(file)
   fs.symlinkSync('/dev/zero', file)
-  const r2 = timed(alice, ['fetch', 'mallory'])
+  const r2 = worked(alice, ['fetch', 'mallory'])
   t.is(r2.code, 2, r2.stderr)
-  t.true(r2.seconds < 10)
 })
 
 /** A CAR's first bytes: its header naming `root`, then one section holding `bytes`. */
@@ -315,9 +317,9 @@ test('serve: an untrusted upload is refused after its head, a 3 GiB section at o
     mallory.write('m.txt', 'm\n')
     mallory.ok(['commit', '-m', 'mallory'])
     mallory.ok(['remote', 'add', 'srv', srv.url, '--key', keyOf(mallory)])
-    const t0 = Date.now()
     mallory.ok(['push', 'srv'])
-    t.true(Date.now() - t0 < 10_000)
+    // it landed while the idle upload was still connected: one silent client holds no other push up
+    t.false(idle.destroyed, 'the push did not wait for the idle upload to be dropped')
     // the idle upload is dropped by the server (a test timeout if it never is)
     await closed
     t.true(idle.destroyed, 'the idle upload was dropped')
@@ -340,7 +342,7 @@ async function repeatedFile (u: User, child: CID, childSize: number, count: numb
 function peak (u: User, args: string[], pipe = ''): { code: number, stdout: string, stderr: string, mib: number } {
   const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..', 'bin', 'acache.js'))} ${args.map(a => JSON.stringify(a)).join(' ')}${pipe}`
   const r = spawnSync('bash', ['-o', 'pipefail', '-c', cmd], { cwd: u.work, env: { ...process.env, ACACHE_HOME: u.home, NO_COLOR: '1', ACACHE_TRACE: '1' }, encoding: 'utf8', maxBuffer: 1 << 28 })
-  const m = /exit \(peak RSS (\d+) MiB\)/.exec(r.stderr)
+  const m = /exit \(peak RSS (\d+) MiB;/.exec(r.stderr)
   if (m === null) throw new Error(`acache ${args.join(' ')} printed no peak: ${r.stderr.split('\n').filter(l => !l.startsWith('trace')).join('\n')}`)
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.split('\n').filter(l => !l.startsWith('trace')).join('\n'), mib: Number(m[1]) }
 }

@@ -17,12 +17,17 @@ function large (): { a: User, index: string } {
   return { a, index }
 }
 
-const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
+const tick = async (): Promise<void> => await new Promise(resolve => setTimeout(resolve, 20))
+
+/** Waits until the helper has read the index (its message is there), however busy the machine; gives up after 3,000 looks. */
+async function helperRead (index: string): Promise<void> {
+  for (let i = 0; i < 3000 && preloadedIndex(index) === undefined; i++) await tick()
+}
 
 test.serial('the command reads the index from the helper\'s copy, byte for byte, and takes its work', async t => {
   const { a, index } = large()
   preloadStats(['status'], a.work)
-  await sleep(2000) // however busy the machine: the command waits only 500 ms for the helper
+  await helperRead(index) // (a command waits only 500 ms for the helper; the test waits for it to be done)
   const got = preloadedIndex(index)
   if (got === undefined) return t.fail('no preloaded index')
   t.true(got.buf.equals(fs.readFileSync(index)))
@@ -36,7 +41,8 @@ test.serial('the command reads the index from the helper\'s copy, byte for byte,
 test.serial('an index replaced after the helper read it is read again from the file, and the helper\'s work is not taken', async t => {
   const { a, index } = large()
   preloadStats(['status'], a.work)
-  await sleep(2000) // the helper has read the index long before (it takes ~50 ms)
+  await helperRead(index)
+  t.not(preloadedIndex(index), undefined, 'the helper read the index')
   // the same bytes in a new file, as every index write makes (write, then rename)
   fs.copyFileSync(index, index + '.new')
   fs.renameSync(index + '.new', index)
