@@ -86,7 +86,7 @@ test('the probe, formats asked by query or Accept, 400 when neither names one, C
     const bare = await fetch(`${s.url}/ipfs/bafkqaaa`)
     t.is(bare.status, 200)
     t.is((await bare.arrayBuffer()).byteLength, 0)
-    // conformance: TestTrustlessRaw / TestTrustlessCar with an identity CID other than the empty one
+    // the trustless gateway spec's identity CIDs: one other than the empty probe, as a raw block and as a CAR
     const { identity } = await import('multiformats/hashes/identity')
     const inline = CID.createV1(0x55, identity.digest(new TextEncoder().encode('hello identity')))
     const rawInline = await fetch(`${s.url}/ipfs/${inline}?format=raw`)
@@ -94,7 +94,8 @@ test('the probe, formats asked by query or Accept, 400 when neither names one, C
     t.is(Buffer.from(await rawInline.arrayBuffer()).toString(), 'hello identity')
     const carInline = await carBlocks(await (await fetch(`${s.url}/ipfs/${inline}?format=car`)).arrayBuffer())
     t.deepEqual(carInline.roots, [inline.toString()])
-    // conformance: ?filename= names the download (TestPlainCodec / TestTrustlessRawRanges use it), X-Ipfs-Path and X-Ipfs-Roots
+    // conformance, TestTrustlessRaw: "...filename param returns expected Content-Disposition header with custom filename",
+    // and "...returns expected caching headers" (X-IPFS-Path, X-IPFS-Roots)
     const named = await fetch(`${s.url}/ipfs/${s.commit}?format=raw&filename=my commit.bin`)
     t.is(named.headers.get('content-disposition'), 'attachment; filename="my commit.bin"')
     const pathed = await fetch(`${s.url}/ipfs/${s.tree}/src/deep/a.txt?format=car&dag-scope=block`)
@@ -179,7 +180,7 @@ test('paths: /ipfs/{commit}/tree/... and through a HAMT shard, the CAR holds the
     const shardDir = await carBlocks(await (await fetch(`${s.url}/ipfs/${s.tree}/shard?format=car&dag-scope=block`)).arrayBuffer())
     const dirBytes = shardDir.blocks.get(Buffer.from(CID.parse(shardDir.order[shardDir.order.length - 1]).multihash.bytes).toString('hex'))!
     t.is(UnixFS.unmarshal(dagPb.decode(dirBytes).Data!).type, 'hamt-sharded-directory')
-    // conformance: TestTrustlessCarPathing (a path through a HAMT directory)
+    // conformance, TestTrustlessCarPathing: "GET default CAR response of UnixFS file on a path with HAMT-sharded directory"
     for (const n of [0, 1234, 3999]) {
       const res = await fetch(`${s.url}/ipfs/${s.tree}/shard/file-with-a-long-name-number-${n}.txt?format=car&dag-scope=entity`)
       t.is(res.status, 200, `file ${n}`)
