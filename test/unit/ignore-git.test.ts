@@ -4,7 +4,7 @@ import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import fc from 'fast-check'
 import { scanWorktree, ScanInput } from '../../src/worktree/scan.js'
-import { EntryTable, IndexEntry } from '../../src/worktree/index.js'
+import { scanInput } from '../scan-input.js'
 import { WalkRecord } from '../../src/worktree/walk-record.js'
 import { tmpdir } from '../helpers.js'
 import { assertProperty, gitEnv, gitSeed } from '../git.js'
@@ -12,18 +12,7 @@ import { assertProperty, gitEnv, gitSeed } from '../git.js'
 // git is the oracle: for generated trees, ignore files and tracked files,
 // the new files acache's walk finds are exactly `git ls-files -o --exclude-standard`.
 
-function entry (): IndexEntry {
-  return { kind: 'file', cid: 'bafkqaaa', tsize: 0, size: -1, mtimeMs: 0, ctimeMs: 0, ino: 0 }
-}
-
-function input (tracked: string[], last?: WalkRecord): ScanInput {
-  const dirs = new Map<string, unknown>([['', null]])
-  for (const p of tracked) {
-    const parts = p.split('/')
-    for (let i = 1; i < parts.length; i++) dirs.set(parts.slice(0, i).join('/'), null)
-  }
-  return { entries: new EntryTable(tracked.map(p => [p, entry()])), trackedDirs: dirs, tree: 'T', last }
-}
+const input = scanInput
 
 function newFiles (root: string, inp: ScanInput): { files: string[], walk: WalkRecord } {
   const s = scanWorktree(root, inp)

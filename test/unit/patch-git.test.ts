@@ -63,14 +63,17 @@ test('GNU patch takes the same patches', t => {
   }), 100)
 })
 
+/** git diff --no-index of two generated texts, written as files l and r: its stdout. */
+function gitDiffOf (dir: string, a: Buffer, b: Buffer, flags: string[]): Buffer {
+  fs.writeFileSync(path.join(dir, 'l'), a)
+  fs.writeFileSync(path.join(dir, 'r'), b)
+  return spawnSync('git', ['diff', '--no-index', ...flags, '--', 'l', 'r'], { cwd: dir, env: gitEnv() }).stdout
+}
+
 test('added and removed line counts are what git diff --numstat says', t => {
   const dir = gitSeed()
-  const left = path.join(dir, 'l')
-  const right = path.join(dir, 'r')
   assertProperty(t, fc.property(pair, ([a, b]) => {
-    fs.writeFileSync(left, a)
-    fs.writeFileSync(right, b)
-    const r = spawnSync('git', ['diff', '--no-index', '--numstat', '--', 'l', 'r'], { cwd: dir, env: gitEnv() })
+    const r = { stdout: gitDiffOf(dir, a, b, ['--numstat']) }
     const counts = { added: 0, removed: 0 }
     unifiedHunks(a, b, counts)
     const want = r.stdout.toString().trim()
@@ -83,13 +86,8 @@ test('added and removed line counts are what git diff --numstat says', t => {
 
 test('the hunks are the ones git diff prints (without the indent heuristic, which only moves where a hunk starts)', t => {
   const dir = gitSeed()
-  const left = path.join(dir, 'l')
-  const right = path.join(dir, 'r')
   assertProperty(t, fc.property(pair, ([a, b]) => {
-    fs.writeFileSync(left, a)
-    fs.writeFileSync(right, b)
-    const r = spawnSync('git', ['diff', '--no-index', '--no-indent-heuristic', '--no-color', '--', 'l', 'r'], { cwd: dir, env: gitEnv() })
-    const out = r.stdout.toString('latin1')
+    const out = gitDiffOf(dir, a, b, ['--no-indent-heuristic', '--no-color']).toString('latin1')
     const at = out.indexOf('\n@@')
     const want = at < 0 ? '' : out.slice(at + 1)
     const got = unifiedHunks(a, b).toString('latin1')

@@ -3,21 +3,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { scanWorktree, ScanInput } from '../../src/worktree/scan.js'
 import { isWalkRecord, WalkRecord, walkForTree } from '../../src/worktree/walk-record.js'
-import { EntryTable, IndexEntry } from '../../src/worktree/index.js'
+import { scanInput } from '../scan-input.js'
 import { tmpdir } from '../helpers.js'
 
-function entry (): IndexEntry {
-  return { kind: 'file', cid: 'bafkqaaa', tsize: 0, size: -1, mtimeMs: 0, ctimeMs: 0, ino: 0 }
-}
-
-function input (tracked: string[], last?: WalkRecord): ScanInput {
-  const dirs = new Map<string, unknown>([['', null]])
-  for (const p of tracked) {
-    const parts = p.split('/')
-    for (let i = 1; i < parts.length; i++) dirs.set(parts.slice(0, i).join('/'), null)
-  }
-  return { entries: new EntryTable(tracked.map(p => [p, entry()])), trackedDirs: dirs, tree: 'T', last }
-}
+const input = scanInput
 
 function found (root: string, inp: ScanInput): string[] {
   const s = scanWorktree(root, inp)
