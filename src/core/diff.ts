@@ -55,7 +55,7 @@ export function gitBlobId (bytes: Uint8Array): string {
 export function unifiedHunks (left: Uint8Array, right: Uint8Array, counts: { added: number, removed: number } = { added: 0, removed: 0 }): Buffer {
   const a = lineTable(left)
   const b = lineTable(right)
-  const changes = diffLines(a, b)
+  const changes = diffLines(a, b, { indentHeuristic: true })
   // the patch is written into one buffer (a piece a line would be garbage the size of the file)
   const found = hunks(changes)
   // git's hunk headers name the nearest line above that starts like a definition (its default funcname rule)

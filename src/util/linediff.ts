@@ -130,7 +130,8 @@ function setAside (dis: Uint8Array, i: number, s: number, e: number): boolean {
   return many1 * KPDIS_RUN < many1 + none1
 }
 
-export function diffLines (a: Lines, b: Lines): LineChanges {
+/** `indentHeuristic`: where a group of changes may slide, put it where git diff does by default (diff.indentHeuristic); git merge-file does not. */
+export function diffLines (a: Lines, b: Lines, opts: { indentHeuristic?: boolean } = {}): LineChanges {
   // changed flags with a sentinel on each end (index 0 and count + 1), as xdiff keeps them
   const rchgA = new Uint8Array(a.count + 2)
   const rchgB = new Uint8Array(b.count + 2)
@@ -176,8 +177,8 @@ export function diffLines (a: Lines, b: Lines): LineChanges {
   new Myers(ra, rb, ca, cb).run()
   for (let i = 0; i < ca.length; i++) if (ca[i] === 1) rchgA[keptA[i] + 1] = 1
   for (let i = 0; i < cb.length; i++) if (cb[i] === 1) rchgB[keptB[i] + 1] = 1
-  compact(rchgA, ha, rchgB)
-  compact(rchgB, hb, rchgA)
+  compact(rchgA, ha, rchgB, opts.indentHeuristic === true ? a : undefined)
+  compact(rchgB, hb, rchgA, opts.indentHeuristic === true ? b : undefined)
   return { a: rchgA.subarray(1, a.count + 1), b: rchgB.subarray(1, b.count + 1) }
 }
 
@@ -186,10 +187,11 @@ export function diffLines (a: Lines, b: Lines): LineChanges {
  * (xdl_change_compact without the indent heuristic): up as far as it goes,
  * merging with groups it meets, then down as far as it goes; then back up
  * to the last place where it lines up with a change on the other side, if
- * there was one. `rchg` and `other` have sentinels at 0 and count + 1;
- * line i is at i + 1.
+ * there was one; else, given the lines, where git's indent heuristic scores
+ * it best. `rchg` and `other` have sentinels at 0 and count + 1; line i is
+ * at i + 1.
  */
-function compact (rchg: Uint8Array, h: Int32Array, other: Uint8Array): void {
+function compact (rchg: Uint8Array, h: Int32Array, other: Uint8Array, lines?: Lines): void {
   const n = rchg.length - 2
   const on = other.length - 2
   // groups as [start, end) in line numbers (0-based); the sentinels make the scans stop
@@ -256,11 +258,94 @@ function compact (rchg: Uint8Array, h: Int32Array, other: Uint8Array): void {
           sync(slideUp())
           sync(previous(other, go))
         }
+      } else if (g.end !== earliestEnd && lines !== undefined) {
+        // the shift whose two splits (above and below the group) score best
+        let shift = Math.max(earliestEnd, g.end - size - 1, g.end - INDENT_MAX_SLIDING)
+        let bestShift = -1
+        let best = { indent: 0, penalty: 0 }
+        for (; shift <= g.end; shift++) {
+          const score = { indent: 0, penalty: 0 }
+          scoreSplit(lines, shift, score)
+          scoreSplit(lines, shift - size, score)
+          if (bestShift === -1 || compareScores(score, best) <= 0) { best = score; bestShift = shift }
+        }
+        while (g.end > bestShift) {
+          sync(slideUp())
+          sync(previous(other, go))
+        }
       }
     }
     if (!next(rchg, n, g)) break
     sync(next(other, on, go))
   }
+}
+
+// git's indent heuristic (xdiffi.c), its constants as git has them
+const MAX_INDENT = 200
+const MAX_BLANKS = 20
+const INDENT_MAX_SLIDING = 100
+const START_OF_FILE_PENALTY = 1
+const END_OF_FILE_PENALTY = 21
+const TOTAL_BLANK_WEIGHT = -30
+const POST_BLANK_WEIGHT = 6
+const RELATIVE_INDENT_PENALTY = -4
+const RELATIVE_INDENT_WITH_BLANK_PENALTY = 10
+const RELATIVE_OUTDENT_PENALTY = 24
+const RELATIVE_OUTDENT_WITH_BLANK_PENALTY = 17
+const RELATIVE_DEDENT_PENALTY = 23
+const RELATIVE_DEDENT_WITH_BLANK_PENALTY = 17
+const INDENT_WEIGHT = 60
+
+/** A line's indent (tabs to the next multiple of 8), -1 when it is only white space. */
+function indentOf (lines: Lines, i: number): number {
+  let n = 0
+  for (let k = lines.starts[i]; k < lines.starts[i + 1]; k++) {
+    const c = lines.bytes[k]
+    if (c !== 32 && !(c >= 9 && c <= 13)) return n
+    if (c === 32) n += 1
+    else if (c === 9) n += 8 - n % 8
+    if (n >= MAX_INDENT) return MAX_INDENT
+  }
+  return -1
+}
+
+/** Adds the badness of a split before line `split` to `score` (git's measure_split and score_add_split). */
+function scoreSplit (lines: Lines, split: number, score: { indent: number, penalty: number }): void {
+  const endOfFile = split >= lines.count
+  const indent0 = endOfFile ? -1 : indentOf(lines, split)
+  let preBlank = 0
+  let preIndent = -1
+  for (let i = split - 1; i >= 0; i--) {
+    preIndent = indentOf(lines, i)
+    if (preIndent !== -1) break
+    preBlank++
+    if (preBlank === MAX_BLANKS) { preIndent = 0; break }
+  }
+  let postBlankRun = 0
+  let postIndent = -1
+  for (let i = split + 1; i < lines.count; i++) {
+    postIndent = indentOf(lines, i)
+    if (postIndent !== -1) break
+    postBlankRun++
+    if (postBlankRun === MAX_BLANKS) { postIndent = 0; break }
+  }
+  if (preIndent === -1 && preBlank === 0) score.penalty += START_OF_FILE_PENALTY
+  if (endOfFile) score.penalty += END_OF_FILE_PENALTY
+  const postBlank = indent0 === -1 ? 1 + postBlankRun : 0
+  const totalBlank = preBlank + postBlank
+  score.penalty += TOTAL_BLANK_WEIGHT * totalBlank
+  score.penalty += POST_BLANK_WEIGHT * postBlank
+  const indent = indent0 !== -1 ? indent0 : postIndent
+  const anyBlanks = totalBlank !== 0
+  score.indent += indent
+  if (indent === -1 || preIndent === -1 || indent === preIndent) return
+  if (indent > preIndent) score.penalty += anyBlanks ? RELATIVE_INDENT_WITH_BLANK_PENALTY : RELATIVE_INDENT_PENALTY
+  else if (postIndent !== -1 && postIndent > indent) score.penalty += anyBlanks ? RELATIVE_OUTDENT_WITH_BLANK_PENALTY : RELATIVE_OUTDENT_PENALTY
+  else score.penalty += anyBlanks ? RELATIVE_DEDENT_WITH_BLANK_PENALTY : RELATIVE_DEDENT_PENALTY
+}
+
+function compareScores (a: { indent: number, penalty: number }, b: { indent: number, penalty: number }): number {
+  return INDENT_WEIGHT * Math.sign(a.indent - b.indent) + (a.penalty - b.penalty)
 }
 
 class Myers {

@@ -84,15 +84,32 @@ test('added and removed line counts are what git diff --numstat says', t => {
   }), 200)
 })
 
-test('the hunks are the ones git diff prints (without the indent heuristic, which only moves where a hunk starts)', t => {
+test('the hunks are the ones git diff prints, byte for byte (its indent heuristic and function names included)', t => {
   const dir = gitSeed()
   assertProperty(t, fc.property(pair, ([a, b]) => {
-    const out = gitDiffOf(dir, a, b, ['--no-indent-heuristic', '--no-color']).toString('latin1')
+    const out = gitDiffOf(dir, a, b, ['--no-color']).toString('latin1')
     const at = out.indexOf('\n@@')
     const want = at < 0 ? '' : out.slice(at + 1)
     const got = unifiedHunks(a, b).toString('latin1')
     if (got !== want) throw new Error(`acache:\n${got}\ngit:\n${want}`)
   }), 300)
+})
+
+test('on code-like text (blocks, indents, blank lines) the hunks start where git diff\'s indent heuristic puts them', t => {
+  const dir = gitSeed()
+  const code = fc.constantFrom('function f () {\n', '  if (x) {\n', '    y()\n', '  }\n', '}\n', '\n', '\n', '\treturn 1\n', '  // note\n', 'const a = 1\n')
+  const text = fc.array(code, { maxLength: 40 }).map(ls => Buffer.from(ls.join('')))
+  const edited = text.chain(a => fc.array(fc.tuple(fc.nat(50), fc.boolean(), code), { maxLength: 5 }).map(ops => {
+    const ls = a.toString().split(/(?<=\n)/).filter(l => l !== '')
+    for (const [at, add, l] of ops) { const i = ls.length === 0 ? 0 : at % (ls.length + (add ? 1 : 0)); if (add) ls.splice(i, 0, l); else ls.splice(i, 1) }
+    return [a, Buffer.from(ls.join(''))] as const
+  }))
+  assertProperty(t, fc.property(edited, ([a, b]) => {
+    const out = gitDiffOf(dir, a, b, ['--no-color']).toString('latin1')
+    const want = out.indexOf('\n@@') < 0 ? '' : out.slice(out.indexOf('\n@@') + 1)
+    const got = unifiedHunks(a, b).toString('latin1')
+    if (got !== want) throw new Error(`acache:\n${got}\ngit:\n${want}`)
+  }), 200)
 })
 
 test('the git blob ID in the index line is what git hash-object says', t => {
