@@ -220,11 +220,11 @@ async function fileNode (cid: CID, bytes: Uint8Array): Promise<FileNode> {
     return fail('BAD_OBJECT', `${cid} is not a UnixFS file: ${(err as Error).message}`, { data: { cid: cid.toString() } })
   }
   if (u.type !== 'file' && u.type !== 'raw') fail('BAD_OBJECT', `${cid} is not a file (it is a ${u.type})`, { data: { cid: cid.toString() } })
-  if (node.Links.length !== u.blockSizes.length) fail('BAD_OBJECT', `file node ${cid} has ${node.Links.length} links but ${u.blockSizes.length} sizes`, { data: { cid: cid.toString() } })
+  if (node.Links.length !== u.blockSizes.length) fail('BAD_OBJECT', `file node ${cid} is damaged: it has ${node.Links.length} links but ${u.blockSizes.length} sizes`, { data: { cid: cid.toString() } })
   const sizes = u.blockSizes.map(Number)
   const size = Number(u.fileSize())
   const parts = (u.data?.byteLength ?? 0) + sizes.reduce((a, b) => a + b, 0)
-  if (parts !== size) fail('BAD_OBJECT', `file node ${cid} claims ${size} bytes but its parts hold ${parts}`, { data: { cid: cid.toString() } })
+  if (parts !== size) fail('BAD_OBJECT', `file node ${cid} is damaged: it claims ${size} bytes but its parts hold ${parts}`, { data: { cid: cid.toString() } })
   return { data: u.data, links: node.Links.map(l => l.Hash), sizes, size }
 }
 
@@ -244,7 +244,7 @@ export async function * readFileContent (store: BlockStore, cid: CID, opts: { of
 }
 
 async function * walkFile (store: BlockStore, cid: CID, node: FileNode, at: number, start: number, end: number, depth: number): AsyncGenerator<Uint8Array> {
-  if (depth > MAX_FILE_DEPTH) fail('BAD_OBJECT', `file ${cid} nests deeper than ${MAX_FILE_DEPTH} levels`, { data: { cid: cid.toString() } })
+  if (depth > MAX_FILE_DEPTH) fail('BAD_OBJECT', `file ${cid} is damaged: it nests deeper than ${MAX_FILE_DEPTH} levels`, { data: { cid: cid.toString() } })
   const slice = (bytes: Uint8Array, from: number): Uint8Array | undefined => {
     const s = Math.max(start, from)
     const e = Math.min(end, from + bytes.byteLength)
@@ -272,7 +272,7 @@ async function * walkFile (store: BlockStore, cid: CID, node: FileNode, at: numb
     const bytes = await ahead.shift()!
     ask(k + READ_AHEAD)
     const child = await fileNode(w.cid, bytes)
-    if (child.size !== w.size) fail('BAD_OBJECT', `file ${cid} says a part holds ${w.size} bytes, but ${w.cid} holds ${child.size}`, { data: { cid: cid.toString() } })
+    if (child.size !== w.size) fail('BAD_OBJECT', `file ${cid} is damaged: it says a part holds ${w.size} bytes, but ${w.cid} holds ${child.size}`, { data: { cid: cid.toString() } })
     if (w.cid.code === RAW) {
       const part = slice(bytes, w.from)
       if (part !== undefined) yield part
