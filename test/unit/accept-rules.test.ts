@@ -32,14 +32,18 @@ test('the primitives under the rules are called only by the rule that owns them 
     'headSignedBy(': ['src/model/head.ts', 'src/accept/head.ts', 'src/core/push.ts'],
     'foldCollision(': ['src/model/names.ts', 'src/accept/arrival.ts']
   }
+  const found = new Set<string>()
   for (const file of sources(path.join(ROOT, 'src'))) {
     const rel = path.relative(ROOT, file)
     const text = fs.readFileSync(file, 'utf8').replace(/^\s*(\/\/|\*).*$/gm, '') // comments aside
     for (const [call, files] of Object.entries(allowed)) {
-      if (text.includes(call) && !files.includes(rel) && !text.includes(`function ${call.replace('(', ' (')}`)) t.fail(`${rel} calls ${call}: acceptance is decided in ${files.join(', ')} (src/accept/rules.ts)`)
+      if (!text.includes(call)) continue
+      found.add(call)
+      t.true(files.includes(rel) || text.includes(`function ${call.replace('(', ' (')}`), `${rel} calls ${call}: acceptance is decided in ${files.join(', ')} (src/accept/rules.ts)`)
     }
   }
-  t.pass()
+  // the scan saw every primitive where it is allowed (a scan that finds nothing proves nothing)
+  t.deepEqual([...found].sort(), Object.keys(allowed).sort())
 })
 
 test('the README lists the same rules', t => {
