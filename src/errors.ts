@@ -44,6 +44,8 @@ const CODES = {
   UNREACHABLE: EXIT.unreachable,
   NO_SPACE: EXIT.unreachable,
   FUSE_MISSING: EXIT.unreachable,
+  GIT_MISSING: EXIT.unreachable,
+  GIT_FAILED: EXIT.unreachable,
   STALE_MOUNT: EXIT.unreachable,
   BUG: EXIT.bug,
 } as const

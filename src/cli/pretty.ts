@@ -1,6 +1,7 @@
 import chalk from 'chalk'
 import type { LogEntry } from '../core/log.js'
 import { safe } from './render.js'
+import { gitDate } from '../model/git.js'
 
 /**
  * git's pretty formats (pretty.c) for log and show: the named ones, and
@@ -15,10 +16,10 @@ export interface Pretty {
 
 const MESSAGE = '%w'
 const BLOCKS: Record<string, string> = {
-  short: 'commit %H%d%nAuthor: %an <%ak>%n%n    %s',
-  medium: `commit %H%d (signature: %S)%nMerge: %p%nAuthor: %an <%ak>%nDate:   %ad%n%n${MESSAGE}`,
-  full: `commit %H%d (signature: %S)%nMerge: %p%nAuthor: %an <%ak>%nCommit: %an <%ak>%n%n${MESSAGE}`,
-  fuller: `commit %H%d (signature: %S)%nMerge: %p%nAuthor:     %an <%ak>%nAuthorDate: %ad%nCommit:     %an <%ak>%nCommitDate: %ad%n%n${MESSAGE}`
+  short: 'commit %H%d%nAuthor: %an <%ae>%n%n    %s',
+  medium: `commit %H%d (signature: %S)%nMerge: %p%nAuthor: %an <%ae>%nDate:   %ad%I%n%n${MESSAGE}`,
+  full: `commit %H%d (signature: %S)%nMerge: %p%nAuthor: %an <%ae>%nCommit: %cn <%ce>%I%n%n${MESSAGE}`,
+  fuller: `commit %H%d (signature: %S)%nMerge: %p%nAuthor:     %an <%ae>%nAuthorDate: %ad%nCommit:     %cn <%ce>%nCommitDate: %cd%I%n%n${MESSAGE}`
 }
 const ONELINE = '%h%d %S %s'
 
@@ -58,11 +59,23 @@ export function subjectAndBody (message: string): { subject: string, body: strin
   return { subject: subject.join(' '), body: rest === '' ? '' : rest.replace(/\n*$/, '\n') }
 }
 
+/**
+ * An imported commit's people and dates are git's (author, committer, in
+ * their own time zones); %ak is always the key that signed it, and %I
+ * (acache's own) says where the commit came from.
+ */
+function person (e: LogEntry, who: 'a' | 'c'): { name: string, email: string, date: string, seconds: number } {
+  const g = who === 'a' ? e.git?.author : e.git?.committer ?? e.git?.author
+  if (g !== undefined) return { name: g.name, email: g.email, date: gitDate(g), seconds: g.when }
+  return { name: e.author.name, email: e.author.key, date: e.time, seconds: Math.floor(Date.parse(e.time) / 1000) }
+}
+
 /** One commit in a pretty format. */
 export function formatCommit (p: Pretty, e: LogEntry, short: (c: string) => string): string {
   const { subject, body } = subjectAndBody(e.message)
-  const seconds = Math.floor(Date.parse(e.time) / 1000)
-  let text = p.template.replace(/%(x[0-9a-fA-F]{2}|C\((\w+)\)|C(?:red|green|blue|reset)|Creset|[Hh]|[Tt]|[Pp]|a[nNeEkdDIitr]|c[nNeEdDIitr]|[sbBdDSwnm%])/g, (_m, code: string, color: string | undefined) => {
+  const a = person(e, 'a')
+  const c = person(e, 'c')
+  let text = p.template.replace(/%(x[0-9a-fA-F]{2}|C\((\w+)\)|C(?:red|green|blue|reset)|Creset|[Hh]|[Tt]|[Pp]|a[nNeEkdDIitr]|c[nNeEdDIitr]|[sbBdDSwnmI%])/g, (_m, code: string, color: string | undefined) => {
     if (code.startsWith('x')) return String.fromCharCode(parseInt(code.slice(1), 16))
     switch (code) {
       case 'H': return e.commit
@@ -71,11 +84,20 @@ export function formatCommit (p: Pretty, e: LogEntry, short: (c: string) => stri
       case 't': return short(e.tree)
       case 'P': return e.parents.join(' ')
       case 'p': return e.parents.map(short).join(' ')
-      case 'an': case 'aN': case 'cn': case 'cN': return safe(e.author.name)
-      case 'ak': case 'ae': case 'aE': case 'ce': case 'cE': return e.author.key
-      case 'ad': case 'aD': case 'aI': case 'ai': case 'cd': case 'cD': case 'cI': case 'ci': return e.time
-      case 'at': case 'ct': return String(seconds)
-      case 'ar': case 'cr': return relativeTime(Date.parse(e.time))
+      case 'an': case 'aN': return safe(a.name)
+      case 'cn': case 'cN': return safe(c.name)
+      case 'ae': case 'aE': return safe(a.email)
+      case 'ce': case 'cE': return safe(c.email)
+      case 'ak': return e.author.key
+      case 'ad': case 'aD': return a.date
+      case 'cd': case 'cD': return c.date
+      case 'aI': case 'ai': return e.git?.author === undefined ? e.time : new Date(a.seconds * 1000).toISOString()
+      case 'cI': case 'ci': return e.git?.committer === undefined ? e.time : new Date(c.seconds * 1000).toISOString()
+      case 'at': return String(a.seconds)
+      case 'ct': return String(c.seconds)
+      case 'ar': return relativeTime(a.seconds * 1000)
+      case 'cr': return relativeTime(c.seconds * 1000)
+      case 'I': return e.git === undefined ? '' : `\nImported: from git ${e.git.id}, signed by ${safe(e.author.name)} <${e.author.key}>`
       case 's': return safeLines(subject)
       case 'b': return safeLines(body)
       case 'B': return safeLines(normalised(e.message))

@@ -1,3 +1,4 @@
+import { parseGitCommit, GitPerson } from '../model/git.js'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { Commit, commitSignatureValid } from '../model/commit.js'
@@ -19,6 +20,8 @@ export interface LogEntry {
   refs?: string[]
   /** with patch or stat: what it changed against its first parent */
   diff?: FileDiff[]
+  /** an imported commit: its git ID, and its author and committer as git recorded them */
+  git?: { id: string, author?: GitPerson, committer?: GitPerson }
 }
 
 export function logEntry (cid: CID, c: Commit): LogEntry {
@@ -29,7 +32,17 @@ export function logEntry (cid: CID, c: Commit): LogEntry {
     author: { key: c.author.key, name: c.author.name },
     time: c.time,
     message: c.message,
-    signature: commitSignatureValid(c) ? 'good' : 'bad'
+    signature: commitSignatureValid(c) ? 'good' : 'bad',
+    ...(c.git === undefined ? {} : { git: gitOriginOf(c.git.id, c.git.object) })
+  }
+}
+
+function gitOriginOf (id: string, object: Uint8Array): NonNullable<LogEntry['git']> {
+  try {
+    const info = parseGitCommit(object, id)
+    return { id, author: info.author, committer: info.committer }
+  } catch {
+    return { id }
   }
 }
 

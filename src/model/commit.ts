@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import * as dagJson from '@ipld/dag-json'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
@@ -9,6 +10,17 @@ import { verifySignature, sign } from './sign.js'
 
 export interface Author { key: string, name: string }
 
+/**
+ * Where an imported commit came from: the git commit object's bytes, whole
+ * (author, committer, their time zones, encoding, gpgsig, the message
+ * bytes), and its ID, so `export git` writes back the very same object.
+ * `quirks` are tree entries an acache tree does not hold: submodules
+ * (mode 160000) and modes git's early versions wrote (100664); each is
+ * written back where it was.
+ */
+export interface GitOrigin { id: string, object: Uint8Array, quirks?: GitQuirk[] }
+export interface GitQuirk { path: string, mode: string, id: string }
+
 export interface Commit {
   type: 'acache/commit'
   version: 1
@@ -17,6 +29,7 @@ export interface Commit {
   author: Author
   time: string
   message: string
+  git?: GitOrigin
   signature: Uint8Array
 }
 
@@ -31,8 +44,10 @@ export function dagJsonCid (bytes: Uint8Array): CID {
 
 /** What the signature covers: the dag-json of the commit without `signature`. */
 export function signingBytes (c: UnsignedCommit): Uint8Array {
-  const { type, version, tree, parents, author, time, message } = c
-  return dagJson.encode({ type, version, tree, parents, author: { key: author.key, name: author.name }, time, message })
+  const { type, version, tree, parents, author, time, message, git } = c
+  const body: Record<string, unknown> = { type, version, tree, parents, author: { key: author.key, name: author.name }, time, message }
+  if (git !== undefined) body.git = git
+  return dagJson.encode(body)
 }
 
 export function signCommit (c: UnsignedCommit, secretKey: Uint8Array): { commit: Commit, bytes: Uint8Array, cid: CID } {
@@ -47,6 +62,10 @@ export function commitSignatureValid (c: Commit): boolean {
 }
 
 const COMMIT_KEYS = ['author', 'message', 'parents', 'signature', 'time', 'tree', 'type', 'version']
+const COMMIT_KEYS_GIT = ['author', 'git', 'message', 'parents', 'signature', 'time', 'tree', 'type', 'version']
+/** A git commit object larger than this is refused (git's own largest are a few hundred KiB of message). */
+export const MAX_GIT_OBJECT_BYTES = 4 * 1024 * 1024
+const MAX_QUIRKS = 100_000
 
 /**
  * Decodes and checks the shape of a commit block. Rejects anything that is not
@@ -65,7 +84,7 @@ export function decodeCommit (bytes: Uint8Array, cid?: CID): Commit {
     fail('BAD_OBJECT', `object${where} is not a commit`, { data: { cid: cid?.toString() } })
   }
   const keys = Object.keys(obj).sort()
-  if (keys.join() !== COMMIT_KEYS.join()) fail('BAD_OBJECT', `commit${where} has unexpected fields: ${keys.join(', ')}`)
+  if (keys.join() !== COMMIT_KEYS.join() && keys.join() !== COMMIT_KEYS_GIT.join()) fail('BAD_OBJECT', `commit${where} has unexpected fields: ${keys.join(', ')}`)
   if (obj.version !== 1) fail('BAD_OBJECT', `commit${where} has unsupported version ${String(obj.version)}`)
   if (CID.asCID(obj.tree) === null) fail('BAD_OBJECT', `commit${where} has no tree CID`)
   if (!Array.isArray(obj.parents) || obj.parents.some((p: unknown) => CID.asCID(p) === null)) fail('BAD_OBJECT', `commit${where} has bad parents`)
@@ -77,6 +96,7 @@ export function decodeCommit (bytes: Uint8Array, cid?: CID): Commit {
   if (typeof obj.time !== 'string' || Number.isNaN(Date.parse(obj.time))) fail('BAD_OBJECT', `commit${where} has a bad time`)
   if (typeof obj.message !== 'string') fail('BAD_OBJECT', `commit${where} has a bad message`)
   if (!(obj.signature instanceof Uint8Array)) fail('BAD_OBJECT', `commit${where} has no signature bytes`)
+  if (obj.git !== undefined) checkGitOrigin(obj.git, where)
   if (!equalBytes(dagJson.encode(obj), bytes)) fail('BAD_OBJECT', `commit${where} is not in canonical dag-json`)
   return obj as Commit
 }
@@ -95,4 +115,32 @@ export function admitCommit (cid: CID, bytes: Uint8Array): Commit {
   const c = decodeCommit(bytes, cid)
   if (!commitSignatureValid(c)) fail('BAD_SIGNATURE', `commit ${cid} has a signature that does not match its author ${c.author.key}`, { data: { commit: cid.toString() } })
   return c
+}
+
+/** The shape of a commit's git origin, and that its ID is the hash of its object. */
+function checkGitOrigin (g: any, where: string): void {
+  const bad = (why: string): never => fail('BAD_OBJECT', `commit${where} has a bad git origin: ${why}`)
+  if (g === null || typeof g !== 'object') bad('not a map')
+  const keys = Object.keys(g).sort().join()
+  if (keys !== 'id,object' && keys !== 'id,object,quirks') bad(`unexpected fields ${keys}`)
+  if (typeof g.id !== 'string' || !/^[0-9a-f]{40}$/.test(g.id)) bad('the id is not a SHA-1')
+  if (!(g.object instanceof Uint8Array) || g.object.byteLength > MAX_GIT_OBJECT_BYTES) bad('the object is not bytes within the limit')
+  if (gitObjectId('commit', g.object) !== g.id) bad('the id is not the hash of the object')
+  if (g.quirks !== undefined) {
+    if (!Array.isArray(g.quirks) || g.quirks.length === 0 || g.quirks.length > MAX_QUIRKS) bad('quirks is not a list')
+    for (const q of g.quirks) {
+      if (q === null || typeof q !== 'object' || Object.keys(q).sort().join() !== 'id,mode,path') bad('a quirk is not {path, mode, id}')
+      if (typeof q.path !== 'string' || q.path === '' || q.path.startsWith('/') || q.path.split('/').some((c: string) => c === '' || c === '.' || c === '..' || c.includes('\0'))) bad(`quirk path ${JSON.stringify(q.path)}`)
+      if (typeof q.mode !== 'string' || !/^[0-7]{5,6}$/.test(q.mode)) bad('a quirk mode')
+      if (typeof q.id !== 'string' || !/^[0-9a-f]{40}$/.test(q.id)) bad('a quirk id')
+    }
+  }
+}
+
+/** git's object ID: SHA-1 of "TYPE SIZE\0" and the bytes. */
+export function gitObjectId (type: string, body: Uint8Array): string {
+  const h = createHash('sha1')
+  h.update(`${type} ${body.byteLength}\0`)
+  h.update(body)
+  return h.digest('hex')
 }

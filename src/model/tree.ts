@@ -68,9 +68,10 @@ async function unixfs (): Promise<typeof import('ipfs-unixfs')> {
   return unixfsModule
 }
 
-export async function symlinkBlock (target: string): Promise<{ cid: CID, bytes: Uint8Array }> {
+export async function symlinkBlock (target: string | Uint8Array): Promise<{ cid: CID, bytes: Uint8Array }> {
   const { UnixFS } = await unixfs()
-  const bytes = dagPb.encode(dagPb.prepare({ Data: new UnixFS({ type: 'symlink', data: new TextEncoder().encode(target) }).marshal(), Links: [] }))
+  const data = typeof target === 'string' ? new TextEncoder().encode(target) : target
+  const bytes = dagPb.encode(dagPb.prepare({ Data: new UnixFS({ type: 'symlink', data }).marshal(), Links: [] }))
   return { cid: pbCid(bytes), bytes }
 }
 

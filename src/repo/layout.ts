@@ -56,6 +56,9 @@ export class RepoLayout {
   /** there while a process changes the repository (repo/lock.ts) */
   get lock (): string { return this.at('lock') }
 
+  /** The git bridge's state: the map of git IDs to CIDs, annotated tags' objects. */
+  git (file?: string): string { return file === undefined ? this.at('git') : this.at('git', file) }
+
   /** Whether `dir` holds a repository's config (a repository or a bare store). */
   static holdsConfig (dir: string): boolean { return fs.existsSync(new RepoLayout(dir).config) }
 }

@@ -17,7 +17,11 @@ export function readAttributes (root: string): Record<string, string> {
   // tracked, so it may come from a friend: a regular file within the limit, never a link to /dev/zero
   const bytes = readRegularFile(path.join(root, ATTRIBUTES_FILE), MAX_SPECIAL_FILE_BYTES, ATTRIBUTES_FILE, false)
   if (bytes === undefined) return {}
-  const text = bytes.toString('utf8')
+  return parseAttributes(bytes.toString('utf8'))
+}
+
+/** The `key = value` lines of an attributes file. */
+export function parseAttributes (text: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [i, raw] of text.split('\n').entries()) {
     const line = raw.replace(/#.*$/, '').trim()
@@ -30,8 +34,12 @@ export function readAttributes (root: string): Record<string, string> {
 }
 
 export function chunkerOf (root: string | undefined): ChunkerName {
-  if (root === undefined) return 'fixed'
-  const c = readAttributes(root).chunker ?? 'fixed'
+  return root === undefined ? 'fixed' : chunkerIn(readAttributes(root))
+}
+
+/** The chunker attributes name (fixed when they name none). */
+export function chunkerIn (attrs: Record<string, string>): ChunkerName {
+  const c = attrs.chunker ?? 'fixed'
   if (c !== 'fixed' && c !== 'cdc') fail('BAD_CONFIG', `${ATTRIBUTES_FILE}: unknown chunker ${c} (fixed or cdc)`)
   return c
 }

@@ -31,6 +31,8 @@ import cherryPick from './cherry-pick.js'
 import stash from './stash.js'
 import tag from './tag.js'
 import help from './help.js'
+import importCmd from './import.js'
+import exportCmd from './export.js'
 
 /** Every command, in the order --help lists them. */
-export const commands: CommandDef[] = [init, clone, id, status, commit, log, show, diff, branch, tag, switchCmd, restore, stash, reset, revert, cherryPick, reflog, merge, remote, fetch, push, pull, bundle, owners, serve, mount, umount, gc, size, pin, verify, help]
+export const commands: CommandDef[] = [init, clone, id, status, commit, log, show, diff, branch, tag, switchCmd, restore, stash, reset, revert, cherryPick, reflog, merge, remote, fetch, push, pull, bundle, importCmd, exportCmd, owners, serve, mount, umount, gc, size, pin, verify, help]

@@ -1,0 +1,308 @@
+import fs from 'node:fs'
+import { createHash } from 'node:crypto'
+import { CID } from 'multiformats/cid'
+import { Repo, checkBranchName } from '../repo/repo.js'
+import { Ctx } from '../context.js'
+import { fail } from '../errors.js'
+import { requireIdentity } from '../identity/identity.js'
+import { signCommit, GitQuirk } from '../model/commit.js'
+import { checkName, joinPath, writeDirectory, symlinkBlock, Node, Kind } from '../model/tree.js'
+import { storeBytes, PROFILE_LAYOUT } from '../model/file.js'
+import { ChunkerName } from '../model/chunker.js'
+import { parseGitCommit, parseGitTree, parseGitTag, parseLfsPointer, gitMessageText, GitTreeEntry } from '../model/git.js'
+import { GitBatch, resolveGitDir, listGitRefs, gitCommitsToImport, lfsObjectPath, GitRef } from '../remote/git.js'
+import { GitMap, saveGitTag } from '../repo/git-map.js'
+import { parseAttributes, chunkerIn, ATTRIBUTES_FILE } from '../worktree/attributes.js'
+import { trace } from '../util/trace.js'
+
+export interface ImportOptions {
+  /** branch names to import (all when none) */
+  branches?: string[]
+  /** import tags too */
+  tags?: boolean
+  /** keep git-lfs pointer files as they are, never their content */
+  lfsPointers?: boolean
+  /** move an acache branch that has commits of its own (not from this import) */
+  force?: boolean
+}
+
+export interface ImportedRef { ref: string, git: string, commit: string, old?: string, annotated?: boolean }
+
+export interface ImportResult {
+  gitDir: string
+  commits: number
+  skipped: number
+  refs: ImportedRef[]
+  /** submodules (gitlinks) seen: recorded in the commit's git origin, not checked out */
+  submodules: string[]
+  /** files stored from their git-lfs objects (and pointers whose objects were not here) */
+  lfs: { stored: number, missing: string[] }
+  /** refs that name no commit (a tag of a tree or a blob), left out */
+  leftOut: string[]
+  /** the commit checked out into an empty working root (its branch was unborn) */
+  checkedOut?: string
+}
+
+interface Converted { node: Node, quirks: GitQuirk[] }
+
+/**
+ * `import git [GITDIR]`: every commit reachable from the chosen branches
+ * (and tags) becomes a signed acache commit with the same tree and the same
+ * parents, in git's order; the git object itself is kept in the commit, so
+ * `export git` gives back the same IDs. What was imported before (the map
+ * in .acache/git/map) is not imported again.
+ */
+export async function importGit (repo: Repo, ctx: Ctx, source: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  const head = repo.root === undefined ? undefined : repo.readHead()
+  // an unborn branch the import fills is checked out as clone does (a merge into nothing: untracked files are kept)
+  const checkout = head?.ref !== undefined && head.cid === undefined ? head.ref : undefined
+  const result = await importLocked(repo, ctx, source, opts, checkout)
+  const deferred = result.refs.find(r => r.ref === checkout)
+  if (deferred !== undefined) {
+    const { merge } = await import('./merge.js')
+    repo.why = `import: from git ${result.gitDir}`
+    const m = await merge(repo, ctx, { rev: deferred.commit })
+    result.checkedOut = m.commit
+  }
+  return result
+}
+
+async function importLocked (repo: Repo, ctx: Ctx, source: string, opts: ImportOptions, deferRef: string | undefined): Promise<ImportResult> {
+  const id = requireIdentity(ctx.home)
+  const gitDir = resolveGitDir(source)
+  const release = repo.lock()
+  const map = new GitMap(repo)
+  const git = new GitBatch(gitDir)
+  try {
+    const refs = chooseRefs(gitDir, opts)
+    const result: ImportResult = { gitDir, commits: 0, skipped: 0, refs: [], submodules: [], lfs: { stored: 0, missing: [] }, leftOut: [] }
+    // tips: what each ref's object is, a tag peeled to its commit
+    const tips = new Map<string, { commit: string, tag?: { id: string, body: Buffer } }>()
+    for (const r of refs) {
+      let obj = r.id
+      let tag: { id: string, body: Buffer } | undefined
+      for (let depth = 0; depth < 8; depth++) {
+        const o = await git.get(obj)
+        if (o === undefined) fail('MISSING_OBJECT', `${r.name} names ${obj}, which ${gitDir} does not have`)
+        if (o.type !== 'tag') break
+        tag ??= { id: obj, body: o.body }
+        obj = parseGitTag(o.body, obj).object
+      }
+      const t = (await git.get(obj))?.type
+      if (t !== 'commit') { result.leftOut.push(`${r.name} (a ${t ?? 'missing object'})`); continue }
+      tips.set(r.name, { commit: obj, tag })
+    }
+    const todo = gitCommitsToImport(gitDir, [...new Set([...tips.values()].map(t => t.commit))], map.commits.keys())
+    trace(`git: ${todo.length} commits to import`)
+    const conv = new Converter(repo, git, map, gitDir, opts.lfsPointers === true, result)
+    ctx.progress.start('importing commits', todo.length, 'commits')
+    for (const gid of todo) {
+      if (map.commits.has(gid)) { result.skipped++; ctx.progress.tick(); continue }
+      const body = await git.read(gid, 'commit', 'a commit')
+      const info = parseGitCommit(body, gid)
+      const parents = info.parents.map(p => {
+        const c = map.commits.get(p)
+        if (c === undefined) fail('MISSING_OBJECT', `git commit ${gid}'s parent ${p} was not imported (a shallow repository?)`, { hint: 'import from a full clone: git fetch --unshallow' })
+        return c
+      })
+      const quirks: GitQuirk[] = []
+      const chunker = await conv.chunkerOf(info.tree)
+      const tree = await conv.tree(info.tree, '', chunker, quirks, gid)
+      const time = new Date((info.committer?.when ?? 0) * 1000)
+      const { commit, bytes, cid } = signCommit({
+        type: 'acache/commit',
+        version: 1,
+        tree: tree.cid,
+        parents,
+        author: { key: id.key, name: id.name },
+        time: Number.isNaN(time.getTime()) ? new Date(0).toISOString() : time.toISOString(),
+        message: gitMessageText(info),
+        git: quirks.length > 0 ? { id: gid, object: body, quirks } : { id: gid, object: body }
+      }, id.secretKey)
+      await repo.store.put(cid, bytes)
+      if (commit.parents.length === 0) repo.addKnownRoots([cid])
+      map.noteCommit(gid, cid)
+      result.commits++
+      if (result.commits % 256 === 0) map.flush()
+      ctx.progress.tick()
+    }
+    ctx.progress.done()
+    map.flush()
+    trace('git: commits imported')
+    repo.why = `import: from git ${gitDir}`
+    for (const [name, t] of tips) {
+      const cid = map.commits.get(t.commit)!
+      const short = name.replace(/^refs\/(heads|tags)\//, '')
+      const ref = name.startsWith('refs/tags/') ? `refs/tags/${short}` : `refs/heads/${short}`
+      checkBranchName(short)
+      const old = repo.readRef(ref)
+      if (old !== undefined && !old.equals(cid) && opts.force !== true && !(await importedBefore(map, repo, old, cid))) {
+        fail('EXISTS', `${ref.replace('refs/heads/', 'branch ').replace('refs/tags/', 'tag ')} already exists here and holds commits the git ${short} does not`, { hint: 'import with --force to move it, or name the branches to import with --branches' })
+      }
+      if (ref !== deferRef) repo.writeRef(ref, cid)
+      if (t.tag !== undefined) saveGitTag(repo, short, t.tag.id, t.tag.body)
+      result.refs.push({ ref, git: t.commit, commit: cid.toString(), old: old?.equals(cid) === false ? old.toString() : undefined, annotated: t.tag !== undefined ? true : undefined })
+    }
+    await repo.store.settle([...tips.values()].map(t => map.commits.get(t.commit)!))
+    result.submodules = [...new Set(result.submodules)].sort()
+    return result
+  } finally {
+    git.close()
+    map.close()
+    release()
+  }
+}
+
+/** Whether `old` is an ancestor of `cid` by the map's commits (an earlier import of the same branch). */
+async function importedBefore (map: GitMap, repo: Repo, old: CID, cid: CID): Promise<boolean> {
+  if (!map.commitIds.has(old.toString())) return false
+  const seen = new Set<string>()
+  const stack = [cid]
+  while (stack.length > 0) {
+    const c = stack.pop()!
+    const k = c.toString()
+    if (k === old.toString()) return true
+    if (seen.has(k)) continue
+    seen.add(k)
+    stack.push(...(await repo.readCommit(c)).parents)
+  }
+  return false
+}
+
+function chooseRefs (gitDir: string, opts: ImportOptions): GitRef[] {
+  const heads = listGitRefs(gitDir, ['refs/heads'])
+  let chosen = heads
+  if (opts.branches !== undefined && opts.branches.length > 0) {
+    chosen = []
+    for (const b of opts.branches) {
+      const r = heads.find(h => h.name === `refs/heads/${b}`)
+      if (r === undefined) fail('UNKNOWN_REVISION', `${gitDir} has no branch ${b}`, { hint: `its branches: ${heads.map(h => h.name.slice(11)).join(', ') || '(none)'}` })
+      chosen.push(r)
+    }
+  }
+  if (opts.tags === true) chosen = [...chosen, ...listGitRefs(gitDir, ['refs/tags'])]
+  if (chosen.length === 0) fail('UNKNOWN_REVISION', `${gitDir} has no branches to import`)
+  return chosen
+}
+
+/** git trees and blobs to acache trees and files, each converted once. */
+class Converter {
+  private readonly treeMemo = new Map<string, Converted>()
+  constructor (private readonly repo: Repo, private readonly git: GitBatch, private readonly map: GitMap, private readonly gitDir: string, private readonly keepPointers: boolean, private readonly result: ImportResult) {}
+
+  /** The chunker the tree's own .acacheattributes names. */
+  async chunkerOf (treeId: string): Promise<ChunkerName> {
+    const entries = parseGitTree(await this.git.read(treeId, 'tree', 'a root tree'), treeId)
+    const a = entries.find(e => e.name === ATTRIBUTES_FILE && e.mode.startsWith('100'))
+    if (a === undefined) return 'fixed'
+    const body = await this.git.read(a.id, 'blob', ATTRIBUTES_FILE)
+    try { return chunkerIn(parseAttributes(body.subarray(0, 65536).toString('utf8'))) } catch { return 'fixed' }
+  }
+
+  async tree (treeId: string, dir: string, chunker: ChunkerName, quirks: GitQuirk[], commit: string): Promise<Node> {
+    const key = `${treeId} ${chunker}`
+    const memo = this.treeMemo.get(key)
+    if (memo !== undefined) {
+      for (const q of memo.quirks) quirks.push({ ...q, path: joinPath(dir, q.path) })
+      return memo.node
+    }
+    if (chunker === 'fixed') {
+      const known = this.map.trees.get(treeId)
+      if (known !== undefined) return known
+    }
+    const entries = parseGitTree(await this.git.read(treeId, 'tree', `the tree of ${dir === '' ? 'the root' : dir}`), treeId)
+    const own: GitQuirk[] = []
+    const kids = new Map<string, Node & { kind: Kind }>()
+    const jobs = entries.map(async (e) => await this.entry(e, dir, chunker, own, commit))
+    const done = await Promise.all(jobs)
+    for (let i = 0; i < entries.length; i++) {
+      const d = done[i]
+      if (d !== undefined) kids.set(entries[i].name, d)
+    }
+    const node = await writeDirectory(this.repo.store, kids)
+    const rel = own.map(q => ({ ...q, path: dir === '' ? q.path : q.path.slice(dir.length + 1) }))
+    this.treeMemo.set(key, { node, quirks: rel })
+    if (own.length === 0 && chunker === 'fixed') this.map.noteTree(treeId, node)
+    quirks.push(...own)
+    return node
+  }
+
+  private async entry (e: GitTreeEntry, dir: string, chunker: ChunkerName, quirks: GitQuirk[], commit: string): Promise<(Node & { kind: Kind }) | undefined> {
+    const p = joinPath(dir, e.name)
+    try {
+      checkName(e.name, dir === '' ? 'the root directory' : dir)
+    } catch (err) {
+      fail('BAD_TREE_ENTRY', `git commit ${commit} has ${JSON.stringify(p)}, which acache cannot record: ${(err as Error).message}`)
+    }
+    if (e.mode === '40000') {
+      const sub: GitQuirk[] = []
+      const node = await this.tree(e.id, p, chunker, sub, commit)
+      quirks.push(...sub)
+      return { ...node, kind: 'dir' }
+    }
+    if (e.mode === '160000') {
+      quirks.push({ path: p, mode: e.mode, id: e.id })
+      this.result.submodules.push(p)
+      return undefined
+    }
+    const mode = parseInt(e.mode, 8)
+    if (e.mode === '120000') return { ...(await this.blob(e.id, 'l', chunker, p)), kind: 'symlink' }
+    if ((mode & 0o170000) !== 0o100000) fail('BAD_TREE_ENTRY', `git commit ${commit} has ${JSON.stringify(p)} with mode ${e.mode}, which is no file, link, directory or submodule`)
+    const exec = (mode & 0o111) !== 0
+    if (e.mode !== '100644' && e.mode !== '100755') quirks.push({ path: p, mode: e.mode, id: e.id })
+    const node = await this.blob(e.id, exec ? 'x' : 'f', chunker, p)
+    return { ...node, kind: exec ? 'exec' : 'file' }
+  }
+
+  private readonly blobMemo = new Map<string, Promise<Node>>()
+
+  private async blob (gid: string, kind: 'f' | 'x' | 'l', chunker: ChunkerName, p: string): Promise<Node> {
+    const key = `${gid} ${kind} ${chunker} ${this.keepPointers ? 'k' : ''}`
+    let got = this.blobMemo.get(key)
+    if (got === undefined) {
+      got = this.convertBlob(gid, kind, chunker, p)
+      this.blobMemo.set(key, got)
+    }
+    return await got
+  }
+
+  private async convertBlob (gid: string, kind: 'f' | 'x' | 'l', chunker: ChunkerName, p: string): Promise<Node> {
+    if (chunker === 'fixed') {
+      const known = this.map.blob(gid, kind) ?? (this.keepPointers ? undefined : this.map.blob(gid, kind === 'x' ? 'P' : 'p'))
+      if (known !== undefined) return known
+    }
+    const body = await this.git.read(gid, 'blob', p)
+    if (kind === 'l') {
+      const { cid, bytes } = await symlinkBlock(body)
+      await this.repo.store.put(cid, bytes)
+      const node = { cid, tsize: bytes.byteLength }
+      if (chunker === 'fixed') this.map.noteBlob(gid, kind, node)
+      return node
+    }
+    const ptr = this.keepPointers ? undefined : parseLfsPointer(body)
+    if (ptr !== undefined) {
+      const file = lfsObjectPath(this.gitDir, ptr.oid)
+      const content = readLfsObject(file, ptr.oid, ptr.size)
+      if (content !== undefined) {
+        const node = await storeBytes(this.repo.store, content, kind === 'x', PROFILE_LAYOUT, chunker)
+        this.result.lfs.stored++
+        if (chunker === 'fixed') this.map.noteBlob(gid, kind === 'x' ? 'P' : 'p', node)
+        return node
+      }
+      this.result.lfs.missing.push(p)
+    }
+    const node = await storeBytes(this.repo.store, body, kind === 'x', PROFILE_LAYOUT, chunker)
+    if (chunker === 'fixed') this.map.noteBlob(gid, kind, node)
+    return node
+  }
+}
+
+/** An LFS object's content when it is here and is what its pointer says (its SHA-256 and size). */
+function readLfsObject (file: string, oid: string, size: number): Buffer | undefined {
+  let st: fs.Stats
+  try { st = fs.lstatSync(file) } catch { return undefined }
+  if (!st.isFile() || st.size !== size) return undefined
+  const bytes = fs.readFileSync(file)
+  if (createHash('sha256').update(bytes).digest('hex') !== oid) return undefined
+  return bytes
+}
