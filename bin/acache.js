@@ -48,12 +48,14 @@ async function start () {
   const argv = process.argv.slice(2)
   // status, commit and diff of a large working root: a helper thread starts on
   // the lstat of every tracked file now, while the rest of acache loads.
+  // bin/git-remote-acache.js starts the same code at its own entry
+  const entry = globalThis.__acacheEntry ?? 'main'
   if (useBundle) {
-    require(path.join(dist, 'bundle', 'preload.cjs')).preloadStats(argv)
-    return loadBundle(bundle).main
+    if (entry === 'main') require(path.join(dist, 'bundle', 'preload.cjs')).preloadStats(argv)
+    return loadBundle(bundle)[entry]
   }
-  ;(await import(pathToFileURL(path.join(dist, 'src', 'worktree', 'preload.js')).href)).preloadStats(argv)
-  return (await import(pathToFileURL(compiled).href)).main
+  if (entry === 'main') (await import(pathToFileURL(path.join(dist, 'src', 'worktree', 'preload.js')).href)).preloadStats(argv)
+  return (await import(pathToFileURL(compiled).href))[entry]
 }
 
 // Output piped into a command that stopped reading (acache log | head): stop quietly, as git does.

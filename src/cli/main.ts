@@ -132,3 +132,4 @@ async function makeIO (args: any, out: Output, usage: () => void): Promise<IO> {
     }
   }
 }
+export { remoteHelper } from './git-remote-helper.js'

@@ -44,26 +44,13 @@ export async function exportGit (repo: Repo, ctx: Ctx, target: string, opts: Exp
   const dir = path.resolve(ctx.cwd, target)
   const fresh = !fs.existsSync(dir) || fs.readdirSync(dir).length === 0
   const gitDir = initGitRepository(dir, opts.bare === true)
-  const map = new GitMap(repo)
-  const exporter = new Exporter(repo, gitDir, map)
+  const exporter = new GitExporter(repo, gitDir)
   try {
     const heads = chooseHeads(repo, opts)
-    const order = await commitsInOrder(repo, heads.map(([, c]) => c), (cid) => exporter.alreadyThere(cid))
-    trace(`git: ${order.length} commits to export`)
-    ctx.progress.start('exporting commits', order.length, 'commits')
-    for (const [cid, c] of order) {
-      await exporter.commit(cid, c)
-      ctx.progress.tick()
-      if (exporter.result.commits % 256 === 0) map.flush()
-    }
-    ctx.progress.done()
+    await exporter.exportReachable(ctx, heads.map(([, c]) => c))
     const refs: Array<[string, string]> = []
     for (const [ref, cid] of heads) {
-      let id = map.commitIds.get(cid.toString())!
-      if (ref.startsWith('refs/tags/')) {
-        const tag = readGitTag(repo, ref.slice('refs/tags/'.length))
-        if (tag !== undefined && parseGitTag(tag.body, tag.id).object === id) id = exporter.writer.write('tag', tag.body)
-      }
+      const id = exporter.refTarget(ref, cid)
       refs.push([ref, id])
       exporter.result.refs.push({ ref, git: id, commit: cid.toString() })
     }
@@ -77,7 +64,6 @@ export async function exportGit (repo: Repo, ctx: Ctx, target: string, opts: Exp
     return exporter.result
   } finally {
     exporter.close()
-    map.close()
   }
 }
 
@@ -120,20 +106,53 @@ export async function commitsInOrder (repo: Repo, tips: CID[], done: (cid: CID) 
   return out
 }
 
-class Exporter {
+/**
+ * Writes acache commits, their trees and files into a git repository as
+ * git objects; what the map says was written there before is not written
+ * again.
+ */
+export class GitExporter {
   readonly writer: GitObjectWriter
+  readonly map: GitMap
   private readonly check: GitBatch
   readonly result: ExportResult
   private readonly treeMemo = new Map<string, string>()
   private readonly blobMemo = new Map<string, Promise<string>>()
 
-  constructor (private readonly repo: Repo, readonly gitDir: string, private readonly map: GitMap) {
+  constructor (private readonly repo: Repo, readonly gitDir: string) {
+    this.map = new GitMap(repo)
     this.writer = new GitObjectWriter(gitDir)
     this.check = new GitBatch(gitDir, true)
     this.result = { gitDir, commits: 0, original: 0, objects: 0, refs: [], emptyDirs: 0 }
   }
 
-  close (): void { this.check.close() }
+  close (): void {
+    this.check.close()
+    this.map.close()
+  }
+
+  /** Writes every commit reachable from `tips` that the repository lacks, parents first. */
+  async exportReachable (ctx: Ctx, tips: CID[]): Promise<void> {
+    const order = await commitsInOrder(this.repo, tips, async (cid) => await this.alreadyThere(cid))
+    trace(`git: ${order.length} commits to export`)
+    ctx.progress.start('exporting commits', order.length, 'commits')
+    for (const [cid, c] of order) {
+      await this.commit(cid, c)
+      ctx.progress.tick()
+      if (this.result.commits % 256 === 0) this.map.flush()
+    }
+    ctx.progress.done()
+    this.map.flush()
+  }
+
+  /** The git object a ref names: the commit's, or for a tag imported annotated, that tag object (written now). */
+  refTarget (ref: string, cid: CID): string {
+    const id = this.map.commitIds.get(cid.toString())
+    if (id === undefined) fail('BUG', `commit ${cid} was not exported`)
+    if (!ref.startsWith('refs/tags/')) return id
+    const tag = readGitTag(this.repo, ref.slice('refs/tags/'.length))
+    return tag !== undefined && parseGitTag(tag.body, tag.id).object === id ? this.writer.write('tag', tag.body) : id
+  }
 
   private async has (id: string | undefined): Promise<boolean> {
     return id !== undefined && (await this.check.get(id)) !== undefined

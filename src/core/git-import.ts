@@ -4,7 +4,8 @@ import { CID } from 'multiformats/cid'
 import { Repo, checkBranchName } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
-import { requireIdentity } from '../identity/identity.js'
+import { requireIdentity, Identity } from '../identity/identity.js'
+import { OwnershipChecker, failOwnership } from '../services/ownership.js'
 import { signCommit, GitQuirk } from '../model/commit.js'
 import { checkName, joinPath, writeDirectory, symlinkBlock, Node, Kind } from '../model/tree.js'
 import { storeBytes, PROFILE_LAYOUT } from '../model/file.js'
@@ -68,67 +69,13 @@ export async function importGit (repo: Repo, ctx: Ctx, source: string, opts: Imp
 }
 
 async function importLocked (repo: Repo, ctx: Ctx, source: string, opts: ImportOptions, deferRef: string | undefined): Promise<ImportResult> {
-  const id = requireIdentity(ctx.home)
   const gitDir = resolveGitDir(source)
   const release = repo.lock()
-  const map = new GitMap(repo)
-  const git = new GitBatch(gitDir)
+  const imp = new GitImporter(repo, ctx, gitDir, opts)
   try {
-    const refs = chooseRefs(gitDir, opts)
-    const result: ImportResult = { gitDir, commits: 0, skipped: 0, refs: [], submodules: [], lfs: { stored: 0, missing: [] }, leftOut: [] }
-    // tips: what each ref's object is, a tag peeled to its commit
-    const tips = new Map<string, { commit: string, tag?: { id: string, body: Buffer } }>()
-    for (const r of refs) {
-      let obj = r.id
-      let tag: { id: string, body: Buffer } | undefined
-      for (let depth = 0; depth < 8; depth++) {
-        const o = await git.get(obj)
-        if (o === undefined) fail('MISSING_OBJECT', `${r.name} names ${obj}, which ${gitDir} does not have`)
-        if (o.type !== 'tag') break
-        tag ??= { id: obj, body: o.body }
-        obj = parseGitTag(o.body, obj).object
-      }
-      const t = (await git.get(obj))?.type
-      if (t !== 'commit') { result.leftOut.push(`${r.name} (a ${t ?? 'missing object'})`); continue }
-      tips.set(r.name, { commit: obj, tag })
-    }
-    const todo = gitCommitsToImport(gitDir, [...new Set([...tips.values()].map(t => t.commit))], map.commits.keys())
-    trace(`git: ${todo.length} commits to import`)
-    const conv = new Converter(repo, git, map, gitDir, opts.lfsPointers === true, result)
-    ctx.progress.start('importing commits', todo.length, 'commits')
-    for (const gid of todo) {
-      if (map.commits.has(gid)) { result.skipped++; ctx.progress.tick(); continue }
-      const body = await git.read(gid, 'commit', 'a commit')
-      const info = parseGitCommit(body, gid)
-      const parents = info.parents.map(p => {
-        const c = map.commits.get(p)
-        if (c === undefined) fail('MISSING_OBJECT', `git commit ${gid}'s parent ${p} was not imported (a shallow repository?)`, { hint: 'import from a full clone: git fetch --unshallow' })
-        return c
-      })
-      const quirks: GitQuirk[] = []
-      const chunker = await conv.chunkerOf(info.tree)
-      const tree = await conv.tree(info.tree, '', chunker, quirks, gid)
-      const time = new Date((info.committer?.when ?? 0) * 1000)
-      const { commit, bytes, cid } = signCommit({
-        type: 'acache/commit',
-        version: 1,
-        tree: tree.cid,
-        parents,
-        author: { key: id.key, name: id.name },
-        time: Number.isNaN(time.getTime()) ? new Date(0).toISOString() : time.toISOString(),
-        message: gitMessageText(info),
-        git: quirks.length > 0 ? { id: gid, object: body, quirks } : { id: gid, object: body }
-      }, id.secretKey)
-      await repo.store.put(cid, bytes)
-      if (commit.parents.length === 0) repo.addKnownRoots([cid])
-      map.noteCommit(gid, cid)
-      result.commits++
-      if (result.commits % 256 === 0) map.flush()
-      ctx.progress.tick()
-    }
-    ctx.progress.done()
-    map.flush()
-    trace('git: commits imported')
+    const tips = await imp.resolve(chooseRefs(gitDir, opts))
+    await imp.importReachable([...tips.values()].map(t => t.commit))
+    const { map, result } = imp
     repo.why = `import: from git ${gitDir}`
     for (const [name, t] of tips) {
       const cid = map.commits.get(t.commit)!
@@ -144,12 +91,107 @@ async function importLocked (repo: Repo, ctx: Ctx, source: string, opts: ImportO
       result.refs.push({ ref, git: t.commit, commit: cid.toString(), old: old?.equals(cid) === false ? old.toString() : undefined, annotated: t.tag !== undefined ? true : undefined })
     }
     await repo.store.settle([...tips.values()].map(t => map.commits.get(t.commit)!))
-    result.submodules = [...new Set(result.submodules)].sort()
     return result
   } finally {
-    git.close()
-    map.close()
+    imp.close()
     release()
+  }
+}
+
+export interface GitTip { commit: string, tag?: { id: string, body: Buffer } }
+
+/**
+ * Imports git commits into a repository (whose lock the caller holds):
+ * resolve refs to the commits they name, then import what is reachable
+ * from them and not imported before, parents first. Each commit is signed
+ * by the importer and checked against the ownership rules in force, as a
+ * commit made here is.
+ */
+export class GitImporter {
+  readonly map: GitMap
+  readonly git: GitBatch
+  readonly result: ImportResult
+  private readonly conv: Converter
+  private readonly id: Identity
+
+  constructor (private readonly repo: Repo, private readonly ctx: Ctx, readonly gitDir: string, opts: ImportOptions = {}) {
+    this.id = requireIdentity(ctx.home)
+    this.map = new GitMap(repo)
+    this.git = new GitBatch(gitDir)
+    this.result = { gitDir, commits: 0, skipped: 0, refs: [], submodules: [], lfs: { stored: 0, missing: [] }, leftOut: [] }
+    this.conv = new Converter(repo, this.git, this.map, gitDir, opts.lfsPointers === true, this.result)
+  }
+
+  close (): void {
+    this.git.close()
+    this.map.close()
+    this.result.submodules = [...new Set(this.result.submodules)].sort()
+  }
+
+  /** What each ref names, an annotated tag peeled to its commit; refs to trees or blobs are left out (and listed). */
+  async resolve (refs: Array<{ name: string, id: string }>): Promise<Map<string, GitTip>> {
+    const tips = new Map<string, GitTip>()
+    for (const r of refs) {
+      let obj = r.id
+      let tag: { id: string, body: Buffer } | undefined
+      for (let depth = 0; depth < 8; depth++) {
+        const o = await this.git.get(obj)
+        if (o === undefined) fail('MISSING_OBJECT', `${r.name} names ${obj}, which ${this.gitDir} does not have`)
+        if (o.type !== 'tag') break
+        tag ??= { id: obj, body: o.body }
+        obj = parseGitTag(o.body, obj).object
+      }
+      const t = (await this.git.get(obj))?.type
+      if (t !== 'commit') { this.result.leftOut.push(`${r.name} (a ${t ?? 'missing object'})`); continue }
+      tips.set(r.name, { commit: obj, tag })
+    }
+    return tips
+  }
+
+  /** Imports every commit reachable from `tips` that is not imported yet. */
+  async importReachable (tips: string[]): Promise<void> {
+    const { map, result, git, ctx, repo, id } = this
+    const todo = gitCommitsToImport(this.gitDir, [...new Set(tips)], map.commits.keys())
+    trace(`git: ${todo.length} commits to import`)
+    const owners = new OwnershipChecker(repo.store)
+    ctx.progress.start('importing commits', todo.length, 'commits')
+    for (const gid of todo) {
+      if (map.commits.has(gid)) { result.skipped++; ctx.progress.tick(); continue }
+      const body = await git.read(gid, 'commit', 'a commit')
+      const info = parseGitCommit(body, gid)
+      const parents = info.parents.map(p => {
+        const c = map.commits.get(p)
+        if (c === undefined) fail('MISSING_OBJECT', `git commit ${gid}'s parent ${p} was not imported (a shallow repository?)`, { hint: 'import from a full clone: git fetch --unshallow' })
+        return c
+      })
+      const quirks: GitQuirk[] = []
+      const chunker = await this.conv.chunkerOf(info.tree)
+      const tree = await this.conv.tree(info.tree, '', chunker, quirks, gid)
+      if (parents.length > 0) {
+        const violations = await owners.check(tree.cid, parents, id.key, `git ${gid.slice(0, 12)}`)
+        if (violations.length > 0) failOwnership(violations)
+      }
+      const time = new Date((info.committer?.when ?? 0) * 1000)
+      const { bytes, cid } = signCommit({
+        type: 'acache/commit',
+        version: 1,
+        tree: tree.cid,
+        parents,
+        author: { key: id.key, name: id.name },
+        time: Number.isNaN(time.getTime()) ? new Date(0).toISOString() : time.toISOString(),
+        message: gitMessageText(info),
+        git: quirks.length > 0 ? { id: gid, object: body, quirks } : { id: gid, object: body }
+      }, id.secretKey)
+      await repo.store.put(cid, bytes)
+      if (parents.length === 0) repo.addKnownRoots([cid])
+      map.noteCommit(gid, cid)
+      result.commits++
+      if (result.commits % 256 === 0) map.flush()
+      ctx.progress.tick()
+    }
+    ctx.progress.done()
+    map.flush()
+    trace('git: commits imported')
   }
 }
 

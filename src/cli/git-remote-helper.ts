@@ -1,0 +1,69 @@
+import readline from 'node:readline'
+import { defaultCtx, Progress } from '../context.js'
+import { asAcacheError } from '../errors.js'
+
+/**
+ * git-remote-acache: git's remote-helper protocol (gitremote-helpers(7)) on
+ * stdin and stdout, with the `fetch`, `push` and `option` capabilities.
+ * `list` fetches and writes the commits into git at once (so `fetch` has
+ * nothing left to do); `push` imports and publishes. Only the protocol goes
+ * to stdout; what acache has to say goes to stderr.
+ */
+export async function remoteHelper (argv: string[]): Promise<number> {
+  const [, where] = argv
+  const gitDir = process.env.GIT_DIR
+  if (where === undefined || gitDir === undefined) {
+    process.stderr.write('usage: git-remote-acache REMOTE URL (git runs it for acache::URL remotes, with GIT_DIR set)\n')
+    return 2
+  }
+  let verbosity = 1
+  const progress: Progress = {
+    start (label: string) { if (verbosity > 1) process.stderr.write(`acache: ${label}\n`) },
+    tick () {},
+    done () {}
+  }
+  const ctx = defaultCtx({ progress })
+  const { GitRemote } = await import('../core/git-remote.js')
+  let remote: InstanceType<typeof GitRemote> | undefined
+  const open = (): InstanceType<typeof GitRemote> => { remote ??= new GitRemote(ctx, gitDir, where); return remote }
+  const send = (text: string): void => { process.stdout.write(text) }
+  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity })[Symbol.asyncIterator]()
+  const next = async (): Promise<string | undefined> => { const r = await lines.next(); return r.done === true ? undefined : r.value }
+  try {
+    for (;;) {
+      const line = await next()
+      if (line === undefined || line === '') return 0
+      if (line === 'capabilities') {
+        send('fetch\npush\noption\n\n')
+      } else if (line.startsWith('option ')) {
+        const [, name, value] = line.split(' ')
+        if (name === 'verbosity') { verbosity = Number(value); send('ok\n') } else send('unsupported\n')
+      } else if (line === 'list' || line === 'list for-push') {
+        const { refs, head } = await open().list(line === 'list for-push')
+        for (const r of refs) send(`${r.id} ${r.name}\n`)
+        if (head !== undefined && line === 'list') send(`@${head} HEAD\n`)
+        send('\n')
+      } else if (line.startsWith('fetch ')) {
+        // list wrote every object already: read the batch to its end
+        for (let l: string | undefined = line; l !== undefined && l !== ''; l = await next()) {}
+        send('\n')
+      } else if (line.startsWith('push ')) {
+        const specs = []
+        for (let l: string | undefined = line; l !== undefined && l !== ''; l = await next()) {
+          const m = /^push (\+?)([^:]*):(.+)$/.exec(l)
+          if (m !== null) specs.push({ force: m[1] === '+', src: m[2], dst: m[3] })
+        }
+        for (const o of await open().push(specs)) send(o.error === undefined ? `ok ${o.dst}\n` : `error ${o.dst} ${o.error.replace(/\n/g, ' ')}\n`)
+        send('\n')
+      } else {
+        process.stderr.write(`git-remote-acache: unknown command ${JSON.stringify(line)}\n`)
+        return 2
+      }
+    }
+  } catch (err) {
+    const e = asAcacheError(err)
+    process.stderr.write(`fatal: acache: ${e.message}\n${e.hint !== undefined ? `hint: ${e.hint}\n` : ''}`)
+    if (e.code === 'BUG' && process.env.ACACHE_TRACE !== undefined) process.stderr.write(String((err as Error).stack) + '\n')
+    return e.exitCode
+  }
+}
