@@ -9,7 +9,7 @@ import { fail } from '../errors.js'
 import { Commit, GitQuirk } from '../model/commit.js'
 import { readDirectory, inspect, joinPath, ancestors } from '../model/tree.js'
 import { readFileContent, storedFileSize } from '../model/file.js'
-import { encodeGitTree, gitCommitLinks, synthesizeGitCommit, parseGitTag, lfsPointer, GitTreeEntry } from '../model/git.js'
+import { EMPTY_TREE_ID, EMPTY_BLOB_ID, encodeGitTree, gitCommitLinks, synthesizeGitCommit, parseGitTag, lfsPointer, GitTreeEntry } from '../model/git.js'
 import { GitBatch, GitObjectWriter, initGitRepository, updateGitRefs, lfsObjectPath } from '../remote/git.js'
 import { GitMap, readGitTag } from '../repo/git-map.js'
 import { trace } from '../util/trace.js'
@@ -154,8 +154,9 @@ export class GitExporter {
     return tag !== undefined && parseGitTag(tag.body, tag.id).object === id ? this.writer.write('tag', tag.body) : id
   }
 
+  /** Whether the repository holds the object (git answers yes for the empty tree and blob it holds none of: those are written). */
   private async has (id: string | undefined): Promise<boolean> {
-    return id !== undefined && (await this.check.get(id)) !== undefined
+    return id !== undefined && id !== EMPTY_TREE_ID && id !== EMPTY_BLOB_ID && (await this.check.get(id)) !== undefined
   }
 
   /** Whether this commit was exported before and its object is in the repository. */

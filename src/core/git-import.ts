@@ -309,32 +309,32 @@ class Converter {
   }
 
   private async convertBlob (gid: string, kind: 'f' | 'x' | 'l', chunker: ChunkerName, p: string): Promise<Node> {
-    if (chunker === 'fixed') {
-      const known = this.map.blob(gid, kind) ?? (this.keepPointers ? undefined : this.map.blob(gid, kind === 'x' ? 'P' : 'p'))
-      if (known !== undefined) return known
-    }
+    // the map's kinds: f x l, p P (an LFS object's content), with ".cdc" for files cut by FastCDC
+    const as = (k: string): string => chunker === 'fixed' || k === 'l' ? k : `${k}.${chunker}`
+    const pointerKind = kind === 'x' ? 'P' : 'p'
+    const known = this.map.blob(gid, as(kind)) ?? (this.keepPointers ? undefined : this.map.blob(gid, as(pointerKind)))
+    if (known !== undefined) return known
     const body = await this.git.read(gid, 'blob', p)
     if (kind === 'l') {
       const { cid, bytes } = await symlinkBlock(body)
       await this.repo.store.put(cid, bytes)
       const node = { cid, tsize: bytes.byteLength }
-      if (chunker === 'fixed') this.map.noteBlob(gid, kind, node)
+      this.map.noteBlob(gid, kind, node)
       return node
     }
     const ptr = this.keepPointers ? undefined : parseLfsPointer(body)
     if (ptr !== undefined) {
-      const file = lfsObjectPath(this.gitDir, ptr.oid)
-      const content = readLfsObject(file, ptr.oid, ptr.size)
+      const content = readLfsObject(lfsObjectPath(this.gitDir, ptr.oid), ptr.oid, ptr.size)
       if (content !== undefined) {
         const node = await storeBytes(this.repo.store, content, kind === 'x', PROFILE_LAYOUT, chunker)
         this.result.lfs.stored++
-        if (chunker === 'fixed') this.map.noteBlob(gid, kind === 'x' ? 'P' : 'p', node)
+        this.map.noteBlob(gid, as(pointerKind), node)
         return node
       }
       this.result.lfs.missing.push(p)
     }
     const node = await storeBytes(this.repo.store, body, kind === 'x', PROFILE_LAYOUT, chunker)
-    if (chunker === 'fixed') this.map.noteBlob(gid, kind, node)
+    this.map.noteBlob(gid, as(kind), node)
     return node
   }
 }

@@ -10,6 +10,7 @@ import { gitObjectId } from './commit.js'
 export { gitObjectId }
 
 export const EMPTY_TREE_ID = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
+export const EMPTY_BLOB_ID = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'
 
 export interface GitPerson { name: string, email: string, when: number, tz: string }
 

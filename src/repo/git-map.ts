@@ -10,7 +10,8 @@ import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
  * killed run leaves what it finished): `c GITID CID` a commit, `t GITID CID
  * TSIZE` a tree that maps both ways, `b GITID KIND CID TSIZE` a blob as a
  * file of that kind (f file, x exec, l symlink, p or P an LFS pointer, plain or
- * exec, whose object's content is stored). A line that does not parse is skipped: the map saves work, it
+ * exec, whose object's content is stored; ".cdc" after the
+ * kind when the file was cut by FastCDC). A line that does not parse is skipped: the map saves work, it
  * is never the only record of anything.
  */
 export interface MappedNode { cid: CID, tsize: number }
@@ -55,7 +56,7 @@ export class GitMap {
   /** kind: f, x, l, or p (an LFS pointer whose object is the file's content). */
   noteBlob (id: string, kind: string, n: MappedNode, save = true): void {
     this.blobs.set(`${id} ${kind}`, n)
-    this.blobIds.set(n.cid.toString(), { id, lfs: kind === 'p' || kind === 'P' })
+    this.blobIds.set(n.cid.toString(), { id, lfs: kind.startsWith('p') || kind.startsWith('P') })
     if (save) this.pending.push(`b ${id} ${kind} ${n.cid.toString()} ${n.tsize}`)
   }
 
