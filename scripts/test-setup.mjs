@@ -10,6 +10,8 @@
 //    packages, when running as root where apt-get exists; then fuse-native
 //    again if npm dropped it (it does when FUSE was missing at install time),
 //    checked to load.
+//  - git-lfs and gpg for the git bridge tests (git-lfs pointers, GPG-signed
+//    commits), from Debian's packages, the same way.
 // Anything it cannot install it says plainly; the tests that need it then fail with that reason.
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -50,6 +52,19 @@ if (!(has('command -v fusermount') && has("ldconfig -p | grep -q 'libfuse.so.2'"
     }
   } else {
     console.error('test set-up: FUSE is missing (fusermount, libfuse.so.2): install it with `sudo apt-get install fuse libfuse2`, or the mount tests will fail saying so')
+  }
+}
+
+// the git bridge tests: histories with git-lfs pointers and GPG-signed commits, made by the real tools
+const gitTools = [['git-lfs', 'git lfs version'], ['gnupg', 'command -v gpg']].filter(([, check]) => !has(check)).map(([pkg]) => pkg)
+if (gitTools.length > 0) {
+  if (process.getuid?.() === 0 && has('command -v apt-get')) {
+    console.error(`test set-up: installing ${gitTools.join(' and ')} for the git bridge tests (apt-get install ${gitTools.join(' ')})`)
+    if (!(run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', ...gitTools], { DEBIAN_FRONTEND: 'noninteractive' }))) {
+      console.error(`test set-up: could not install ${gitTools.join(', ')}; the git bridge tests that need them will fail saying so`)
+    }
+  } else {
+    console.error(`test set-up: ${gitTools.join(' and ')} missing: install with \`sudo apt-get install ${gitTools.join(' ')}\`, or the git bridge tests that need them will fail saying so`)
   }
 }
 

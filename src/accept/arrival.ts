@@ -67,10 +67,7 @@ export async function admit (repo: Repo, pulled: Pulled, stage: BlockStore, stag
     const memo: CountMemo = { dirs: new Map(), counts: new Map() }
     for (const { commit } of pulled.commits) await countEntries(reader, commit.tree, maxTreeEntries(), memo)
     // no directory holds two names a case-insensitive file system makes one file (a checkout would write one over the other)
-    for (const [cid, entries] of memo.dirs) {
-      const clash = foldCollision(entries.keys())
-      if (clash !== undefined) fail('BAD_TREE_ENTRY', `refusing directory ${cid}: it holds both ${JSON.stringify(clash[0])} and ${JSON.stringify(clash[1])}, one file on Windows and macOS file systems`, { data: { cid, names: clash } })
-    }
+    for (const [cid, entries] of memo.dirs) admitDirectoryNames(entries.keys(), `directory ${cid}`)
   }
   // A repository with no history of its own takes the roots of the first it
   // accepts as its own (as a clone does): they may set rules up for others.
@@ -129,4 +126,10 @@ export async function acceptArrival<T> (repo: Repo, ctx: Ctx, a: Arrival<T>): Pr
   } finally {
     release()
   }
+}
+
+/** No directory holds two names a case-insensitive file system makes one file (a checkout would write one over the other). */
+export function admitDirectoryNames (names: Iterable<string>, what: string): void {
+  const clash = foldCollision(names)
+  if (clash !== undefined) fail('BAD_TREE_ENTRY', `refusing ${what}: it holds both ${JSON.stringify(clash[0])} and ${JSON.stringify(clash[1])}, one file on Windows and macOS file systems`, { data: { what, names: clash } })
 }

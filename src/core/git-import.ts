@@ -6,6 +6,7 @@ import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { requireIdentity, Identity } from '../identity/identity.js'
 import { OwnershipChecker, failOwnership } from '../services/ownership.js'
+import { admitDirectoryNames } from '../accept/arrival.js'
 import { signCommit, GitQuirk } from '../model/commit.js'
 import { checkName, joinPath, writeDirectory, symlinkBlock, Node, Kind } from '../model/tree.js'
 import { storeBytes, PROFILE_LAYOUT } from '../model/file.js'
@@ -253,6 +254,7 @@ class Converter {
       if (known !== undefined) return known
     }
     const entries = parseGitTree(await this.git.read(treeId, 'tree', `the tree of ${dir === '' ? 'the root' : dir}`), treeId)
+    admitGitTree(entries, dir, commit)
     const own: GitQuirk[] = []
     const kids = new Map<string, Node & { kind: Kind }>()
     const jobs = entries.map(async (e) => await this.entry(e, dir, chunker, own, commit))
@@ -271,11 +273,6 @@ class Converter {
 
   private async entry (e: GitTreeEntry, dir: string, chunker: ChunkerName, quirks: GitQuirk[], commit: string): Promise<(Node & { kind: Kind }) | undefined> {
     const p = joinPath(dir, e.name)
-    try {
-      checkName(e.name, dir === '' ? 'the root directory' : dir)
-    } catch (err) {
-      fail('BAD_TREE_ENTRY', `git commit ${commit} has ${JSON.stringify(p)}, which acache cannot record: ${(err as Error).message}`)
-    }
     if (e.mode === '40000') {
       const sub: GitQuirk[] = []
       const node = await this.tree(e.id, p, chunker, sub, commit)
@@ -289,7 +286,6 @@ class Converter {
     }
     const mode = parseInt(e.mode, 8)
     if (e.mode === '120000') return { ...(await this.blob(e.id, 'l', chunker, p)), kind: 'symlink' }
-    if ((mode & 0o170000) !== 0o100000) fail('BAD_TREE_ENTRY', `git commit ${commit} has ${JSON.stringify(p)} with mode ${e.mode}, which is no file, link, directory or submodule`)
     const exec = (mode & 0o111) !== 0
     if (e.mode !== '100644' && e.mode !== '100755') quirks.push({ path: p, mode: e.mode, id: e.id })
     const node = await this.blob(e.id, exec ? 'x' : 'f', chunker, p)
@@ -337,6 +333,26 @@ class Converter {
     this.map.noteBlob(gid, as(kind), node)
     return node
   }
+}
+
+/**
+ * What a git tree must be to become an acache tree: each entry a file, an
+ * executable, a symlink, a directory or a submodule; each name one the
+ * tree-entry rule allows (never .acache or .git in any spelling); no two
+ * names one file on a case-insensitive file system. The same rules a tree
+ * fetched from a friend meets (accept/rules.ts).
+ */
+export function admitGitTree (entries: GitTreeEntry[], dir: string, commit: string): void {
+  for (const e of entries) {
+    const p = joinPath(dir, e.name)
+    try {
+      checkName(e.name, dir === '' ? 'the root directory' : dir)
+    } catch (err) {
+      fail('BAD_TREE_ENTRY', `git commit ${commit} has ${JSON.stringify(p)}, which acache cannot record: ${(err as Error).message}`)
+    }
+    if (!/^(40000|160000|120000|100[0-7]{3})$/.test(e.mode)) fail('BAD_TREE_ENTRY', `git commit ${commit} has ${JSON.stringify(p)} with mode ${e.mode}, which is no file, link, directory or submodule`)
+  }
+  admitDirectoryNames(entries.map(e => e.name), `git commit ${commit}'s ${dir === '' ? 'root directory' : JSON.stringify(dir)}`)
 }
 
 /** An LFS object's content when it is here and is what its pointer says (its SHA-256 and size). */

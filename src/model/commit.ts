@@ -52,7 +52,8 @@ export function signingBytes (c: UnsignedCommit): Uint8Array {
 
 export function signCommit (c: UnsignedCommit, secretKey: Uint8Array): { commit: Commit, bytes: Uint8Array, cid: CID } {
   const signature = sign(signingBytes(c), secretKey)
-  const commit: Commit = { ...c, signature }
+  const { git, ...rest } = c
+  const commit: Commit = git === undefined ? { ...rest, signature } : { ...rest, git, signature }
   const bytes = dagJson.encode(commit)
   return { commit, bytes, cid: dagJsonCid(bytes) }
 }
