@@ -294,6 +294,49 @@ if (section(6)) {
   trash(dir)
 }
 
+// 7. import of a git history: every commit signed, every tree and file stored as acache's.
+if (section(7)) {
+  const COMMITS = Number(process.env.BENCH_GIT_COMMITS ?? 5000)
+  const GIT_FILES = Number(process.env.BENCH_GIT_FILES ?? 2000)
+  const src = path.join(work, 'gitsrc')
+  sh('git', ['init', '-q', '--bare', src], work)
+  // the history, written by git fast-import: one commit of every file, then commits that change 1 to 3 files each
+  const lines: string[] = []
+  let seed = 7
+  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n }
+  const file = (i: number): string => `src/d${i % 40}/file${i}.txt`
+  const body = (i: number, v: number): string => Array.from({ length: 20 + (i % 30) }, (_, l) => `line ${l} of file ${i}, version ${v}`).join('\n') + '\n'
+  const data = (text: string): string => `data ${Buffer.byteLength(text)}\n${text}`
+  lines.push('commit refs/heads/main', 'committer b <b@b> 1700000000 +0000', data('all files\n'))
+  for (let i = 0; i < GIT_FILES; i++) lines.push(`M 100644 inline ${file(i)}`, data(body(i, 0)))
+  for (let c = 1; c < COMMITS; c++) {
+    lines.push('commit refs/heads/main', `committer b <b@b> ${1700000000 + c} +0000`, data(`change ${c}\n`))
+    for (let k = 0, n = 1 + rand(3); k < n; k++) { const i = rand(GIT_FILES); lines.push(`M 100644 inline ${file(i)}`, data(body(i, c))) }
+  }
+  const made = spawnSync('git', ['--git-dir', src, 'fast-import', '--quiet'], { input: lines.join('\n') + '\n', env, maxBuffer: 1 << 30 })
+  if (made.status !== 0) throw new Error(`git fast-import: ${made.stderr}`)
+  const peerDir = path.join(work, 'gitpeer')
+  sh('git', ['init', '-q', '--bare', peerDir], work)
+  const marks = (n: string): string => path.join(work, `marks-${n}`)
+  const peer = sh('sh', ['-c', `git --git-dir '${src}' fast-export --all --export-marks='${marks('a')}' | git --git-dir '${peerDir}' fast-import --quiet --export-marks='${marks('b')}'`], work)
+  const dir = path.join(work, 'imported')
+  fs.mkdirSync(dir)
+  acache(['init', '-q'], dir)
+  const ours = measured(['import', 'git', src], dir)
+  report(`import git of ${COMMITS} commits, ${GIT_FILES} files (peak memory ${ours.mib} MiB)`, ours.s, 'git fast-export | fast-import', peer, 'within 3x git, under 300 MiB')
+  // one more git commit: only it is imported
+  const more = ['commit refs/heads/main', `committer b <b@b> ${1700000000 + COMMITS} +0000`, data('one more\n'), 'from refs/heads/main^0', `M 100644 inline ${file(1)}`, data(body(1, COMMITS))]
+  spawnSync('git', ['--git-dir', src, 'fast-import', '--quiet'], { input: more.join('\n') + '\n', env })
+  const inc = measured(['import', 'git', src], dir)
+  // git's own incremental route: marks from the first run say what the other side has
+  const peerInc = sh('sh', ['-c', `git --git-dir '${src}' fast-export --all --import-marks='${marks('a')}' | git --git-dir '${peerDir}' fast-import --quiet --import-marks='${marks('b')}'`], work)
+  report(`import git of 1 new commit (peak memory ${inc.mib} MiB)`, inc.s, 'git fast-export | fast-import', peerInc, 'under 1 s')
+  const out = path.join(work, 'exported')
+  const exp = measured(['export', 'git', out, '--bare'], dir)
+  report(`export git of the same ${COMMITS + 1} commits (peak memory ${exp.mib} MiB)`, exp.s, 'git fast-export | fast-import', peer, '(no goal)')
+  trash(dir); trash(src); trash(peerDir); trash(out)
+}
+
 console.log('\n| benchmark | acache | peer | ratio | goal |\n|---|---|---|---|---|')
 for (const r of rows) console.log(`| ${r.join(' | ')} |`)
 console.log(`(deleting ${work})`)

@@ -1,4 +1,8 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import readline from 'node:readline'
+import { spawnSync } from 'node:child_process'
 import { defaultCtx, Progress } from '../context.js'
 import { asAcacheError } from '../errors.js'
 
@@ -11,11 +15,26 @@ import { asAcacheError } from '../errors.js'
  */
 export async function remoteHelper (argv: string[]): Promise<number> {
   const [, where] = argv
-  const gitDir = process.env.GIT_DIR
-  if (where === undefined || gitDir === undefined) {
-    process.stderr.write('usage: git-remote-acache REMOTE URL (git runs it for acache::URL remotes, with GIT_DIR set)\n')
+  if (where === undefined) {
+    process.stderr.write('usage: git-remote-acache REMOTE URL (git runs it for acache::URL remotes)\n')
     return 2
   }
+  // outside a repository (git ls-remote) there is no GIT_DIR: the commits are written into a scratch one, for their IDs
+  let gitDir = process.env.GIT_DIR
+  let scratch: string | undefined
+  if (gitDir === undefined) {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'acache-ls-remote-'))
+    spawnSync('git', ['init', '-q', '--bare', scratch])
+    gitDir = scratch
+  }
+  try {
+    return await serve(where, path.resolve(gitDir))
+  } finally {
+    if (scratch !== undefined) fs.rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
+async function serve (where: string, gitDir: string): Promise<number> {
   let verbosity = 1
   const progress: Progress = {
     start (label: string) { if (verbosity > 1) process.stderr.write(`acache: ${label}\n`) },

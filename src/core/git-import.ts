@@ -6,6 +6,7 @@ import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { requireIdentity, Identity } from '../identity/identity.js'
 import { OwnershipChecker, failOwnership } from '../services/ownership.js'
+import { OWNERS_FILE } from '../model/owners.js'
 import { admitDirectoryNames } from '../accept/arrival.js'
 import { signCommit, GitQuirk } from '../model/commit.js'
 import { checkName, joinPath, writeDirectory, symlinkBlock, Node, Kind } from '../model/tree.js'
@@ -152,13 +153,25 @@ export class GitImporter {
   /** Imports every commit reachable from `tips` that is not imported yet. */
   async importReachable (tips: string[]): Promise<void> {
     const { map, result, git, ctx, repo, id } = this
+    // the map is a memory, not the truth: what gc took since is imported again
+    for (const [g, c] of [...map.commits]) if (!(await repo.store.has(c))) map.commits.delete(g)
     const todo = gitCommitsToImport(this.gitDir, [...new Set(tips)], map.commits.keys())
     trace(`git: ${todo.length} commits to import`)
     const owners = new OwnershipChecker(repo.store)
+    // which imported commits' root trees hold .acacheowners (its blob ID, '' for none): with none
+    // in the commit and its parents there is nothing to check, as OwnershipChecker itself concludes
+    const ownersFile = new Map<string, string>()
+    // the next commits' objects are asked for ahead of their turn: git answers while this one is stored
+    const ahead = new Map<string, Promise<Buffer>>()
+    const AHEAD = 16
     ctx.progress.start('importing commits', todo.length, 'commits')
-    for (const gid of todo) {
+    for (const [i, gid] of todo.entries()) {
       if (map.commits.has(gid)) { result.skipped++; ctx.progress.tick(); continue }
-      const body = await git.read(gid, 'commit', 'a commit')
+      for (let j = i; j < Math.min(todo.length, i + AHEAD); j++) {
+        if (!ahead.has(todo[j])) ahead.set(todo[j], git.read(todo[j], 'commit', 'a commit'))
+      }
+      const body = await ahead.get(gid)!
+      ahead.delete(gid)
       const info = parseGitCommit(body, gid)
       const parents = info.parents.map(p => {
         const c = map.commits.get(p)
@@ -166,9 +179,12 @@ export class GitImporter {
         return c
       })
       const quirks: GitQuirk[] = []
-      const chunker = await this.conv.chunkerOf(info.tree)
+      const root = await this.conv.rootEntries(info.tree, gid)
+      const chunker = await this.conv.chunkerOf(root)
       const tree = await this.conv.tree(info.tree, '', chunker, quirks, gid)
-      if (parents.length > 0) {
+      ownersFile.set(gid, root.find(e => e.name === OWNERS_FILE)?.id ?? '')
+      const plain = ownersFile.get(gid) === '' && info.parents.every(p => ownersFile.get(p) === '')
+      if (parents.length > 0 && !plain) {
         const violations = await owners.check(tree.cid, parents, id.key, `git ${gid.slice(0, 12)}`)
         if (violations.length > 0) failOwnership(violations)
       }
@@ -233,9 +249,29 @@ class Converter {
   private readonly treeMemo = new Map<string, Converted>()
   constructor (private readonly repo: Repo, private readonly git: GitBatch, private readonly map: GitMap, private readonly gitDir: string, private readonly keepPointers: boolean, private readonly result: ImportResult) {}
 
-  /** The chunker the tree's own .acacheattributes names. */
-  async chunkerOf (treeId: string): Promise<ChunkerName> {
-    const entries = parseGitTree(await this.git.read(treeId, 'tree', 'a root tree'), treeId)
+  private readonly entriesMemo = new Map<string, GitTreeEntry[]>()
+
+  /** A tree's entries, checked by admitGitTree (each tree read and checked once). */
+  async entries (treeId: string, dir: string, commit: string): Promise<GitTreeEntry[]> {
+    let entries = this.entriesMemo.get(treeId)
+    if (entries === undefined) {
+      entries = parseGitTree(await this.git.read(treeId, 'tree', `the tree of ${dir === '' ? 'the root' : dir}`), treeId)
+      admitGitTree(entries, dir, commit)
+      // only root trees are asked for again (the next commit's check of .acacheowners); keep the last few
+      if (dir === '') {
+        if (this.entriesMemo.size > 64) this.entriesMemo.clear()
+        this.entriesMemo.set(treeId, entries)
+      }
+    }
+    return entries
+  }
+
+  async rootEntries (treeId: string, commit: string): Promise<GitTreeEntry[]> {
+    return await this.entries(treeId, '', commit)
+  }
+
+  /** The chunker a root tree's own .acacheattributes names. */
+  async chunkerOf (entries: GitTreeEntry[]): Promise<ChunkerName> {
     const a = entries.find(e => e.name === ATTRIBUTES_FILE && e.mode.startsWith('100'))
     if (a === undefined) return 'fixed'
     const body = await this.git.read(a.id, 'blob', ATTRIBUTES_FILE)
@@ -251,10 +287,9 @@ class Converter {
     }
     if (chunker === 'fixed') {
       const known = this.map.trees.get(treeId)
-      if (known !== undefined) return known
+      if (known !== undefined && await this.repo.store.has(known.cid)) return known
     }
-    const entries = parseGitTree(await this.git.read(treeId, 'tree', `the tree of ${dir === '' ? 'the root' : dir}`), treeId)
-    admitGitTree(entries, dir, commit)
+    const entries = await this.entries(treeId, dir, commit)
     const own: GitQuirk[] = []
     const kids = new Map<string, Node & { kind: Kind }>()
     const jobs = entries.map(async (e) => await this.entry(e, dir, chunker, own, commit))
@@ -309,7 +344,7 @@ class Converter {
     const as = (k: string): string => chunker === 'fixed' || k === 'l' ? k : `${k}.${chunker}`
     const pointerKind = kind === 'x' ? 'P' : 'p'
     const known = this.map.blob(gid, as(kind)) ?? (this.keepPointers ? undefined : this.map.blob(gid, as(pointerKind)))
-    if (known !== undefined) return known
+    if (known !== undefined && await this.repo.store.has(known.cid)) return known
     const body = await this.git.read(gid, 'blob', p)
     if (kind === 'l') {
       const { cid, bytes } = await symlinkBlock(body)

@@ -1,12 +1,24 @@
 import * as ed from '@noble/ed25519'
-import { createHash } from 'node:crypto'
+import { createHash, createPrivateKey, sign as nodeSign, KeyObject } from 'node:crypto'
 import { publicKeyFromDid } from './did.js'
 
 // Synchronous Ed25519 needs a SHA-512; Node's is the fastest there is.
 ed.hashes.sha512 = (m: Uint8Array) => new Uint8Array(createHash('sha512').update(m).digest())
 
+// Ed25519 signatures are deterministic (RFC 8032): OpenSSL's, through
+// node:crypto, are the very bytes noble's are, about forty times sooner,
+// which an import signing thousands of commits notices.
+const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex')
+const keyObjects = new WeakMap<Uint8Array, KeyObject>()
+
 export function sign (message: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  return ed.sign(message, secretKey)
+  if (secretKey.byteLength !== 32) return ed.sign(message, secretKey)
+  let k = keyObjects.get(secretKey)
+  if (k === undefined) {
+    k = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, secretKey]), format: 'der', type: 'pkcs8' })
+    keyObjects.set(secretKey, k)
+  }
+  return new Uint8Array(nodeSign(null, message, k))
 }
 
 export function publicKeyOf (secretKey: Uint8Array): Uint8Array {

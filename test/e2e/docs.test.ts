@@ -114,4 +114,10 @@ test('after npm install -g of the package, man acache, man acache-commit and man
     }
   }
   t.is(spawnSync(path.join(prefix, 'bin', 'acache'), ['--version'], { encoding: 'utf8' }).stdout.trim(), pkg.version)
+  // git finds the remote helper on PATH beside acache: git ls-remote acache::... runs it
+  const store = path.join(dir, 'store')
+  t.is(spawnSync(path.join(prefix, 'bin', 'acache'), ['init', '--bare', '-q', store]).status, 0)
+  const lsRemote = spawnSync('git', ['ls-remote', `acache::did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK@${store}`], { encoding: 'utf8', env: { ...process.env, PATH: `${path.join(prefix, 'bin')}:${process.env.PATH ?? ''}`, ACACHE_HOME: path.join(dir, 'home') } })
+  t.is(lsRemote.status, 0, `git ls-remote through the installed git-remote-acache: ${lsRemote.stderr}`)
+  t.is(lsRemote.stdout, '', 'an empty store lists nothing')
 })
