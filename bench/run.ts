@@ -319,9 +319,10 @@ if (section(7)) {
   sh('git', ['init', '-q', '--bare', peerDir], work)
   const marks = (n: string): string => path.join(work, `marks-${n}`)
   const peer = sh('sh', ['-c', `git --git-dir '${src}' fast-export --all --export-marks='${marks('a')}' | git --git-dir '${peerDir}' fast-import --quiet --export-marks='${marks('b')}'`], work)
+  // a bare store, as git fast-import writes no work tree either
   const dir = path.join(work, 'imported')
   fs.mkdirSync(dir)
-  acache(['init', '-q'], dir)
+  acache(['init', '-q', '--bare'], dir)
   const ours = measured(['import', 'git', src], dir)
   report(`import git of ${COMMITS} commits, ${GIT_FILES} files (peak memory ${ours.mib} MiB)`, ours.s, 'git fast-export | fast-import', peer, 'within 3x git, under 300 MiB')
   // one more git commit: only it is imported

@@ -12,7 +12,7 @@ import { signCommit, GitQuirk } from '../model/commit.js'
 import { checkName, joinPath, writeDirectory, symlinkBlock, Node, Kind } from '../model/tree.js'
 import { storeBytes, PROFILE_LAYOUT } from '../model/file.js'
 import { ChunkerName } from '../model/chunker.js'
-import { parseGitCommit, parseGitTree, parseGitTag, parseLfsPointer, gitMessageText, GitTreeEntry } from '../model/git.js'
+import { parseGitCommit, parseGitTree, parseGitTag, parseLfsPointer, gitMessageText, GitTreeEntry, GitCommitInfo } from '../model/git.js'
 import { GitBatch, resolveGitDir, listGitRefs, gitCommitsToImport, lfsObjectPath, GitRef } from '../remote/git.js'
 import { GitMap, saveGitTag } from '../repo/git-map.js'
 import { parseAttributes, chunkerIn, ATTRIBUTES_FILE } from '../worktree/attributes.js'
@@ -46,7 +46,7 @@ export interface ImportResult {
   checkedOut?: string
 }
 
-interface Converted { node: Node, quirks: GitQuirk[] }
+interface Converted { node: Node, quirks: GitQuirk[], entry: Node & { kind: Kind } }
 
 /**
  * `import git [GITDIR]`: every commit reachable from the chosen branches
@@ -57,20 +57,28 @@ interface Converted { node: Node, quirks: GitQuirk[] }
  */
 export async function importGit (repo: Repo, ctx: Ctx, source: string, opts: ImportOptions = {}): Promise<ImportResult> {
   const head = repo.root === undefined ? undefined : repo.readHead()
-  // an unborn branch the import fills is checked out as clone does (a merge into nothing: untracked files are kept)
-  const checkout = head?.ref !== undefined && head.cid === undefined ? head.ref : undefined
-  const result = await importLocked(repo, ctx, source, opts, checkout)
-  const deferred = result.refs.find(r => r.ref === checkout)
-  if (deferred !== undefined) {
-    const { merge } = await import('./merge.js')
-    repo.why = `import: from git ${result.gitDir}`
-    const m = await merge(repo, ctx, { rev: deferred.commit })
-    result.checkedOut = m.commit
+  // an unborn branch the import fills is checked out (untracked files in the way stop it, as switch does)
+  const unborn = head?.ref?.startsWith('refs/heads/') === true && head.cid === undefined ? head.ref : undefined
+  const result = await importLocked(repo, ctx, source, opts, unborn)
+  const born = result.refs.find(r => r.ref === unborn)
+  if (born !== undefined) {
+    // checked out first, the branch made after: a checkout that stops leaves the branch unborn
+    const release = repo.lock()
+    try {
+      const cid = CID.parse(born.commit)
+      const { checkoutTree } = await import('../worktree/checkout.js')
+      const r = await checkoutTree(repo, undefined, (await repo.readCommit(cid)).tree, false, 'move them aside, then import again')
+      repo.writeRef(born.ref, cid, `import: from git ${result.gitDir}`)
+      r.cache.save(repo)
+      result.checkedOut = born.commit
+    } finally {
+      release()
+    }
   }
   return result
 }
 
-async function importLocked (repo: Repo, ctx: Ctx, source: string, opts: ImportOptions, deferRef: string | undefined): Promise<ImportResult> {
+async function importLocked (repo: Repo, ctx: Ctx, source: string, opts: ImportOptions, unborn: string | undefined): Promise<ImportResult> {
   const gitDir = resolveGitDir(source)
   const release = repo.lock()
   const imp = new GitImporter(repo, ctx, gitDir, opts)
@@ -88,7 +96,7 @@ async function importLocked (repo: Repo, ctx: Ctx, source: string, opts: ImportO
       if (old !== undefined && !old.equals(cid) && opts.force !== true && !(await importedBefore(map, repo, old, cid))) {
         fail('EXISTS', `${ref.replace('refs/heads/', 'branch ').replace('refs/tags/', 'tag ')} already exists here and holds commits the git ${short} does not`, { hint: 'import with --force to move it, or name the branches to import with --branches' })
       }
-      if (ref !== deferRef) repo.writeRef(ref, cid)
+      if (ref !== unborn) repo.writeRef(ref, cid)
       if (t.tag !== undefined) saveGitTag(repo, short, t.tag.id, t.tag.body)
       result.refs.push({ ref, git: t.commit, commit: cid.toString(), old: old?.equals(cid) === false ? old.toString() : undefined, annotated: t.tag !== undefined ? true : undefined })
     }
@@ -153,36 +161,47 @@ export class GitImporter {
   /** Imports every commit reachable from `tips` that is not imported yet. */
   async importReachable (tips: string[]): Promise<void> {
     const { map, result, git, ctx, repo, id } = this
+    trace('git: map read')
     // the map is a memory, not the truth: what gc took since is imported again
     for (const [g, c] of [...map.commits]) if (!(await repo.store.has(c))) map.commits.delete(g)
+    trace('git: map checked')
     const todo = gitCommitsToImport(this.gitDir, [...new Set(tips)], map.commits.keys())
     trace(`git: ${todo.length} commits to import`)
     const owners = new OwnershipChecker(repo.store)
     // which imported commits' root trees hold .acacheowners (its blob ID, '' for none): with none
     // in the commit and its parents there is nothing to check, as OwnershipChecker itself concludes
     const ownersFile = new Map<string, string>()
-    // the next commits' objects are asked for ahead of their turn: git answers while this one is stored
-    const ahead = new Map<string, Promise<Buffer>>()
-    const AHEAD = 16
+    // the next commits are read and their trees converted ahead of their turn (git answers, and
+    // blocks are written, while this one is checked and signed); each is signed in order
+    interface Prepared { body: Buffer, info: GitCommitInfo, tree: Node, quirks: GitQuirk[], owners: string }
+    const prepare = async (gid: string): Promise<Prepared> => {
+      const body = await git.read(gid, 'commit', 'a commit')
+      const info = parseGitCommit(body, gid)
+      const quirks: GitQuirk[] = []
+      const root = await this.conv.rootEntries(info.tree, gid)
+      const chunker = await this.conv.chunkerOf(root)
+      const tree = await this.conv.tree(info.tree, '', chunker, quirks, gid)
+      return { body, info, tree, quirks, owners: root.find(e => e.name === OWNERS_FILE)?.id ?? '' }
+    }
+    const ahead = new Map<string, Promise<Prepared>>()
+    const AHEAD = 8
     ctx.progress.start('importing commits', todo.length, 'commits')
     for (const [i, gid] of todo.entries()) {
       if (map.commits.has(gid)) { result.skipped++; ctx.progress.tick(); continue }
       for (let j = i; j < Math.min(todo.length, i + AHEAD); j++) {
-        if (!ahead.has(todo[j])) ahead.set(todo[j], git.read(todo[j], 'commit', 'a commit'))
+        if (ahead.has(todo[j]) || map.commits.has(todo[j])) continue
+        const p = prepare(todo[j])
+        p.catch(() => {}) // a later commit's failure is reported when its turn comes
+        ahead.set(todo[j], p)
       }
-      const body = await ahead.get(gid)!
+      const { body, info, tree, quirks, owners: ownersBlob } = await ahead.get(gid)!
       ahead.delete(gid)
-      const info = parseGitCommit(body, gid)
       const parents = info.parents.map(p => {
         const c = map.commits.get(p)
         if (c === undefined) fail('MISSING_OBJECT', `git commit ${gid}'s parent ${p} was not imported (a shallow repository?)`, { hint: 'import from a full clone: git fetch --unshallow' })
         return c
       })
-      const quirks: GitQuirk[] = []
-      const root = await this.conv.rootEntries(info.tree, gid)
-      const chunker = await this.conv.chunkerOf(root)
-      const tree = await this.conv.tree(info.tree, '', chunker, quirks, gid)
-      ownersFile.set(gid, root.find(e => e.name === OWNERS_FILE)?.id ?? '')
+      ownersFile.set(gid, ownersBlob)
       const plain = ownersFile.get(gid) === '' && info.parents.every(p => ownersFile.get(p) === '')
       if (parents.length > 0 && !plain) {
         const violations = await owners.check(tree.cid, parents, id.key, `git ${gid.slice(0, 12)}`)
@@ -250,13 +269,15 @@ class Converter {
   constructor (private readonly repo: Repo, private readonly git: GitBatch, private readonly map: GitMap, private readonly gitDir: string, private readonly keepPointers: boolean, private readonly result: ImportResult) {}
 
   private readonly entriesMemo = new Map<string, GitTreeEntry[]>()
+  /** names the tree-entry rule allowed already (the rule depends on the name alone) */
+  private readonly allowedNames = new Set<string>()
 
   /** A tree's entries, checked by admitGitTree (each tree read and checked once). */
   async entries (treeId: string, dir: string, commit: string): Promise<GitTreeEntry[]> {
     let entries = this.entriesMemo.get(treeId)
     if (entries === undefined) {
       entries = parseGitTree(await this.git.read(treeId, 'tree', `the tree of ${dir === '' ? 'the root' : dir}`), treeId)
-      admitGitTree(entries, dir, commit)
+      admitGitTree(entries, dir, commit, this.allowedNames)
       // only root trees are asked for again (the next commit's check of .acacheowners); keep the last few
       if (dir === '') {
         if (this.entriesMemo.size > 64) this.entriesMemo.clear()
@@ -278,6 +299,11 @@ class Converter {
     try { return chunkerIn(parseAttributes(body.subarray(0, 65536).toString('utf8'))) } catch { return 'fixed' }
   }
 
+  /**
+   * A git tree as an acache tree. `quirks` gets what the acache tree cannot
+   * hold (submodules, odd modes), in the tree's own order whatever order the
+   * conversions finish in: they are part of the commit, so of its CID.
+   */
   async tree (treeId: string, dir: string, chunker: ChunkerName, quirks: GitQuirk[], commit: string): Promise<Node> {
     const key = `${treeId} ${chunker}`
     const memo = this.treeMemo.get(key)
@@ -290,30 +316,38 @@ class Converter {
       if (known !== undefined && await this.repo.store.has(known.cid)) return known
     }
     const entries = await this.entries(treeId, dir, commit)
-    const own: GitQuirk[] = []
     const kids = new Map<string, Node & { kind: Kind }>()
-    const jobs = entries.map(async (e) => await this.entry(e, dir, chunker, own, commit))
-    const done = await Promise.all(jobs)
-    for (let i = 0; i < entries.length; i++) {
-      const d = done[i]
-      if (d !== undefined) kids.set(entries[i].name, d)
+    const each: GitQuirk[][] = entries.map(() => [])
+    const jobs: Array<Promise<void>> = []
+    for (const [i, e] of entries.entries()) {
+      // what was converted before is taken at once; only the rest waits
+      const hit = this.known(e, chunker)
+      if (hit !== undefined) { kids.set(e.name, hit); continue }
+      jobs.push(this.entry(e, dir, chunker, each[i], commit).then(n => { if (n !== undefined) kids.set(e.name, n) }))
     }
+    await Promise.all(jobs)
+    const own = each.flat()
     const node = await writeDirectory(this.repo.store, kids)
     const rel = own.map(q => ({ ...q, path: dir === '' ? q.path : q.path.slice(dir.length + 1) }))
-    this.treeMemo.set(key, { node, quirks: rel })
+    this.treeMemo.set(key, { node, quirks: rel, entry: { ...node, kind: 'dir' } })
     if (own.length === 0 && chunker === 'fixed') this.map.noteTree(treeId, node)
     quirks.push(...own)
     return node
   }
 
+  /** An entry converted before (a plain file, link or a directory without quirks), without waiting. */
+  private known (e: GitTreeEntry, chunker: ChunkerName): (Node & { kind: Kind }) | undefined {
+    if (e.mode === '40000') {
+      const m = this.treeMemo.get(`${e.id} ${chunker}`)
+      return m !== undefined && m.quirks.length === 0 ? m.entry : undefined
+    }
+    const kind = e.mode === '100644' ? 'f' : e.mode === '100755' ? 'x' : e.mode === '120000' ? 'l' : undefined
+    return kind === undefined ? undefined : this.blobDone.get(this.blobKey(e.id, kind, chunker))
+  }
+
   private async entry (e: GitTreeEntry, dir: string, chunker: ChunkerName, quirks: GitQuirk[], commit: string): Promise<(Node & { kind: Kind }) | undefined> {
     const p = joinPath(dir, e.name)
-    if (e.mode === '40000') {
-      const sub: GitQuirk[] = []
-      const node = await this.tree(e.id, p, chunker, sub, commit)
-      quirks.push(...sub)
-      return { ...node, kind: 'dir' }
-    }
+    if (e.mode === '40000') return { ...(await this.tree(e.id, p, chunker, quirks, commit)), kind: 'dir' }
     if (e.mode === '160000') {
       quirks.push({ path: p, mode: e.mode, id: e.id })
       this.result.submodules.push(p)
@@ -327,13 +361,19 @@ class Converter {
     return { ...node, kind: exec ? 'exec' : 'file' }
   }
 
+  private blobKey (gid: string, kind: string, chunker: ChunkerName): string {
+    return `${gid} ${kind} ${chunker}`
+  }
+
+  /** blobs converted: as tree entries of their kind, ready to use */
+  private readonly blobDone = new Map<string, Node & { kind: Kind }>()
   private readonly blobMemo = new Map<string, Promise<Node>>()
 
   private async blob (gid: string, kind: 'f' | 'x' | 'l', chunker: ChunkerName, p: string): Promise<Node> {
-    const key = `${gid} ${kind} ${chunker} ${this.keepPointers ? 'k' : ''}`
+    const key = this.blobKey(gid, kind, chunker)
     let got = this.blobMemo.get(key)
     if (got === undefined) {
-      got = this.convertBlob(gid, kind, chunker, p)
+      got = this.convertBlob(gid, kind, chunker, p).then(n => { this.blobDone.set(key, { ...n, kind: kind === 'f' ? 'file' : kind === 'x' ? 'exec' : 'symlink' }); return n })
       this.blobMemo.set(key, got)
     }
     return await got
@@ -377,8 +417,9 @@ class Converter {
  * names one file on a case-insensitive file system. The same rules a tree
  * fetched from a friend meets (accept/rules.ts).
  */
-export function admitGitTree (entries: GitTreeEntry[], dir: string, commit: string): void {
+export function admitGitTree (entries: GitTreeEntry[], dir: string, commit: string, allowed?: Set<string>): void {
   for (const e of entries) {
+    if (allowed?.has(e.name) === true && /^(40000|100644|100755)$/.test(e.mode)) continue
     const p = joinPath(dir, e.name)
     try {
       checkName(e.name, dir === '' ? 'the root directory' : dir)
@@ -386,6 +427,7 @@ export function admitGitTree (entries: GitTreeEntry[], dir: string, commit: stri
       fail('BAD_TREE_ENTRY', `git commit ${commit} has ${JSON.stringify(p)}, which acache cannot record: ${(err as Error).message}`)
     }
     if (!/^(40000|160000|120000|100[0-7]{3})$/.test(e.mode)) fail('BAD_TREE_ENTRY', `git commit ${commit} has ${JSON.stringify(p)} with mode ${e.mode}, which is no file, link, directory or submodule`)
+    if (allowed !== undefined && allowed.size < 100_000) allowed.add(e.name)
   }
   admitDirectoryNames(entries.map(e => e.name), `git commit ${commit}'s ${dir === '' ? 'root directory' : JSON.stringify(dir)}`)
 }

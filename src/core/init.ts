@@ -6,11 +6,12 @@ import { fail } from '../errors.js'
 import { ChunkerName } from '../model/chunker.js'
 import { writeChunker } from '../worktree/attributes.js'
 import { KuboRpc, kuboApiUrl } from '../store/kubo-rpc.js'
+import type { StoreLayout } from '../store/open.js'
 import { installSampleHooks } from '../repo/hooks.js'
 
-export interface InitResult { root: string, dir: string, bare: boolean, branch: string, chunker: ChunkerName, store: 'embedded' | 'kubo', kubo?: { api: string, peer: string } }
+export interface InitResult { root: string, dir: string, bare: boolean, branch: string, chunker: ChunkerName, store: 'embedded' | 'kubo', layout?: StoreLayout, kubo?: { api: string, peer: string } }
 
-export async function init (target: string, opts: { bare?: boolean, branch?: string, chunker?: ChunkerName, store?: 'embedded' | 'kubo', api?: string } = {}): Promise<InitResult> {
+export async function init (target: string, opts: { bare?: boolean, branch?: string, chunker?: ChunkerName, store?: 'embedded' | 'kubo', api?: string, layout?: StoreLayout } = {}): Promise<InitResult> {
   const root = path.resolve(target)
   if (fs.existsSync(root) && !fs.statSync(root).isDirectory()) fail('BAD_PATH', `${target} exists and is not a directory`)
   if (opts.bare !== true && RepoLayout.holdsConfig(path.join(root, REPO_DIR))) {
@@ -29,9 +30,9 @@ export async function init (target: string, opts: { bare?: boolean, branch?: str
   } else if (opts.api !== undefined) {
     fail('USAGE', '--api is for --store kubo')
   }
-  const repo = Repo.init(root, { bare: opts.bare, branch: opts.branch, config: { chunker, store: kubo === undefined ? { type: 'embedded' } : { type: 'kubo', api: kubo.api } } })
+  const repo = Repo.init(root, { bare: opts.bare, branch: opts.branch, config: { chunker, store: kubo === undefined ? { type: 'embedded', layout: opts.layout ?? 'packed' } : { type: 'kubo', api: kubo.api } } })
   if (opts.bare !== true) installSampleHooks(repo)
   // The choice travels with the history: a tracked .acacheattributes.
   if (chunker !== 'fixed' && opts.bare !== true) writeChunker(root, chunker)
-  return { root, dir: repo.dir, bare: opts.bare === true, branch: opts.branch ?? 'main', chunker, store, kubo }
+  return { root, dir: repo.dir, bare: opts.bare === true, branch: opts.branch ?? 'main', chunker, store, layout: kubo === undefined ? opts.layout ?? 'packed' : undefined, kubo }
 }

@@ -91,11 +91,16 @@ export function parseGitTree (body: Uint8Array, id = ''): GitTreeEntry[] {
     const mode = buf.toString('latin1', i, sp)
     const nameBytes = buf.subarray(sp + 1, nul)
     const name = nameBytes.toString('utf8')
-    if (!Buffer.from(name, 'utf8').equals(nameBytes)) fail('BAD_TREE_ENTRY', `git tree ${id} has a name that is not UTF-8 (${JSON.stringify(nameBytes.toString('latin1'))}): acache records names as text`)
+    if (!isAscii(nameBytes) && !Buffer.from(name, 'utf8').equals(nameBytes)) fail('BAD_TREE_ENTRY', `git tree ${id} has a name that is not UTF-8 (${JSON.stringify(nameBytes.toString('latin1'))}): acache records names as text`)
     out.push({ mode, name, id: buf.toString('hex', nul + 1, nul + 21) })
     i = nul + 21
   }
   return out
+}
+
+function isAscii (b: Uint8Array): boolean {
+  for (let i = 0; i < b.byteLength; i++) if (b[i] >= 0x80) return false
+  return true
 }
 
 /** git's order: by name bytes, a directory's name taken with a trailing "/". */

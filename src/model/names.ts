@@ -14,8 +14,16 @@ const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/gu
 
 /** A name or path as a case- and normalization-insensitive file system compares it. */
 export function foldName (name: string): string {
-  return name.normalize('NFC').replace(HFS_IGNORED, '').toLowerCase()
+  let f = folded.get(name)
+  if (f === undefined) {
+    f = name.normalize('NFC').replace(HFS_IGNORED, '').toLowerCase()
+    // the same names come again in every tree of a history: remembered, within a bound
+    if (folded.size > 100_000) folded.clear()
+    folded.set(name, f)
+  }
+  return f
 }
+const folded = new Map<string, string>()
 
 const RESERVED = ['.acache', '.git']
 

@@ -89,20 +89,79 @@ export async function writeDirectory (store: BlockStore, children: Map<string, N
   // JS importer counts only the links it has CIDs for when it estimates,
   // its files: a directory of many subdirectories then stays one block of
   // megabytes, over what bitswap and `ipfs dag import` take.)
-  const { UnixFS } = await unixfs()
-  const Data = new UnixFS({ type: 'directory' }).marshal()
-  const Links: dagPb.PBLink[] = []
+  const links: DirLink[] = []
   let tsize = 0
   for (const [name, child] of children) {
-    Links.push({ Name: name, Hash: child.cid, Tsize: child.tsize })
+    links.push({ name: nameBytes(name), hash: child.cid.bytes, tsize: child.tsize })
     tsize += child.tsize
   }
-  // A link takes at most ~320 bytes (a 255-byte name): small directories need no estimate.
-  if (Links.length * 320 > SHARD_THRESHOLD && dagPb.encode(dagPb.prepare({ Data, Links })).byteLength > SHARD_THRESHOLD) {
-    return await writeSharded(store, children)
-  }
-  const { cid, bytes } = await putNode(store, { Data, Links })
+  const bytes = encodeDirectoryNode(DIRECTORY_DATA, links)
+  if (bytes.byteLength > SHARD_THRESHOLD) return await writeSharded(store, children)
+  const cid = pbCid(bytes)
+  await store.put(cid, bytes)
   return { cid, tsize: tsize + bytes.byteLength }
+}
+
+/** A name's UTF-8 bytes: the same names come in directory after directory (bounded memo). */
+function nameBytes (name: string): Buffer {
+  let b = encodedNames.get(name)
+  if (b === undefined) {
+    b = Buffer.from(name, 'utf8')
+    if (encodedNames.size > 100_000) encodedNames.clear()
+    encodedNames.set(name, b)
+  }
+  return b
+}
+const encodedNames = new Map<string, Buffer>()
+
+/** The UnixFS Data of a plain directory (type directory, nothing else). */
+const DIRECTORY_DATA = Uint8Array.from([0x08, 0x01])
+
+interface DirLink { name: Buffer, hash: Uint8Array, tsize: number }
+
+function varintSize (n: number): number {
+  let size = 1
+  while (n >= 0x80) { n = Math.floor(n / 128); size++ }
+  return size
+}
+
+function putVarint (out: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) { out[at++] = (n % 128) | 0x80; n = Math.floor(n / 128) }
+  out[at++] = n
+  return at
+}
+
+/**
+ * A directory node's dag-pb bytes, exactly as @ipld/dag-pb's prepare and
+ * encode give them (links sorted by name bytes, each Hash, Name, Tsize;
+ * then Data), with each name encoded once: the library encodes names again
+ * for every comparison of its sort, which a commit or an import of
+ * thousands of directories notices. test/unit/tree.test.ts compares the two.
+ */
+export function encodeDirectoryNode (data: Uint8Array, links: DirLink[]): Uint8Array {
+  const sorted = links.map((l, i) => ({ l, i })).sort((a, b) => Buffer.compare(a.l.name, b.l.name) || a.i - b.i).map(x => x.l)
+  const sizes = sorted.map(l => 1 + varintSize(l.hash.byteLength) + l.hash.byteLength + 1 + varintSize(l.name.byteLength) + l.name.byteLength + 1 + varintSize(l.tsize))
+  let total = 1 + varintSize(data.byteLength) + data.byteLength
+  for (const s of sizes) total += 1 + varintSize(s) + s
+  const out = new Uint8Array(total)
+  let at = 0
+  for (let k = 0; k < sorted.length; k++) {
+    const l = sorted[k]
+    out[at++] = 0x12
+    at = putVarint(out, at, sizes[k])
+    out[at++] = 0x0a
+    at = putVarint(out, at, l.hash.byteLength)
+    out.set(l.hash, at); at += l.hash.byteLength
+    out[at++] = 0x12
+    at = putVarint(out, at, l.name.byteLength)
+    out.set(l.name, at); at += l.name.byteLength
+    out[at++] = 0x18
+    at = putVarint(out, at, l.tsize)
+  }
+  out[at++] = 0x0a
+  at = putVarint(out, at, data.byteLength)
+  out.set(data, at)
+  return out
 }
 
 /** The hash a HAMT directory places names by (murmur3, as go-ipfs takes it). */

@@ -3,6 +3,8 @@ import path from 'node:path'
 import { CID } from 'multiformats/cid'
 import { Transport } from './transport.js'
 import { FsBlockStore } from '../store/fs-blockstore.js'
+import { PackedBlockStore } from '../store/packed-blockstore.js'
+import { embeddedStore, StoreLayout } from '../store/open.js'
 import { fail } from '../errors.js'
 import { acquireLock } from '../repo/lock.js'
 import { readRegularFile, writeFileAtomic } from '../util/fs.js'
@@ -24,7 +26,7 @@ export class DirectoryTransport implements Transport {
     const inner = path.join(p, REPO_DIR)
     this.layout = new RepoLayout(RepoLayout.holdsConfig(inner) ? inner : p)
     if (!fs.existsSync(this.layout.blocks)) fail('UNREACHABLE', `remote ${url} is not an acache repository or store`)
-    this.store = new FsBlockStore(this.layout.blocks)
+    this.store = embeddedStore(this.layout.blocks, layoutOf(this.layout.config))
   }
 
   // A friend's folder is outside input: a head or block there is read only
@@ -36,7 +38,9 @@ export class DirectoryTransport implements Transport {
 
   async getBlock (cid: CID): Promise<Uint8Array> {
     tally('fetched')
-    const bytes = readRegularFile(this.store.pathOf(cid), MAX_BLOCK_BYTES, `block ${cid} in ${this.url}`)
+    // packed or one file a block, read within the limit; the caller checks the bytes against the CID
+    const bytes = (this.store instanceof PackedBlockStore ? this.store.packedBytes(cid) : undefined) ??
+      readRegularFile(this.store.pathOf(cid), MAX_BLOCK_BYTES, `block ${cid} in ${this.url}`)
     if (bytes === undefined) throw missing(cid)
     return bytes
   }
@@ -65,6 +69,7 @@ export class DirectoryTransport implements Transport {
         const cur = decodeHead(current)
         if (cur.seq >= seq) fail('REPLAY', `the remote already has a head with seq ${cur.seq} (ours is ${seq})`, { hint: 'fetch first, then push again' })
       }
+      await this.store.settle() // what the head reaches is in a sealed pack before the head names it
       publishLocal(this.layout, key, bytes, ipnsRecord)
     } finally {
       this.unhold()
@@ -91,4 +96,12 @@ export function publishLocal (layout: RepoLayout, key: string, bytes: Uint8Array
   if (ipnsRecord === undefined) fs.rmSync(record, { force: true })
   writeFileAtomic(file, bytes)
   if (ipnsRecord !== undefined) writeFileAtomic(record, ipnsRecord)
+}
+
+/** The layout a folder's store is in, as its config says (packed when it says nothing readable: packed reads both). */
+function layoutOf (configFile: string): StoreLayout {
+  try {
+    const c = JSON.parse(readRegularFile(configFile, 1024 * 1024, 'config')?.toString('utf8') ?? '{}')
+    return c?.store?.layout === 'flatfs' ? 'flatfs' : 'packed'
+  } catch { return 'packed' }
 }

@@ -41,6 +41,7 @@ export class GitBatch {
   private buf: Buffer = Buffer.alloc(0)
   private need: { size: number, type: string } | undefined
   private dead: Error | undefined
+  private queued = ''
 
   constructor (readonly gitDir: string, private readonly check = false) {
     this.proc = spawn('git', ['--git-dir', gitDir, 'cat-file', check ? '--batch-check' : '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] })
@@ -86,7 +87,9 @@ export class GitBatch {
     if (this.dead !== undefined) throw this.dead
     return await new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject })
-      this.proc.stdin!.write(id + '\n')
+      // the requests of one turn of the event loop go in one write
+      if (this.queued === '') setImmediate(() => { const q = this.queued; this.queued = ''; this.proc.stdin!.write(q) })
+      this.queued += id + '\n'
     })
   }
 

@@ -16,14 +16,52 @@ import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
  */
 export interface MappedNode { cid: CID, tsize: number }
 
+/**
+ * A map whose values are kept as the text the file holds and parsed when
+ * first asked for: reading a map of a long history parses no CID it does
+ * not use (an import of one new commit asks for a handful).
+ */
+export class LazyMap<V> {
+  private readonly raw = new Map<string, string>()
+  private readonly parsed = new Map<string, V>()
+  constructor (private readonly parse: (text: string) => V) {}
+
+  setText (k: string, text: string): void { this.raw.set(k, text); this.parsed.delete(k) }
+  set (k: string, v: V, text: string): void { this.raw.set(k, text); this.parsed.set(k, v) }
+  has (k: string): boolean { return this.raw.has(k) }
+  delete (k: string): void { this.raw.delete(k); this.parsed.delete(k) }
+  keys (): IterableIterator<string> { return this.raw.keys() }
+  get size (): number { return this.raw.size }
+
+  get (k: string): V | undefined {
+    const hit = this.parsed.get(k)
+    if (hit !== undefined) return hit
+    const text = this.raw.get(k)
+    if (text === undefined) return undefined
+    const v = this.parse(text)
+    this.parsed.set(k, v)
+    return v
+  }
+
+  * [Symbol.iterator] (): IterableIterator<[string, V]> {
+    for (const k of this.raw.keys()) yield [k, this.get(k)!]
+  }
+}
+
+const node = (text: string): MappedNode => {
+  const [cid, tsize] = text.split(' ')
+  return { cid: CID.parse(cid), tsize: Number(tsize) }
+}
+
 export class GitMap {
-  readonly commits = new Map<string, CID>()
+  readonly commits = new LazyMap<CID>(t => CID.parse(t))
+  /** CID -> git commit ID */
   readonly commitIds = new Map<string, string>()
-  readonly trees = new Map<string, MappedNode>()
+  readonly trees = new LazyMap<MappedNode>(node)
   readonly treeIds = new Map<string, string>()
-  readonly blobs = new Map<string, MappedNode>()
+  private readonly blobs = new LazyMap<MappedNode>(node)
   /** CID -> git blob ID and whether the content is an LFS object behind a pointer */
-  readonly blobIds = new Map<string, { id: string, lfs: boolean }>()
+  readonly blobIds = new LazyMap<{ id: string, lfs: boolean }>(t => { const [id, kind] = t.split(' '); return { id, lfs: kind.startsWith('p') || kind.startsWith('P') } })
   private readonly file: string
   private fd: number | undefined
   private pending: string[] = []
@@ -33,31 +71,39 @@ export class GitMap {
     const text = readTextIfExists(this.file) ?? ''
     for (const line of text.split('\n')) {
       const f = line.split(' ')
-      try {
-        if (f[0] === 'c' && f.length === 3) this.noteCommit(f[1], CID.parse(f[2]), false)
-        else if (f[0] === 't' && f.length === 4) this.noteTree(f[1], { cid: CID.parse(f[2]), tsize: Number(f[3]) }, false)
-        else if (f[0] === 'b' && f.length === 5) this.noteBlob(f[1], f[2], { cid: CID.parse(f[3]), tsize: Number(f[4]) }, false)
-      } catch {}
+      if (f[0] === 'c' && f.length === 3) {
+        this.commits.setText(f[1], f[2])
+        this.commitIds.set(f[2], f[1])
+      } else if (f[0] === 't' && f.length === 4) {
+        this.trees.setText(f[1], `${f[2]} ${f[3]}`)
+        this.treeIds.set(f[2], f[1])
+      } else if (f[0] === 'b' && f.length === 5) {
+        this.blobs.setText(`${f[1]} ${f[2]}`, `${f[3]} ${f[4]}`)
+        this.blobIds.setText(f[3], `${f[1]} ${f[2]}`)
+      }
     }
   }
 
-  noteCommit (id: string, cid: CID, save = true): void {
-    this.commits.set(id, cid)
-    this.commitIds.set(cid.toString(), id)
-    if (save) this.pending.push(`c ${id} ${cid.toString()}`)
+  noteCommit (id: string, cid: CID): void {
+    const c = cid.toString()
+    this.commits.set(id, cid, c)
+    this.commitIds.set(c, id)
+    this.pending.push(`c ${id} ${c}`)
   }
 
-  noteTree (id: string, n: MappedNode, save = true): void {
-    this.trees.set(id, n)
-    this.treeIds.set(n.cid.toString(), id)
-    if (save) this.pending.push(`t ${id} ${n.cid.toString()} ${n.tsize}`)
+  noteTree (id: string, n: MappedNode): void {
+    const c = n.cid.toString()
+    this.trees.set(id, n, `${c} ${n.tsize}`)
+    this.treeIds.set(c, id)
+    this.pending.push(`t ${id} ${c} ${n.tsize}`)
   }
 
-  /** kind: f, x, l, or p (an LFS pointer whose object is the file's content). */
-  noteBlob (id: string, kind: string, n: MappedNode, save = true): void {
-    this.blobs.set(`${id} ${kind}`, n)
-    this.blobIds.set(n.cid.toString(), { id, lfs: kind.startsWith('p') || kind.startsWith('P') })
-    if (save) this.pending.push(`b ${id} ${kind} ${n.cid.toString()} ${n.tsize}`)
+  /** kind: f, x, l, or p / P (an LFS pointer whose object is the file's content), ".cdc" after it for FastCDC. */
+  noteBlob (id: string, kind: string, n: MappedNode): void {
+    const c = n.cid.toString()
+    this.blobs.set(`${id} ${kind}`, n, `${c} ${n.tsize}`)
+    this.blobIds.setText(c, `${id} ${kind}`)
+    this.pending.push(`b ${id} ${kind} ${c} ${n.tsize}`)
   }
 
   blob (id: string, kind: string): MappedNode | undefined {

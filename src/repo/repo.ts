@@ -1,9 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { CID } from 'multiformats/cid'
-import { FsBlockStore } from '../store/fs-blockstore.js'
-import { KuboBlockStore } from '../store/kubo-blockstore.js'
-import { kuboApiUrl } from '../store/kubo-rpc.js'
+import { openBlockStore, initEmbeddedStore, StoreConfig } from '../store/open.js'
 import { BlockStore } from '../store/blockstore.js'
 import { AcacheError, fail } from '../errors.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
@@ -21,7 +19,7 @@ export interface RemoteConfig { url: string, key: string, name?: string, lastSeq
 export interface Config {
   version: 1
   bare: boolean
-  store: { type: 'embedded' } | { type: 'kubo', api: string }
+  store: StoreConfig
   chunker: 'fixed' | 'cdc'
   remotes: Record<string, RemoteConfig>
   trusted: string[]
@@ -60,9 +58,7 @@ export class Repo {
   constructor (readonly root: string | undefined, readonly dir: string, store?: BlockStore, wrap?: (repo: Repo, store: BlockStore) => BlockStore) {
     this.layout = new RepoLayout(dir)
     this.config = Repo.readConfig(dir)
-    const own = store ?? (this.config.store?.type === 'kubo'
-      ? new KuboBlockStore(kuboApiUrl(this.config.store.api), this.layout.kuboPins)
-      : new FsBlockStore(this.layout.blocks))
+    const own = store ?? openBlockStore(this.config.store, this.layout)
     this.store = wrap === undefined ? own : wrap(this, own)
   }
 
@@ -114,11 +110,13 @@ export class Repo {
     }
     fs.mkdirSync(dir, { recursive: true })
     for (const sub of [layout.ref('refs/heads'), layout.ref('refs/remotes'), layout.hook()]) fs.mkdirSync(sub, { recursive: true })
-    FsBlockStore.init(layout.blocks)
+    // a new repository packs its small blocks unless told otherwise (an older one keeps flatfs)
+    const storeConfig: StoreConfig = opts.config?.store ?? { type: 'embedded', layout: 'packed' }
+    if (storeConfig.type === 'embedded') initEmbeddedStore(layout.blocks, storeConfig.layout ?? 'flatfs')
     const branch = opts.branch ?? 'main'
     checkBranchName(branch)
     writeFileAtomic(layout.head, `ref: refs/heads/${branch}\n`)
-    writeFileAtomic(layout.config, JSON.stringify({ ...defaultConfig(opts.bare === true), ...opts.config }, null, 2) + '\n')
+    writeFileAtomic(layout.config, JSON.stringify({ ...defaultConfig(opts.bare === true), ...opts.config, store: storeConfig }, null, 2) + '\n')
     return new Repo(opts.bare === true ? undefined : root, dir)
   }
 

@@ -133,7 +133,7 @@ export class FsBlockStore implements BlockStore {
   }
 
   /** Each block is renamed into place when written: nothing to wait for. */
-  async settle (): Promise<void> {}
+  async settle (_roots?: CID[]): Promise<void> {}
 
   offline (): BlockStore { return this }
 

@@ -72,3 +72,16 @@ test('identity messages are signed by their key', t => {
   const forged = { ...obj, name: 'mallory' }
   t.is((t.throws(() => readIdentityMessage(forged)) as AcacheError).code, 'BAD_SIGNATURE')
 })
+
+test('signatures made through node:crypto are the bytes RFC 8032 (noble) gives, and verify', async t => {
+  const ed = await import('@noble/ed25519')
+  const { sign, verifySignature, randomSecretKey: fresh, publicKeyOf: pub } = await import('../../src/model/sign.js')
+  const { didFromPublicKey: did } = await import('../../src/model/did.js')
+  for (let i = 0; i < 50; i++) {
+    const sk = fresh()
+    const message = new Uint8Array(i * 37).map((_, j) => (j * 31 + i) & 0xff)
+    const ours = sign(message, sk)
+    t.deepEqual(Buffer.from(ours), Buffer.from(ed.sign(message, sk)))
+    t.true(verifySignature(ours, message, did(pub(sk))))
+  }
+})

@@ -138,3 +138,17 @@ test('a directory made of subdirectories shards as Kubo decides it (every link c
   if (dir.type === 'directory') for await (const _ of dir.entries()) { void _; n++ }
   t.is(n, 12000)
 })
+
+test('a directory node is the bytes @ipld/dag-pb gives it (generated names: Unicode, shared prefixes, any order)', async t => {
+  const dagPb = await import('@ipld/dag-pb')
+  const fc = (await import('fast-check')).default
+  const { encodeDirectoryNode, rawCid } = await import('../../src/model/tree.js')
+  const { assertProperty } = await import('../git.js')
+  const name = fc.oneof(fc.constantFrom('a', 'a.txt', 'ab', 'B', 'é', 'e\u0301', '\u{1F600}', '\uE000', 'z'), fc.string({ minLength: 1, maxLength: 8, unit: 'grapheme' }))
+  assertProperty(t, fc.property(fc.uniqueArray(fc.tuple(name, fc.nat(2 ** 40)), { selector: e => e[0], maxLength: 20 }), (entries) => {
+    const links = entries.map(([n, size], i) => ({ n, cid: rawCid(new Uint8Array([i, size & 0xff])), size }))
+    const ours = encodeDirectoryNode(Uint8Array.from([0x08, 0x01]), links.map(l => ({ name: Buffer.from(l.n, 'utf8'), hash: l.cid.bytes, tsize: l.size })))
+    const theirs = dagPb.encode(dagPb.prepare({ Data: Uint8Array.from([0x08, 0x01]), Links: links.map(l => ({ Name: l.n, Hash: l.cid, Tsize: l.size })) }))
+    return Buffer.from(ours).equals(Buffer.from(theirs))
+  }), 300)
+})

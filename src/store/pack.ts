@@ -1,0 +1,373 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { createHash, randomBytes } from 'node:crypto'
+
+/**
+ * Pack files: small blocks appended to one file instead of one file each
+ * (as git packs objects and Xet packs chunks). A pack is written by one
+ * process only, so writers never share a file:
+ *
+ *   pack-ID.pack  "ACPK1\n", then records: 32-byte SHA-256 digest, u32 length, bytes
+ *   pack-ID.log   while the pack is open: one 44-byte entry a block
+ *                 (digest, u64 offset of the bytes, u32 length), appended
+ *                 after the block's bytes, so a reader that sees an entry
+ *                 can read its bytes; other processes read open packs by it
+ *   pack-ID.idx   when sealed: "ACIX1\n", u32 count, the entries sorted by
+ *                 digest, SHA-256 of all before it; then the .log goes
+ *
+ * Every block read is checked against its CID by the store, as a loose
+ * block is: a damaged pack or index gives "damaged", never wrong bytes.
+ * Packs hold sha2-256 blocks only (every block acache writes).
+ */
+
+const PACK_MAGIC = Buffer.from('ACPK1\n')
+const IDX_MAGIC = Buffer.from('ACIX1\n')
+export const ENTRY = 44
+const RECORD_HEAD = 36
+/** A pack is sealed and a new one begun past this many bytes or entries (bounds the writer's memory). */
+const SEAL_BYTES = 256 * 1024 * 1024
+const SEAL_ENTRIES = 200_000
+/** An index larger than this is not loaded (a hostile folder's). */
+const MAX_INDEX_BYTES = 512 * 1024 * 1024
+
+export interface Located { pack: string, offset: number, length: number }
+
+/** A sealed pack's index: sorted entries in one buffer, searched in place. */
+class SortedIndex {
+  constructor (readonly buf: Buffer, readonly count: number, readonly start: number) {}
+
+  find (digest: Uint8Array): { offset: number, length: number } | undefined {
+    let lo = 0
+    let hi = this.count - 1
+    const d = Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength)
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      const at = this.start + mid * ENTRY
+      const c = this.buf.compare(d, 0, 32, at, at + 32) // buf vs digest
+      if (c === 0) return { offset: Number(this.buf.readBigUInt64BE(at + 32)), length: this.buf.readUInt32BE(at + 40) }
+      if (c < 0) lo = mid + 1
+      else hi = mid - 1
+    }
+    return undefined
+  }
+
+  * entries (): Generator<{ digest: Buffer, offset: number, length: number }> {
+    for (let i = 0; i < this.count; i++) {
+      const at = this.start + i * ENTRY
+      yield { digest: this.buf.subarray(at, at + 32), offset: Number(this.buf.readBigUInt64BE(at + 32)), length: this.buf.readUInt32BE(at + 40) }
+    }
+  }
+}
+
+/** An open pack's entries as read from its .log (or kept by its writer). */
+class OpenIndex {
+  readonly map = new Map<string, { offset: number, length: number }>()
+  readBytes = 0
+}
+
+interface Pack { name: string, sorted?: SortedIndex, open?: OpenIndex, logSize?: number }
+
+function regularSize (file: string): number | undefined {
+  try {
+    const st = fs.lstatSync(file)
+    return st.isFile() ? st.size : undefined
+  } catch { return undefined }
+}
+
+function readRegular (file: string, max: number): Buffer | undefined {
+  const size = regularSize(file)
+  if (size === undefined || size > max) return undefined
+  try { return fs.readFileSync(file) } catch { return undefined }
+}
+
+function parseIndex (buf: Buffer): SortedIndex | undefined {
+  if (buf.byteLength < IDX_MAGIC.byteLength + 4 + 32 || !buf.subarray(0, IDX_MAGIC.byteLength).equals(IDX_MAGIC)) return undefined
+  const count = buf.readUInt32BE(IDX_MAGIC.byteLength)
+  const start = IDX_MAGIC.byteLength + 4
+  if (buf.byteLength !== start + count * ENTRY + 32) return undefined
+  const sum = createHash('sha256').update(buf.subarray(0, start + count * ENTRY)).digest()
+  if (!sum.equals(buf.subarray(start + count * ENTRY))) return undefined
+  return new SortedIndex(buf, count, start)
+}
+
+/** Sorted index bytes for these entries. */
+function encodeIndex (entries: Array<{ digest: Uint8Array, offset: number, length: number }>): Buffer {
+  const sorted = [...entries].sort((a, b) => Buffer.compare(a.digest, b.digest))
+  const body = Buffer.alloc(IDX_MAGIC.byteLength + 4 + sorted.length * ENTRY)
+  IDX_MAGIC.copy(body, 0)
+  body.writeUInt32BE(sorted.length, IDX_MAGIC.byteLength)
+  let at = IDX_MAGIC.byteLength + 4
+  for (const e of sorted) {
+    body.set(e.digest, at)
+    body.writeBigUInt64BE(BigInt(e.offset), at + 32)
+    body.writeUInt32BE(e.length, at + 40)
+    at += ENTRY
+  }
+  return Buffer.concat([body, createHash('sha256').update(body).digest()])
+}
+
+function entryBytes (digest: Uint8Array, offset: number, length: number): Buffer {
+  const b = Buffer.alloc(ENTRY)
+  b.set(digest, 0)
+  b.writeBigUInt64BE(BigInt(offset), 32)
+  b.writeUInt32BE(length, 40)
+  return b
+}
+
+/** This process's open pack. */
+class Writer {
+  readonly index = new OpenIndex()
+  private readonly packFd: number
+  private readonly logFd: number
+  private size: number
+  private pending: Buffer[] = []
+  private pendingLog: Buffer[] = []
+  private pendingBytes = 0
+  private flushed: number
+
+  constructor (readonly dir: string, readonly name: string) {
+    this.packFd = fs.openSync(path.join(dir, `${name}.pack`), 'wx')
+    this.logFd = fs.openSync(path.join(dir, `${name}.log`), 'wx')
+    fs.writeSync(this.packFd, PACK_MAGIC)
+    this.size = PACK_MAGIC.byteLength
+    this.flushed = this.size
+  }
+
+  get full (): boolean { return this.size > SEAL_BYTES || this.index.map.size > SEAL_ENTRIES }
+
+  append (digest: Uint8Array, bytes: Uint8Array): void {
+    const head = Buffer.alloc(RECORD_HEAD)
+    head.set(digest, 0)
+    head.writeUInt32BE(bytes.byteLength, 32)
+    const offset = this.size + RECORD_HEAD
+    this.pending.push(head, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    this.pendingLog.push(entryBytes(digest, offset, bytes.byteLength))
+    this.size = offset + bytes.byteLength
+    this.pendingBytes += RECORD_HEAD + bytes.byteLength
+    this.index.map.set(Buffer.from(digest).toString('hex'), { offset, length: bytes.byteLength })
+    if (this.pendingBytes > 4 * 1024 * 1024) this.flush()
+  }
+
+  /** Whether an entry's bytes are still in memory. */
+  unflushed (offset: number): boolean { return offset >= this.flushed }
+
+  flush (): void {
+    if (this.pending.length === 0) return
+    // the bytes first, then the entries that say where they are
+    fs.writeSync(this.packFd, Buffer.concat(this.pending))
+    fs.writeSync(this.logFd, Buffer.concat(this.pendingLog))
+    this.pending = []
+    this.pendingLog = []
+    this.pendingBytes = 0
+    this.flushed = this.size
+  }
+
+  /** Writes the sorted index and drops the log: the pack is whole. */
+  seal (): SortedIndex {
+    this.flush()
+    fs.closeSync(this.packFd)
+    fs.closeSync(this.logFd)
+    const entries = [...this.index.map].map(([hex, e]) => ({ digest: Buffer.from(hex, 'hex'), ...e }))
+    const buf = encodeIndex(entries)
+    writeAtomic(path.join(this.dir, `${this.name}.idx`), buf)
+    fs.rmSync(path.join(this.dir, `${this.name}.log`), { force: true })
+    return parseIndex(buf)!
+  }
+}
+
+function writeAtomic (file: string, data: Buffer): void {
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+  fs.writeFileSync(tmp, data)
+  fs.renameSync(tmp, file)
+}
+
+export function newPackName (): string {
+  return `pack-${Date.now().toString(36)}-${process.pid}-${randomBytes(4).toString('hex')}`
+}
+
+/**
+ * The packs of one directory, for reading and for this process's writing.
+ * What other processes add is seen on the next miss (the directory and the
+ * open packs' logs are looked at again when they changed).
+ */
+export class PackSet {
+  private packs = new Map<string, Pack>()
+  private dirStamp = -1
+  private writer?: Writer
+  private readonly fds = new Map<string, number>()
+  private exitHook?: () => void
+
+  constructor (readonly dir: string) {}
+
+  private scan (): void {
+    let st: fs.Stats
+    try { st = fs.statSync(this.dir) } catch { this.packs.clear(); return }
+    const stamp = st.mtimeMs
+    const fresh = stamp !== this.dirStamp
+    if (fresh) {
+      this.dirStamp = stamp
+      let names: string[] = []
+      try { names = fs.readdirSync(this.dir) } catch {}
+      const present = new Set(names)
+      const next = new Map<string, Pack>()
+      for (const n of names) {
+        if (!n.endsWith('.pack')) continue
+        const name = n.slice(0, -5)
+        if (name === this.writer?.name) continue
+        const had = this.packs.get(name)
+        const sealed = present.has(`${name}.idx`)
+        if (had !== undefined && (had.sorted !== undefined || !sealed)) { next.set(name, had); continue }
+        next.set(name, { name })
+      }
+      for (const name of this.packs.keys()) if (!next.has(name)) this.closeFd(name)
+      this.packs = next
+    }
+    for (const p of this.packs.values()) this.load(p)
+  }
+
+  /** Reads a pack's index, or what is new in its log. */
+  private load (p: Pack): void {
+    if (p.sorted !== undefined) return
+    const idx = path.join(this.dir, `${p.name}.idx`)
+    const buf = readRegular(idx, MAX_INDEX_BYTES)
+    if (buf !== undefined) {
+      const sorted = parseIndex(buf)
+      if (sorted !== undefined) { p.sorted = sorted; p.open = undefined; return }
+    }
+    const log = path.join(this.dir, `${p.name}.log`)
+    const size = regularSize(log)
+    if (size === undefined || size === p.logSize) return
+    p.open ??= new OpenIndex()
+    const have = p.open.readBytes
+    const whole = Math.floor(size / ENTRY) * ENTRY
+    if (whole <= have || whole > MAX_INDEX_BYTES) { p.logSize = size; return }
+    const buf2 = Buffer.alloc(whole - have)
+    try {
+      const fd = fs.openSync(log, 'r')
+      try { fs.readSync(fd, buf2, 0, buf2.byteLength, have) } finally { fs.closeSync(fd) }
+    } catch { return }
+    for (let at = 0; at < buf2.byteLength; at += ENTRY) {
+      p.open.map.set(buf2.toString('hex', at, at + 32), { offset: Number(buf2.readBigUInt64BE(at + 32)), length: buf2.readUInt32BE(at + 40) })
+    }
+    p.open.readBytes = whole
+    p.logSize = size
+  }
+
+  private findLoaded (digest: Uint8Array): Located | undefined {
+    const hex = Buffer.from(digest).toString('hex')
+    const own = this.writer?.index.map.get(hex)
+    if (own !== undefined) return { pack: this.writer!.name, ...own }
+    for (const p of this.packs.values()) {
+      const e = p.sorted?.find(digest) ?? p.open?.map.get(hex)
+      if (e !== undefined) return { pack: p.name, ...e }
+    }
+    return undefined
+  }
+
+  /**
+   * Where a block is, or undefined; on a miss, what other processes wrote
+   * since is looked at (`fresh` false: not, for a write that only wants to
+   * skip a copy it already has).
+   */
+  locate (digest: Uint8Array, fresh = true): Located | undefined {
+    if (this.dirStamp === -1) this.scan()
+    const hit = this.findLoaded(digest)
+    if (hit !== undefined || !fresh) return hit
+    this.scan()
+    return this.findLoaded(digest)
+  }
+
+  /** A located block's bytes (undefined when its pack is gone: gc replaced it, look again). */
+  read (at: Located): Buffer | undefined {
+    if (at.pack === this.writer?.name && this.writer.unflushed(at.offset)) this.writer.flush()
+    const fd = this.fd(at.pack)
+    if (fd === undefined) return undefined
+    const buf = Buffer.allocUnsafe(at.length)
+    let got = 0
+    try {
+      while (got < at.length) {
+        const n = fs.readSync(fd, buf, got, at.length - got, at.offset + got)
+        if (n === 0) break
+        got += n
+      }
+    } catch { return undefined }
+    return got === at.length ? buf : buf.subarray(0, got)
+  }
+
+  private fd (name: string): number | undefined {
+    let fd = this.fds.get(name)
+    if (fd !== undefined) return fd
+    const file = path.join(this.dir, `${name}.pack`)
+    if (regularSize(file) === undefined) return undefined
+    try { fd = fs.openSync(file, 'r') } catch { return undefined }
+    this.fds.set(name, fd)
+    return fd
+  }
+
+  private closeFd (name: string): void {
+    const fd = this.fds.get(name)
+    if (fd !== undefined) { try { fs.closeSync(fd) } catch {} }
+    this.fds.delete(name)
+  }
+
+  /** Appends a block to this process's open pack (made on first use, sealed at exit if not before). */
+  append (digest: Uint8Array, bytes: Uint8Array): void {
+    if (this.writer === undefined) {
+      fs.mkdirSync(this.dir, { recursive: true })
+      this.writer = new Writer(this.dir, newPackName())
+      if (this.exitHook === undefined) {
+        this.exitHook = () => { try { this.seal() } catch {} }
+        process.once('exit', this.exitHook)
+      }
+    }
+    this.writer.append(digest, bytes)
+    if (this.writer.full) this.seal()
+  }
+
+  /** Seals the open pack: its index written, sorted; later writes go to a new pack. */
+  seal (): void {
+    const w = this.writer
+    if (w === undefined) return
+    this.writer = undefined
+    const sorted = w.seal()
+    this.packs.set(w.name, { name: w.name, sorted })
+  }
+
+  /** Every entry of every pack: digest, size, the pack and its modification time. */
+  * entries (): Generator<{ digest: Buffer, length: number, pack: string }> {
+    this.scan()
+    if (this.writer !== undefined) for (const [hex, e] of this.writer.index.map) yield { digest: Buffer.from(hex, 'hex'), length: e.length, pack: this.writer.name }
+    for (const p of this.packs.values()) {
+      if (p.sorted !== undefined) for (const e of p.sorted.entries()) yield { digest: e.digest, length: e.length, pack: p.name }
+      else if (p.open !== undefined) for (const [hex, e] of p.open.map) yield { digest: Buffer.from(hex, 'hex'), length: e.length, pack: p.name }
+    }
+  }
+
+  /** The packs now (names), with whether each is sealed and its age. */
+  list (): Array<{ name: string, sealed: boolean, mtimeMs: number }> {
+    this.scan()
+    const out: Array<{ name: string, sealed: boolean, mtimeMs: number }> = []
+    for (const p of this.packs.values()) {
+      let mtimeMs = 0
+      try { mtimeMs = fs.statSync(path.join(this.dir, `${p.name}.pack`)).mtimeMs } catch {}
+      out.push({ name: p.name, sealed: p.sorted !== undefined, mtimeMs })
+    }
+    return out
+  }
+
+  /** Removes packs (after their live blocks were written elsewhere). */
+  remove (names: Iterable<string>): void {
+    for (const name of names) {
+      this.closeFd(name)
+      this.packs.delete(name)
+      for (const ext of ['.idx', '.log', '.pack']) fs.rmSync(path.join(this.dir, name + ext), { force: true })
+    }
+  }
+
+  close (): void {
+    this.seal()
+    for (const name of [...this.fds.keys()]) this.closeFd(name)
+    if (this.exitHook !== undefined) process.removeListener('exit', this.exitHook)
+    this.exitHook = undefined
+  }
+}
