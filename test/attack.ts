@@ -9,14 +9,21 @@ import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import { CID } from 'multiformats/cid'
 import { User } from './helpers.js'
-import { FsBlockStore } from '../src/store/fs-blockstore.js'
+import { PackedBlockStore } from '../src/store/packed-blockstore.js'
 import { Entry, flattenTree, buildTree, pbCid, rawCid } from '../src/model/tree.js'
 import { storeBytes } from '../src/model/file.js'
 import { Commit, decodeCommit, signCommit } from '../src/model/commit.js'
 import { decodeHead, headFileName, signHead } from '../src/model/head.js'
 import { loadIdentity } from '../src/identity/identity.js'
 
-export const storeOf = (u: User): FsBlockStore => new FsBlockStore(path.join(u.work, '.acache', 'blocks'))
+/** A user's store, written as a command would and readable by other processes at once (what a test plants, acache reads next). */
+class PlantingStore extends PackedBlockStore {
+  override async put (cid: CID, bytes: Uint8Array): Promise<void> {
+    await super.put(cid, bytes)
+    this.packs.flush()
+  }
+}
+export const storeOf = (u: User): PackedBlockStore => new PlantingStore(path.join(u.work, '.acache', 'blocks'))
 export const keyOf = (u: User): string => loadIdentity(u.home)!.key
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 
@@ -88,13 +95,16 @@ export function publish (u: User, heads: Record<string, CID>): { cid: CID, bytes
 /** What a user's refs and store hold: to show that a refused attack changed nothing. */
 export function stateOf (u: User): { refs: string, blocks: number } {
   const refs = u.ok(['branch', '-a', '--json']).stdout
+  // every block the store holds: one file each, and the packed ones (each counted once)
   let blocks = 0
   const dir = path.join(u.work, '.acache', 'blocks')
   for (const shard of fs.readdirSync(dir)) {
     if (shard.length !== 2) continue
     blocks += fs.readdirSync(path.join(dir, shard)).filter(n => n.endsWith('.data')).length
   }
-  return { refs, blocks }
+  const packed = new Set<string>()
+  for (const e of storeOf(u).packs.entries()) packed.add(e.digest.toString('hex'))
+  return { refs, blocks: blocks + packed.size }
 }
 
 /** Two friends who follow each other through their folders. */

@@ -158,3 +158,36 @@ export async function runAsync (u: User, args: string[], env: Record<string, str
     })
   })
 }
+
+/**
+ * A user's block store as the test process sees it (packed or one file a
+ * block: the packed store reads both), for planting and inspecting blocks.
+ */
+export async function blockStoreOf (u: User): Promise<import('../src/store/packed-blockstore.js').PackedBlockStore> {
+  const { PackedBlockStore } = await import('../src/store/packed-blockstore.js')
+  return new PackedBlockStore(path.join(u.work, '.acache', 'blocks'))
+}
+
+/** A block's bytes as stored, unchecked (wherever the store keeps it). */
+export async function storedBytes (u: User, cid: import('multiformats/cid').CID): Promise<Buffer> {
+  const store = await blockStoreOf(u)
+  const packed = store.packedBytes(cid)
+  return packed !== undefined ? Buffer.from(packed) : fs.readFileSync(store.pathOf(cid))
+}
+
+/**
+ * Makes the store hold `bytes` under a block's CID (damage, or a repair):
+ * out of any pack, into the block's own file, which the store then reads.
+ */
+export async function replaceStoredBlock (u: User, cid: import('multiformats/cid').CID, bytes: Uint8Array): Promise<void> {
+  const store = await blockStoreOf(u)
+  await store.delete(cid)
+  const file = store.pathOf(cid)
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, bytes)
+}
+
+/** Takes a block out of the store, wherever it is kept. */
+export async function removeStoredBlock (u: User, cid: import('multiformats/cid').CID): Promise<void> {
+  await (await blockStoreOf(u)).delete(cid)
+}

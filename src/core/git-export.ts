@@ -7,10 +7,13 @@ import { Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { Commit, GitQuirk } from '../model/commit.js'
-import { readDirectory, inspect, joinPath, ancestors } from '../model/tree.js'
-import { readFileContent, storedFileSize } from '../model/file.js'
+import { readLinks, kindOf, inspect, joinPath, ancestors, Kind } from '../model/tree.js'
+import { readFileContent, readFileBytes, storedFileSize } from '../model/file.js'
+
+/** A file up to this size is read whole to be written to git; a larger one is streamed. */
+const SMALL_FILE = 4 * 1024 * 1024
 import { EMPTY_TREE_ID, EMPTY_BLOB_ID, encodeGitTree, gitCommitLinks, synthesizeGitCommit, parseGitTag, lfsPointer, GitTreeEntry } from '../model/git.js'
-import { GitBatch, GitObjectWriter, initGitRepository, updateGitRefs, lfsObjectPath } from '../remote/git.js'
+import { GitBatch, GitObjectWriter, initGitRepository, updateGitRefs, lfsObjectPath, gitHasObjects } from '../remote/git.js'
 import { GitMap, readGitTag } from '../repo/git-map.js'
 import { trace } from '../util/trace.js'
 
@@ -54,13 +57,14 @@ export async function exportGit (repo: Repo, ctx: Ctx, target: string, opts: Exp
       refs.push([ref, id])
       exporter.result.refs.push({ ref, git: id, commit: cid.toString() })
     }
+    exporter.finish()
     updateGitRefs(gitDir, refs)
     const branch = repo.currentBranch()
     if (branch !== undefined && refs.some(([r]) => r === `refs/heads/${branch}`)) {
       spawnSync('git', ['--git-dir', gitDir, 'symbolic-ref', 'HEAD', `refs/heads/${branch}`])
       if (fresh && opts.bare !== true) spawnSync('git', ['-C', dir, 'reset', '-q', '--hard'])
     }
-    exporter.result.objects = exporter.writer.written
+    exporter.result.objects = exporter.writer.total
     return exporter.result
   } finally {
     exporter.close()
@@ -126,13 +130,21 @@ export class GitExporter {
     this.result = { gitDir, commits: 0, original: 0, objects: 0, refs: [], emptyDirs: 0 }
   }
 
+  /** Makes what was written readable by git (the pack indexed). */
+  finish (): void {
+    this.writer.finish()
+  }
+
+  /** Ends the run: what was not finished is dropped. */
   close (): void {
+    this.writer.abandon()
     this.check.close()
     this.map.close()
   }
 
   /** Writes every commit reachable from `tips` that the repository lacks, parents first. */
   async exportReachable (ctx: Ctx, tips: CID[]): Promise<void> {
+    await this.prime()
     const order = await commitsInOrder(this.repo, tips, async (cid) => await this.alreadyThere(cid))
     trace(`git: ${order.length} commits to export`)
     ctx.progress.start('exporting commits', order.length, 'commits')
@@ -155,13 +167,29 @@ export class GitExporter {
   }
 
   /** Whether the repository holds the object (git answers yes for the empty tree and blob it holds none of: those are written). */
+  /** The repository had no objects when the run began: nothing needs asking about. */
+  private empty = false
+  /** the mapped commits the repository holds, asked for all at once */
+  private presentCommits = new Set<string>()
+
+  private async prime (): Promise<void> {
+    this.empty = !gitHasObjects(this.gitDir)
+    if (this.empty) return
+    const ids = [...this.map.commitIds.values()]
+    const found = await Promise.all(ids.map(async id => (await this.check.get(id)) !== undefined))
+    this.presentCommits = new Set(ids.filter((_, i) => found[i]))
+  }
+
+  /** Whether the repository holds an object (git answers yes for the empty tree and blob it holds none of: those are written). */
   private async has (id: string | undefined): Promise<boolean> {
-    return id !== undefined && id !== EMPTY_TREE_ID && id !== EMPTY_BLOB_ID && (await this.check.get(id)) !== undefined
+    if (id === undefined || this.empty || id === EMPTY_TREE_ID || id === EMPTY_BLOB_ID) return false
+    return (await this.check.get(id)) !== undefined
   }
 
   /** Whether this commit was exported before and its object is in the repository. */
   async alreadyThere (cid: CID): Promise<boolean> {
-    return await this.has(this.map.commitIds.get(cid.toString()))
+    const id = this.map.commitIds.get(cid.toString())
+    return id !== undefined && this.presentCommits.has(id)
   }
 
   async commit (cid: CID, c: Commit): Promise<void> {
@@ -197,14 +225,24 @@ export class GitExporter {
       if (await this.has(known)) { this.treeMemo.set(k, known!); return known! }
     }
     const entries: GitTreeEntry[] = []
-    const listed = await readDirectory(this.repo.store, cid, dir)
-    if (listed.size === 0 && dir !== '') this.result.emptyDirs++
-    await Promise.all([...listed].map(async ([name, e]) => {
+    // links alone: what each entry is comes from what was written before, and is read only when new
+    const links = await readLinks(this.repo.store, cid, dir)
+    if (links.size === 0 && dir !== '') this.result.emptyDirs++
+    const jobs: Array<Promise<void>> = []
+    for (const [name, l] of links) {
       const p = joinPath(dir, name)
-      if (e.kind === 'dir') entries.push({ mode: '40000', name, id: await this.tree(e.cid, e.tsize, p, inQuirks, quirks) })
-      else if (e.kind === 'symlink') entries.push({ mode: '120000', name, id: await this.symlink(e.cid) })
-      else entries.push({ mode: e.kind === 'exec' ? '100755' : '100644', name, id: await this.blob(e.cid) })
-    }))
+      const lk = l.cid.toString()
+      const dirId = inQuirks.has(p) ? undefined : this.treeMemo.get(lk)
+      if (dirId !== undefined) { entries.push({ mode: '40000', name, id: dirId }); continue }
+      const done = this.blobDone.get(lk)
+      if (done !== undefined) { entries.push({ mode: done.mode, name, id: done.id }); continue }
+      jobs.push((async () => {
+        const kind = await kindOf(this.repo.store, l.cid)
+        if (kind === 'dir') entries.push({ mode: '40000', name, id: await this.tree(l.cid, l.tsize, p, inQuirks, quirks) })
+        else entries.push({ mode: kind === 'symlink' ? '120000' : kind === 'exec' ? '100755' : '100644', name, id: await this.blob(l.cid, kind) })
+      })())
+    }
+    await Promise.all(jobs)
     if (!plain) {
       for (const q of quirks) {
         const slash = q.path.lastIndexOf('/')
@@ -227,11 +265,17 @@ export class GitExporter {
     return this.writer.write('blob', info.unixfs?.data ?? new Uint8Array())
   }
 
-  private async blob (cid: CID): Promise<string> {
+  /** files and links written: CID -> git blob ID and mode */
+  private readonly blobDone = new Map<string, { id: string, mode: string }>()
+
+  private async blob (cid: CID, kind: Kind): Promise<string> {
     const k = cid.toString()
     let got = this.blobMemo.get(k)
     if (got === undefined) {
-      got = this.writeBlob(cid)
+      got = (kind === 'symlink' ? this.symlink(cid) : this.writeBlob(cid)).then(id => {
+        this.blobDone.set(k, { id, mode: kind === 'symlink' ? '120000' : kind === 'exec' ? '100755' : '100644' })
+        return id
+      })
       this.blobMemo.set(k, got)
     }
     return await got
@@ -257,6 +301,7 @@ export class GitExporter {
       fs.renameSync(tmp, dest)
       return this.writer.write('blob', lfsPointer({ oid, size }))
     }
+    if (size <= SMALL_FILE) return this.writer.write('blob', await readFileBytes(this.repo.store, cid, SMALL_FILE))
     return await this.writer.writeStream('blob', size, readFileContent(this.repo.store, cid))
   }
 }

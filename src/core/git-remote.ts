@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { CID } from 'multiformats/cid'
 import { Repo, isAcacheError } from '../repo/repo.js'
+import { RepoLayout } from '../repo/layout.js'
 import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { loadIdentity } from '../identity/identity.js'
@@ -54,7 +55,7 @@ export class GitRemote {
     if (this.spec.message === undefined && !/^[a-z][a-z0-9+.-]*:\/\//.test(this.spec.url)) this.spec.url = path.resolve(ctx.cwd, this.spec.url)
     this.own = loadIdentity(ctx.home)?.key
     const dir = path.join(gitDir, 'acache', createHash('sha256').update(where).digest('hex').slice(0, 16))
-    this.repo = fs.existsSync(path.join(dir, 'config')) ? new Repo(undefined, dir) : this.init(dir)
+    this.repo = RepoLayout.holdsConfig(dir) ? new Repo(undefined, dir) : this.init(dir)
   }
 
   private init (dir: string): Repo {
@@ -97,6 +98,7 @@ export class GitRemote {
         const ref = b.startsWith('tags/') ? `refs/${b}` : `refs/heads/${b}`
         refs.push({ name: ref, id: exporter.refTarget(ref, cid) })
       }
+      exporter.finish()
       const names = refs.map(r => r.name)
       const head = names.includes('refs/heads/main') ? 'refs/heads/main' : names.includes('refs/heads/master') ? 'refs/heads/master' : names.find(n => n.startsWith('refs/heads/'))
       return { refs, head }

@@ -107,50 +107,91 @@ export class GitBatch {
   }
 }
 
+const PACK_TYPES: Record<string, number> = { commit: 1, tree: 2, blob: 3, tag: 4 }
+
 /**
- * Writes loose objects into a git repository, as git does (zlib of
- * "TYPE SIZE\0BODY" at objects/XX/YYYY...), each first to a temporary file
- * and then renamed, so a killed export never leaves half an object.
+ * Writes objects into a git repository as one pack (git's format 2: no
+ * deltas, each object deflated), indexed by `git index-pack` when
+ * finished: thousands of objects are one file, not one file each. The
+ * pack is written under a temporary name git ignores (tmp_pack_*), so a
+ * killed export leaves nothing git reads; objects written once in a run
+ * are not written again.
  */
 export class GitObjectWriter {
-  readonly objects: string
+  readonly packDir: string
+  /** objects in the pack being written */
   written = 0
+  /** objects written in all */
+  total = 0
+  private fd: number | undefined
+  private tmp = ''
+  private readonly seen = new Set<string>()
+  private buffered: Buffer[] = []
+  private bufferedBytes = 0
 
-  constructor (gitDir: string) {
-    this.objects = path.join(gitDir, 'objects')
+  constructor (readonly gitDir: string) {
+    this.packDir = path.join(gitDir, 'objects', 'pack')
   }
 
-  private target (id: string): string {
-    return path.join(this.objects, id.slice(0, 2), id.slice(2))
+  private open (): number {
+    if (this.fd === undefined) {
+      fs.mkdirSync(this.packDir, { recursive: true })
+      this.tmp = path.join(this.packDir, `tmp_pack_acache_${randomBytes(6).toString('hex')}`)
+      this.fd = fs.openSync(this.tmp, 'wx+', 0o444)
+      const head = Buffer.alloc(12)
+      head.write('PACK', 0, 'latin1')
+      head.writeUInt32BE(2, 4)
+      this.out(head) // the count is written when the pack is finished
+    }
+    return this.fd
   }
 
-  private place (id: string, deflated: Buffer): void {
-    const file = this.target(id)
-    if (fs.existsSync(file)) return
-    fs.mkdirSync(path.dirname(file), { recursive: true })
-    const tmp = path.join(this.objects, `tmp_obj_${randomBytes(6).toString('hex')}`)
-    fs.writeFileSync(tmp, deflated, { mode: 0o444 })
-    fs.renameSync(tmp, file)
-    this.written++
+  private out (b: Buffer): void {
+    this.buffered.push(b)
+    this.bufferedBytes += b.byteLength
+    if (this.bufferedBytes > 4 * 1024 * 1024) this.drain()
+  }
+
+  private drain (): void {
+    if (this.fd === undefined || this.buffered.length === 0) return
+    fs.writeSync(this.fd, Buffer.concat(this.buffered))
+    this.buffered = []
+    this.bufferedBytes = 0
+  }
+
+  private header (type: string, size: number): Buffer {
+    const bytes: number[] = []
+    let c = (PACK_TYPES[type] << 4) | (size & 0x0f)
+    let rest = Math.floor(size / 16)
+    while (rest > 0) {
+      bytes.push(c | 0x80)
+      c = rest & 0x7f
+      rest = Math.floor(rest / 128)
+    }
+    bytes.push(c)
+    return Buffer.from(bytes)
   }
 
   /** Writes an object held in memory; returns its ID. */
   write (type: string, body: Uint8Array): string {
-    const header = Buffer.from(`${type} ${body.byteLength}\0`)
-    const id = createHash('sha1').update(header).update(body).digest('hex')
-    if (!fs.existsSync(this.target(id))) this.place(id, zlib.deflateSync(Buffer.concat([header, body]), { level: 1 }))
+    const id = createHash('sha1').update(`${type} ${body.byteLength}\0`).update(body).digest('hex')
+    if (this.seen.has(id)) return id
+    this.open()
+    this.out(this.header(type, body.byteLength))
+    this.out(zlib.deflateSync(body, { level: 1 }))
+    this.seen.add(id)
+    this.written++
+    this.total++
     return id
   }
 
-  /** Writes a blob streamed from `chunks` (`size` bytes, as declared: the stream must hold exactly that). */
+  /** Writes an object streamed from `chunks` (`size` bytes, as declared: the stream must hold exactly that). */
   async writeStream (type: string, size: number, chunks: AsyncIterable<Uint8Array>): Promise<string> {
-    const header = Buffer.from(`${type} ${size}\0`)
-    const hash = createHash('sha1').update(header)
+    const hash = createHash('sha1').update(`${type} ${size}\0`)
     const deflate = zlib.createDeflate({ level: 1 })
-    const out: Buffer[] = []
-    deflate.on('data', (d: Buffer) => out.push(d))
+    const parts: Buffer[] = []
+    deflate.on('data', (d: Buffer) => parts.push(d))
     const ended = new Promise<void>((resolve, reject) => { deflate.on('end', resolve); deflate.on('error', reject) })
-    deflate.write(header)
     let seen = 0
     for await (const c of chunks) {
       seen += c.byteLength
@@ -161,8 +202,50 @@ export class GitObjectWriter {
     deflate.end()
     await ended
     const id = hash.digest('hex')
-    this.place(id, Buffer.concat(out))
+    if (this.seen.has(id)) return id
+    this.open()
+    this.out(this.header(type, size))
+    for (const p of parts) this.out(p)
+    this.seen.add(id)
+    this.written++
+    this.total++
     return id
+  }
+
+  /** Ends the pack (its count and SHA-1 trailer), names it as git does and has git index it. */
+  finish (): void {
+    if (this.fd === undefined) return
+    this.drain()
+    const fd = this.fd
+    this.fd = undefined
+    const count = Buffer.alloc(4)
+    count.writeUInt32BE(this.written)
+    fs.writeSync(fd, count, 0, 4, 8)
+    const hash = createHash('sha1')
+    const chunk = Buffer.alloc(1024 * 1024)
+    for (let at = 0; ;) {
+      const n = fs.readSync(fd, chunk, 0, chunk.byteLength, at)
+      if (n === 0) break
+      hash.update(chunk.subarray(0, n))
+      at += n
+    }
+    const sum = hash.digest()
+    fs.writeSync(fd, sum, 0, sum.byteLength, fs.fstatSync(fd).size)
+    fs.closeSync(fd)
+    const pack = path.join(this.packDir, `pack-${sum.toString('hex')}.pack`)
+    fs.renameSync(this.tmp, pack)
+    const r = spawnSync('git', ['--git-dir', this.gitDir, 'index-pack', pack], { encoding: 'utf8' })
+    if (r.status !== 0) fail('GIT_FAILED', `git index-pack failed on the exported objects: ${(r.stderr ?? '').trim().split('\n')[0]}`)
+    this.written = 0
+    this.seen.clear()
+  }
+
+  /** Drops an unfinished pack (a failed export). */
+  abandon (): void {
+    if (this.fd === undefined) return
+    fs.closeSync(this.fd)
+    this.fd = undefined
+    fs.rmSync(this.tmp, { force: true })
   }
 }
 
@@ -213,4 +296,20 @@ export function gitConfigValue (gitDir: string, key: string): string | undefined
 /** Where git-lfs keeps an object's content in this repository. */
 export function lfsObjectPath (gitDir: string, oid: string): string {
   return path.join(gitDir, 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid)
+}
+
+/** Whether a repository holds any object yet (a pack, or a loose object). */
+export function gitHasObjects (gitDir: string): boolean {
+  const objects = path.join(gitDir, 'objects')
+  let names: string[]
+  try { names = fs.readdirSync(objects) } catch { return false }
+  for (const n of names) {
+    if (n === 'pack') {
+      try { if (fs.readdirSync(path.join(objects, n)).some(f => f.endsWith('.pack'))) return true } catch {}
+    } else if (/^[0-9a-f]{2}$/.test(n)) {
+      try { if (fs.readdirSync(path.join(objects, n)).length > 0) return true } catch {}
+    }
+  }
+  // objects/info/alternates: another repository's objects count as here
+  return fs.existsSync(path.join(objects, 'info', 'alternates'))
 }

@@ -112,7 +112,8 @@ export class Repo {
     for (const sub of [layout.ref('refs/heads'), layout.ref('refs/remotes'), layout.hook()]) fs.mkdirSync(sub, { recursive: true })
     // a new repository packs its small blocks unless told otherwise (an older one keeps flatfs)
     const storeConfig: StoreConfig = opts.config?.store ?? { type: 'embedded', layout: 'packed' }
-    if (storeConfig.type === 'embedded') initEmbeddedStore(layout.blocks, storeConfig.layout ?? 'flatfs')
+    // (a Kubo-backed repository has the directory too, empty: what was there before, and where staging lands)
+    initEmbeddedStore(layout.blocks, storeConfig.type === 'embedded' ? storeConfig.layout ?? 'flatfs' : 'flatfs')
     const branch = opts.branch ?? 'main'
     checkBranchName(branch)
     writeFileAtomic(layout.head, `ref: refs/heads/${branch}\n`)

@@ -324,6 +324,11 @@ export class PackSet {
     if (this.writer.full) this.seal()
   }
 
+  /** Writes what this process appended out of memory: other processes can read it (by the open pack's log). */
+  flush (): void {
+    this.writer?.flush()
+  }
+
   /** Seals the open pack: its index written, sorted; later writes go to a new pack. */
   seal (): void {
     const w = this.writer

@@ -4,17 +4,17 @@ import path from 'node:path'
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import { CID } from 'multiformats/cid'
-import { User, snapshot, tmpdir } from '../helpers.js'
-import { FsBlockStore } from '../../src/store/fs-blockstore.js'
+import { User, snapshot, tmpdir, storedBytes, replaceStoredBlock, removeStoredBlock } from '../helpers.js'
+import { storeOf } from '../attack.js'
+import type { PackedBlockStore } from '../../src/store/packed-blockstore.js'
 import { pbCid, symlinkBlock } from '../../src/model/tree.js'
 import { storeBytes } from '../../src/model/file.js'
 import { signCommit, encodeCommit, dagJsonCid } from '../../src/model/commit.js'
 import { loadIdentity } from '../../src/identity/identity.js'
 import { randomSecretKey } from '../../src/model/sign.js'
 
-function storeOf (u: User): FsBlockStore { return new FsBlockStore(path.join(u.work, '.acache', 'blocks')) }
 
-async function rawDir (store: FsBlockStore, links: Array<{ Name: string, Hash: CID, Tsize: number }>): Promise<CID> {
+async function rawDir (store: PackedBlockStore, links: Array<{ Name: string, Hash: CID, Tsize: number }>): Promise<CID> {
   const bytes = dagPb.encode({ Data: new UnixFS({ type: 'directory' }).marshal(), Links: links })
   const cid = pbCid(bytes)
   await store.put(cid, bytes)
@@ -40,10 +40,9 @@ test('a corrupted block: verify names commit and path; reading it fails with one
   const c = a.ok(['commit', '-m', 'base', '--json']).json
   t.is(a.ok(['verify']).code, 0)
   const cid = CID.parse(a.ok(['show', 'HEAD:', '--json']).json.entries.find((e: any) => e.name === 'precious.txt').cid)
-  const file = storeOf(a).pathOf(cid)
-  const bytes = fs.readFileSync(file)
+  const bytes = await storedBytes(a, cid)
   bytes[0] ^= 1
-  fs.writeFileSync(file, bytes)
+  await replaceStoredBlock(a, cid, bytes)
   const v = a.run(['verify', '--json'])
   t.is(v.code, 1)
   t.false(v.json.ok)
@@ -66,12 +65,12 @@ test('a corrupted block: verify names commit and path; reading it fails with one
   t.deepEqual(Object.keys(after).filter(k => !k.startsWith('.acache')), Object.keys(before).filter(k => !k.startsWith('.acache')))
 })
 
-test('a missing block fails verify with MISSING_OBJECT and exit 1', t => {
+test('a missing block fails verify with MISSING_OBJECT and exit 1', async t => {
   const a = new User('alice').setup()
   a.write('f', 'x'.repeat(100))
   a.ok(['commit', '-m', 'c'])
   const cid = CID.parse(a.ok(['show', 'HEAD:', '--json']).json.entries[0].cid)
-  fs.rmSync(storeOf(a).pathOf(cid))
+  await removeStoredBlock(a, cid)
   const v = a.run(['verify', '--json'])
   t.is(v.code, 1)
   t.is(v.json.failures[0].code, 'MISSING_OBJECT')

@@ -14,8 +14,11 @@ import { base32upper } from 'multiformats/bases/base32'
 import { exporter } from 'ipfs-unixfs-exporter'
 import { User, ROOT, tmpdir } from '../helpers.js'
 
-function project (): { u: User, big: Buffer } {
-  const u = new User('alice').setup()
+/** A project; `flatfs`: its store keeps every block in its own file, the layout a Kubo node (or blockstore-fs) reads. */
+function project (flatfs = false): { u: User, big: Buffer } {
+  const u = new User('alice')
+  u.ok(['init', '-q', ...(flatfs ? ['--store-layout', 'flatfs'] : [])])
+  u.ok(['id', 'new', '--name', 'alice'])
   const big = crypto.randomBytes(2 * 1024 * 1024 + 3)
   u.write('README.md', '# hello\n')
   u.write('src/main.ts', 'console.log(1)\n')
@@ -41,8 +44,8 @@ test('ipfs-car unpack extracts a bundle\'s files with --root set to the tree `bu
   t.is(fs.readFileSync(path.join(out, 'tool.sh'), 'utf8'), '#!/bin/sh\necho hi\n')
 })
 
-test('blockstore-fs with Kubo\'s flatfs next-to-last/2 sharding and ipfs-unixfs-exporter read files straight from .acache/blocks', async t => {
-  const { u, big } = project()
+test('blockstore-fs with Kubo\'s flatfs next-to-last/2 sharding and ipfs-unixfs-exporter read files straight from .acache/blocks (init --store-layout flatfs)', async t => {
+  const { u, big } = project(true)
   const blocks = u.path('.acache/blocks')
   t.is(fs.readFileSync(path.join(blocks, 'SHARDING'), 'utf8').trim(), '/repo/flatfs/shard/v1/next-to-last/2')
   // flatfs next-to-last/2, from its definition: the key is the multihash in base32 (upper case, no

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { spawn, spawnSync, ChildProcess } from 'node:child_process'
 import { rawCid } from '../../src/model/tree.js'
 import { User, BIN, tmpdir } from '../helpers.js'
-import { FsBlockStore } from '../../src/store/fs-blockstore.js'
+import { PackedBlockStore } from '../../src/store/packed-blockstore.js'
 import { isMounted } from '../../src/mount/fuse.js'
 
 // Whatever a failing test leaves mounted is detached, so the suite never hangs on it.
@@ -96,10 +96,10 @@ t2('reads are lazy and ranged: the last 4 KiB of a large file need only the bloc
   fs.closeSync(fd)
   u.ok(['commit', '-m', 'big'])
   // take away the block of zeros: any read that needs it fails now
-  const store = new FsBlockStore(path.join(u.work, '.acache', 'blocks'))
+  const store = new PackedBlockStore(path.join(u.work, '.acache', 'blocks'))
   const zeros = rawCid(new Uint8Array(1024 * 1024)) // 1 MiB of zeros
   t.true(await store.has(zeros))
-  fs.rmSync(store.pathOf(zeros))
+  await store.delete(zeros)
   const mp = path.join(tmpdir(), 'mp')
   const m = await startMount(u, mp, [])
   try {

@@ -3,13 +3,12 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { CID } from 'multiformats/cid'
 import { User, tmpdir } from '../helpers.js'
-import { FsBlockStore } from '../../src/store/fs-blockstore.js'
+import { storeOf } from '../attack.js'
 import { flattenTree, buildTree, Entry } from '../../src/model/tree.js'
 import { storeBytes } from '../../src/model/file.js'
 import { signCommit, decodeCommit } from '../../src/model/commit.js'
 import { loadIdentity } from '../../src/identity/identity.js'
 
-function storeOf (u: User): FsBlockStore { return new FsBlockStore(path.join(u.work, '.acache', 'blocks')) }
 
 /**
  * The attacker's tool: a commit on top of `parents[0]` with `changes`
@@ -53,7 +52,7 @@ function world (): { alice: User, mallory: User } {
   return { alice, mallory }
 }
 
-function refused (t: any, alice: User, evil: CID, code = 4): void {
+async function refused (t: any, alice: User, evil: CID, code = 4): Promise<void> {
   const before = JSON.stringify(alice.ok(['branch', '-a', '--json']).json)
   const r = alice.run(['fetch', 'mallory', '--json'])
   t.is(r.code, code, r.stdout)
@@ -61,7 +60,7 @@ function refused (t: any, alice: User, evil: CID, code = 4): void {
     t.regex(r.json.error.message, /commit \S+ by did:key:\S+ changes \S+, which only did:key:\S+ may change/)
   }
   t.is(JSON.stringify(alice.ok(['branch', '-a', '--json']).json), before)
-  t.false(fs.existsSync(storeOf(alice).pathOf(evil)), 'nothing from the refused history is stored')
+  t.false(await storeOf(alice).has(evil), 'nothing from the refused history is stored')
 }
 
 test('owners: rules, who owns a path, and commit refuses a change to a path you do not own', t => {
@@ -101,7 +100,7 @@ test('attack: mallory signs a change inside alice\'s owned directory', async t =
   const evil = await craft(mallory, [CID.parse(mallory.head())], { 'datasets/a/train.csv': 'poisoned\n' }, mallory)
   setBranch(mallory, evil)
   mallory.ok(['push'])
-  refused(t, alice, evil)
+  await refused(t, alice, evil)
 })
 
 test('attack: mallory makes himself owner in .acacheowners, then changes the path', async t => {
@@ -110,7 +109,7 @@ test('attack: mallory makes himself owner in .acacheowners, then changes the pat
   const c2 = await craft(mallory, [c1], { 'datasets/a/train.csv': 'poisoned\n' }, mallory)
   setBranch(mallory, c2)
   mallory.ok(['push'])
-  refused(t, alice, c2)
+  await refused(t, alice, c2)
   const r = alice.run(['fetch', 'mallory'])
   t.regex(r.stderr, /\.acacheowners/)
 })
@@ -127,7 +126,7 @@ test('attack: mallory re-signs alice\'s commit with his key (same tree)', async 
   await storeOf(mallory).put(cid, bytes)
   setBranch(mallory, cid)
   mallory.ok(['push'])
-  refused(t, alice, cid)
+  await refused(t, alice, cid)
 })
 
 test('attack: a merge commit by mallory slips new content into alice\'s path', async t => {
@@ -142,7 +141,7 @@ test('attack: a merge commit by mallory slips new content into alice\'s path', a
   const evil = await craft(mallory, [aliceHead, side], { 'shared/notes.txt': 'side\n', 'datasets/a/train.csv': 'in neither parent\n' }, mallory)
   setBranch(mallory, evil)
   mallory.ok(['push'])
-  refused(t, alice, evil)
+  await refused(t, alice, evil)
   // the honest merge (taking alice's version) is fine
   const honest = await craft(mallory, [aliceHead, side], { 'shared/notes.txt': 'side\n' }, mallory)
   setBranch(mallory, honest)
@@ -155,7 +154,7 @@ test('attack: a valid signature whose author field names another key', async t =
   const evil = await craft(mallory, [CID.parse(mallory.head())], { 'datasets/a/train.csv': 'poisoned\n' }, mallory, alice)
   setBranch(mallory, evil)
   mallory.ok(['push'])
-  refused(t, alice, evil)
+  await refused(t, alice, evil)
   t.regex(alice.run(['fetch', 'mallory']).stderr, /signature that does not match its author/)
 })
 
@@ -197,7 +196,7 @@ test('in a history with no .acacheowners, only the root signer may add one', t =
   alice.ok(['commit', '-m', 'the root signer may'])
 })
 
-test('a commit that leaves .acacheowners alone does not read the history back to the root', t => {
+test('a commit that leaves .acacheowners alone does not read the history back to the root', async t => {
   const alice = new User('alice').setup()
   alice.write('.acacheowners', `/data/ ${key(alice)}\n`)
   alice.write('data/x', '1')
@@ -206,7 +205,7 @@ test('a commit that leaves .acacheowners alone does not read the history back to
   alice.ok(['commit', '-m', 'second'])
   // the root commit's block goes missing (as after a shallow fetch with no remote to ask)
   const commits = alice.ok(['log', '--json']).json.commits
-  fs.rmSync(storeOf(alice).pathOf(CID.parse(commits[commits.length - 1].commit)))
+  await storeOf(alice).delete(CID.parse(commits[commits.length - 1].commit))
   alice.write('data/x', '3')
   t.is(alice.run(['commit', '-m', 'third']).code, 0)
   // changing .acacheowners needs the root signer, so the history: the missing block is reported

@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { User, tmpdir, startServe } from '../helpers.js'
+import { User, tmpdir, startServe, replaceStoredBlock } from '../helpers.js'
 
 const key = (u: User): string => u.ok(['id', 'show', '--json']).json.key
 
@@ -295,11 +295,11 @@ test('a lost or damaged block: verify says how to repair, and verify --repair fe
   const { bob } = aliceAndBob()
   bob.ok(['pull', 'alice'])
   // a file's block lost, the tree's damaged
-  const { FsBlockStore } = await import('../../src/store/fs-blockstore.js')
+  const { PackedBlockStore } = await import('../../src/store/packed-blockstore.js')
   const { CID } = await import('multiformats/cid')
-  const store = new FsBlockStore(path.join(bob.work, '.acache', 'blocks'))
-  fs.rmSync(store.pathOf(CID.parse(bob.ok(['show', 'HEAD:a.txt', '--json']).json.cid)))
-  fs.writeFileSync(store.pathOf(CID.parse(bob.ok(['log', '-n', '1', '--json']).json.commits[0].tree)), 'damaged')
+  const store = new PackedBlockStore(path.join(bob.work, '.acache', 'blocks'))
+  await store.delete(CID.parse(bob.ok(['show', 'HEAD:a.txt', '--json']).json.cid))
+  await replaceStoredBlock(bob, CID.parse(bob.ok(['log', '-n', '1', '--json']).json.commits[0].tree), Buffer.from('damaged'))
   const v = bob.run(['verify'])
   t.is(v.code, 1)
   t.regex(v.stderr, /verify --repair/)

@@ -24,7 +24,7 @@ test('the primitives under the rules are called only by the rule that owns them 
   // primitive -> the files allowed to call it, and why
   const allowed: Record<string, string[]> = {
     // the block rule (store/blockstore.ts admitBlock), and each store checking what it reads back
-    'checkBlock(': ['src/store/blockstore.ts', 'src/store/fs-blockstore.ts', 'src/store/kubo-blockstore.ts', 'src/store/leaf-pool.ts', 'src/remote/sync.ts'],
+    'checkBlock(': ['src/store/blockstore.ts', 'src/store/fs-blockstore.ts', 'src/store/packed-blockstore.ts', 'src/store/kubo-blockstore.ts', 'src/store/leaf-pool.ts', 'src/remote/sync.ts'],
     'blockTooLarge(': ['src/store/blockstore.ts', 'src/remote/sync.ts', 'src/remote/car.ts'],
     // the commit rule (model/commit.ts admitCommit); verify and log only report a verdict
     'commitSignatureValid(': ['src/model/commit.ts', 'src/core/verify.ts', 'src/core/log.ts'],
