@@ -96,7 +96,7 @@ export class PackedBlockStore extends FsBlockStore {
   }
 
   /** Writes these packed blocks into a new pack (checked as they are copied; a damaged one is left behind). */
-  private repack (entries: Iterable<{ digest: Buffer, length: number, pack: string }>): number {
+  private repack (entries: Iterable<{ digest: Buffer, length: number, pack: string }>, seal = true): number {
     let n = 0
     const seen = new Set<string>()
     for (const e of entries) {
@@ -110,7 +110,7 @@ export class PackedBlockStore extends FsBlockStore {
       this.packs.append(e.digest, bytes)
       n++
     }
-    this.packs.seal()
+    if (seal) this.packs.seal()
     return n
   }
 
@@ -240,8 +240,8 @@ export class PackedBlockStore extends FsBlockStore {
     if (plan.dryRun) return out
     const old = packs.filter(p => !busy.has(p.name)).map(p => p.name)
     if (old.length > 1 || out.dropped.blocks > 0 || looseSmall.length > 0) {
-      this.repack(keep)
-      // a loose block goes once its copy is in a sealed pack
+      this.repack(keep, false)
+      // a loose block goes once its copy is in a sealed pack (the same one)
       for (const cid of looseSmall) {
         const bytes = fs.readFileSync(this.pathOf(cid))
         try { checkBlock(cid, bytes) } catch { continue }

@@ -1,0 +1,162 @@
+import test from 'ava'
+import fs from 'node:fs'
+import path from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { CID } from 'multiformats/cid'
+import { BlockStore, MemoryBlockStore } from '../../src/store/blockstore.js'
+import { FsBlockStore } from '../../src/store/fs-blockstore.js'
+import { PackedBlockStore } from '../../src/store/packed-blockstore.js'
+import { KuboBlockStore } from '../../src/store/kubo-blockstore.js'
+import { rawCid } from '../../src/model/tree.js'
+import { tmpdir } from '../helpers.js'
+import { startNode, Node } from '../kubo-node.js'
+
+// One contract, every backend: what BlockStore promises its callers, held
+// by the memory store (unit tests), flatfs (one file a block), packed (pack
+// files for small blocks) and a Kubo node through its RPC API.
+
+interface Backend {
+  name: string
+  open: () => Promise<BlockStore>
+  /** the same store opened again (another process would see this), or undefined when nothing persists */
+  reopen?: () => BlockStore
+  close?: () => Promise<void>
+}
+
+let kubo: Node | undefined
+const backends: Backend[] = [
+  { name: 'memory', open: async () => new MemoryBlockStore() },
+  (() => { const dir = path.join(tmpdir('acache-flatfs-'), 'blocks'); return { name: 'flatfs', open: async () => FsBlockStore.init(dir), reopen: () => new FsBlockStore(dir) } })(),
+  (() => { const dir = path.join(tmpdir('acache-packed-'), 'blocks'); return { name: 'packed', open: async () => PackedBlockStore.init(dir), reopen: () => new PackedBlockStore(dir) } })(),
+  {
+    name: 'kubo',
+    open: async () => { kubo ??= await startNode(); return new KuboBlockStore(`http://${kubo.api}`, path.join(tmpdir('acache-pins-'), 'pins')) },
+    reopen: () => new KuboBlockStore(`http://${kubo!.api}`),
+    close: async () => { await kubo?.stop() }
+  }
+]
+
+const block = (text: string): { cid: CID, bytes: Uint8Array } => {
+  const bytes = new TextEncoder().encode(text)
+  return { cid: rawCid(bytes), bytes }
+}
+const codeOf = async (p: Promise<unknown>): Promise<string | undefined> => { try { await p; return undefined } catch (err) { return (err as any).code } }
+
+for (const b of backends) {
+  test.serial(`store contract (${b.name}): put, has, get, size; a second put writes nothing; settled blocks are there for another opener; keys lists them`, async t => {
+    t.timeout(300_000)
+    const store = await b.open()
+    const x = block(`contract ${b.name} x ${Date.now()}`)
+    const y = block(`contract ${b.name} y ${Date.now()}`)
+    t.false(await store.has(x.cid))
+    await store.put(x.cid, x.bytes)
+    await store.put(x.cid, x.bytes)
+    await store.put(y.cid, y.bytes)
+    t.is(store.written.blocks, 2, 'the same block twice is written once')
+    t.true(await store.has(x.cid))
+    t.deepEqual(Buffer.from(await store.get(x.cid)), Buffer.from(x.bytes))
+    t.is(await store.size(y.cid), y.bytes.byteLength)
+    await store.settle([x.cid, y.cid])
+    const again = b.reopen?.()
+    if (again !== undefined) {
+      t.deepEqual(Buffer.from(await again.get(y.cid)), Buffer.from(y.bytes), 'another opener reads what was settled')
+      t.true(await again.has(x.cid))
+    }
+    const keys = new Set<string>()
+    for await (const mh of store.keys()) keys.add(Buffer.from(mh).toString('hex'))
+    for (const c of [x.cid, y.cid]) t.true(keys.has(Buffer.from(c.multihash.bytes).toString('hex')), `keys lists ${c}`)
+  })
+
+  test.serial(`store contract (${b.name}): a block whose bytes do not match its CID is never given back as that block; delete takes a block away`, async t => {
+    t.timeout(300_000)
+    const store = await b.open()
+    const real = block(`contract ${b.name} real ${Date.now()}`)
+    const lie = new TextEncoder().encode('not these bytes')
+    let refusedAtPut = false
+    try { await store.put(real.cid, lie); await store.settle([]) } catch { refusedAtPut = true }
+    if (!refusedAtPut) {
+      const got = await (async () => { try { return await store.get(real.cid) } catch (err) { return err as Error } })()
+      t.true(got instanceof Error, 'the lie is not returned')
+      if (got instanceof Error) t.is((got as any).code, 'CORRUPT_OBJECT')
+    } else {
+      t.pass('the store refused the lie when it was put')
+    }
+    const z = block(`contract ${b.name} z ${Date.now()}`)
+    await store.put(z.cid, z.bytes)
+    await store.settle([])
+    await store.delete(z.cid)
+    t.false(await store.has(z.cid))
+    if (b.name !== 'kubo') t.is(await codeOf(store.offline().get(z.cid)), 'MISSING_OBJECT') // a node would look for it on the network
+  })
+
+  test.serial(`store contract (${b.name}): land takes staged blocks children first; gc keeps what the roots reach`, async t => {
+    t.timeout(300_000)
+    const store = await b.open()
+    const staged = FsBlockStore.init(path.join(tmpdir('acache-stage-'), 'blocks'))
+    const s1 = block(`staged ${b.name} 1 ${Date.now()}`)
+    const s2 = block(`staged ${b.name} 2 ${Date.now()}`)
+    await staged.put(s1.cid, s1.bytes)
+    await staged.put(s2.cid, s2.bytes)
+    await store.land([s1.cid, s2.cid], staged)
+    t.true(await store.has(s1.cid))
+    t.deepEqual(Buffer.from(await store.get(s2.cid)), Buffer.from(s2.bytes))
+    const keep = block(`keep ${b.name} ${Date.now()}`)
+    const drop = block(`drop ${b.name} ${Date.now()}`)
+    await store.put(keep.cid, keep.bytes)
+    await store.put(drop.cid, drop.bytes)
+    await store.settle([keep.cid])
+    const live = new Set([keep, s1, s2].map(x => Buffer.from(x.cid.multihash.bytes).toString('hex')))
+    const out = await store.collect({ roots: [keep.cid, s1.cid, s2.cid], reachable: async () => live, graceMs: 0, dryRun: false })
+    t.true(await store.has(keep.cid), 'what the roots reach is kept')
+    if (out.pins === undefined) {
+      t.false(await store.has(drop.cid), 'what nothing reaches is dropped')
+      t.true(out.dropped.blocks >= 1)
+    } else {
+      t.true(out.pins.pinned >= 1, 'a node that collects its own garbage has the roots pinned')
+    }
+  })
+}
+
+test.after.always(async () => { await kubo?.stop() })
+
+test('the packed store: a pack left open by a killed writer is read by its log; gc packs loose blocks and drops the rest; a hostile index is damage, not a crash', async t => {
+  const dir = path.join(tmpdir('acache-pack-'), 'blocks')
+  // a writer in another process, killed before it sealed its pack
+  const script = `
+    const { PackedBlockStore } = await import(${JSON.stringify(path.resolve('dist/src/store/packed-blockstore.js'))})
+    const { rawCid } = await import(${JSON.stringify(path.resolve('dist/src/model/tree.js'))})
+    const s = PackedBlockStore.init(${JSON.stringify(dir)})
+    for (let i = 0; i < 100; i++) { const b = new TextEncoder().encode('block ' + i); await s.put(rawCid(b), b) }
+    s.packs.flush()
+    process.kill(process.pid, 'SIGKILL')`
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.resolve('.') })
+  t.is(r.signal, 'SIGKILL')
+  const packs = fs.readdirSync(path.join(dir, 'packs'))
+  t.true(packs.some(f => f.endsWith('.log')) && !packs.some(f => f.endsWith('.idx')), 'the pack was left open')
+  const store = new PackedBlockStore(dir)
+  for (let i = 0; i < 100; i += 33) {
+    const b = new TextEncoder().encode('block ' + i)
+    t.deepEqual(Buffer.from(await store.get(rawCid(b))), Buffer.from(b))
+  }
+  // gc: half the blocks reachable, plus one loose block reachable
+  const loose = new TextEncoder().encode('a loose block')
+  await new FsBlockStore(dir).put(rawCid(loose), loose)
+  const live = new Set<string>([Buffer.from(rawCid(loose).multihash.bytes).toString('hex')])
+  for (let i = 0; i < 100; i += 2) live.add(Buffer.from(rawCid(new TextEncoder().encode('block ' + i)).multihash.bytes).toString('hex'))
+  const out = await store.collect({ roots: [], reachable: async () => live, graceMs: 0, dryRun: false })
+  t.is(out.kept.blocks, 51)
+  t.is(out.dropped.blocks, 50)
+  const after = fs.readdirSync(path.join(dir, 'packs'))
+  t.is(after.filter(f => f.endsWith('.pack')).length, 1, 'one pack left')
+  t.false(fs.existsSync(store.pathOf(rawCid(loose))), 'the loose block moved into the pack')
+  t.deepEqual(Buffer.from(await new PackedBlockStore(dir).get(rawCid(loose))), Buffer.from(loose))
+  t.false(await new PackedBlockStore(dir).has(rawCid(new TextEncoder().encode('block 1'))))
+  // a hostile folder: an index that claims 4 GiB for a block
+  const idx = path.join(dir, 'packs', after.find(f => f.endsWith('.idx'))!)
+  const bytes = fs.readFileSync(idx)
+  const { createHash } = await import('node:crypto')
+  for (let at = 10; at + 44 <= bytes.byteLength - 32; at += 44) bytes.writeUInt32BE(0xffffffff, at + 40)
+  createHash('sha256').update(bytes.subarray(0, bytes.byteLength - 32)).digest().copy(bytes, bytes.byteLength - 32)
+  fs.writeFileSync(idx, bytes)
+  t.is(await codeOf(new PackedBlockStore(dir).get(rawCid(loose))), 'CORRUPT_OBJECT')
+})
