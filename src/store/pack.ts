@@ -270,11 +270,18 @@ export class PackSet {
    * skip a copy it already has).
    */
   locate (digest: Uint8Array, fresh = true): Located | undefined {
-    if (this.dirStamp === -1) this.scan()
+    if (this.dirStamp < 0) this.scan()
     const hit = this.findLoaded(digest)
     if (hit !== undefined || !fresh) return hit
     this.scan()
     return this.findLoaded(digest)
+  }
+
+  /** Forgets a pack that could not be read (another process merged or collected it): the next lookup reads the directory again. */
+  forget (name: string): void {
+    this.closeFd(name)
+    this.packs.delete(name)
+    this.dirStamp = -2
   }
 
   /** A located block's bytes (undefined when its pack is gone: gc replaced it, look again). */
@@ -358,6 +365,51 @@ export class PackSet {
       out.push({ name: p.name, sealed: p.sorted !== undefined, mtimeMs })
     }
     return out
+  }
+
+  /**
+   * Many small packs (each command writes one) are merged into one once
+   * there are more than `most`, so a lookup searches a few indexes, not
+   * thousands: the sealed packs under 64 MiB, copied into a new pack, then
+   * removed. One process merges at a time (packs/merge.lock); a merge that
+   * meets a pack another merge removed meanwhile skips it (that merge has
+   * its blocks).
+   */
+  consolidate (most = 32): number {
+    this.scan()
+    const small = this.list().filter(p => p.sealed && p.name !== this.writer?.name && (regularSize(path.join(this.dir, `${p.name}.pack`)) ?? Infinity) < 64 * 1024 * 1024)
+    if (small.length <= most) return 0
+    const lock = path.join(this.dir, 'merge.lock')
+    try {
+      const st = fs.statSync(lock)
+      if (Date.now() - st.mtimeMs < 10 * 60 * 1000) return 0 // another process merges
+      fs.rmSync(lock, { force: true }) // left by a process that died
+    } catch {}
+    let fd: number
+    try { fd = fs.openSync(lock, 'wx') } catch { return 0 }
+    try {
+      this.seal()
+      const names = small.map(p => p.name)
+      const seen = new Set<string>()
+      for (const name of names) {
+        const p = this.packs.get(name)
+        if (p?.sorted === undefined) continue
+        for (const e of p.sorted.entries()) {
+          const hex = e.digest.toString('hex')
+          if (seen.has(hex)) continue
+          const bytes = this.read({ pack: name, offset: e.offset, length: e.length })
+          if (bytes === undefined || bytes.byteLength !== e.length) continue
+          seen.add(hex)
+          this.append(e.digest, bytes)
+        }
+      }
+      this.seal()
+      this.remove(names)
+      return names.length
+    } finally {
+      fs.closeSync(fd)
+      fs.rmSync(lock, { force: true })
+    }
   }
 
   /** Removes packs (after their live blocks were written elsewhere). */

@@ -53,6 +53,7 @@ export class PackedBlockStore extends FsBlockStore {
       if (at.length > MAX_BLOCK_BYTES) fail('CORRUPT_OBJECT', `block ${cid} is damaged: its pack says it holds ${at.length} bytes`, { data: { cid: cid.toString() } })
       const bytes = this.packs.read(at)
       if (bytes !== undefined) return bytes
+      this.packs.forget(at.pack)
     }
     return undefined
   }
@@ -154,9 +155,10 @@ export class PackedBlockStore extends FsBlockStore {
     return this.readPacked(cid)
   }
 
-  /** Before a ref moves: the open pack is sealed (its sorted index written). */
-  override async settle (): Promise<void> {
+  /** Before a ref moves: the open pack is sealed (its sorted index written); many small packs are merged. */
+  override async settle (_roots?: CID[]): Promise<void> {
     this.packs.seal()
+    this.packs.consolidate()
   }
 
   /** Staged blocks (one file each): the small ones appended to a pack, the large renamed into place; children first. */

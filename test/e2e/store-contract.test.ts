@@ -160,3 +160,22 @@ test('the packed store: a pack left open by a killed writer is read by its log; 
   fs.writeFileSync(idx, bytes)
   t.is(await codeOf(new PackedBlockStore(dir).get(rawCid(loose))), 'CORRUPT_OBJECT')
 })
+
+test('the packed store: one pack a command, merged once there are many; a reader that held a merged pack finds its blocks again', async t => {
+  const dir = path.join(tmpdir('acache-packs-'), 'blocks')
+  const reader = PackedBlockStore.init(dir)
+  const first = new TextEncoder().encode('command 0')
+  for (let i = 0; i < 40; i++) {
+    const s = new PackedBlockStore(dir) // each command its own process, its own pack
+    const b = new TextEncoder().encode(`command ${i}`)
+    await s.put(rawCid(b), b)
+    await s.settle([rawCid(b)])
+    if (i === 0) t.deepEqual(Buffer.from(await reader.get(rawCid(first))), Buffer.from(first)) // the reader has pack 0 loaded now
+  }
+  const packs = fs.readdirSync(path.join(dir, 'packs')).filter(f => f.endsWith('.pack'))
+  t.true(packs.length <= 33, `${packs.length} packs`)
+  for (let i = 0; i < 40; i += 7) {
+    const b = new TextEncoder().encode(`command ${i}`)
+    t.deepEqual(Buffer.from(await reader.get(rawCid(b))), Buffer.from(b))
+  }
+})
