@@ -371,9 +371,15 @@ class Converter {
 
   private async blob (gid: string, kind: 'f' | 'x' | 'l', chunker: ChunkerName, p: string): Promise<Node> {
     const key = this.blobKey(gid, kind, chunker)
+    const done = this.blobDone.get(key)
+    if (done !== undefined) return done
     let got = this.blobMemo.get(key)
     if (got === undefined) {
-      got = this.convertBlob(gid, kind, chunker, p).then(n => { this.blobDone.set(key, { ...n, kind: kind === 'f' ? 'file' : kind === 'x' ? 'exec' : 'symlink' }); return n })
+      got = this.convertBlob(gid, kind, chunker, p).then(n => {
+        this.blobDone.set(key, { ...n, kind: kind === 'f' ? 'file' : kind === 'x' ? 'exec' : 'symlink' })
+        this.blobMemo.delete(key) // known from here on by blobDone
+        return n
+      })
       this.blobMemo.set(key, got)
     }
     return await got

@@ -27,7 +27,6 @@ export class LazyMap<V> {
   constructor (private readonly parse: (text: string) => V) {}
 
   setText (k: string, text: string): void { this.raw.set(k, text); this.parsed.delete(k) }
-  set (k: string, v: V, text: string): void { this.raw.set(k, text); this.parsed.set(k, v) }
   has (k: string): boolean { return this.raw.has(k) }
   delete (k: string): void { this.raw.delete(k); this.parsed.delete(k) }
   keys (): IterableIterator<string> { return this.raw.keys() }
@@ -86,14 +85,14 @@ export class GitMap {
 
   noteCommit (id: string, cid: CID): void {
     const c = cid.toString()
-    this.commits.set(id, cid, c)
+    this.commits.setText(id, c)
     this.commitIds.set(c, id)
     this.pending.push(`c ${id} ${c}`)
   }
 
   noteTree (id: string, n: MappedNode): void {
     const c = n.cid.toString()
-    this.trees.set(id, n, `${c} ${n.tsize}`)
+    this.trees.setText(id, `${c} ${n.tsize}`)
     this.treeIds.set(c, id)
     this.pending.push(`t ${id} ${c} ${n.tsize}`)
   }
@@ -101,7 +100,7 @@ export class GitMap {
   /** kind: f, x, l, or p / P (an LFS pointer whose object is the file's content), ".cdc" after it for FastCDC. */
   noteBlob (id: string, kind: string, n: MappedNode): void {
     const c = n.cid.toString()
-    this.blobs.set(`${id} ${kind}`, n, `${c} ${n.tsize}`)
+    this.blobs.setText(`${id} ${kind}`, `${c} ${n.tsize}`)
     this.blobIds.setText(c, `${id} ${kind}`)
     this.pending.push(`b ${id} ${kind} ${c} ${n.tsize}`)
   }

@@ -160,7 +160,7 @@ export class FsBlockStore implements BlockStore {
       let st: fs.Stats
       try { st = fs.statSync(file) } catch { continue }
       const keep = reachable.has(Buffer.from(mh).toString('hex'))
-      const young = !keep && now - st.mtimeMs < plan.graceMs
+      const young = !keep && plan.graceMs > 0 && now - st.mtimeMs < plan.graceMs
       if (keep || young) {
         if (young) out.young++
         out.kept.blocks++

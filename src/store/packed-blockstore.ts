@@ -189,12 +189,14 @@ export class PackedBlockStore extends FsBlockStore {
   override async collect (plan: CollectPlan): Promise<Collected> {
     const reachable = await plan.reachable()
     const out: Collected = { dropped: { blocks: 0, bytes: 0 }, kept: { blocks: 0, bytes: 0 }, young: 0 }
-    const now = Date.now()
     this.packs.seal()
+    const now = Date.now()
+    // (a grace time of 0 makes nothing young, whatever a file system's clock says of a file just written)
+    const young = (mtimeMs: number): boolean => plan.graceMs > 0 && now - mtimeMs < plan.graceMs
     const packs = this.packs.list()
-    const youngPack = new Set(packs.filter(p => now - p.mtimeMs < plan.graceMs).map(p => p.name))
+    const youngPack = new Set(packs.filter(p => young(p.mtimeMs)).map(p => p.name))
     // open packs of other processes (no index yet) are theirs until older than the grace time
-    const busy = new Set(packs.filter(p => !p.sealed && now - p.mtimeMs < plan.graceMs).map(p => p.name))
+    const busy = new Set(packs.filter(p => !p.sealed && young(p.mtimeMs)).map(p => p.name))
     const keep: Array<{ digest: Buffer, length: number, pack: string }> = []
     const seen = new Set<string>()
     for (const e of this.packs.entries()) {
@@ -204,9 +206,9 @@ export class PackedBlockStore extends FsBlockStore {
       if (seen.has(hex)) continue
       seen.add(hex)
       const live = reachable.has('1220' + hex)
-      const young = !live && youngPack.has(e.pack)
-      if (live || young) {
-        if (young) out.young++
+      const kept = !live && youngPack.has(e.pack)
+      if (live || kept) {
+        if (kept) out.young++
         out.kept.blocks++
         out.kept.bytes += e.length
         keep.push(e)
@@ -227,9 +229,9 @@ export class PackedBlockStore extends FsBlockStore {
       let st: fs.Stats
       try { st = fs.statSync(this.pathOf(cid)) } catch { continue }
       const live = reachable.has(Buffer.from(mh).toString('hex'))
-      const young = !live && now - st.mtimeMs < plan.graceMs
-      if (live || young) {
-        if (young) out.young++
+      const kept = !live && young(st.mtimeMs)
+      if (live || kept) {
+        if (kept) out.young++
         out.kept.blocks++
         out.kept.bytes += st.size
         if (st.size <= PACK_MAX_BLOCK && this.packable(cid)) looseSmall.push(cid)
