@@ -305,7 +305,7 @@ class Converter {
    * conversions finish in: they are part of the commit, so of its CID.
    */
   async tree (treeId: string, dir: string, chunker: ChunkerName, quirks: GitQuirk[], commit: string): Promise<Node> {
-    const key = `${treeId} ${chunker}`
+    const key = chunker === 'fixed' ? treeId : `${treeId} ${chunker}`
     const memo = this.treeMemo.get(key)
     if (memo !== undefined) {
       for (const q of memo.quirks) quirks.push({ ...q, path: joinPath(dir, q.path) })
@@ -338,11 +338,11 @@ class Converter {
   /** An entry converted before (a plain file, link or a directory without quirks), without waiting. */
   private known (e: GitTreeEntry, chunker: ChunkerName): (Node & { kind: Kind }) | undefined {
     if (e.mode === '40000') {
-      const m = this.treeMemo.get(`${e.id} ${chunker}`)
+      const m = this.treeMemo.get(chunker === 'fixed' ? e.id : `${e.id} ${chunker}`)
       return m !== undefined && m.quirks.length === 0 ? m.entry : undefined
     }
     const kind = e.mode === '100644' ? 'f' : e.mode === '100755' ? 'x' : e.mode === '120000' ? 'l' : undefined
-    return kind === undefined ? undefined : this.blobDone.get(this.blobKey(e.id, kind, chunker))
+    return kind === undefined ? undefined : this.blobDone.get(e.id)?.[chunker === 'fixed' ? kind : `${kind}.${chunker}`]
   }
 
   private async entry (e: GitTreeEntry, dir: string, chunker: ChunkerName, quirks: GitQuirk[], commit: string): Promise<(Node & { kind: Kind }) | undefined> {
@@ -365,18 +365,21 @@ class Converter {
     return `${gid} ${kind} ${chunker}`
   }
 
-  /** blobs converted: as tree entries of their kind, ready to use */
-  private readonly blobDone = new Map<string, Node & { kind: Kind }>()
+  /** blobs converted: git ID -> (kind, with the chunker unless fixed) -> the tree entry, ready to use */
+  private readonly blobDone = new Map<string, Record<string, Node & { kind: Kind }>>()
   private readonly blobMemo = new Map<string, Promise<Node>>()
 
   private async blob (gid: string, kind: 'f' | 'x' | 'l', chunker: ChunkerName, p: string): Promise<Node> {
     const key = this.blobKey(gid, kind, chunker)
-    const done = this.blobDone.get(key)
+    const sub = chunker === 'fixed' ? kind : `${kind}.${chunker}`
+    const done = this.blobDone.get(gid)?.[sub]
     if (done !== undefined) return done
     let got = this.blobMemo.get(key)
     if (got === undefined) {
       got = this.convertBlob(gid, kind, chunker, p).then(n => {
-        this.blobDone.set(key, { ...n, kind: kind === 'f' ? 'file' : kind === 'x' ? 'exec' : 'symlink' })
+        const kinds = this.blobDone.get(gid) ?? {}
+        kinds[sub] = { ...n, kind: kind === 'f' ? 'file' : kind === 'x' ? 'exec' : 'symlink' }
+        this.blobDone.set(gid, kinds)
         this.blobMemo.delete(key) // known from here on by blobDone
         return n
       })

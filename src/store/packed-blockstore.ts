@@ -76,8 +76,8 @@ export class PackedBlockStore extends FsBlockStore {
 
   override async put (cid: CID, bytes: Uint8Array): Promise<void> {
     if (bytes.byteLength > PACK_MAX_BLOCK || !this.packable(cid)) { await super.put(cid, bytes); return }
-    // a copy another process packed a moment ago may be missed: a second copy is harmless (gc keeps one)
-    if (this.packs.locate(cid.multihash.digest, false) !== undefined || await super.has(cid)) return
+    // a copy another process packed a moment ago, or one kept as a file, may be missed: a second copy is harmless (gc keeps one)
+    if (this.packs.locate(cid.multihash.digest, false) !== undefined) return
     this.packs.append(cid.multihash.digest, bytes)
     this.written.blocks++
     this.written.bytes += bytes.byteLength
