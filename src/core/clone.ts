@@ -9,6 +9,7 @@ import { addRemote } from './remotes.js'
 import { fetch, FetchResult } from './fetch.js'
 import { importBundle } from './bundle.js'
 import { merge } from './merge.js'
+import { openRepo } from '../services/open.js'
 
 export interface CloneResult { dir: string, remote: string, url: string, key: string, branch?: string, commit?: string, fetched: FetchResult }
 
@@ -20,7 +21,7 @@ export interface CloneResult { dir: string, remote: string, url: string, key: st
  * name. Reading needs no identity of one's own. On failure DIR is removed
  * again if clone made it.
  */
-export async function clone (ctx: Ctx, source: string, opts: { key?: string, dir?: string, name?: string, branch?: string } = {}): Promise<CloneResult> {
+export async function clone (ctx: Ctx, source: string, opts: { key?: string, dir?: string, name?: string, branch?: string, depth?: number } = {}): Promise<CloneResult> {
   let url = source
   let key = opts.key
   let friend: string | undefined
@@ -41,12 +42,14 @@ export async function clone (ctx: Ctx, source: string, opts: { key?: string, dir
   const existed = fs.existsSync(dir)
   if (existed && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) fail('EXISTS', `${dir} already exists and is not an empty directory`, { hint: 'name another: acache clone SOURCE DIR' })
   try {
-    const repo = Repo.init(dir)
-    installSampleHooks(repo)
+    const repo0 = Repo.init(dir)
+    installSampleHooks(repo0)
     const sub = { ...ctx, cwd: dir }
-    addRemote(repo, remote, bundle ? path.resolve(ctx.cwd, source) : url, key)
-    repo.config = Repo.readConfig(repo.dir)
-    const fetched = bundle ? await importBundle(repo, sub, path.resolve(ctx.cwd, source)) : (await fetch(repo, sub, { remote }))[0]
+    addRemote(repo0, remote, bundle ? path.resolve(ctx.cwd, source) : url, key)
+    repo0.config = Repo.readConfig(repo0.dir)
+    const fetched = bundle ? await importBundle(repo0, sub, path.resolve(ctx.cwd, source)) : (await fetch(repo0, sub, { remote, depth: opts.depth }))[0]
+    // opened again as commands open it: what a shallow fetch left at the remote is read from there
+    const repo = openRepo(dir)
     // their branches; tags/NAME are their tags, never a branch to check out
     const theirs = repo.listRefs(`refs/remotes/${remote}`).map(([ref]) => ref.slice(`refs/remotes/${remote}/`.length)).filter(b => !b.startsWith('tags/'))
     const branch = opts.branch ?? (theirs.includes('main') ? 'main' : theirs[0])

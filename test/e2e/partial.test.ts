@@ -1,6 +1,7 @@
 import test from 'ava'
 import fs from 'node:fs'
-import { User } from '../helpers.js'
+import path from 'node:path'
+import { User, tmpdir } from '../helpers.js'
 
 function alice (): User {
   const a = new User('alice').setup()
@@ -60,4 +61,14 @@ test('fetch --depth 1 takes the last commit only; older history comes when read'
   a.ok(['push'])
   b.ok(['fetch', 'alice'])
   t.is(b.ok(['verify', '--json']).json.notFetched, 0)
+})
+
+test('clone --depth 1 takes the last commit and checks it out; older history comes when read', t => {
+  const a = alice()
+  const dir = path.join(tmpdir('acache-shallow-'), 'shallow')
+  const b = new User('bob')
+  const c = b.ok(['clone', a.work, dir, '--key', a.ok(['id', 'show', '--json']).json.key, '--depth', '1', '--json']).json
+  t.is(c.fetched.commits, 1, 'one commit fetched')
+  t.is(fs.readFileSync(path.join(dir, 'docs', 'readme.md'), 'utf8'), a.read('docs/readme.md'))
+  t.is(b.ok(['log', '--oneline'], { cwd: dir }).stdout.trim().split('\n').length, 3, 'log reaches back, fetching as it reads')
 })
