@@ -8,7 +8,7 @@ import { signCommit } from '../model/commit.js'
 import { shortKey } from '../model/did.js'
 import { mergeTrees } from '../merge/trees.js'
 import { Conflict, readMergeState, writeMergeState } from '../merge/state.js'
-import { checkoutTree } from '../worktree/checkout.js'
+import { checkoutTree, refuseOutsideSparse } from '../worktree/checkout.js'
 import { chunkerOf } from '../worktree/attributes.js'
 import { OwnershipChecker, failOwnership } from '../services/ownership.js'
 import { merge } from './merge.js'
@@ -56,6 +56,7 @@ export async function applyCommit (repo: Repo, ctx: Ctx, kind: ApplyKind, rev: s
       const vs = await new OwnershipChecker(repo.store).check(merged.tree.cid, [head], id.key, `(${kind})`)
       if (vs.length > 0) failOwnership(vs)
     }
+    if (merged.conflicts.length > 0) await refuseOutsideSparse(repo, ours, merged.tree.cid, `this ${kind} has conflicts and`)
     // Refuses, before changing anything, when local changes are in the way.
     const r = await checkoutTree(repo, ours, merged.tree.cid, false, 'commit them, or put them aside with `acache stash`, then try again')
     if (merged.conflicts.length > 0) {

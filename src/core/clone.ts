@@ -10,6 +10,7 @@ import { fetch, FetchResult } from './fetch.js'
 import { importBundle } from './bundle.js'
 import { merge } from './merge.js'
 import { openRepo } from '../services/open.js'
+import { writeSparse } from '../repo/sparse.js'
 
 export interface CloneResult { dir: string, remote: string, url: string, key: string, branch?: string, commit?: string, fetched: FetchResult }
 
@@ -21,7 +22,7 @@ export interface CloneResult { dir: string, remote: string, url: string, key: st
  * name. Reading needs no identity of one's own. On failure DIR is removed
  * again if clone made it.
  */
-export async function clone (ctx: Ctx, source: string, opts: { key?: string, dir?: string, name?: string, branch?: string, depth?: number } = {}): Promise<CloneResult> {
+export async function clone (ctx: Ctx, source: string, opts: { key?: string, dir?: string, name?: string, branch?: string, depth?: number, sparse?: string[] } = {}): Promise<CloneResult> {
   let url = source
   let key = opts.key
   let friend: string | undefined
@@ -47,6 +48,8 @@ export async function clone (ctx: Ctx, source: string, opts: { key?: string, dir
     const sub = { ...ctx, cwd: dir }
     addRemote(repo0, remote, bundle ? path.resolve(ctx.cwd, source) : url, key)
     repo0.config = Repo.readConfig(repo0.dir)
+    // a sparse clone: only these paths are fetched and checked out
+    if (opts.sparse !== undefined) writeSparse(repo0.layout, opts.sparse.map(p => p.replace(/^\/+|\/+$/g, '')).filter(p => p !== ''))
     const fetched = bundle ? await importBundle(repo0, sub, path.resolve(ctx.cwd, source)) : (await fetch(repo0, sub, { remote, depth: opts.depth }))[0]
     // opened again as commands open it: what a shallow fetch left at the remote is read from there
     const repo = openRepo(dir)

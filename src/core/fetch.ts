@@ -1,3 +1,4 @@
+import { readSparse } from '../repo/sparse.js'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
@@ -73,7 +74,8 @@ export async function fetch (repo: Repo, ctx: Ctx, opts: { remote?: string, dept
       // a head given as a message (where IPNS cannot carry it) is checked exactly like a published one
       const bytes = given ?? await t.getHead(remote.key)
       if (bytes === undefined) fail('MISSING_OBJECT', `${name} (${remote.url}) has published no head for ${remote.key} (or it cannot be resolved)`, { hint: 'ask them to run `acache push` there, or to send the head as a message: `acache fetch NAME --head MESSAGE`' })
-      return await acceptHead(repo, ctx, name, remote.key, bytes, async (cid) => await t.getBlock(cid), undefined, { depth: opts.depth, paths: opts.paths, force: opts.force })
+      // a sparse checkout fetches what it checks out: the rest stays at the remote until read
+      return await acceptHead(repo, ctx, name, remote.key, bytes, async (cid) => await t.getBlock(cid), undefined, { depth: opts.depth, paths: opts.paths ?? readSparse(repo.layout), force: opts.force })
     } finally {
       await t.close()
     }

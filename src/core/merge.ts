@@ -14,7 +14,7 @@ import { applyEntries } from '../worktree/checkout.js'
 import { mergeBases, isAncestor, ParentsOf } from '../merge/base.js'
 import { mergeTrees } from '../merge/trees.js'
 import { Conflict, readMergeState, writeMergeState, clearMergeState } from '../merge/state.js'
-import { checkoutTree } from '../worktree/checkout.js'
+import { checkoutTree, refuseOutsideSparse } from '../worktree/checkout.js'
 import { chunkerOf } from '../worktree/attributes.js'
 import { OwnershipChecker, failOwnership, ownershipError } from '../services/ownership.js'
 
@@ -118,6 +118,8 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
     const baseTree = await virtualBaseTree(repo, bases, parentsOf)
     const labels = { ours: 'ours', base: 'base', theirs: `theirs:${shortKey(theirCommit.author.key)} ${opts.rev}` }
     const merged = await mergeTrees(repo.store, baseTree, ourCommit.tree, theirCommit.tree, { labels, chunker: chunkerOf(repo.root) })
+    // a merge left to resolve is committed from the working root: in a sparse checkout, all of it must be there
+    if (merged.conflicts.length > 0) await refuseOutsideSparse(repo, ourCommit.tree, merged.tree.cid, 'this merge has conflicts and')
     // Refuses, before changing anything, when local changes are in the way.
     const r = await checkoutTree(repo, ourCommit.tree, merged.tree.cid, false, MERGE_HINT)
     if (merged.conflicts.length > 0) {

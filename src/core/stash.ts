@@ -11,7 +11,7 @@ import { mergeTrees } from '../merge/trees.js'
 import { Conflict, readMergeState } from '../merge/state.js'
 import { chunkerOf } from '../worktree/attributes.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
-import { checkoutTree } from '../worktree/checkout.js'
+import { checkoutTree, refuseOutsideSparse } from '../worktree/checkout.js'
 import { worktreeTree } from './commit.js'
 
 /**
@@ -89,7 +89,8 @@ export async function stashApply (repo: Repo, _ctx: Ctx, n = 0, pop = false): Pr
     const base = (await repo.readCommit(CID.parse(entry.base))).tree
     const theirs = (await repo.readCommit(CID.parse(entry.commit))).tree
     const merged = await mergeTrees(repo.store, base, ours, theirs, { labels: { ours: 'ours', base: 'stash base', theirs: `stash@{${n}}` }, chunker: chunkerOf(repo.root) })
-    // the index keeps describing HEAD: what was applied shows as local changes
+    // the index keeps describing HEAD: what was applied shows as local changes (in a sparse checkout, only inside it)
+    await refuseOutsideSparse(repo, ours, merged.tree.cid, `stash@{${n}}`)
     await checkoutTree(repo, ours, merged.tree.cid, false, 'commit them first, then apply the stash again')
     const dropped = pop && merged.conflicts.length === 0
     if (dropped) saveStash(repo, list.filter(e => e.n !== n))

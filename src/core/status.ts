@@ -1,3 +1,4 @@
+import { readSparse, inSparse } from '../repo/sparse.js'
 import { CID } from 'multiformats/cid'
 import { Repo, isAcacheError } from '../repo/repo.js'
 import { Ctx } from '../context.js'
@@ -22,6 +23,8 @@ export interface StatusResult {
   /** the new files as git's status shows them by default (-unormal): a directory holding no tracked file as "DIR/", once */
   untracked: string[]
   merging?: { other: string, label: string, conflicts: Array<Conflict & { resolved: boolean }> }
+  /** a sparse checkout: its paths, and how many of the tracked files lie in them */
+  sparse?: { paths: string[], inside: number, tracked: number }
 }
 
 /** Changes of the working root against HEAD; refreshes the stat cache when it can. */
@@ -46,8 +49,16 @@ export async function status (repo: Repo, ctx: Ctx, opts: { paths?: string[] } =
     changes: cmp.changes,
     emptyDirs: cmp.walk.empty ?? [],
     untracked: collapseNew(cmp.changes.filter(c => c.change === 'added').map(c => c.path), () => cache.entries.paths()),
-    merging: merge === undefined ? undefined : { other: merge.other.toString(), label: merge.label, conflicts: withResolution(repo, merge) }
+    merging: merge === undefined ? undefined : { other: merge.other.toString(), label: merge.label, conflicts: withResolution(repo, merge) },
+    sparse: sparseSummary(repo, cache)
   }
+}
+
+function sparseSummary (repo: Repo, cache: StatCache): StatusResult['sparse'] {
+  const paths = readSparse(repo.layout)
+  if (paths === undefined) return undefined
+  const all = cache.entries.paths()
+  return { paths, inside: all.filter(p => inSparse(p, paths)).length, tracked: all.length }
 }
 
 /**

@@ -4,11 +4,12 @@ import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { previousCheckout, resolveRev } from '../repo/revs.js'
 import { Change } from '../worktree/snapshot.js'
-import { checkoutTree } from '../worktree/checkout.js'
+import { checkoutTree, resparse } from '../worktree/checkout.js'
+import { repoPath } from '../worktree/paths.js'
 import { readMergeState } from '../merge/state.js'
 
-export interface SwitchOptions { target: string, create?: string, detach?: boolean, force?: boolean }
-export interface SwitchResult { branch?: string, commit: string, created?: string, written: number, removed: number, kept: string[], /** the local changes carried along, with what they are */ keptChanges: Change[], /** leaving a detached HEAD: commits no ref holds */ leftBehind?: { commit: string, count: number } }
+export interface SwitchOptions { target: string, create?: string, detach?: boolean, force?: boolean, /** a new sparse set (null: the whole tree), applied before the switch */ sparse?: string[] | null }
+export interface SwitchResult { branch?: string, commit: string, created?: string, written: number, removed: number, kept: string[], /** the local changes carried along, with what they are */ keptChanges: Change[], /** leaving a detached HEAD: commits no ref holds */ leftBehind?: { commit: string, count: number }, /** the sparse set now, when it changed (null: none) */ sparse?: string[] | null, sparseWritten?: number, sparseRemoved?: number }
 
 /**
  * Moves the working root and HEAD to another commit. Local changes to paths
@@ -22,6 +23,17 @@ export async function switchTo (repo: Repo, ctx: Ctx, opts: SwitchOptions): Prom
   const release = repo.lock()
   try {
     if (readMergeState(repo) !== undefined) fail('MERGE_IN_PROGRESS', 'a merge is in progress', { hint: 'commit it, or run `acache merge --abort`' })
+    let resparsed: { sparse: string[] | null, sparseWritten: number, sparseRemoved: number } | undefined
+    if (opts.sparse !== undefined) {
+      const set = opts.sparse === null ? undefined : opts.sparse.map(p => repoPath(repo.worktree, ctx.cwd, p))
+      const head0 = repo.headCommit()
+      const r0 = await resparse(repo, head0 === undefined ? undefined : (await repo.readCommit(head0)).tree, set, opts.force === true)
+      r0.cache.save(repo)
+      resparsed = { sparse: set ?? null, sparseWritten: r0.written, sparseRemoved: r0.removed }
+      if (opts.target === 'HEAD' && opts.create === undefined) {
+        return { branch: repo.currentBranch(), commit: head0?.toString() ?? '', written: 0, removed: 0, kept: [], keptChanges: [], ...resparsed }
+      }
+    }
     let target: CID
     let ref: string | undefined
     if (opts.create !== undefined) {
@@ -43,7 +55,7 @@ export async function switchTo (repo: Repo, ctx: Ctx, opts: SwitchOptions): Prom
     repo.setHead(ref !== undefined ? { ref } : { cid: target })
     r.cache.save(repo)
     const leftBehind = wasDetached && head !== undefined ? await orphaned(repo, head, target) : undefined
-    return { branch: ref?.slice('refs/heads/'.length), commit: target.toString(), created: opts.create, written: r.written, removed: r.removed, kept: r.kept, keptChanges: r.keptChanges, ...(leftBehind !== undefined ? { leftBehind } : {}) }
+    return { branch: ref?.slice('refs/heads/'.length), commit: target.toString(), created: opts.create, written: r.written, removed: r.removed, kept: r.kept, keptChanges: r.keptChanges, ...(leftBehind !== undefined ? { leftBehind } : {}), ...(resparsed ?? {}) }
   } finally {
     release()
   }

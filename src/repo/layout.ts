@@ -41,6 +41,9 @@ export class RepoLayout {
   get roots (): string { return this.at('roots') }
   /** which remotes a partial fetch left blocks at (repo/partial.ts) */
   get partial (): string { return this.at('partial') }
+
+  /** the sparse checkout's paths (absent: the whole tree is checked out) */
+  get sparse (): string { return this.at('sparse') }
   /** a merge left to finish */
   get mergeState (): string { return this.at('MERGE_STATE') }
   /** changes put aside */

@@ -1,3 +1,4 @@
+import { readSparse, writeSparse, inSparse } from '../repo/sparse.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -149,7 +150,9 @@ export function removeEntry (repo: Repo, p: string): void {
 export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTree: CID, force: boolean, hint = 'commit them, or put them aside with `acache stash`; `acache switch --force` discards them'): Promise<{ cache: StatCache, written: number, removed: number, kept: string[], keptChanges: Change[] }> {
   const cache = await StatCache.load(repo, fromTree)
   const cmp = await compareWorktree(repo, cache, { hashAdded: true })
-  const changes: TreeChange[] = await diffTrees(repo.store, fromTree, toTree)
+  // a sparse checkout writes and removes only what lies in its set (the rest is recorded, not written)
+  const sparse = readSparse(repo.layout)
+  const changes: TreeChange[] = (await diffTrees(repo.store, fromTree, toTree)).filter(c => inSparse(c.path, sparse))
   const touched = new Map<string, TreeChange>()
   for (const c of changes) touched.set(c.path, c)
   const wanted = (p: string): { cid: string, kind: FileKind } | undefined => {
@@ -213,4 +216,61 @@ export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTre
     entries.set(p, fresh.get(p) ?? (old !== undefined && old.cid === e.cid.toString() && old.kind === e.kind ? old : unstatted(e)))
   }
   return { cache: new StatCache(toTree, entries, dirs), written: fresh.size, removed: removals.size, kept: force ? [] : kept.map(k => k.path), keptChanges: force ? [] : kept }
+}
+
+/**
+ * Moves a working root at `tree` from one sparse set to another: what
+ * enters the set is written, what leaves it is removed. A local change to a
+ * file that would leave, or an untracked file where one would be written,
+ * stops it (unless `force`) before anything changes. The new set is saved
+ * last; the stat cache describing the result is returned.
+ */
+export async function resparse (repo: Repo, tree: CID | undefined, next: string[] | undefined, force: boolean): Promise<{ cache: StatCache, written: number, removed: number }> {
+  const before = readSparse(repo.layout)
+  const cache = await StatCache.load(repo, tree)
+  const cmp = await compareWorktree(repo, cache, { hashAdded: true })
+  const files = tree === undefined ? new Map<string, Entry>() : (await flattenTree(repo.store, tree)).files
+  const entering = new Map<string, Entry>()
+  const leaving: string[] = []
+  for (const [p, e] of files) {
+    const was = inSparse(p, before)
+    const now = inSparse(p, next)
+    if (now && !was) entering.set(p, e)
+    else if (was && !now) leaving.push(p)
+  }
+  const leavingSet = new Set(leaving)
+  const blocked = cmp.changes.filter(c => leavingSet.has(c.path)).map(c => c.path)
+  for (const p of entering.keys()) {
+    try { fs.lstatSync(path.join(repo.worktree, p)); blocked.push(p) } catch {}
+  }
+  if (blocked.length > 0 && !force) {
+    fail('UNCOMMITTED_CHANGES', `changing the sparse set would overwrite or remove ${blocked.slice(0, 10).join(', ')}${blocked.length > 10 ? ` and ${blocked.length - 10} more` : ''}`, {
+      data: { paths: blocked },
+      hint: 'commit or move them first; --force discards them'
+    })
+  }
+  const placed = await applyEntries(repo, entering, leaving, () => true)
+  for (const [p, { stat, time }] of placed) {
+    const e = entering.get(p)!
+    cache.entries.set(p, statted(e.kind as FileKind, e.cid, e.tsize, stat, time))
+  }
+  writeSparse(repo.layout, next)
+  return { cache, written: placed.size, removed: leaving.length }
+}
+
+/**
+ * In a sparse checkout, a change that would be left in the working root
+ * for the next commit (a merge with conflicts, a stash applied) must lie in
+ * the set: what is outside is not compared, so it would be lost. Refuses
+ * before anything changes.
+ */
+export async function refuseOutsideSparse (repo: Repo, fromTree: CID | undefined, toTree: CID, what: string): Promise<void> {
+  const sparse = readSparse(repo.layout)
+  if (sparse === undefined) return
+  const outside = (await diffTrees(repo.store, fromTree, toTree)).map(c => c.path).filter(p => !inSparse(p, sparse))
+  if (outside.length === 0) return
+  fail('USAGE', `${what} changes paths outside the sparse checkout: ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ` and ${outside.length - 5} more` : ''}`, {
+    data: { paths: outside },
+    hint: 'widen the set to take them in (acache switch --sparse PATH..., or --no-sparse), then try again'
+  })
 }

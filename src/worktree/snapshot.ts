@@ -1,3 +1,4 @@
+import { readSparse, withinSparse } from '../repo/sparse.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import { CID } from 'multiformats/cid'
@@ -77,6 +78,8 @@ async function sameAsRecorded (repo: Repo, cid: string, p: string, size: number)
 
 /** Compares the working root with the stat cache, reading only files whose stat changed. */
 export async function compareWorktree (repo: Repo, cache: StatCache, opts: CompareOptions = {}): Promise<Comparison> {
+  // a sparse checkout compares only what it holds: the rest is as the commit has it
+  opts = { ...opts, paths: withinSparse(opts.paths, readSparse(repo.layout)) }
   const scan = scanWorktree(repo.worktree, {
     entries: cache.entries,
     trackedDirs: cache.dirs,

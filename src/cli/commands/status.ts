@@ -65,6 +65,7 @@ export default define({
         else out.data(`Your branch and '${u.ref}' have diverged: ${n(u.ahead)} here, ${n(u.behind)} there${next('`acache pull` merges them')}`)
       }
       if (r.head === undefined) out.data('No commits yet')
+      if (r.sparse !== undefined) out.data(`Sparse checkout of ${r.sparse.paths.map(p => safe(p)).join(', ')}: ${r.sparse.inside} of ${r.sparse.tracked} tracked files are here (\`acache switch --no-sparse\` checks out the rest).`)
       if (r.merging !== undefined) {
         out.data(`Merging ${r.merging.label}.`)
         const open = r.merging.conflicts.filter(c => !c.resolved)

@@ -7,14 +7,21 @@ export default define({
     .positional('rev', { type: 'string', describe: 'branch, remote branch or commit' })
     .option('create', { alias: 'c', type: 'string', describe: 'make branch NAME at REV (default HEAD) and switch to it', requiresArg: true })
     .option('detach', { type: 'boolean', describe: 'leave HEAD at the commit, not on a branch' })
-    .option('force', { alias: 'f', type: 'boolean', describe: 'discard local changes that stand in the way' }),
+    .option('force', { alias: 'f', type: 'boolean', describe: 'discard local changes that stand in the way' })
+    .option('sparse', { type: 'string', array: true, describe: 'check out only these paths (files or directories), kept as the sparse set; --no-sparse: the whole tree again' }),
   run: async (args, { ctx, out, repo }) => {
     const { AcacheError } = await import('../../errors.js')
-    if (args.rev === undefined && args.create === undefined) throw new AcacheError('USAGE', 'switch to what?', { hint: 'acache switch BRANCH, or acache switch -c NEW' })
+    // --sparse PATH... sets the set; --no-sparse (yargs gives false, or [false]) drops it
+    const off = args.sparse === false || (Array.isArray(args.sparse) && args.sparse.length === 1 && args.sparse[0] === false)
+    const sparse: string[] | null | undefined = off ? null : Array.isArray(args.sparse) ? args.sparse.map(String) : undefined
+    if (sparse !== undefined && sparse !== null && sparse.length === 0) throw new AcacheError('USAGE', '--sparse needs the paths to check out', { hint: 'acache switch --sparse src docs (or --no-sparse for the whole tree)' })
+    if (args.rev === undefined && args.create === undefined && sparse === undefined) throw new AcacheError('USAGE', 'switch to what?', { hint: 'acache switch BRANCH, or acache switch -c NEW' })
     const { switchTo } = await import('../../core/switch.js')
     const { shortCid } = await import('../../repo/revs.js')
-    const r = await switchTo(await repo(), ctx, { target: args.rev ?? 'HEAD', create: args.create, detach: args.detach, force: args.force })
+    const r = await switchTo(await repo(), ctx, { target: args.rev ?? 'HEAD', create: args.create, detach: args.detach, force: args.force, sparse })
     out.result({ ...r })
+    if (r.sparse !== undefined) out.info(r.sparse === null ? 'Checked out the whole tree (no sparse set)' : `Sparse checkout of ${r.sparse.join(', ')} (${r.sparseWritten ?? 0} written, ${r.sparseRemoved ?? 0} removed)`)
+    if (args.rev === undefined && args.create === undefined) return
     if (r.created !== undefined) out.info(`Switched to a new branch '${r.created}'`)
     else if (r.branch !== undefined) out.info(`Switched to branch '${r.branch}'`)
     else out.info(`HEAD is now at ${shortCid(r.commit)} (detached)`)
