@@ -1,3 +1,4 @@
+import { CompleteSet } from '../repo/complete.js'
 import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
@@ -111,7 +112,10 @@ export async function gc (repo: Repo, ctx: Ctx, opts: { dryRun?: boolean, now?: 
       // what processes that died left: staging of a dead process at once, the rest after the grace time
       removeDeadStaging(repo)
       for (const dir of [repo.layout.tmp, repo.layout.staging()]) removeOlderThan(dir, Date.now() - graceMs)
-      if (walked !== undefined) repo.complete().retain(walked.visited)
+      if (walked !== undefined) {
+        repo.complete().retain(walked.visited)
+        new CompleteSet(repo.layout.verified).retain(walked.visited) // a closure gc cut into is not known sound any more
+      }
     }
     ctx.progress.done()
     return { dryRun, reachable: walked?.keep.size ?? 0, dropped: c.dropped, kept: c.kept, young: c.young, ...(c.pins !== undefined ? { kubo: { api: c.pins.node, pinned: c.pins.pinned, unpinned: c.pins.unpinned } } : {}) }

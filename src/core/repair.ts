@@ -16,7 +16,7 @@ export interface RepairResult { repaired: string[], unrepaired: string[], report
 export async function repair (repo: Repo, ctx: Ctx): Promise<RepairResult> {
   const repaired: string[] = []
   const failed = new Set<string>()
-  let report = await verify(repo, { progress: ctx.progress })
+  let report = await verify(repo, { progress: ctx.progress, full: true })
   // a block found again may reveal more below it (a damaged directory hid its files): round after round, while each repairs something
   for (;;) {
     const wanted = new Set<string>()
@@ -26,7 +26,7 @@ export async function repair (repo: Repo, ctx: Ctx): Promise<RepairResult> {
     for (const k of wanted) if (got.includes(k)) repaired.push(k)
     for (const k of wanted) if (!got.includes(k)) failed.add(k)
     if (got.length === 0) break
-    report = await verify(repo, { progress: ctx.progress })
+    report = await verify(repo, { progress: ctx.progress, full: true })
   }
   return { repaired, unrepaired: [...failed], report }
 }

@@ -1,3 +1,4 @@
+import { CompleteSet } from '../repo/complete.js'
 import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
 import { Reached, walkDag } from '../model/dag.js'
@@ -29,20 +30,31 @@ export interface VerifyReport {
   failures: VerifyFailure[]
   /** blocks a partial fetch left at the remote (not failures) */
   notFetched?: number
+  /** closures an earlier verify found sound, not read again (`--full` reads them) */
+  verifiedBefore?: number
 }
 
 /**
  * fsck: every block reachable from every ref is present and matches its CID,
  * every commit is well formed and validly signed, every tree entry is safe.
  */
-export async function verify (original: Repo, opts: { progress?: Progress } = {}): Promise<VerifyReport> {
+export async function verify (original: Repo, opts: { progress?: Progress, full?: boolean } = {}): Promise<VerifyReport> {
   const progress = opts.progress ?? noProgress
   // In a partially fetched repository blocks are missing on purpose: count
   // them, do not fetch them (the view reads only what is here).
   const partial = readPartial(original.layout)
   const repo = partial === undefined ? original : new Repo(original.root, original.dir, original.store.offline())
-  const report: VerifyReport = { ok: true, refs: 0, commits: 0, blocks: 0, bytes: 0, failures: [], notFetched: 0 }
+  const report: VerifyReport = { ok: true, refs: 0, commits: 0, blocks: 0, bytes: 0, failures: [], notFetched: 0, verifiedBefore: 0 }
   const seenCommits = new Set<string>()
+  // What an earlier verify found sound (a commit, a directory, a file's root, each with all below it) is
+  // not read again unless --full: the closure of a CID cannot change, only the disk under it can.
+  const earlier = new CompleteSet(original.layout.verified)
+  const skip = (cid: CID): boolean => {
+    if (opts.full === true || !earlier.has(cid)) return false
+    report.verifiedBefore!++
+    return true
+  }
+  const walked: CID[] = []
   const failed = (f: VerifyFailure): void => {
     if (partial !== undefined && f.code === 'MISSING_OBJECT') { report.notFetched!++; return }
     report.failures.push(f)
@@ -69,6 +81,8 @@ export async function verify (original: Repo, opts: { progress?: Progress } = {}
   const entries = new Map<string, Array<[string, { kind: string, cid: CID }]>>()
   const read = async ({ cid, via }: Reached<Via>): Promise<Uint8Array | undefined> => {
     const key = cid.toString()
+    if (skip(cid)) return undefined
+    walked.push(cid)
     try {
       if (via.kind === 'commit') {
         const c = await repo.readCommit(cid)
@@ -145,5 +159,10 @@ export async function verify (original: Repo, opts: { progress?: Progress } = {}
   }
   progress.done()
   report.ok = report.failures.length === 0
+  // only a sound run is remembered (a partial repository's missing blocks leave it unproven)
+  if (report.ok && report.notFetched === 0) {
+    if (opts.full === true) earlier.retain(new Set())
+    earlier.add(walked)
+  }
   return report
 }

@@ -37,6 +37,9 @@ export class RepoLayout {
   staging (name?: string): string { return name === undefined ? this.at('staging') : this.at('staging', name) }
   /** commits and nodes whose closures are stored and verified (repo/complete.ts) */
   get complete (): string { return this.at('complete') }
+
+  /** what a verify found whole and sound (commits, directories, file roots): the next verify reads only what is new */
+  get verified (): string { return this.at('verified') }
   /** the parentless commits this repository knows as its own roots */
   get roots (): string { return this.at('roots') }
   /** which remotes a partial fetch left blocks at (repo/partial.ts) */

@@ -43,7 +43,12 @@ test('a corrupted block: verify names commit and path; reading it fails with one
   const bytes = await storedBytes(a, cid)
   bytes[0] ^= 1
   await replaceStoredBlock(a, cid, bytes)
-  const v = a.run(['verify', '--json'])
+  // what the first verify found sound is not read again by the next: --full reads it
+  const quick = a.ok(['verify', '--json']).json
+  t.true(quick.ok)
+  t.true(quick.verifiedBefore >= 1)
+  t.is(quick.blocks, 0, 'nothing new to read')
+  const v = a.run(['verify', '--full', '--json'])
   t.is(v.code, 1)
   t.false(v.json.ok)
   t.is(v.json.failures.length, 1)
@@ -153,4 +158,22 @@ test('git\'s symlink attack: a link to outside, then a file under the same name,
   const r = a.run(['switch', 'two'])
   t.is(r.code, 1)
   t.deepEqual(fs.readdirSync(outside), [])
+})
+
+test('verify reads only what is new since the last sound verify; --full reads everything', t => {
+  const a = new User('alice').setup()
+  for (let i = 0; i < 50; i++) a.write(`data/f${i}.txt`, `file ${i}\n`.repeat(100))
+  a.ok(['commit', '-m', 'many'])
+  const first = a.ok(['verify', '--json']).json
+  t.true(first.blocks > 50)
+  a.write('data/f7.txt', 'changed\n')
+  a.ok(['commit', '-m', 'one more'])
+  const next = a.ok(['verify', '--json']).json
+  t.true(next.ok)
+  t.true(next.blocks <= 4, `only the new commit, its two directories and the file: ${next.blocks} blocks read`)
+  t.true(next.verifiedBefore >= 1)
+  t.regex(a.ok(['verify']).stdout, /found sound by an earlier verify not read again \(--full reads everything\)/)
+  const full = a.ok(['verify', '--full', '--json']).json
+  t.true(full.blocks >= first.blocks, 'everything read again')
+  t.is(full.verifiedBefore, 0)
 })

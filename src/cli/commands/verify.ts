@@ -6,6 +6,7 @@ export default define({
   command: 'verify',
   describe: 'Check everything: blocks against their CIDs, signatures, tree entries (exit 1 on any failure); --repair fetches lost blocks again',
   builder: (y) => y
+    .option('full', { type: 'boolean', describe: 'read everything again, also what an earlier verify found sound (verify alone reads only what is new)' })
     .option('repair', { type: 'boolean', describe: 'fetch every missing or corrupt block again from the remotes, then check again' }),
   run: async (args, { ctx, out, repo }) => {
     const { verify } = await import('../../core/verify.js')
@@ -19,11 +20,11 @@ export default define({
       if (x.repaired.length > 0) out.info(`repaired ${x.repaired.length} block${x.repaired.length === 1 ? '' : 's'} from the remotes`)
       if (x.unrepaired.length > 0) out.warn(`${x.unrepaired.length} block${x.unrepaired.length === 1 ? '' : 's'} could not be had from any remote`)
     } else {
-      r = await verify(await repo(), { progress: ctx.progress })
+      r = await verify(await repo(), { progress: ctx.progress, full: args.full === true })
     }
     out.result({ ...r, ok: r.ok, ...(fixed !== undefined ? fixed : {}) })
     if (r.ok) {
-      out.line(`ok: ${r.refs} refs, ${r.commits} commits, ${r.blocks} blocks (${r.bytes} bytes) verified${(r.notFetched ?? 0) > 0 ? `; ${r.notFetched} not fetched yet (partial fetch)` : ''}`)
+      out.line(`ok: ${r.refs} refs, ${r.commits} commits, ${r.blocks} blocks (${r.bytes} bytes) verified${(r.notFetched ?? 0) > 0 ? `; ${r.notFetched} not fetched yet (partial fetch)` : ''}${(r.verifiedBefore ?? 0) > 0 ? `; ${r.verifiedBefore} found sound by an earlier verify not read again (--full reads everything)` : ''}`)
     } else {
       for (const f of r.failures) {
         const where = [f.ref && `ref ${f.ref}`, f.commit && `commit ${f.commit}`, f.path && `path ${f.path}`].filter(Boolean).join(', ')
