@@ -1,3 +1,5 @@
+import { embeddedStore } from '../store/open.js'
+import { fail } from '../errors.js'
 import { CompleteSet } from '../repo/complete.js'
 import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
@@ -92,15 +94,26 @@ export function gcRoots (repo: Repo, reflogDays = 90): CID[] {
  * keeps blocks younger than `graceMs` anyway (a process of another version,
  * or one that crashed, may still mean to use them), unless `now`.
  */
-export async function gc (repo: Repo, ctx: Ctx, opts: { dryRun?: boolean, now?: boolean, graceMs?: number } = {}): Promise<GcResult> {
+export async function gc (repo: Repo, ctx: Ctx, opts: { dryRun?: boolean, now?: boolean, graceMs?: number, pack?: boolean } = {}): Promise<GcResult> {
   const release = repo.lock()
   try {
+    // --pack: a store kept a file a block (flatfs, as repositories made before packs) becomes packed; this gc moves its small blocks
+    let store = repo.store
+    if (opts.pack === true) {
+      const sc = repo.config.store
+      if (sc.type !== 'embedded') fail('USAGE', 'gc --pack is for the embedded store; a Kubo node keeps its own blocks')
+      if (opts.dryRun !== true && sc.layout !== 'packed') {
+        repo.config.store = { type: 'embedded', layout: 'packed' }
+        repo.saveConfig()
+      }
+      store = embeddedStore(repo.layout.blocks, 'packed')
+    }
     const graceMs = opts.now === true ? 0 : (opts.graceMs ?? 60 * 60 * 1000)
     const dryRun = opts.dryRun === true
     let walked: { keep: Set<string>, visited: Set<string> } | undefined
     const roots = gcRoots(repo, opts.now === true ? 0 : 90)
     ctx.progress.start('collecting garbage', undefined)
-    const c = await repo.store.collect({
+    const c = await store.collect({
       roots,
       // what a partial fetch left at a remote is not fetched to be kept
       reachable: async () => (walked = await reach(repo.store.offline(), roots)).keep,

@@ -5,11 +5,12 @@ export default define({
   describe: 'Drop blocks that no branch, remote branch, pin, HEAD or merge under way reaches',
   builder: (y) => y
     .option('dry-run', { alias: 'n', type: 'boolean', describe: 'report what would go, drop nothing' })
-    .option('now', { type: 'boolean', describe: 'also drop unreachable blocks written in the last hour' }),
+    .option('now', { type: 'boolean', describe: 'also drop unreachable blocks written in the last hour' })
+    .option('pack', { type: 'boolean', describe: 'make a store kept a file a block (flatfs, as before packs) packed: its small blocks go into a pack' }),
   run: async (args, { ctx, out, repo }) => {
     const { humanBytes } = await import('../../util/human.js')
     const { gc } = await import('../../core/gc.js')
-    const r = await gc(await repo(), ctx, { dryRun: args.dryRun, now: args.now })
+    const r = await gc(await repo(), ctx, { dryRun: args.dryRun, now: args.now, pack: args.pack === true })
     out.result({ ...r })
     if (r.kubo !== undefined) {
       out.line(`${r.dryRun ? 'Would keep' : 'Kept'} ${r.kubo.pinned} roots pinned in the Kubo node at ${r.kubo.api}; ${r.dryRun ? 'would unpin' : 'unpinned'} ${r.kubo.unpinned} this repository no longer reaches`)
