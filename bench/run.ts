@@ -9,6 +9,8 @@
  *   BENCH_CKPT_MB=256 BENCH_HUGE_GB=0 npm run bench   # a smaller checkpoint, no 10 GiB file
  *   BENCH_ONLY=1,2 npm run bench        # only some sections (numbered below)
  *   BENCH_ONLY=6 BENCH_DIFF_LINES=20000 npm run bench   # diff speed alone, a smaller file
+ *   BENCH_ONLY=7 npm run bench          # import and export of a git history (BENCH_GIT_COMMITS, BENCH_GIT_FILES)
+ *   BENCH_ONLY=8 npm run bench          # status and commit in a small repository, against node -e 0
  *
  * What a section leaves is deleted when the run ends, not between sections
  * (on a disk with discard, deleting gigabytes slows writes for minutes): a
@@ -336,6 +338,31 @@ if (section(7)) {
   const exp = measured(['export', 'git', out, '--bare'], dir)
   report(`export git of the same ${COMMITS + 1} commits (peak memory ${exp.mib} MiB)`, exp.s, 'git fast-export | fast-import', peer, '(no goal)')
   trash(dir); trash(src); trash(peerDir); trash(out)
+}
+
+// 8. everyday commands in a small repository, against starting Node at all (their floor) and git.
+if (section(8)) {
+  const dir = path.join(work, 'small')
+  fs.mkdirSync(dir)
+  for (let i = 0; i < 100; i++) fs.writeFileSync(path.join(dir, `f${i}.txt`), `file ${i}\n`)
+  fs.writeFileSync(path.join(dir, '.acacheignore'), '.git/\n')
+  acache(['init', '-q'], dir)
+  acache(['commit', '-q', '-m', 'init'], dir)
+  sh('git', ['init', '-q'], dir)
+  fs.writeFileSync(path.join(dir, '.git', 'info', 'exclude'), '.acache/\n')
+  sh('git', ['add', '-A'], dir)
+  sh('git', ['commit', '-q', '-m', 'init'], dir)
+  const nodeStart = median(Array.from({ length: RUNS }, () => sh(process.execPath, ['-e', '0'], dir)))
+  const st = median(Array.from({ length: RUNS }, () => acache(['status'], dir)))
+  report(`status of 100 files (median of ${RUNS})`, st, 'node -e 0', nodeStart, 'within 2x node -e 0')
+  const ca: number[] = []; const cg: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    fs.appendFileSync(path.join(dir, `f${i}.txt`), 'more\n')
+    ca.push(acache(['commit', '-q', '-m', `c${i}`], dir))
+    cg.push(sh('git', ['commit', '-q', '-am', `c${i}`], dir))
+  }
+  report(`commit of one change in 100 files (median of ${RUNS}; git commit -a ${median(cg).toFixed(3)} s)`, median(ca), 'node -e 0', nodeStart, 'within 2x node -e 0')
+  trash(dir)
 }
 
 console.log('\n| benchmark | acache | peer | ratio | goal |\n|---|---|---|---|---|')
