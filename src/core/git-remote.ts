@@ -123,10 +123,9 @@ export class GitRemote {
         for (const s of specs) {
           const dst = s.dst
           if (!/^refs\/(heads|tags)\/./.test(dst)) { out.push({ dst, error: 'acache publishes branches (refs/heads/...) and tags (refs/tags/...) only' }); continue }
-          const ref = dst
-          const old = this.repo.readRef(ref)
+          const old = this.repo.readRef(dst)
           if (s.src === '') {
-            if (old !== undefined) { this.repo.deleteRef(ref); changed = true }
+            if (old !== undefined) { this.repo.deleteRef(dst); changed = true }
             out.push({ dst })
             continue
           }
@@ -139,12 +138,12 @@ export class GitRemote {
             const cid = imp.map.commits.get(tip.commit)!
             if (old !== undefined && old.toString() !== cid.toString() && !s.force) {
               const parentsOf = async (c: string): Promise<string[]> => (await this.repo.readCommit(CID.parse(c))).parents.map(String)
-              if (ref.startsWith('refs/tags/') || !(await isAncestor(old.toString(), cid.toString(), parentsOf))) {
-                out.push({ dst, error: ref.startsWith('refs/tags/') ? 'already exists' : 'non-fast-forward' })
+              if (dst.startsWith('refs/tags/') || !(await isAncestor(old.toString(), cid.toString(), parentsOf))) {
+                out.push({ dst, error: dst.startsWith('refs/tags/') ? 'already exists' : 'non-fast-forward' })
                 continue
               }
             }
-            this.repo.writeRef(ref, cid)
+            this.repo.writeRef(dst, cid)
             changed = true
             out.push({ dst })
           } catch (err) {
