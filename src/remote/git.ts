@@ -3,7 +3,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { createHash, randomBytes } from 'node:crypto'
 import { spawn, spawnSync, ChildProcess } from 'node:child_process'
-import { fail } from '../errors.js'
+import { fail, AcacheError } from '../errors.js'
 
 /**
  * A git repository, read and written for the bridge: objects through one
@@ -34,12 +34,20 @@ export function resolveGitDir (p: string): string {
 
 interface Pending { resolve: (o: GitObject | undefined) => void, reject: (e: Error) => void }
 
+/**
+ * The largest git object read whole (a blob is stored from memory). A git
+ * repository is outside input: a larger one is refused with one line, its
+ * bytes read past, never held. Large files belong in git-lfs, whose objects
+ * the import reads from their own files.
+ */
+export const MAX_GIT_OBJECT_BYTES = Number(process.env.ACACHE_MAX_GIT_OBJECT_BYTES ?? 1024 * 1024 * 1024)
+
 /** `git cat-file --batch` (or `--batch-check` for existence), requests pipelined, answers in order. */
 export class GitBatch {
   private readonly proc: ChildProcess
   private readonly pending: Pending[] = []
   private buf: Buffer = Buffer.alloc(0)
-  private need: { size: number, type: string } | undefined
+  private need: { size: number, type: string, skip: boolean } | undefined
   private dead: Error | undefined
   private queued = ''
 
@@ -70,8 +78,19 @@ export class GitBatch {
         if (parts[1] === 'missing' || parts[1] === 'ambiguous' || parts.length < 3) { p?.resolve(undefined); continue }
         const size = Number(parts[2])
         if (this.check) { p?.resolve({ type: parts[1], body: Buffer.alloc(0) }); continue }
-        this.pending.unshift(p!)
-        this.need = { size, type: parts[1] }
+        const skip = !(size <= MAX_GIT_OBJECT_BYTES)
+        if (skip) p?.reject(new AcacheError('TOO_LARGE', `git object ${parts[0]} is ${parts[2]} bytes, over the ${MAX_GIT_OBJECT_BYTES}-byte limit for an object read through git`, { hint: 'keep files this large in git-lfs: the import reads LFS objects from their own files' }))
+        else this.pending.unshift(p!)
+        // a refused object: its bytes and the newline after them are read past, never kept
+        this.need = { size: skip ? (Number.isFinite(size) ? size : 0) + 1 : size, type: parts[1], skip }
+      }
+      if (this.need.skip) {
+        const take = Math.min(this.buf.byteLength, this.need.size)
+        this.buf = this.buf.subarray(take)
+        this.need.size -= take
+        if (this.need.size > 0) return
+        this.need = undefined
+        continue
       }
       if (this.buf.byteLength < this.need.size + 1) return
       const body = Buffer.from(this.buf.subarray(0, this.need.size))

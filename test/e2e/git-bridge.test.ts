@@ -395,3 +395,23 @@ test('git clone, fetch and push through git-remote-acache: three people, signed 
   carol.ok(['fetch', 'bob'])
   t.is(carol.ok(['log', '-1', 'bob/main', '--json']).json.commits[0].git.id, bobId, 'nothing new was published')
 })
+
+test('a git object over the size limit is refused with one line, read past, never held; what came before it is imported', t => {
+  const src = gitSeed()
+  fs.writeFileSync(path.join(src, 'small.txt'), 'small\n')
+  git(src, ['add', '-A'])
+  git(src, ['commit', '-q', '-m', 'small'])
+  fs.writeFileSync(path.join(src, 'big.bin'), Buffer.alloc(3 * 1024 * 1024, 7))
+  git(src, ['add', '-A'])
+  git(src, ['commit', '-q', '-m', 'big'])
+  const u = new User('limits').setup()
+  const r = u.run(['import', 'git', src], { env: { ACACHE_MAX_GIT_OBJECT_BYTES: String(1024 * 1024) } })
+  t.is(r.code, 2)
+  t.regex(r.stderr, /^error: git object [0-9a-f]{40} is 3145728 bytes, over the 1048576-byte limit/m)
+  t.is(r.stderr.split('\n').filter(l => l.startsWith('error')).length, 1)
+  t.deepEqual(u.ok(['branch', '--json']).json.branches, [], 'no branch moved')
+  // with the default limit the same history imports whole, and the first commit was not imported twice
+  const again = u.ok(['import', 'git', src, '--json']).json
+  t.is(again.commits, 1)
+  t.is(again.skipped, 0)
+})
