@@ -31,9 +31,9 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'acache-bench-'))
 const home = path.join(work, 'home')
 const env = { ...process.env, ACACHE_HOME: home, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' }
 
-function sh (cmd: string, args: string[], cwd: string): number {
+function sh (cmd: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}): number {
   const t = process.hrtime.bigint()
-  const r = spawnSync(cmd, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] })
+  const r = spawnSync(cmd, args, { cwd, env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] })
   const s = Number(process.hrtime.bigint() - t) / 1e9
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
   return s
@@ -117,6 +117,10 @@ if (section(1)) {
   const a: number[] = []; const g: number[] = []
   for (let i = 0; i < RUNS; i++) { a.push(acache(['status'], dir)); g.push(sh('git', ['status'], dir)) }
   report(`status, ${FILES} unchanged files (median of ${RUNS})`, median(a), 'git status', median(g), 'within 2x git')
+  // the native lstat helper against fs.lstatSync: the A/B that says whether it earns its keep
+  const withoutNative = median(Array.from({ length: RUNS }, () => sh(process.execPath, [BIN, 'status'], dir, { ACACHE_NATIVE: '0' })))
+  const withNative = median(Array.from({ length: RUNS }, () => sh(process.execPath, [BIN, 'status'], dir, { ACACHE_NATIVE: '1' })))
+  report(`status, ${FILES} files, native lstat helper (median of ${RUNS})`, withNative, 'ACACHE_NATIVE=0 (fs.lstatSync)', withoutNative, '(A/B: below 1x is its gain)')
   const ca: number[] = []; const cg: number[] = []
   for (let i = 0; i < RUNS; i++) {
     fs.appendFileSync(path.join(dir, 'd1', `f${i}.txt`), 'changed\n')
