@@ -181,6 +181,16 @@ function writeAtomic (file: string, data: Buffer): void {
   fs.renameSync(tmp, file)
 }
 
+/** Packs of this process still open: sealed when the process ends (one exit hook for all). */
+const unsealed = new Set<PackSet>()
+let exitHooked = false
+function sealAtExit (p: PackSet): void {
+  unsealed.add(p)
+  if (exitHooked) return
+  exitHooked = true
+  process.once('exit', () => { for (const s of unsealed) { try { s.seal() } catch {} } })
+}
+
 export function newPackName (): string {
   return `pack-${Date.now().toString(36)}-${process.pid}-${randomBytes(4).toString('hex')}`
 }
@@ -195,7 +205,6 @@ export class PackSet {
   private dirStamp = -1
   private writer?: Writer
   private readonly fds = new Map<string, number>()
-  private exitHook?: () => void
 
   constructor (readonly dir: string) {}
 
@@ -322,10 +331,7 @@ export class PackSet {
     if (this.writer === undefined) {
       fs.mkdirSync(this.dir, { recursive: true })
       this.writer = new Writer(this.dir, newPackName())
-      if (this.exitHook === undefined) {
-        this.exitHook = () => { try { this.seal() } catch {} }
-        process.once('exit', this.exitHook)
-      }
+      sealAtExit(this)
     }
     this.writer.append(digest, bytes)
     if (this.writer.full) this.seal()
@@ -341,6 +347,7 @@ export class PackSet {
     const w = this.writer
     if (w === undefined) return
     this.writer = undefined
+    unsealed.delete(this)
     const sorted = w.seal()
     this.packs.set(w.name, { name: w.name, sorted })
   }
@@ -424,7 +431,5 @@ export class PackSet {
   close (): void {
     this.seal()
     for (const name of [...this.fds.keys()]) this.closeFd(name)
-    if (this.exitHook !== undefined) process.removeListener('exit', this.exitHook)
-    this.exitHook = undefined
   }
 }
