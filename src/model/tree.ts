@@ -164,6 +164,42 @@ export function encodeDirectoryNode (data: Uint8Array, links: DirLink[]): Uint8A
   return out
 }
 
+/**
+ * One link of a directory node as its dag-pb bytes (field tag, length,
+ * Hash, Name, Tsize): a directory that changes in one entry of many is
+ * its unchanged links' bytes again plus the new one's (the git import
+ * does this). `directoryFromLinks` joins them, in name order, into the
+ * same bytes encodeDirectoryNode gives.
+ */
+export function encodeDirectoryLink (name: Uint8Array, hash: Uint8Array, tsize: number): Uint8Array {
+  const size = 1 + varintSize(hash.byteLength) + hash.byteLength + 1 + varintSize(name.byteLength) + name.byteLength + 1 + varintSize(tsize)
+  const out = new Uint8Array(1 + varintSize(size) + size)
+  out[0] = 0x12
+  let at = putVarint(out, 1, size)
+  out[at++] = 0x0a
+  at = putVarint(out, at, hash.byteLength)
+  out.set(hash, at); at += hash.byteLength
+  out[at++] = 0x12
+  at = putVarint(out, at, name.byteLength)
+  out.set(name, at); at += name.byteLength
+  out[at++] = 0x18
+  putVarint(out, at, tsize)
+  return out
+}
+
+/** A plain directory's node from its links' bytes (encodeDirectoryLink), already in name-byte order. */
+export function directoryFromLinks (links: Uint8Array[]): Uint8Array {
+  let total = 2 + DIRECTORY_DATA.byteLength
+  for (const l of links) total += l.byteLength
+  const out = Buffer.allocUnsafe(total) // every byte written below
+  let at = 0
+  for (const l of links) { out.set(l, at); at += l.byteLength }
+  out[at++] = 0x0a
+  out[at++] = DIRECTORY_DATA.byteLength
+  out.set(DIRECTORY_DATA, at)
+  return out
+}
+
 /** The hash a HAMT directory places names by (murmur3, as go-ipfs takes it). */
 export async function hamtHash (buf: Uint8Array): Promise<Uint8Array> {
   // go-ipfs uses the first 64 bits of murmur3-128, byte-reversed; so must we.

@@ -142,13 +142,16 @@ test('a directory made of subdirectories shards as Kubo decides it (every link c
 test('a directory node is the bytes @ipld/dag-pb gives it (generated names: Unicode, shared prefixes, any order)', async t => {
   const dagPb = await import('@ipld/dag-pb')
   const fc = (await import('fast-check')).default
-  const { encodeDirectoryNode, rawCid } = await import('../../src/model/tree.js')
+  const { encodeDirectoryNode, encodeDirectoryLink, directoryFromLinks, rawCid } = await import('../../src/model/tree.js')
   const { assertProperty } = await import('../git.js')
   const name = fc.oneof(fc.constantFrom('a', 'a.txt', 'ab', 'B', 'é', 'e\u0301', '\u{1F600}', '\uE000', 'z'), fc.string({ minLength: 1, maxLength: 8, unit: 'grapheme' }))
   assertProperty(t, fc.property(fc.uniqueArray(fc.tuple(name, fc.nat(2 ** 40)), { selector: e => e[0], maxLength: 20 }), (entries) => {
     const links = entries.map(([n, size], i) => ({ n, cid: rawCid(new Uint8Array([i, size & 0xff])), size }))
     const ours = encodeDirectoryNode(Uint8Array.from([0x08, 0x01]), links.map(l => ({ name: Buffer.from(l.n, 'utf8'), hash: l.cid.bytes, tsize: l.size })))
     const theirs = dagPb.encode(dagPb.prepare({ Data: Uint8Array.from([0x08, 0x01]), Links: links.map(l => ({ Name: l.n, Hash: l.cid, Tsize: l.size })) }))
-    return Buffer.from(ours).equals(Buffer.from(theirs))
+    // the same node joined from each link's own bytes, in name-byte order (what the git import does)
+    const sorted = [...links].sort((a, b) => Buffer.compare(Buffer.from(a.n, 'utf8'), Buffer.from(b.n, 'utf8')))
+    const joined = directoryFromLinks(sorted.map(l => encodeDirectoryLink(Buffer.from(l.n, 'utf8'), l.cid.bytes, l.size)))
+    return Buffer.from(ours).equals(Buffer.from(theirs)) && Buffer.from(joined).equals(Buffer.from(theirs))
   }), 300)
 })
