@@ -3,6 +3,7 @@ import path from 'node:path'
 import { CID } from 'multiformats/cid'
 import { Repo } from './repo.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
+import { cidText } from '../util/cid-text.js'
 
 /**
  * What the git bridge knows of git objects and acache's CIDs, kept in
@@ -84,14 +85,14 @@ export class GitMap {
   }
 
   noteCommit (id: string, cid: CID): void {
-    const c = cid.toString()
+    const c = cidText(cid)
     this.commits.setText(id, c)
     this.commitIds.set(c, id)
     this.pending.push(`c ${id} ${c}`)
   }
 
   noteTree (id: string, n: MappedNode): void {
-    const c = n.cid.toString()
+    const c = cidText(n.cid)
     this.trees.setText(id, `${c} ${n.tsize}`)
     this.treeIds.set(c, id)
     this.pending.push(`t ${id} ${c} ${n.tsize}`)
@@ -99,7 +100,7 @@ export class GitMap {
 
   /** kind: f, x, l, or p / P (an LFS pointer whose object is the file's content), ".cdc" after it for FastCDC. */
   noteBlob (id: string, kind: string, n: MappedNode): void {
-    const c = n.cid.toString()
+    const c = cidText(n.cid)
     this.blobs.setText(`${id} ${kind}`, `${c} ${n.tsize}`)
     this.blobIds.setText(c, `${id} ${kind}`)
     this.pending.push(`b ${id} ${kind} ${c} ${n.tsize}`)

@@ -1,6 +1,7 @@
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { writeFileAtomic } from '../util/fs.js'
+import { cidText } from '../util/cid-text.js'
 import { Entry, flattenTree, Kind, Node } from '../model/tree.js'
 import { type FileKind, type FileStat } from './scan.js'
 import { isWalkRecord, type WalkRecord } from './walk-record.js'
@@ -190,7 +191,7 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
     const n = this.numbers
     const b = v * ROW_NUMBERS
     const s = this.cidStart[v]
-    const cid = CID.decode(this.buf.subarray(s + 1, s + 1 + this.buf[s])).toString()
+    const cid = cidText(CID.decode(this.buf.subarray(s + 1, s + 1 + this.buf[s])))
     const e: IndexEntry = { kind: KINDS[this.kinds[v]], cid, tsize: n[b + 4], size: n[b], mtimeMs: n[b + 1], ctimeMs: n[b + 2], ino: n[b + 3] }
     this.rows.set(p, e)
     return e
@@ -300,7 +301,7 @@ function lazyNode (text: string, tsize: number): Node {
 }
 
 export function unstatted (e: Entry): IndexEntry {
-  return { kind: e.kind as FileKind, cid: e.cid.toString(), tsize: e.tsize, size: -1, mtimeMs: 0, ctimeMs: 0, ino: 0 }
+  return { kind: e.kind as FileKind, cid: cidText(e.cid), tsize: e.tsize, size: -1, mtimeMs: 0, ctimeMs: 0, ino: 0 }
 }
 
 /** An entry for content just read from a file whose stat (taken before reading) is `st`. */
@@ -308,7 +309,7 @@ export function statted (kind: FileKind, cid: CID | string, tsize: number, st: F
   const racy = now - st.mtimeMs < RACY_MS
   return {
     kind,
-    cid: cid.toString(),
+    cid: typeof cid === 'string' ? cid : cidText(cid),
     tsize,
     size: racy ? -1 : st.size,
     mtimeMs: st.mtimeMs,
