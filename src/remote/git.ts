@@ -47,7 +47,8 @@ export class GitBatch {
   private readonly proc: ChildProcess
   private readonly pending: Pending[] = []
   private buf: Buffer = Buffer.alloc(0)
-  private need: { size: number, type: string, skip: boolean } | undefined
+  /** the object being read: its size, how much of it came, and its bytes (none when it is read past) */
+  private need: { size: number, got: number, type: string, body?: Buffer } | undefined
   private dead: Error | undefined
   private queued = ''
 
@@ -65,40 +66,51 @@ export class GitBatch {
     this.proc.stdin!.on('error', () => {})
   }
 
+  /**
+   * What git wrote: a header line, then (unless missing) the object's bytes
+   * and a newline. Each body is copied once, from the chunks as they come,
+   * into a buffer of its own size: a chunk is never joined to the next.
+   */
   private data (d: Buffer): void {
-    this.buf = this.buf.byteLength === 0 ? d : Buffer.concat([this.buf, d])
-    for (;;) {
-      if (this.need === undefined) {
-        const nl = this.buf.indexOf(0x0a)
-        if (nl < 0) return
-        const line = this.buf.toString('utf8', 0, nl)
-        this.buf = this.buf.subarray(nl + 1)
-        const p = this.pending.shift()
-        const parts = line.split(' ')
-        if (parts[1] === 'missing' || parts[1] === 'ambiguous' || parts.length < 3) { p?.resolve(undefined); continue }
-        const size = Number(parts[2])
-        if (this.check) { p?.resolve({ type: parts[1], body: Buffer.alloc(0) }); continue }
-        const skip = !(size <= MAX_GIT_OBJECT_BYTES)
-        if (skip) p?.reject(new AcacheError('TOO_LARGE', `git object ${parts[0]} is ${parts[2]} bytes, over the ${MAX_GIT_OBJECT_BYTES}-byte limit for an object read through git`, { hint: 'keep files this large in git-lfs: the import reads LFS objects from their own files' }))
-        else this.pending.unshift(p!)
-        // a refused object: its bytes and the newline after them are read past, never kept
-        this.need = { size: skip ? (Number.isFinite(size) ? size : 0) + 1 : size, type: parts[1], skip }
-      }
-      if (this.need.skip) {
-        const take = Math.min(this.buf.byteLength, this.need.size)
-        this.buf = this.buf.subarray(take)
-        this.need.size -= take
-        if (this.need.size > 0) return
-        this.need = undefined
+    let at = 0
+    while (at < d.byteLength) {
+      const need = this.need
+      if (need === undefined) {
+        const nl = d.indexOf(0x0a, at)
+        if (nl < 0) { this.buf = Buffer.concat([this.buf, d.subarray(at)]); return }
+        const line = (this.buf.byteLength === 0 ? d.subarray(at, nl) : Buffer.concat([this.buf, d.subarray(at, nl)])).toString('utf8')
+        this.buf = Buffer.alloc(0)
+        at = nl + 1
+        this.header(line)
         continue
       }
-      if (this.buf.byteLength < this.need.size + 1) return
-      const body = Buffer.from(this.buf.subarray(0, this.need.size))
-      this.buf = this.buf.subarray(this.need.size + 1)
-      const type = this.need.type
+      // the body's bytes (kept unless refused), then its newline
+      const take = Math.min(d.byteLength - at, need.size - need.got)
+      if (need.body !== undefined) d.copy(need.body, need.got, at, at + take)
+      need.got += take
+      at += take
+      if (need.got < need.size) return
+      if (at === d.byteLength) return // the newline comes with the next chunk
+      at++
       this.need = undefined
-      this.pending.shift()?.resolve({ type, body })
+      if (need.body !== undefined) this.pending.shift()?.resolve({ type: need.type, body: need.body })
     }
+  }
+
+  private header (line: string): void {
+    const p = this.pending.shift()
+    const parts = line.split(' ')
+    if (parts[1] === 'missing' || parts[1] === 'ambiguous' || parts.length < 3) { p?.resolve(undefined); return }
+    const size = Number(parts[2])
+    if (this.check) { p?.resolve({ type: parts[1], body: Buffer.alloc(0) }); return }
+    if (!(size <= MAX_GIT_OBJECT_BYTES)) {
+      // a refused object: its bytes and the newline after them are read past, never kept
+      p?.reject(new AcacheError('TOO_LARGE', `git object ${parts[0]} is ${parts[2]} bytes, over the ${MAX_GIT_OBJECT_BYTES}-byte limit for an object read through git`, { hint: 'keep files this large in git-lfs: the import reads LFS objects from their own files' }))
+      this.need = { size: Number.isFinite(size) ? size : 0, got: 0, type: parts[1] }
+      return
+    }
+    this.pending.unshift(p!)
+    this.need = { size, got: 0, type: parts[1], body: Buffer.allocUnsafe(size) }
   }
 
   /** The object, or undefined when the repository does not have it. */
