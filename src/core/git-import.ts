@@ -9,10 +9,10 @@ import { OwnershipChecker, failOwnership } from '../services/ownership.js'
 import { OWNERS_FILE } from '../model/owners.js'
 import { admitDirectoryNames } from '../accept/arrival.js'
 import { signCommit, GitQuirk } from '../model/commit.js'
-import { checkName, joinPath, writeDirectory, symlinkBlock, Node, Kind } from '../model/tree.js'
+import { checkName, joinPath, writeDirectory, symlinkBlock, encodeDirectoryLink, directoryFromLinks, pbCid, SHARD_THRESHOLD, Node, Kind } from '../model/tree.js'
 import { storeBytes, PROFILE_LAYOUT } from '../model/file.js'
 import { ChunkerName } from '../model/chunker.js'
-import { parseGitCommit, parseGitTree, parseGitTag, parseLfsPointer, gitMessageText, GitTreeEntry, GitCommitInfo } from '../model/git.js'
+import { parseGitCommit, parseGitTree, parseGitTag, parseLfsPointer, gitMessageText, gitTreeOffsets, findGitTreeEntry, GitTreeEntry, GitCommitInfo } from '../model/git.js'
 import { GitBatch, resolveGitDir, listGitRefs, gitCommitsToImport, lfsObjectPath, GitRef } from '../remote/git.js'
 import { GitMap, saveGitTag } from '../repo/git-map.js'
 import { parseAttributes, chunkerIn, ATTRIBUTES_FILE } from '../worktree/attributes.js'
@@ -47,6 +47,9 @@ export interface ImportResult {
 }
 
 interface Converted { node: Node, quirks: GitQuirk[], entry: Node & { kind: Kind } }
+
+/** A converted tree as Converter.changedTree reuses it: the git bytes, each entry's end and NUL and conversion, the entries in name-byte order, each one's link length, and the directory node's bytes. */
+interface TreeShape { raw: Buffer, ends: number[], nuls: number[], kids: Array<Node & { kind: Kind }>, order: number[], lens: number[], bytes: Uint8Array }
 
 /**
  * `import git [GITDIR]`: every commit reachable from the chosen branches
@@ -178,10 +181,10 @@ export class GitImporter {
       const body = await git.read(gid, 'commit', 'a commit')
       const info = parseGitCommit(body, gid)
       const quirks: GitQuirk[] = []
-      const root = await this.conv.rootEntries(info.tree, gid)
-      const chunker = await this.conv.chunkerOf(root)
-      const tree = await this.conv.tree(info.tree, '', chunker, quirks, gid)
-      return { body, info, tree, quirks, owners: root.find(e => e.name === OWNERS_FILE)?.id ?? '' }
+      const root = await git.read(info.tree, 'tree', 'the tree of the root')
+      const chunker = await this.conv.chunkerOf(findGitTreeEntry(root, ATTRIBUTES_FILE, info.tree))
+      const tree = await this.conv.tree(info.tree, '', chunker, quirks, gid, root)
+      return { body, info, tree, quirks, owners: findGitTreeEntry(root, OWNERS_FILE, info.tree)?.id ?? '' }
     }
     const ahead = new Map<string, Promise<Prepared>>()
     const AHEAD = 8
@@ -222,7 +225,7 @@ export class GitImporter {
       if (parents.length === 0) repo.addKnownRoots([cid])
       map.noteCommit(gid, cid)
       result.commits++
-      if (result.commits % 256 === 0) map.flush()
+      if (result.commits % 256 === 0) { map.flush(); this.conv.trim() }
       ctx.progress.tick()
     }
     ctx.progress.done()
@@ -263,38 +266,37 @@ function chooseRefs (gitDir: string, opts: ImportOptions): GitRef[] {
   return chosen
 }
 
+/** How many converted trees, and blobs, the Converter keeps as objects. */
+const MEMO_ENTRIES = 4096
+
 /** git trees and blobs to acache trees and files, each converted once. */
 class Converter {
   private readonly treeMemo = new Map<string, Converted>()
   constructor (private readonly repo: Repo, private readonly git: GitBatch, private readonly map: GitMap, private readonly gitDir: string, private readonly keepPointers: boolean, private readonly result: ImportResult) {}
 
-  private readonly entriesMemo = new Map<string, GitTreeEntry[]>()
   /** names the tree-entry rule allowed already (the rule depends on the name alone) */
   private readonly allowedNames = new Set<string>()
+  /**
+   * The last tree converted at each path (per chunker), kept as its
+   * entries' offsets, conversions and link bytes: the next version of that
+   * directory, the same names with a few entries changed, converts only
+   * those and joins the rest's link bytes again.
+   */
+  private readonly shapes = new Map<string, TreeShape>()
 
-  /** A tree's entries, checked by admitGitTree (each tree read and checked once). */
-  async entries (treeId: string, dir: string, commit: string): Promise<GitTreeEntry[]> {
-    let entries = this.entriesMemo.get(treeId)
-    if (entries === undefined) {
-      entries = parseGitTree(await this.git.read(treeId, 'tree', `the tree of ${dir === '' ? 'the root' : dir}`), treeId)
-      admitGitTree(entries, dir, commit, this.allowedNames)
-      // only root trees are asked for again (the next commit's check of .acacheowners); keep the last few
-      if (dir === '') {
-        if (this.entriesMemo.size > 64) this.entriesMemo.clear()
-        this.entriesMemo.set(treeId, entries)
-      }
-    }
-    return entries
-  }
-
-  async rootEntries (treeId: string, commit: string): Promise<GitTreeEntry[]> {
-    return await this.entries(treeId, '', commit)
+  /**
+   * Forgets conversions past a few thousand: the map holds them all (as
+   * text, parsed again when asked), so what is forgotten is found there;
+   * held as objects they were a fifth of an import's memory.
+   */
+  trim (): void {
+    if (this.treeMemo.size > MEMO_ENTRIES) this.treeMemo.clear()
+    if (this.blobDone.size > MEMO_ENTRIES) this.blobDone.clear()
   }
 
   /** The chunker a root tree's own .acacheattributes names. */
-  async chunkerOf (entries: GitTreeEntry[]): Promise<ChunkerName> {
-    const a = entries.find(e => e.name === ATTRIBUTES_FILE && e.mode.startsWith('100'))
-    if (a === undefined) return 'fixed'
+  async chunkerOf (a: GitTreeEntry | undefined): Promise<ChunkerName> {
+    if (a === undefined || !a.mode.startsWith('100')) return 'fixed'
     const body = await this.git.read(a.id, 'blob', ATTRIBUTES_FILE)
     try { return chunkerIn(parseAttributes(body.subarray(0, 65536).toString('utf8'))) } catch { return 'fixed' }
   }
@@ -304,7 +306,7 @@ class Converter {
    * hold (submodules, odd modes), in the tree's own order whatever order the
    * conversions finish in: they are part of the commit, so of its CID.
    */
-  async tree (treeId: string, dir: string, chunker: ChunkerName, quirks: GitQuirk[], commit: string): Promise<Node> {
+  async tree (treeId: string, dir: string, chunker: ChunkerName, quirks: GitQuirk[], commit: string, raw?: Buffer): Promise<Node> {
     const key = chunker === 'fixed' ? treeId : `${treeId} ${chunker}`
     const memo = this.treeMemo.get(key)
     if (memo !== undefined) {
@@ -315,24 +317,99 @@ class Converter {
       const known = this.map.trees.get(treeId)
       if (known !== undefined && await this.repo.store.has(known.cid)) return known
     }
-    const entries = await this.entries(treeId, dir, commit)
-    const kids = new Map<string, Node & { kind: Kind }>()
-    const each: GitQuirk[][] = entries.map(() => [])
-    const jobs: Array<Promise<void>> = []
-    for (const [i, e] of entries.entries()) {
-      // what was converted before is taken at once; only the rest waits
-      const hit = this.known(e, chunker)
-      if (hit !== undefined) { kids.set(e.name, hit); continue }
-      jobs.push(this.entry(e, dir, chunker, each[i], commit).then(n => { if (n !== undefined) kids.set(e.name, n) }))
-    }
-    await Promise.all(jobs)
-    const own = each.flat()
-    const node = await writeDirectory(this.repo.store, kids)
+    raw ??= await this.git.read(treeId, 'tree', `the tree of ${dir === '' ? 'the root' : dir}`)
+    const at = `${chunker} ${dir}`
+    const before = this.shapes.get(at)
+    let node = before === undefined ? undefined : await this.changedTree(raw, treeId, before, dir, chunker, commit, at)
+    const own: GitQuirk[] = []
+    node ??= await this.wholeTree(raw, treeId, dir, chunker, own, commit, at)
     const rel = own.map(q => ({ ...q, path: dir === '' ? q.path : q.path.slice(dir.length + 1) }))
     this.treeMemo.set(key, { node, quirks: rel, entry: { ...node, kind: 'dir' } })
     if (own.length === 0 && chunker === 'fixed') this.map.noteTree(treeId, node)
     quirks.push(...own)
     return node
+  }
+
+  /** A tree read whole: every entry checked by admitGitTree, and converted unless converted before. */
+  private async wholeTree (raw: Buffer, treeId: string, dir: string, chunker: ChunkerName, own: GitQuirk[], commit: string, at: string): Promise<Node> {
+    const entries = parseGitTree(raw, treeId)
+    admitGitTree(entries, dir, commit, this.allowedNames)
+    const kids: Array<(Node & { kind: Kind }) | undefined> = entries.map(e => this.known(e, chunker))
+    const each: GitQuirk[][] = entries.map(() => [])
+    // what was converted before is taken at once; only the rest waits
+    await Promise.all(entries.map(async (e, i) => { if (kids[i] === undefined) kids[i] = await this.entry(e, dir, chunker, each[i], commit) }))
+    own.push(...each.flat())
+    if (own.length === 0) {
+      const { ends, nuls } = gitTreeOffsets(raw, treeId)
+      const names = ends.map((_, k) => raw.subarray(raw.indexOf(0x20, k === 0 ? 0 : ends[k - 1]) + 1, nuls[k]))
+      const order = names.map((_, k) => k).sort((a, b) => Buffer.compare(names[a], names[b]) || a - b)
+      const links = kids.map((n, k) => encodeDirectoryLink(names[k], n!.cid.bytes, n!.tsize))
+      const node = await this.putShape({ raw, ends, nuls, order, kids: kids as Array<Node & { kind: Kind }>, lens: links.map(l => l.byteLength) }, directoryFromLinks(order.map(k => links[k])), at)
+      if (node !== undefined) return node
+    }
+    const byName = new Map<string, Node & { kind: Kind }>()
+    for (const [i, e] of entries.entries()) if (kids[i] !== undefined) byName.set(e.name, kids[i]!)
+    return await writeDirectory(this.repo.store, byName)
+  }
+
+  /**
+   * A tree whose entries have the names of `before`'s, in the same order:
+   * entries of the same bytes are taken as they were, the others checked
+   * and converted, and the directory node is `before`'s bytes with those
+   * links replaced. Undefined when the names differ, or a changed entry
+   * brings a quirk or a shard: the tree is then read whole.
+   */
+  private async changedTree (raw: Buffer, treeId: string, before: TreeShape, dir: string, chunker: ChunkerName, commit: string, at: string): Promise<Node | undefined> {
+    const diff = changedEntries(raw, before, treeId)
+    if (diff === undefined) return undefined
+    const { ends, nuls, changed } = diff
+    const kids = before.kids.slice()
+    const links = new Map<number, Uint8Array>()
+    let plain = true
+    await Promise.all(changed.map(async k => {
+      const start = k === 0 ? 0 : ends[k - 1]
+      const e = parseGitTree(raw.subarray(start, ends[k]), treeId)[0]
+      admitGitTree([e], dir, commit, this.allowedNames)
+      const q: GitQuirk[] = []
+      const n = this.known(e, chunker) ?? await this.entry(e, dir, chunker, q, commit)
+      if (n === undefined || q.length > 0) { plain = false; return }
+      kids[k] = n
+      links.set(k, encodeDirectoryLink(raw.subarray(raw.indexOf(0x20, start) + 1, nuls[k]), n.cid.bytes, n.tsize))
+    }))
+    if (!plain) return undefined
+    // the old node's bytes between the changed links are copied as they are
+    const lens = before.lens.slice()
+    let total = before.bytes.byteLength
+    for (const [k, l] of links) { total += l.byteLength - lens[k]; lens[k] = l.byteLength }
+    const bytes = Buffer.allocUnsafe(total) // every byte written below
+    let src = 0
+    let dst = 0
+    let from = 0
+    for (const k of before.order) {
+      const l = links.get(k)
+      src += before.lens[k]
+      if (l === undefined) continue
+      // the unchanged links before this one go in one copy
+      bytes.set(before.bytes.subarray(from, src - before.lens[k]), dst)
+      dst += src - before.lens[k] - from
+      bytes.set(l, dst)
+      dst += l.byteLength
+      from = src
+    }
+    bytes.set(before.bytes.subarray(from), dst) // the rest, and the Data field
+    return await this.putShape({ raw, ends, nuls, order: before.order, kids, lens }, bytes, at)
+  }
+
+  /** A shape's directory node, stored and kept for the next version at its path; undefined when it is too large for one block (a HAMT is written instead). */
+  private async putShape (shape: Omit<TreeShape, 'bytes'>, bytes: Uint8Array, at: string): Promise<Node | undefined> {
+    if (bytes.byteLength > SHARD_THRESHOLD) return undefined
+    let tsize = bytes.byteLength
+    for (const n of shape.kids) tsize += n.tsize
+    const cid = pbCid(bytes)
+    await this.repo.store.put(cid, bytes)
+    if (this.shapes.size >= 20_000 && !this.shapes.has(at)) this.shapes.clear()
+    this.shapes.set(at, { ...shape, bytes })
+    return { cid, tsize }
   }
 
   /** An entry converted before (a plain file, link or a directory without quirks), without waiting. */
@@ -417,6 +494,52 @@ class Converter {
     this.map.noteBlob(gid, as(kind), node)
     return node
   }
+}
+
+/**
+ * Which entries of the tree `raw` differ from `before`'s, when both have
+ * the same names in the same order (undefined otherwise). A tree of the
+ * same length is compared in halves, records at a time, so the few
+ * changed entries of a large directory are found in a few comparisons;
+ * a changed entry whose mode and name keep their places leaves every
+ * entry where it was.
+ */
+function changedEntries (raw: Buffer, before: TreeShape, treeId: string): { ends: number[], nuls: number[], changed: number[] } | undefined {
+  const old = before.raw
+  const startOf = (ends: number[], k: number): number => k === 0 ? 0 : ends[k - 1]
+  if (raw.byteLength === old.byteLength) {
+    const changed: number[] = []
+    const differ = (lo: number, hi: number): void => {
+      const a = startOf(before.ends, lo)
+      const b = before.ends[hi - 1]
+      if (raw.compare(old, a, b, a, b) === 0) return
+      if (hi - lo === 1) { changed.push(lo); return }
+      const mid = (lo + hi) >>> 1
+      differ(lo, mid)
+      differ(mid, hi)
+    }
+    if (before.ends.length > 0) differ(0, before.ends.length)
+    // each changed entry must be its old mode's length, its old name, in its old place
+    const same = changed.every(k => {
+      const start = startOf(before.ends, k)
+      const sp = old.indexOf(0x20, start)
+      return raw.indexOf(0x20, start) === sp && raw.indexOf(0, sp + 1) === before.nuls[k] && raw.compare(old, sp, before.nuls[k], sp, before.nuls[k]) === 0
+    })
+    if (same) return { ends: before.ends, nuls: before.nuls, changed }
+  }
+  const { ends, nuls } = gitTreeOffsets(raw, treeId)
+  if (ends.length !== before.ends.length) return undefined
+  const changed: number[] = []
+  for (let k = 0; k < ends.length; k++) {
+    const start = startOf(ends, k)
+    const was = startOf(before.ends, k)
+    if (ends[k] - start === before.ends[k] - was && raw.compare(old, was, before.ends[k], start, ends[k]) === 0) continue
+    const sp = raw.indexOf(0x20, start) + 1
+    const wasSp = old.indexOf(0x20, was) + 1
+    if (nuls[k] - sp !== before.nuls[k] - wasSp || raw.compare(old, wasSp, before.nuls[k], sp, nuls[k]) !== 0) return undefined
+    changed.push(k)
+  }
+  return { ends, nuls, changed }
 }
 
 /**

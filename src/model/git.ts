@@ -98,6 +98,36 @@ export function parseGitTree (body: Uint8Array, id = ''): GitTreeEntry[] {
   return out
 }
 
+/**
+ * Where each entry of a tree object ends and where its name ends (its NUL),
+ * found without parsing: entries that are the same bytes as another tree's
+ * need no parsing at all.
+ */
+export function gitTreeOffsets (body: Buffer, id = ''): { ends: number[], nuls: number[] } {
+  const ends: number[] = []
+  const nuls: number[] = []
+  let i = 0
+  while (i < body.byteLength) {
+    const sp = body.indexOf(0x20, i)
+    const nul = sp < 0 ? -1 : body.indexOf(0, sp + 1)
+    if (nul < 0 || nul + 21 > body.byteLength) fail('BAD_OBJECT', `git tree ${id} is damaged`)
+    nuls.push(nul)
+    ends.push(i = nul + 21)
+  }
+  return { ends, nuls }
+}
+
+/** The entry of a tree object named `name`, parsed alone. */
+export function findGitTreeEntry (body: Buffer, name: string, id = ''): GitTreeEntry | undefined {
+  const want = Buffer.from(name, 'utf8')
+  const { ends, nuls } = gitTreeOffsets(body, id)
+  for (let k = 0, start = 0; k < ends.length; start = ends[k++]) {
+    const sp = body.indexOf(0x20, start)
+    if (nuls[k] - sp - 1 === want.byteLength && body.compare(want, 0, want.byteLength, sp + 1, nuls[k]) === 0) return parseGitTree(body.subarray(start, ends[k]), id)[0]
+  }
+  return undefined
+}
+
 function isAscii (b: Uint8Array): boolean {
   for (let i = 0; i < b.byteLength; i++) if (b[i] >= 0x80) return false
   return true

@@ -188,6 +188,12 @@ test('import git then export git gives every branch and tag back at its git ID (
       u.ok(['switch', '-q', name])
       t.is(lsTreeOfFiles(u.work), lsTree(src, b), `history ${i}: ${name} checked out is git's tree`)
     }
+    // the last branch's tree is the very tree acache's own commit makes of the same files (the
+    // import writes directory nodes its own way, reusing the last version's link bytes)
+    const fresh = new User(`fresh${i}`).setup()
+    fs.cpSync(u.work, fresh.work, { recursive: true, verbatimSymlinks: true, filter: (src) => !/[/\\]\.acache$/.test(src) })
+    fresh.ok(['commit', '-q', '-m', 'the same files', '--allow-empty'])
+    t.is(fresh.ok(['log', '-n1', '--format=%T']).stdout, u.ok(['log', '-n1', '--format=%T']).stdout, `history ${i}: the imported tree's CID is the one acache's commit gives`)
     for (const line of git(src, ['rev-list', '--all', '--parents']).toString().split('\n')) {
       const parents = line.split(' ').length - 1
       if (parents === 2) merges++
