@@ -98,46 +98,44 @@ function encodeIndex (entries: Array<{ digest: Uint8Array, offset: number, lengt
   body.writeUInt32BE(sorted.length, IDX_MAGIC.byteLength)
   let at = IDX_MAGIC.byteLength + 4
   for (const e of sorted) {
-    body.set(e.digest, at)
-    body.writeBigUInt64BE(BigInt(e.offset), at + 32)
-    body.writeUInt32BE(e.length, at + 40)
+    putEntry(body, at, e.digest, e.offset, e.length)
     at += ENTRY
   }
   return Buffer.concat([body, createHash('sha256').update(body).digest()])
 }
 
-function entryBytes (digest: Uint8Array, offset: number, length: number): Buffer {
-  const b = Buffer.alloc(ENTRY)
-  b.set(digest, 0)
-  b.writeBigUInt64BE(BigInt(offset), 32)
-  b.writeUInt32BE(length, 40)
-  return b
+/** An entry (digest, offset, length) written at `at`: the layout of the index and the log. */
+function putEntry (out: Buffer, at: number, digest: Uint8Array, offset: number, length: number): void {
+  out.set(digest, at)
+  out.writeUInt32BE(Math.floor(offset / 2 ** 32), at + 32)
+  out.writeUInt32BE(offset >>> 0, at + 36)
+  out.writeUInt32BE(length, at + 40)
 }
 
-/** Writes the buffers in order, as one call per 1,024 of them (never joined into one copy first). */
-function writeAll (fd: number, parts: Buffer[]): void {
-  for (let i = 0; i < parts.length; i += 1024) {
-    const batch = parts.slice(i, i + 1024)
-    let left = fs.writevSync(fd, batch)
-    // a short write (a signal, a full disk's last bytes) goes on from where it stopped
-    for (const b of batch) {
-      if (left >= b.byteLength) { left -= b.byteLength; continue }
-      let at = left
-      while (at < b.byteLength) at += fs.writeSync(fd, b, at)
-      left = 0
-    }
-  }
+/** Writes all of `b`, going on after a short write (a signal, a full disk's last bytes). */
+function writeFull (fd: number, b: Buffer): void {
+  let at = 0
+  while (at < b.byteLength) at += fs.writeSync(fd, b, at)
 }
 
-/** This process's open pack. */
+/** How much of a pack, and of its log, a writer gathers before writing (blocks are copied in). */
+const STAGE_BYTES = 1024 * 1024
+const STAGE_ENTRIES = 8192
+
+/**
+ * This process's open pack. Blocks are copied into one staging buffer, and
+ * their log entries into another, written when full: a hundred thousand
+ * small files are a few dozen writes, and no buffer of theirs is held.
+ */
 class Writer {
   readonly index = new OpenIndex()
   private readonly packFd: number
   private readonly logFd: number
   private size: number
-  private pending: Buffer[] = []
-  private pendingLog: Buffer[] = []
-  private pendingBytes = 0
+  private readonly stage = Buffer.allocUnsafe(STAGE_BYTES)
+  private staged = 0
+  private readonly logStage = Buffer.allocUnsafe(STAGE_ENTRIES * ENTRY)
+  private logStaged = 0
   private flushed: number
 
   constructor (readonly dir: string, readonly name: string) {
@@ -151,29 +149,39 @@ class Writer {
   get full (): boolean { return this.size > SEAL_BYTES || this.index.map.size > SEAL_ENTRIES }
 
   append (digest: Uint8Array, bytes: Uint8Array): void {
-    const head = Buffer.alloc(RECORD_HEAD)
-    head.set(digest, 0)
-    head.writeUInt32BE(bytes.byteLength, 32)
+    const need = RECORD_HEAD + bytes.byteLength
+    if (this.staged + need > STAGE_BYTES || this.logStaged + ENTRY > this.logStage.byteLength) this.flush()
     const offset = this.size + RECORD_HEAD
-    this.pending.push(head, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-    this.pendingLog.push(entryBytes(digest, offset, bytes.byteLength))
+    if (need > STAGE_BYTES) {
+      // a block larger than the stage is written as it is (what was staged went first)
+      const head = Buffer.allocUnsafe(RECORD_HEAD)
+      head.set(digest, 0)
+      head.writeUInt32BE(bytes.byteLength, 32)
+      writeFull(this.packFd, head)
+      writeFull(this.packFd, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    } else {
+      this.stage.set(digest, this.staged)
+      this.stage.writeUInt32BE(bytes.byteLength, this.staged + 32)
+      this.stage.set(bytes, this.staged + RECORD_HEAD)
+      this.staged += need
+    }
+    // the entry saying where the bytes are is written after them, never before
+    putEntry(this.logStage, this.logStaged, digest, offset, bytes.byteLength)
+    this.logStaged += ENTRY
     this.size = offset + bytes.byteLength
-    this.pendingBytes += RECORD_HEAD + bytes.byteLength
-    this.index.map.set(Buffer.from(digest).toString('hex'), { offset, length: bytes.byteLength })
-    if (this.pendingBytes > 4 * 1024 * 1024) this.flush()
+    if (this.staged === 0) this.flushed = this.size
+    this.index.map.set(Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).toString('hex'), { offset, length: bytes.byteLength })
   }
 
   /** Whether an entry's bytes are still in memory. */
   unflushed (offset: number): boolean { return offset >= this.flushed }
 
   flush (): void {
-    if (this.pending.length === 0) return
     // the bytes first, then the entries that say where they are
-    writeAll(this.packFd, this.pending)
-    writeAll(this.logFd, this.pendingLog)
-    this.pending = []
-    this.pendingLog = []
-    this.pendingBytes = 0
+    if (this.staged > 0) writeFull(this.packFd, this.stage.subarray(0, this.staged))
+    if (this.logStaged > 0) writeFull(this.logFd, this.logStage.subarray(0, this.logStaged))
+    this.staged = 0
+    this.logStaged = 0
     this.flushed = this.size
   }
 
