@@ -1,4 +1,4 @@
-import type { CID } from 'multiformats/cid'
+import { CID } from 'multiformats/cid'
 
 const ALPHABET = Buffer.from('abcdefghijklmnopqrstuvwxyz234567', 'latin1')
 
@@ -24,4 +24,34 @@ export function cidText (cid: CID): string {
   }
   if (bits > 0) out[o++] = ALPHABET[(buffer << (5 - bits)) & 31]
   return out.toString('latin1', 0, o)
+}
+
+const VALUES = new Int8Array(128).fill(-1)
+for (let i = 0; i < ALPHABET.byteLength; i++) VALUES[ALPHABET[i]] = i
+
+/**
+ * A CID from its text, as `CID.parse` reads it, without the per-CID cache
+ * of its text multiformats keeps (a Map each): the stat cache turns a
+ * hundred thousand texts into CIDs for one commit. Text that is not
+ * lower-case base32 is left to CID.parse.
+ */
+export function cidFromText (text: string): CID {
+  if (text.charCodeAt(0) !== 0x62) return CID.parse(text)
+  const out = new Uint8Array(Math.floor((text.length - 1) * 5 / 8))
+  let bits = 0
+  let buffer = 0
+  let o = 0
+  for (let i = 1; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    const v = c < 128 ? VALUES[c] : -1
+    if (v < 0) return CID.parse(text)
+    buffer = ((buffer << 5) | v) & 0xffff
+    bits += 5
+    if (bits >= 8) { bits -= 8; out[o++] = (buffer >> bits) & 0xff }
+  }
+  // what is left over must be padding bits of zero, as multiformats requires
+  if (bits >= 5 || ((buffer << (8 - bits)) & 0xff) !== 0) return CID.parse(text)
+  const cid = CID.decode(out)
+  // base32 text of a CIDv0's bytes is no CID: CID.parse says why
+  return cid.version === 0 ? CID.parse(text) : cid
 }

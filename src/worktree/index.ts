@@ -1,7 +1,7 @@
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { writeFileAtomic } from '../util/fs.js'
-import { cidText } from '../util/cid-text.js'
+import { cidText, cidFromText } from '../util/cid-text.js'
 import { Entry, flattenTree, Kind, Node } from '../model/tree.js'
 import { type FileKind, type FileStat } from './scan.js'
 import { isWalkRecord, type WalkRecord } from './walk-record.js'
@@ -319,5 +319,5 @@ export function statted (kind: FileKind, cid: CID | string, tsize: number, st: F
 }
 
 export function entryOf (e: IndexEntry): Entry {
-  return { cid: CID.parse(e.cid), tsize: e.tsize, kind: e.kind as Kind }
+  return { cid: cidFromText(e.cid), tsize: e.tsize, kind: e.kind as Kind }
 }
