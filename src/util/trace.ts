@@ -1,8 +1,10 @@
 /**
  * ACACHE_TRACE=1 prints each named step of a command with the milliseconds
  * since the process started, on stderr: how the time of a command is spent.
- * Helper threads print theirs on the same clock, marked [helper]. The last
- * line, at exit, gives the process's peak resident memory.
+ * Helper threads print theirs on the same clock, marked [helper]. Each
+ * line ends with the memory at that moment (resident, V8's heap used of
+ * its size, buffers outside it); the last line, at exit, gives the
+ * process's peak resident memory.
  */
 import { writeSync } from 'node:fs'
 import { isMainThread } from 'node:worker_threads'
@@ -20,5 +22,7 @@ export function tally (what: keyof typeof counts, n = 1): void {
 
 export function trace (step: string): void {
   // written at once: a helper's stderr otherwise goes through the main thread, which may be busy or gone
-  if (on) writeSync(2, `trace ${(process.uptime() * 1000).toFixed(1)} ${isMainThread ? '' : '[helper] '}${step}\n`)
+  if (!on) return
+  const m = process.memoryUsage()
+  writeSync(2, `trace ${(process.uptime() * 1000).toFixed(1)} ${isMainThread ? '' : '[helper] '}${step} [rss ${m.rss >> 20} MiB, heap ${m.heapUsed >> 20} MiB of ${m.heapTotal >> 20}, buffers ${m.arrayBuffers >> 20}]\n`)
 }
