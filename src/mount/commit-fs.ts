@@ -4,6 +4,9 @@ import { Entry, inspect, readDirectory, readSymlink } from '../model/tree.js'
 import { AcacheError } from '../errors.js'
 import { BlockCache, readRange } from './reader.js'
 
+/** How many leaves (1 MiB each) a file read in order is read ahead by. */
+const READ_AHEAD = 4
+
 /**
  * A commit as a read-only file system. Nothing is read until asked for:
  * a directory when it is listed, a file's blocks when those bytes are read,
@@ -54,6 +57,8 @@ export function commitOps (store: BlockStore, root: CID, time: Date, Fuse: any, 
   }
   const erofs = (...args: any[]): void => { args[args.length - 1](Fuse.EROFS) }
   const fds = new Map<number, Entry>()
+  /** where each open file's last read ended */
+  const readTo = new Map<number, number>()
   let nextFd = 10
 
   return {
@@ -80,11 +85,15 @@ export function commitOps (store: BlockStore, root: CID, time: Date, Fuse: any, 
       fds.set(fd, e)
       return [0, fd]
     }),
-    release: (_p: string, fd: number, cb: (n: number) => void) => { fds.delete(fd); cb(0) },
+    release: (_p: string, fd: number, cb: (n: number) => void) => { fds.delete(fd); readTo.delete(fd); cb(0) },
     read: wrap('read', async (p: string, fd: number, buf: Buffer, len: number, pos: number) => {
       const e = fds.get(fd) ?? await resolve(p)
       if (e === undefined) return [Fuse.EBADF]
-      return [await readRange(cache, e.cid, pos, len, buf)]
+      // read in order (from the start, or on from where the last read ended): the next leaves are read ahead
+      const inOrder = pos === 0 || readTo.get(fd) === pos
+      const n = await readRange(cache, e.cid, pos, len, buf, 0, inOrder ? READ_AHEAD : 0)
+      readTo.set(fd, pos + n)
+      return [n]
     }),
     readlink: wrap('readlink', async (p: string) => {
       const e = await resolve(p)

@@ -17,6 +17,12 @@ export class BlockCache {
   /** reads under way: several FUSE reads of one block share one read and one hash */
   private readonly loading = new Map<string, Promise<Uint8Array>>()
 
+  /** Starts reading a block the next reads will want (a failure is left for the read that asks). */
+  prefetch (cid: CID): void {
+    if (this.map.has(cid.toString()) || this.loading.has(cid.toString())) return
+    this.get(cid).catch(() => {})
+  }
+
   async get (cid: CID): Promise<Uint8Array> {
     const k = cid.toString()
     const hit = this.map.get(k)
@@ -44,11 +50,12 @@ export class BlockCache {
 
 /**
  * Reads bytes [offset, offset+length) of a UnixFS file, fetching only the
- * blocks that hold them (walking blockSizes down the balanced DAG). Checks
+ * blocks that hold them (walking blockSizes down the balanced DAG), and
+ * `ahead` leaves after them for a reader going through in order. Checks
  * that the sizes a node claims add up, so a file whose sizes lie is an
  * error, never a read past what is there.
  */
-export async function readRange (cache: BlockCache, cid: CID, offset: number, length: number, out: Uint8Array, outOffset = 0): Promise<number> {
+export async function readRange (cache: BlockCache, cid: CID, offset: number, length: number, out: Uint8Array, outOffset = 0, ahead = 0): Promise<number> {
   if (length <= 0) return 0
   const bytes = await cache.get(cid)
   if (cid.code === RAW) {
@@ -81,7 +88,9 @@ export async function readRange (cache: BlockCache, cid: CID, offset: number, le
     const end = start + size
     const want = offset + done
     if (want < end && want >= start) {
-      const n = await readRange(cache, node.Links[i].Hash, want - start, Math.min(length - done, end - want), out, outOffset + done)
+      // a file read in order: the next leaves are read (and hashed, off this thread) while this one is copied out
+      for (let j = i + 1; j <= i + ahead && j < node.Links.length; j++) if (node.Links[j].Hash.code === RAW) cache.prefetch(node.Links[j].Hash)
+      const n = await readRange(cache, node.Links[i].Hash, want - start, Math.min(length - done, end - want), out, outOffset + done, ahead)
       if (n !== Math.min(length - done, end - want)) fail('BAD_OBJECT', `file node ${cid} claims ${size} bytes in block ${i} but it holds fewer`)
       done += n
     }

@@ -119,10 +119,27 @@ export function admitBlock (cid: CID, bytes: Uint8Array): void {
 
 /** Throws CORRUPT_OBJECT unless `bytes` hash to `cid`. */
 export function checkBlock (cid: CID, bytes: Uint8Array): void {
-  if (cid.multihash.code !== SHA2_256) {
+  checkDigest(cid, cid.multihash.code === SHA2_256 ? sha256(bytes) : undefined)
+}
+
+/** A block at least this large is hashed off the main thread by checkBlockAsync. */
+const ASYNC_HASH_BYTES = 128 * 1024
+
+/**
+ * checkBlock with a large block hashed on libuv's thread pool (WebCrypto's
+ * digest), so the main thread serves other work meanwhile: a mount reading
+ * 1 MiB leaves, each verified, no longer hashes on the thread that answers
+ * FUSE.
+ */
+export async function checkBlockAsync (cid: CID, bytes: Uint8Array): Promise<void> {
+  if (bytes.byteLength < ASYNC_HASH_BYTES || cid.multihash.code !== SHA2_256) { checkBlock(cid, bytes); return }
+  checkDigest(cid, new Uint8Array(await crypto.webcrypto.subtle.digest('SHA-256', bytes)))
+}
+
+function checkDigest (cid: CID, digest: Uint8Array | undefined): void {
+  if (digest === undefined) {
     fail('BAD_OBJECT', `unsupported hash function 0x${cid.multihash.code.toString(16)} in ${cid}`, { data: { cid: cid.toString() } })
   }
-  const digest = sha256(bytes)
   if (!equalBytes(digest, cid.multihash.digest)) {
     fail('CORRUPT_OBJECT', `block ${cid} is corrupt: its bytes do not match its CID`, {
       data: { cid: cid.toString() },

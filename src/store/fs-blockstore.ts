@@ -4,7 +4,7 @@ import { threadId } from 'node:worker_threads'
 import { CID } from 'multiformats/cid'
 import { base32upper } from 'multiformats/bases/base32'
 import * as Digest from 'multiformats/hashes/digest'
-import { BlockStore, CollectPlan, Collected, checkBlock, copyBlocks, missing } from './blockstore.js'
+import { BlockStore, CollectPlan, Collected, checkBlockAsync, copyBlocks, missing } from './blockstore.js'
 import { asAcacheError } from '../errors.js'
 import { removeOlderThan } from '../util/fs.js'
 import { tally } from '../util/trace.js'
@@ -51,7 +51,7 @@ export class FsBlockStore implements BlockStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missing(cid)
       throw asAcacheError(err)
     }
-    checkBlock(cid, bytes)
+    await checkBlockAsync(cid, bytes)
     return bytes
   }
 
@@ -137,12 +137,14 @@ export class FsBlockStore implements BlockStore {
 
   offline (): BlockStore { return this }
 
-  /** Staged in another directory of the same file system: renamed into place, children first. */
+  /** Staged in another directory of the same file system: renamed into place (or, packed there, copied), children first. */
   async land (order: CID[], staged: BlockStore): Promise<void> {
     const from = staged instanceof FsBlockStore ? staged : undefined
     if (from === undefined) { await copyBlocks(order, staged, this); return }
     for (const cid of order) {
       if (await this.has(cid)) continue
+      // a block packed in the staging store is read (and checked) and written; a file is renamed
+      if (!fs.existsSync(from.pathOf(cid))) { await this.put(cid, await from.get(cid)); continue }
       const to = this.pathOf(cid)
       fs.mkdirSync(path.dirname(to), { recursive: true })
       fs.renameSync(from.pathOf(cid), to)
