@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { FsBlockStore } from '../store/fs-blockstore.js'
+import { PackedBlockStore } from '../store/packed-blockstore.js'
 
 /**
  * Where arriving blocks wait until they are accepted: a private directory
@@ -10,9 +11,14 @@ import { FsBlockStore } from '../store/fs-blockstore.js'
  * process that died and only when it is a real directory.
  */
 
-/** A private staging store for blocks not yet accepted; the caller removes it. */
+/**
+ * A private staging store for blocks not yet accepted; the caller removes
+ * it. Packed (as the embedded store is): a push of 100,000 small files is
+ * appended to one pack, not made into 100,000 files and their directories
+ * first; large leaves are one file each, landed by a rename.
+ */
 export function staging (repo: Repo): FsBlockStore {
-  return FsBlockStore.init(repo.layout.staging(stagingName()))
+  return PackedBlockStore.init(repo.layout.staging(stagingName()))
 }
 
 function stagingName (): string {
@@ -35,10 +41,10 @@ export function resumeStaging (repo: Repo): FsBlockStore {
   for (const { n } of dead) {
     try {
       fs.renameSync(repo.layout.staging(n), repo.layout.staging(name))
-      return FsBlockStore.init(repo.layout.staging(name))
+      return PackedBlockStore.init(repo.layout.staging(name))
     } catch { /* another fetch took it first */ }
   }
-  return FsBlockStore.init(repo.layout.staging(name))
+  return PackedBlockStore.init(repo.layout.staging(name))
 }
 
 /** Reads what `stage` already holds (checked against its CID; a damaged one is read again with `get`), the rest with `get`. */
@@ -85,5 +91,6 @@ function alive (pid: number): boolean {
 }
 
 export function removeStage (stage: FsBlockStore): void {
+  if (stage instanceof PackedBlockStore) stage.packs.close()
   fs.rmSync(stage.dir, { recursive: true, force: true })
 }

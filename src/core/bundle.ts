@@ -13,7 +13,7 @@ import { resolveRev } from '../repo/revs.js'
 import { localBranches, nextSeq } from '../services/heads.js'
 import { acceptHead, FetchResult } from './fetch.js'
 import { checkHead } from '../accept/head.js'
-import { staging } from '../accept/staging.js'
+import { staging, removeStage } from '../accept/staging.js'
 import { readCar } from '../remote/car.js'
 import { makeIpnsRecord } from '../model/ipns.js'
 import { decodeHead } from '../model/head.js'
@@ -132,6 +132,6 @@ export async function importBundle (repo: Repo, ctx: Ctx, file: string): Promise
       return await stage.get(cid)
     }, stage)
   } finally {
-    fs.rmSync(stage.dir, { recursive: true, force: true })
+    removeStage(stage)
   }
 }

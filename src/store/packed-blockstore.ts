@@ -167,7 +167,9 @@ export class PackedBlockStore extends FsBlockStore {
     for (const cid of order) {
       if (await this.has(cid)) continue
       const file = staged.pathOf(cid)
-      const size = fs.statSync(file).size
+      const size = fs.statSync(file, { throwIfNoEntry: false })?.size
+      // packed in the staging store: read there (and checked), appended here
+      if (size === undefined) { await this.put(cid, await staged.get(cid)); continue }
       if (size > PACK_MAX_BLOCK || !this.packable(cid)) {
         const to = this.pathOf(cid)
         fs.mkdirSync(path.dirname(to), { recursive: true })
