@@ -57,7 +57,7 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
         }
         const known = await knownClosure(repo.store, accepted)
         ctx.progress.start(`pushing to ${opts.remote}`, undefined, 'bytes')
-        moved = await pushObjects(repo.store, async (c) => await t.hasBlock(c), async (c, b) => await t.putBlock(c, b), Object.values(heads), (n) => ctx.progress.tick(n), (c) => known.has(c.toString()))
+        moved = await pushObjects(repo.store, async (c) => await t.hasBlock(c), async (c, b) => await t.putBlock(c, b), Object.values(heads), (n) => ctx.progress.tick(n), (c) => known.has(c.toString()), 'children', t.hasBlocks === undefined ? undefined : async (cs) => await t.hasBlocks!(cs))
         ctx.progress.done()
       }
       const { seq, save } = nextSeq(ctx, id, seen)

@@ -140,6 +140,17 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
       res.end(bytes)
       return
     }
+    if (url.pathname === '/acache/v1/has' && req.method === 'POST') {
+      // which of these blocks are here (a pusher's question, asked once for a directory's files instead of once a file)
+      req.setTimeout(idleMs, () => { req.destroy(new HttpError(408, 'the request stalled')) })
+      const cids = await readCidList(req)
+      const store = repo.store.offline()
+      const answer = Buffer.alloc(cids.length)
+      for (const [i, c] of cids.entries()) answer[i] = (await store.has(c)) ? 0x31 : 0x30
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': answer.byteLength })
+      res.end(answer)
+      return
+    }
     if (url.pathname === '/acache/v1/push' && req.method === 'POST') {
       // a client that stops sending is dropped, and holds nobody up meanwhile
       req.setTimeout(idleMs, () => { req.destroy(new HttpError(408, 'the upload stalled')) })
@@ -317,4 +328,24 @@ export async function serveRepository (repo: Repo, ctx: Ctx, opts: ServeOptions 
     ? 'nothing of yours is published here yet: friends see your branches only after `acache push`'
     : p.behind.length > 0 ? `your published head (seq ${p.seq}) is behind your branches (${p.behind.join(', ')}): \`acache push\` publishes them` : undefined
   return { ...s, warning }
+}
+
+/** The most CIDs one /acache/v1/has request may ask about (and so the bytes it may send). */
+export const MAX_HAS_CIDS = 16384
+
+/** A /acache/v1/has body: one CID a line, at most MAX_HAS_CIDS of them; anything else is a 400 or a 413. */
+async function readCidList (req: http.IncomingMessage): Promise<CID[]> {
+  const limit = MAX_HAS_CIDS * 128
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const c of req) {
+    size += (c as Buffer).byteLength
+    if (size > limit) throw new HttpError(413, `ask about at most ${MAX_HAS_CIDS} blocks at once`)
+    chunks.push(c as Buffer)
+  }
+  const lines = Buffer.concat(chunks).toString('latin1').split('\n').filter(l => l !== '')
+  if (lines.length > MAX_HAS_CIDS) throw new HttpError(413, `ask about at most ${MAX_HAS_CIDS} blocks at once`)
+  return lines.map(l => {
+    try { return CID.parse(l) } catch { throw new HttpError(400, `${JSON.stringify(l.slice(0, 100))} is not a CID`) }
+  })
 }

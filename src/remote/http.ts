@@ -15,6 +15,8 @@ interface Reply { status: number, body: Buffer, headers: http.IncomingHttpHeader
 
 /** Answers other than blocks and heads (a push's result, an error) are small. */
 const MAX_REPLY_BYTES = 1024 * 1024
+/** How many CIDs one /acache/v1/has question carries (serve answers up to 16,384). */
+const HAS_BATCH = 4096
 
 class Unreachable extends Error {}
 
@@ -38,7 +40,11 @@ function tooLarge (url: string, limit: number): AcacheError {
 export class HttpTransport implements Transport {
   private readonly base: URL
   private readonly agent: http.Agent
-  private upload?: { file: string, blocks: Array<{ cid: CID, bytes: Uint8Array }>, size: number }
+  /**
+   * The blocks of a push being gathered: their bytes in a spool file (a push
+   * of gigabytes is not held in memory), where each is, and which are in.
+   */
+  private upload?: { file: string, spool: string, fd: number, blocks: Array<{ cid: CID, at: number, length: number }>, size: number, keys: Set<string> }
 
   /** the IPNS name whose target is the signed head, for a gateway URL …/ipns/NAME */
   readonly ipnsName?: string
@@ -55,7 +61,7 @@ export class HttpTransport implements Transport {
    * a server that sends more is cut off), and a server silent for
    * netTimeoutMs() is given up on: no answer can hold a fetch forever.
    */
-  private async request (method: string, p: string, body?: fs.ReadStream, headers: Record<string, string | number> = {}, limit = MAX_REPLY_BYTES, timeout = netTimeoutMs()): Promise<Reply> {
+  private async request (method: string, p: string, body?: fs.ReadStream | Buffer, headers: Record<string, string | number> = {}, limit = MAX_REPLY_BYTES, timeout = netTimeoutMs()): Promise<Reply> {
     const target = new URL(p.replace(/^\//, ''), this.base)
     const lib = target.protocol === 'https:' ? https : http
     return await new Promise<Reply>((resolve, reject) => {
@@ -79,7 +85,8 @@ export class HttpTransport implements Transport {
             ? new Unreachable(`cannot reach ${this.url}: ${err.code}`)
             : err)
       })
-      if (body !== undefined) body.pipe(req)
+      if (Buffer.isBuffer(body)) req.end(body)
+      else if (body !== undefined) body.pipe(req)
       else req.end()
     }).catch((err: Error) => {
       if (err instanceof AcacheError) throw err
@@ -113,16 +120,48 @@ export class HttpTransport implements Transport {
   }
 
   async hasBlock (cid: CID): Promise<boolean> {
-    if (this.upload?.blocks.some(b => b.cid.equals(cid)) === true) return true
+    if (this.upload?.keys.has(cid.toString()) === true) return true
     const r = await this.request('HEAD', `ipfs/${cid}?format=raw`)
     return r.status === 200
   }
 
+  /**
+   * Which of these blocks the server has, asked in batches (POST
+   * /acache/v1/has); a server without that asks block by block, a few at a
+   * time.
+   */
+  async hasBlocks (cids: CID[]): Promise<boolean[]> {
+    const out: boolean[] = []
+    for (let i = 0; i < cids.length; i += HAS_BATCH) {
+      const batch = cids.slice(i, i + HAS_BATCH)
+      const r = this.batchHas === false ? undefined : await this.request('POST', 'acache/v1/has', Buffer.from(batch.map(c => c.toString()).join('\n')), { 'Content-Type': 'text/plain' })
+      if (r !== undefined && r.status === 200 && r.body.byteLength === batch.length) {
+        this.batchHas = true
+        for (const b of r.body) out.push(b === 0x31)
+        continue
+      }
+      if (r !== undefined && this.batchHas === true) fail('UNREACHABLE', `${this.url} answered ${r.status} when asked which blocks it has: ${this.reason(r)}`)
+      this.batchHas = false
+      for (let j = 0; j < batch.length; j += 8) out.push(...await Promise.all(batch.slice(j, j + 8).map(async c => await this.hasBlock(c))))
+    }
+    return out
+  }
+
+  /** whether the server answers /acache/v1/has (undefined: not asked yet) */
+  private batchHas: boolean | undefined
+
   async putBlock (cid: CID, bytes: Uint8Array): Promise<void> {
     this.writable()
-    this.upload ??= { file: path.join(os.tmpdir(), `acache-push-${process.pid}-${Date.now()}.car`), blocks: [], size: 0 }
-    this.upload.blocks.push({ cid, bytes })
-    this.upload.size += bytes.byteLength
+    if (this.upload === undefined) {
+      const base = path.join(os.tmpdir(), `acache-push-${process.pid}-${Date.now()}`)
+      this.upload = { file: `${base}.car`, spool: `${base}.blocks`, fd: fs.openSync(`${base}.blocks`, 'w+'), blocks: [], size: 0, keys: new Set() }
+    }
+    const u = this.upload
+    let done = 0
+    while (done < bytes.byteLength) done += fs.writeSync(u.fd, bytes, done, bytes.byteLength - done, u.size + done)
+    u.blocks.push({ cid, at: u.size, length: bytes.byteLength })
+    u.keys.add(cid.toString())
+    u.size += bytes.byteLength
   }
 
   private writable (): void {
@@ -141,9 +180,23 @@ export class HttpTransport implements Transport {
     await writer.put({ cid: root, bytes: headBytes })
     // the push walk gives children before parents; the CAR goes parents first (reversed: a topological order),
     // so the server can stage each block only once something before it is known to link it
-    for (const b of [...(this.upload?.blocks ?? [])].reverse()) await writer.put(b)
-    await writer.close()
-    await piping
+    const u = this.upload
+    try {
+      for (let i = (u?.blocks.length ?? 0) - 1; i >= 0; i--) {
+        const b = u!.blocks[i]
+        const bytes = Buffer.allocUnsafe(b.length)
+        let got = 0
+        while (got < b.length) {
+          const n = fs.readSync(u!.fd, bytes, got, b.length - got, b.at + got)
+          if (n === 0) fail('BUG', `the push's spool file ${u!.spool} was cut short`)
+          got += n
+        }
+        await writer.put({ cid: b.cid, bytes })
+      }
+    } finally {
+      await writer.close()
+      await piping
+    }
     try {
       const size = fs.statSync(file).size
       // the server checks the whole push before it answers: give it longer than a silent read
@@ -153,9 +206,16 @@ export class HttpTransport implements Transport {
       if (r.status !== 200) fail('BAD_INPUT', `${this.url} refused the push (${r.status}): ${this.reason(r)}`)
     } finally {
       fs.rmSync(file, { force: true })
-      this.upload = undefined
+      this.dropUpload()
     }
   }
 
-  async close (): Promise<void> { this.agent.destroy() }
+  private dropUpload (): void {
+    if (this.upload === undefined) return
+    try { fs.closeSync(this.upload.fd) } catch {}
+    fs.rmSync(this.upload.spool, { force: true })
+    this.upload = undefined
+  }
+
+  async close (): Promise<void> { this.dropUpload(); this.agent.destroy() }
 }

@@ -232,12 +232,29 @@ class LeafWriter {
  * for raw blocks (nothing below them); commits and nodes are skipped only
  * when `known` says the remote holds them whole (what it accepted before).
  */
-export async function pushObjects (local: BlockStore, has: (cid: CID) => Promise<boolean>, put: (cid: CID, bytes: Uint8Array) => Promise<void>, roots: CID[], onBlock: (bytes: number) => void = () => {}, known: (cid: CID) => boolean = () => false, first: 'children' | 'parents' = 'children'): Promise<Moved> {
+export async function pushObjects (local: BlockStore, has: (cid: CID) => Promise<boolean>, put: (cid: CID, bytes: Uint8Array) => Promise<void>, roots: CID[], onBlock: (bytes: number) => void = () => {}, known: (cid: CID) => boolean = () => false, first: 'children' | 'parents' = 'children', hasMany?: (cids: CID[]) => Promise<boolean[]>): Promise<Moved> {
   const out: Moved = { blocks: 0, bytes: 0 }
+  // what the remote said of raw blocks asked about together (a directory's files in one question)
+  const answered = new Map<string, boolean>()
+  const remoteHas = async (cid: CID): Promise<boolean> => {
+    const k = cid.toString()
+    const a = answered.get(k)
+    answered.delete(k)
+    return a ?? await has(cid)
+  }
   const read = async ({ cid }: Reached<Walk>): Promise<Uint8Array | undefined> =>
-    known(cid) || (cid.code === RAW && await has(cid)) ? undefined : await local.get(cid)
-  const links = async ({ cid, via }: Reached<Walk>, bytes: Uint8Array): Promise<Array<Reached<Walk>>> =>
-    (await expand(cid, bytes, via, {}, { shallow: false, skipped: 0 })).map(k => ({ cid: k.cid, via: k.walk }))
+    known(cid) || (cid.code === RAW && await remoteHas(cid)) ? undefined : await local.get(cid)
+  const links = async ({ cid, via }: Reached<Walk>, bytes: Uint8Array): Promise<Array<Reached<Walk>>> => {
+    const kids = (await expand(cid, bytes, via, {}, { shallow: false, skipped: 0 })).map(k => ({ cid: k.cid, via: k.walk }))
+    if (hasMany !== undefined) {
+      const ask = kids.filter(k => k.cid.code === RAW && !known(k.cid) && !answered.has(k.cid.toString())).map(k => k.cid)
+      if (ask.length > 1) {
+        const got = await hasMany(ask)
+        ask.forEach((c, i) => answered.set(c.toString(), got[i]))
+      }
+    }
+    return kids
+  }
   const start = roots.map(cid => ({ cid, via: (cid.code === DAG_JSON ? { kind: 'commit', depth: 0 } : { kind: 'any' }) as Walk }))
   for await (const { cid, bytes } of walkDag({ roots: start, read, links, first })) {
     await put(cid, bytes)

@@ -12,6 +12,8 @@ export interface Transport {
   /** A block's bytes as the remote has them (the caller checks them against the CID). */
   getBlock (cid: CID): Promise<Uint8Array>
   hasBlock (cid: CID): Promise<boolean>
+  /** Which of these blocks the remote has, asked at once (where the remote can answer so). */
+  hasBlocks?: (cids: CID[]) => Promise<boolean[]>
   /** Stores blocks at the remote, children before parents. */
   putBlock (cid: CID, bytes: Uint8Array): Promise<void>
   /**

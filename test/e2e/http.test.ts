@@ -434,3 +434,49 @@ test('a friend\'s push to serve is visible as their remote-tracking branch (bob/
     await s.stop()
   }
 })
+
+async function post (url: string, body: Buffer): Promise<{ status: number, body: Buffer }> {
+  return await new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'text/plain', 'Content-Length': body.byteLength } }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }))
+    })
+    req.on('error', (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || err.code === 'EPIPE' ? resolve({ status: 0, body: Buffer.alloc(0) }) : reject(err))
+    req.end(body)
+  })
+}
+
+test('a push asks which of a directory\'s files the server has in one question and sends only the rest; a bad question is refused', async t => {
+  const alice = new User('alice').setup()
+  for (let i = 0; i < 30; i++) alice.write(`shared/f${i}.bin`, Buffer.alloc(300 + i, i))
+  alice.ok(['commit', '-m', 'thirty files'])
+  alice.ok(['push'])
+  const bob = new User('bob').setup()
+  alice.ok(['remote', 'add', 'bob', '/nowhere', '--key', key(bob)])
+  const s = await startServe(alice)
+  try {
+    // bob has twenty of alice's files, byte for byte, and ten of his own
+    for (let i = 0; i < 20; i++) bob.write(`mine/f${i}.bin`, Buffer.alloc(300 + i, i))
+    for (let i = 0; i < 10; i++) bob.write(`mine/new${i}.bin`, Buffer.alloc(500 + i, 100 + i))
+    bob.ok(['commit', '-m', 'bob'])
+    bob.ok(['remote', 'add', 'alice', s.url, '--key', key(alice)])
+    const p = bob.ok(['push', 'alice', '--json']).json
+    // his ten new files, his directories and his commit: none of the twenty the server had
+    t.true(p.blocks >= 10 && p.blocks <= 14, `pushed ${String(p.blocks)} blocks`)
+    const carol = new User('carol').setup()
+    carol.ok(['clone', s.url, carol.path('c'), '--key', key(bob)])
+    t.is(fs.readFileSync(carol.path('c/mine/f7.bin')).length, 307)
+
+    const known = alice.ok(['log', '-n1', '--format=%T']).stdout.trim()
+    const unknown = CID.createV1(0x55, (await import('multiformats/hashes/digest')).create(0x12, sha256(Buffer.from('never stored'))))
+    const asked = await post(`${s.url}/acache/v1/has`, Buffer.from(`${known}\n${unknown.toString()}\n`))
+    t.is(asked.status, 200)
+    t.is(asked.body.toString(), '10')
+    t.is((await post(`${s.url}/acache/v1/has`, Buffer.from('not-a-cid\n'))).status, 400)
+    const tooMany = Buffer.from(Array.from({ length: 16385 }, () => unknown.toString()).join('\n'))
+    t.true([413, 0].includes((await post(`${s.url}/acache/v1/has`, tooMany)).status), 'more than 16,384 CIDs at once is refused')
+  } finally {
+    await s.stop()
+  }
+})
