@@ -10,6 +10,7 @@
  *   BENCH_ONLY=1,2 npm run bench        # only some sections (numbered below)
  *   BENCH_ONLY=6 BENCH_DIFF_LINES=20000 npm run bench   # diff speed alone, a smaller file
  *   BENCH_ONLY=7 npm run bench          # import and export of a git history (BENCH_GIT_COMMITS, BENCH_GIT_FILES)
+ *   BENCH_ONLY=9 npm run bench          # a dataset of small files through commit, push, clone against git + git-lfs (BENCH_LFS_FILES)
  *   BENCH_ONLY=8 npm run bench          # status and commit in a small repository, against node -e 0
  *
  * What a section leaves is deleted when the run ends, not between sections
@@ -17,6 +18,7 @@
  * full run needs about 40 GB free in the temporary directory.
  */
 import fs from 'node:fs'
+import crypto from 'node:crypto'
 import os from 'node:os'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
@@ -41,10 +43,14 @@ function sh (cmd: string, args: string[], cwd: string, extraEnv: Record<string, 
 const acache = (args: string[], cwd: string): number => sh(process.execPath, [BIN, ...args], cwd)
 /** Runs acache and reports its time and peak memory (resident set, MiB) as the kernel counted it. */
 function measured (args: string[], cwd: string): { s: number, mib: number } {
+  return measuredCmd(process.execPath, [BIN, ...args], cwd)
+}
+/** Any command's time and peak memory (the largest process it ran, as the kernel counted it). */
+function measuredCmd (cmd: string, args: string[], cwd: string): { s: number, mib: number } {
   const t = process.hrtime.bigint()
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, BIN, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
   const s = Number(process.hrtime.bigint() - t) / 1e9
-  if (r.status !== 0) throw new Error(`acache ${args.join(' ')} failed: ${r.stderr}`)
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
   return { s, mib: Math.round(Number(r.stderr.trim().split('\n').pop()) / 1024) }
 }
 /** A file of `mb` MiB of random bytes (incompressible, undeduplicable). */
@@ -367,6 +373,66 @@ if (section(8)) {
   }
   report(`commit of one change in 100 files (median of ${RUNS}; git commit -a ${median(cg).toFixed(3)} s)`, median(ca), 'node -e 0', nodeStart, 'within 2x node -e 0')
   trash(dir)
+}
+
+// 9. a dataset of many small files (the shape of the image sets Oxen publishes its figures on:
+//    CelebA is 202,599 images) through add, commit, push to a server and clone, against git +
+//    git-lfs on the same files. acache pushes to `acache serve` over HTTP on loopback; git pushes to
+//    a bare repository by file://, its LFS objects by git-lfs's own standalone file transfer (no
+//    LFS server needed): the nearest git-lfs comes to the same step on one machine.
+if (section(9)) {
+  const { spawn } = await import('node:child_process')
+  const N = Number(process.env.BENCH_LFS_FILES ?? 100_000)
+  const ours = path.join(work, 'ds-acache')
+  const theirs = path.join(work, 'ds-git')
+  // small "images": 1 to 4 KiB of random bytes each, a thousand to a directory
+  let bytes = 0
+  for (const dir of [ours, theirs]) fs.mkdirSync(dir)
+  for (let i = 0; i < N; i++) {
+    const d = `img${Math.floor(i / 1000)}`
+    if (i % 1000 === 0) for (const dir of [ours, theirs]) fs.mkdirSync(path.join(dir, d))
+    const b = crypto.randomBytes(1024 + (i * 7919) % 3072)
+    bytes += b.byteLength
+    for (const dir of [ours, theirs]) fs.writeFileSync(path.join(dir, d, `${i}.jpg`), b)
+  }
+  console.log(`dataset: ${N} files, ${(bytes / 1048576).toFixed(0)} MiB`)
+  spawnSync('sync')
+  const step = (what: string, a: { s: number, mib: number }, peerName: string, g: { s: number, mib: number }): void =>
+    report(`${what} of ${N} small files (peak memory ${a.mib} MiB; ${peerName.split(' ')[0]}'s ${g.mib} MiB)`, a.s, peerName, g.s, 'faster than git-lfs')
+  // add and commit: acache has no staging area, so its commit is set against git add + git commit
+  acache(['init', '-q'], ours)
+  const commitA = measured(['commit', '-q', '-m', 'dataset'], ours)
+  sh('git', ['init', '-q', '-b', 'main'], theirs)
+  sh('git', ['lfs', 'install', '--local'], theirs)
+  sh('git', ['lfs', 'track', '*.jpg'], theirs)
+  const addG = measuredCmd('git', ['add', '-A'], theirs)
+  const commitG = measuredCmd('git', ['commit', '-q', '-m', 'dataset'], theirs)
+  step('add + commit', commitA, 'git add + git commit (git-lfs)', { s: addG.s + commitG.s, mib: Math.max(addG.mib, commitG.mib) })
+  // push to a server
+  const hub = path.join(work, 'hub')
+  fs.mkdirSync(hub)
+  acache(['init', '-q', '--bare'], hub)
+  const server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json'], { cwd: hub, env, stdio: ['ignore', 'pipe', 'ignore'] })
+  let out = ''
+  const url: string = await new Promise((resolve) => server.stdout!.on('data', (c: Buffer) => { out += c; try { resolve(JSON.parse(out).url) } catch {} }))
+  const key = JSON.parse(spawnSync(process.execPath, [BIN, 'id', 'show', '--json'], { env, encoding: 'utf8' }).stdout).key
+  acache(['remote', 'add', 'hub', url, '--key', key], ours)
+  const pushA = measured(['push', '-q', 'hub'], ours)
+  const hubGit = path.join(work, 'hub.git')
+  sh('git', ['init', '-q', '--bare', '-b', 'main', hubGit], work)
+  sh('git', ['remote', 'add', 'hub', `file://${hubGit}`], theirs)
+  const pushG = measuredCmd('git', ['push', '-q', 'hub', 'main'], theirs)
+  step('push', pushA, 'git push (git-lfs, file://)', pushG)
+  // clone from the server, checked out
+  const cloneA = measured(['clone', url, path.join(work, 'clone-acache'), '--key', key], work)
+  const lfs = ['-c', 'filter.lfs.process=git-lfs filter-process', '-c', 'filter.lfs.smudge=git-lfs smudge -- %f', '-c', 'filter.lfs.clean=git-lfs clean -- %f', '-c', 'filter.lfs.required=true']
+  const cloneG = measuredCmd('git', [...lfs, 'clone', '-q', `file://${hubGit}`, path.join(work, 'clone-git')], work)
+  const got = fs.readdirSync(path.join(work, 'clone-git', 'img0')).length
+  if (got !== Math.min(N, 1000) || fs.statSync(path.join(work, 'clone-git', 'img0', '0.jpg')).size < 1024) throw new Error('git clone did not check out the LFS objects')
+  step('clone', cloneA, 'git clone (git-lfs, file://)', cloneG)
+  server.kill()
+  await new Promise(resolve => server.once('exit', resolve))
+  for (const p of [ours, theirs, hub, hubGit, path.join(work, 'clone-acache'), path.join(work, 'clone-git')]) trash(p)
 }
 
 console.log('\n| benchmark | acache | peer | ratio | goal |\n|---|---|---|---|---|')
