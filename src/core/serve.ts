@@ -9,6 +9,7 @@ import { decodeHead, headFileName, ipnsRecordFileName } from '../model/head.js'
 import { DAG_JSON, dagJsonCid } from '../model/commit.js'
 import { publishLocal } from '../remote/directory.js'
 import { readCar } from '../remote/car.js'
+import { BLOCK_ABSENT, BLOCK_LATER } from '../remote/http.js'
 import { GatewayError, IPNS_RECORD_TYPE, RAW_TYPE, disposition, ipfsAnswer, requestedFormat } from '../remote/gateway.js'
 import { checkIpnsRecord, didOfIpnsName } from '../model/ipns.js'
 import { isDid } from '../model/did.js'
@@ -149,6 +150,28 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
       for (const [i, c] of cids.entries()) answer[i] = (await store.has(c)) ? 0x31 : 0x30
       res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': answer.byteLength })
       res.end(answer)
+      return
+    }
+    if (url.pathname === '/acache/v1/blocks' && req.method === 'POST') {
+      // many blocks in one answer (a fetch asks for the files next in line together): each
+      // as a 4-byte length and its bytes, in the order asked; what is not here, or past the
+      // answer's size, is marked so (the client asks again for those, or elsewhere)
+      req.setTimeout(idleMs, () => { req.destroy(new HttpError(408, 'the request stalled')) })
+      const cids = await readCidList(req, MAX_BLOCKS_ASKED)
+      const store = repo.store.offline()
+      const parts: Buffer[] = []
+      let size = 0
+      for (const c of cids) {
+        const head = Buffer.alloc(4)
+        let bytes: Uint8Array | undefined
+        if (size < MAX_BLOCKS_ANSWER) { try { bytes = await store.get(c) } catch { bytes = undefined } }
+        head.writeUInt32BE(bytes !== undefined ? bytes.byteLength : size < MAX_BLOCKS_ANSWER ? BLOCK_ABSENT : BLOCK_LATER)
+        parts.push(head)
+        if (bytes !== undefined) { parts.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)); size += bytes.byteLength }
+      }
+      const body = Buffer.concat(parts)
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.byteLength })
+      res.end(body)
       return
     }
     if (url.pathname === '/acache/v1/push' && req.method === 'POST') {
@@ -333,18 +356,22 @@ export async function serveRepository (repo: Repo, ctx: Ctx, opts: ServeOptions 
 /** The most CIDs one /acache/v1/has request may ask about (and so the bytes it may send). */
 export const MAX_HAS_CIDS = 16384
 
-/** A /acache/v1/has body: one CID a line, at most MAX_HAS_CIDS of them; anything else is a 400 or a 413. */
-async function readCidList (req: http.IncomingMessage): Promise<CID[]> {
-  const limit = MAX_HAS_CIDS * 128
+/** The most blocks one /acache/v1/blocks request may ask for, and the bytes of blocks one answer carries (then BLOCK_LATER). */
+export const MAX_BLOCKS_ASKED = 1024
+export const MAX_BLOCKS_ANSWER = 16 * 1024 * 1024
+
+/** A /acache/v1/has or /blocks body: one CID a line, at most `max` of them; anything else is a 400 or a 413. */
+async function readCidList (req: http.IncomingMessage, max = MAX_HAS_CIDS): Promise<CID[]> {
+  const limit = max * 128
   const chunks: Buffer[] = []
   let size = 0
   for await (const c of req) {
     size += (c as Buffer).byteLength
-    if (size > limit) throw new HttpError(413, `ask about at most ${MAX_HAS_CIDS} blocks at once`)
+    if (size > limit) throw new HttpError(413, `ask about at most ${max} blocks at once`)
     chunks.push(c as Buffer)
   }
   const lines = Buffer.concat(chunks).toString('latin1').split('\n').filter(l => l !== '')
-  if (lines.length > MAX_HAS_CIDS) throw new HttpError(413, `ask about at most ${MAX_HAS_CIDS} blocks at once`)
+  if (lines.length > max) throw new HttpError(413, `ask about at most ${max} blocks at once`)
   return lines.map(l => {
     try { return CID.parse(l) } catch { throw new HttpError(400, `${JSON.stringify(l.slice(0, 100))} is not a CID`) }
   })

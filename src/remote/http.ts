@@ -15,6 +15,15 @@ interface Reply { status: number, body: Buffer, headers: http.IncomingHttpHeader
 
 /** Answers other than blocks and heads (a push's result, an error) are small. */
 const MAX_REPLY_BYTES = 1024 * 1024
+/** How many blocks one /acache/v1/blocks request asks for (serve answers up to 1,024), and the answer's bound. */
+const BLOCKS_BATCH = 256
+const BLOCKS_REPLY_LIMIT = 16 * 1024 * 1024 + MAX_BLOCK_BYTES + 4 * 1024 + 1024
+/** In a /acache/v1/blocks answer: the length that says a block is not there, and the one that says "ask again". */
+export const BLOCK_ABSENT = 0xffffffff
+export const BLOCK_LATER = 0xfffffffe
+
+interface BlockWanted { cid: CID, resolve: (b: Uint8Array) => void, reject: (err: Error) => void }
+
 /** How many CIDs one /acache/v1/has question carries (serve answers up to 16,384). */
 const HAS_BATCH = 4096
 
@@ -111,12 +120,64 @@ export class HttpTransport implements Transport {
     return r.body
   }
 
+  /**
+   * A block's bytes. The blocks asked for in one turn (a fetch asks for the
+   * files next in line together) go as one POST /acache/v1/blocks to an
+   * acache server; a gateway without it is asked block by block.
+   */
   async getBlock (cid: CID): Promise<Uint8Array> {
     tally('fetched')
+    if (this.batchBlocks === false || this.ipnsName !== undefined) return await this.getOne(cid)
+    return await new Promise((resolve, reject) => {
+      this.blockQueue.push({ cid, resolve, reject })
+      if (this.blockQueue.length === 1) setImmediate(() => { for (let q = this.blockQueue.splice(0); q.length > 0; q = q.slice(BLOCKS_BATCH)) void this.askBlocks(q.slice(0, BLOCKS_BATCH)) })
+    })
+  }
+
+  private readonly blockQueue: BlockWanted[] = []
+  /** whether the server answers /acache/v1/blocks (undefined: not asked yet) */
+  private batchBlocks: boolean | undefined
+
+  private async getOne (cid: CID): Promise<Uint8Array> {
     const r = await this.request('GET', `ipfs/${cid}?format=raw`, undefined, { Accept: 'application/vnd.ipld.raw' }, MAX_BLOCK_BYTES)
     if (r.status === 404) throw missing(cid)
     if (r.status !== 200) fail('UNREACHABLE', `${this.url} answered ${r.status} for block ${cid}: ${this.reason(r)}`)
     return r.body
+  }
+
+  /** Asks for these blocks in one request; each caller gets its block (checked against its CID by the caller), or why not. */
+  private async askBlocks (q: BlockWanted[]): Promise<void> {
+    const one = (w: BlockWanted): void => { this.getOne(w.cid).then(w.resolve, w.reject) }
+    if (q.length === 1 || this.batchBlocks === false) { q.forEach(one); return }
+    let r: Reply
+    try {
+      r = await this.request('POST', 'acache/v1/blocks', Buffer.from(q.map(w => w.cid.toString()).join('\n')), { 'Content-Type': 'text/plain' }, BLOCKS_REPLY_LIMIT)
+    } catch (err) { q.forEach(w => w.reject(err as Error)); return }
+    if ((r.status === 404 || r.status === 405) && this.batchBlocks !== true) { this.batchBlocks = false; q.forEach(one); return }
+    if (r.status !== 200) {
+      const err = new AcacheError('UNREACHABLE', `${this.url} answered ${r.status} for ${q.length} blocks: ${this.reason(r)}`)
+      q.forEach(w => w.reject(err))
+      return
+    }
+    this.batchBlocks = true
+    const again: BlockWanted[] = []
+    let at = 0
+    for (const [i, w] of q.entries()) {
+      const length = at + 4 <= r.body.byteLength ? r.body.readUInt32BE(at) : undefined
+      const end = length === undefined || length >= BLOCK_LATER ? at + 4 : at + 4 + length
+      if (length === undefined || end > r.body.byteLength) {
+        const err = new AcacheError('BAD_INPUT', `${this.url} sent an answer for ${q.length} blocks that stops short`)
+        q.slice(i).forEach(x => x.reject(err))
+        return
+      }
+      if (length === BLOCK_ABSENT) w.reject(missing(w.cid))
+      else if (length === BLOCK_LATER) again.push(w)
+      else w.resolve(r.body.subarray(at + 4, end))
+      at = end
+    }
+    // what did not fit in that answer is asked for again (block by block if the server sent none at all)
+    if (again.length === q.length) again.forEach(one)
+    else if (again.length > 0) await this.askBlocks(again)
   }
 
   async hasBlock (cid: CID): Promise<boolean> {

@@ -12,8 +12,8 @@ import { Reached, walkDag } from '../model/dag.js'
 
 export interface Moved { blocks: number, bytes: number }
 
-/** blocks asked for ahead of their turn while fetching */
-const PREFETCH = 8
+/** blocks asked for ahead of their turn while fetching (an acache server is asked for them in one request) */
+const PREFETCH = 32
 
 export interface PullOptions {
   /** commits to take from each head: the rest of history stays at the remote */
@@ -119,6 +119,8 @@ export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise
   const ahead = new Map<string, Promise<Uint8Array | undefined>>()
   const leaves = new LeafWriter(staging)
   const upcoming = (next: Array<Reached<Walk>>): void => {
+    // topped up in bulk when half used, so that what is asked for together goes as one request
+    if (ahead.size > PREFETCH / 2) return
     for (const { cid } of next) {
       if (ahead.size >= PREFETCH) return
       const key = cid.toString()

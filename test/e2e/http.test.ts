@@ -480,3 +480,85 @@ test('a push asks which of a directory\'s files the server has in one question a
     await s.stop()
   }
 })
+
+/** A server in front of `target` that answers POST /acache/v1/blocks with `tamper` applied to the real answer. */
+async function tamperingProxy (target: string, tamper: (body: Buffer) => Buffer<ArrayBufferLike>): Promise<{ url: string, asked: () => number, close: () => Promise<void> }> {
+  let asked = 0
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      const fwd = http.request(target + (req.url ?? '/'), { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (up) => {
+        const got: Buffer[] = []
+        up.on('data', (c: Buffer) => got.push(c))
+        up.on('end', () => {
+          let out: Buffer<ArrayBufferLike> = Buffer.concat(got)
+          const headers = { ...up.headers }
+          if (req.url === '/acache/v1/blocks' && up.statusCode === 200) { asked++; out = tamper(out); headers['content-length'] = String(out.byteLength) }
+          res.writeHead(up.statusCode ?? 502, headers)
+          res.end(out)
+        })
+      })
+      fwd.on('error', () => { res.writeHead(502); res.end() })
+      fwd.end(body)
+    })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as import('node:net').AddressInfo).port
+  return { url: `http://127.0.0.1:${port}`, asked: () => asked, close: async () => await new Promise<void>(resolve => server.close(() => resolve())) }
+}
+
+test('a fetch asks an acache server for the files next in line in one request; a lying, short or stalling answer is caught', async t => {
+  const alice = new User('alice').setup()
+  for (let i = 0; i < 40; i++) alice.write(`many/f${i}.bin`, Buffer.alloc(200 + i, i + 1))
+  alice.ok(['commit', '-m', 'forty files'])
+  alice.ok(['push'])
+  const s = await startServe(alice)
+  try {
+    // run beside this process's event loop: the proxy answers from it
+    const clone = async (url: string, dir: string): Promise<import('../helpers.js').RunResult> => await runAsync(new User(dir), ['clone', url, tmpdir(`acache-${dir}-`) + '/c', '--key', key(alice)])
+    // honest: the forty files come in a few requests, not forty
+    const honest = await tamperingProxy(s.url, b => b)
+    const ok = await clone(honest.url, 'honest')
+    t.is(ok.code, 0, ok.stderr)
+    t.true(honest.asked() >= 1 && honest.asked() <= 4, `asked ${honest.asked()} times`)
+    await honest.close()
+    // a flipped byte in a block: the clone stops with one line, and leaves nothing
+    const lying = await tamperingProxy(s.url, b => { const c = Buffer.from(b); c[c.byteLength - 1] ^= 0xff; return c })
+    const bad = await clone(lying.url, 'lied')
+    t.not(bad.code, 0)
+    t.regex(bad.stderr, /do not match its CID/)
+    await lying.close()
+    // an answer cut short: one line, non-zero
+    const short = await tamperingProxy(s.url, b => Buffer.from(b.subarray(0, Math.max(0, b.byteLength - 7))))
+    const cut = await clone(short.url, 'short')
+    t.not(cut.code, 0)
+    t.regex(cut.stderr, /stops short/)
+    await short.close()
+    // "ask again" for every block, forever: the client asks block by block instead, and the clone completes
+    const stalling = await tamperingProxy(s.url, b => {
+      const out: Buffer[] = []
+      for (let at = 0; at < b.byteLength;) {
+        const n = b.readUInt32BE(at)
+        const later = Buffer.alloc(4)
+        later.writeUInt32BE(0xfffffffe)
+        out.push(later)
+        at += 4 + (n >= 0xfffffffe ? 0 : n)
+      }
+      return Buffer.concat(out)
+    })
+    const slow = await clone(stalling.url, 'stalled')
+    t.is(slow.code, 0, slow.stderr)
+    await stalling.close()
+    // the server side: more than 1,024 blocks at once, or no CID, is refused
+    const unknown = CID.createV1(0x55, (await import('multiformats/hashes/digest')).create(0x12, sha256(Buffer.from('absent'))))
+    const absent = await post(`${s.url}/acache/v1/blocks`, Buffer.from(unknown.toString()))
+    t.is(absent.status, 200)
+    t.is(absent.body.readUInt32BE(0), 0xffffffff)
+    t.is((await post(`${s.url}/acache/v1/blocks`, Buffer.from('nope'))).status, 400)
+    t.true([413, 0].includes((await post(`${s.url}/acache/v1/blocks`, Buffer.from(Array.from({ length: 1025 }, () => unknown.toString()).join('\n')))).status))
+  } finally {
+    await s.stop()
+  }
+})
