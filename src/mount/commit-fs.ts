@@ -3,6 +3,7 @@ import { BlockStore } from '../store/blockstore.js'
 import { Entry, inspect, readDirectory, readSymlink } from '../model/tree.js'
 import { AcacheError } from '../errors.js'
 import { BlockCache, readRange } from './reader.js'
+import { BlockReadPool } from '../store/read-pool.js'
 
 /** How many leaves (1 MiB each) a file read in order is read ahead by. */
 const READ_AHEAD = 4
@@ -15,7 +16,9 @@ const READ_AHEAD = 4
 export function commitOps (store: BlockStore, root: CID, time: Date, Fuse: any, log: (l: string) => void = () => {}): Record<string, Function> {
   const dirs = new Map<string, Map<string, Entry>>()
   const sizes = new Map<string, number>()
-  const cache = new BlockCache(store)
+  // the leaves of large files are read and checked on other threads: this one answers FUSE
+  const pool = new BlockReadPool(store)
+  const cache = new BlockCache(store, undefined, async (cid, part) => part ? await pool.get(cid) : await store.get(cid))
   const uid = process.getuid?.() ?? 0
   const gid = process.getgid?.() ?? 0
 

@@ -12,7 +12,8 @@ export class BlockCache {
   /** decoded file nodes: a 1 GiB file's root is decoded once, not on every read */
   readonly nodes = new Map<string, { node: dagPb.PBNode, u: UnixFS, sizes: number[] }>()
 
-  constructor (private readonly store: BlockStore, private readonly maxBytes = 64 * 1024 * 1024) {}
+  /** `read`: how a block is read when not cached (`part`: a part of a larger file, the leaves a read pool's threads take, for a mount) */
+  constructor (store: BlockStore, private readonly maxBytes = 64 * 1024 * 1024, private readonly read: (cid: CID, part: boolean) => Promise<Uint8Array> = async (cid) => await store.get(cid)) {}
 
   /** reads under way: several FUSE reads of one block share one read and one hash */
   private readonly loading = new Map<string, Promise<Uint8Array>>()
@@ -20,10 +21,10 @@ export class BlockCache {
   /** Starts reading a block the next reads will want (a failure is left for the read that asks). */
   prefetch (cid: CID): void {
     if (this.map.has(cid.toString()) || this.loading.has(cid.toString())) return
-    this.get(cid).catch(() => {})
+    this.get(cid, true).catch(() => {})
   }
 
-  async get (cid: CID): Promise<Uint8Array> {
+  async get (cid: CID, part = false): Promise<Uint8Array> {
     const k = cid.toString()
     const hit = this.map.get(k)
     if (hit !== undefined) {
@@ -33,7 +34,7 @@ export class BlockCache {
     }
     const inFlight = this.loading.get(k)
     if (inFlight !== undefined) return await inFlight
-    const p = this.store.get(cid)
+    const p = this.read(cid, part)
     this.loading.set(k, p)
     let b: Uint8Array
     try { b = await p } finally { this.loading.delete(k) }
@@ -55,9 +56,9 @@ export class BlockCache {
  * that the sizes a node claims add up, so a file whose sizes lie is an
  * error, never a read past what is there.
  */
-export async function readRange (cache: BlockCache, cid: CID, offset: number, length: number, out: Uint8Array, outOffset = 0, ahead = 0): Promise<number> {
+export async function readRange (cache: BlockCache, cid: CID, offset: number, length: number, out: Uint8Array, outOffset = 0, ahead = 0, part = false): Promise<number> {
   if (length <= 0) return 0
-  const bytes = await cache.get(cid)
+  const bytes = await cache.get(cid, part)
   if (cid.code === RAW) {
     const n = Math.max(0, Math.min(length, bytes.byteLength - offset))
     if (n > 0) out.set(bytes.subarray(offset, offset + n), outOffset)
@@ -90,7 +91,7 @@ export async function readRange (cache: BlockCache, cid: CID, offset: number, le
     if (want < end && want >= start) {
       // a file read in order: the next leaves are read (and hashed, off this thread) while this one is copied out
       for (let j = i + 1; j <= i + ahead && j < node.Links.length; j++) if (node.Links[j].Hash.code === RAW) cache.prefetch(node.Links[j].Hash)
-      const n = await readRange(cache, node.Links[i].Hash, want - start, Math.min(length - done, end - want), out, outOffset + done, ahead)
+      const n = await readRange(cache, node.Links[i].Hash, want - start, Math.min(length - done, end - want), out, outOffset + done, ahead, true)
       if (n !== Math.min(length - done, end - want)) fail('BAD_OBJECT', `file node ${cid} claims ${size} bytes in block ${i} but it holds fewer`)
       done += n
     }

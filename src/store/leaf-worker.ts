@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import { createHash } from 'node:crypto'
 import { CID } from 'multiformats/cid'
@@ -6,11 +7,28 @@ import { FsBlockStore } from './fs-blockstore.js'
 import { AcacheError } from '../errors.js'
 
 // One of the leaf pool's threads: hash a slot of the shared buffer and,
-// with a store directory, write it as a raw block (see leaf-pool.ts).
+// with a store directory, write it as a raw block (see leaf-pool.ts). Or,
+// for the read pool (read-pool.ts), read a block's file and check it.
 const { sab, capacity, dir } = workerData as { sab: SharedArrayBuffer, capacity: number, dir?: string }
 const store = dir === undefined ? undefined : new FsBlockStore(dir)
 
-parentPort!.on('message', ({ id, slot, len, expect }: { id: number, slot: number, len: number, expect?: Uint8Array }) => {
+/** A block's file read whole and hashed; its bytes go back to the main thread moved, not copied. */
+function readBlock (id: number, file: string, expect: Uint8Array): void {
+  let bytes: Buffer
+  try {
+    bytes = fs.readFileSync(file)
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    parentPort!.postMessage(e.code === 'ENOENT' ? { id, absent: true } : { id, error: { code: e.code, message: e.message } })
+    return
+  }
+  const ok = Buffer.from(expect).equals(createHash('sha256').update(bytes).digest())
+  const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength ? bytes : Buffer.from(bytes)
+  parentPort!.postMessage({ id, bytes: own, ok }, [own.buffer as ArrayBuffer])
+}
+
+parentPort!.on('message', ({ id, slot, len, expect, read }: { id: number, slot: number, len: number, expect?: Uint8Array, read?: string }) => {
+  if (read !== undefined) { readBlock(id, read, expect!); return }
   try {
     const bytes = new Uint8Array(sab, slot * capacity, len)
     const digest = createHash('sha256').update(bytes).digest()
