@@ -8,6 +8,7 @@ import type { UnixFS } from 'ipfs-unixfs'
 import { CHUNK_SIZE } from '../model/file.js'
 import { MAX_BLOCK_BYTES, blockTooLarge } from '../model/limits.js'
 import { LeafSink, POOL_MIN_BYTES, openLeafSink } from '../store/leaf-pool.js'
+import { PackedBlockStore, PACK_MAX_BLOCK } from '../store/packed-blockstore.js'
 import { Reached, walkDag } from '../model/dag.js'
 
 export interface Moved { blocks: number, bytes: number }
@@ -206,6 +207,8 @@ class LeafWriter {
   async take (cid: CID, bytes: Uint8Array): Promise<boolean> {
     if (this.failed !== undefined) throw this.failed
     if (cid.code !== RAW || bytes.byteLength > CHUNK_SIZE) return false
+    // a small block goes into the staging store's pack (the pool writes a file a block)
+    if (this.staging instanceof PackedBlockStore && bytes.byteLength <= PACK_MAX_BLOCK) return false
     this.seen += bytes.byteLength
     if (this.sink === undefined) {
       if (this.seen < POOL_MIN_BYTES) return false
