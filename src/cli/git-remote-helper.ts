@@ -1,3 +1,4 @@
+import { flattenCidText } from '../util/cid-text.js'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -14,6 +15,7 @@ import { asAcacheError } from '../errors.js'
  * to stdout; what acache has to say goes to stderr.
  */
 export async function remoteHelper (argv: string[]): Promise<number> {
+  flattenCidText()
   const [, where] = argv
   if (where === undefined) {
     process.stderr.write('usage: git-remote-acache REMOTE URL (git runs it for acache::URL remotes)\n')

@@ -7,12 +7,14 @@ import { terminalProgress } from './progress.js'
 import { commands } from './commands/index.js'
 import type { CommandDef, IO } from './command.js'
 import { trace } from '../util/trace.js'
+import { flattenCidText } from '../util/cid-text.js'
 import { commandOf } from '../util/argv.js'
 import { packageVersion } from '../util/package.js'
 import { gitCommandHint, gitOptionHint } from './git-habits.js'
 
 /** Runs acache with these arguments; returns the exit code. */
 export async function main (argv: string[]): Promise<number> {
+  flattenCidText()
   trace('main')
   argv = gitShorthands(argv)
   const json = argv.includes('--json')

@@ -24,3 +24,18 @@ test('cidText is what cid.toString() gives, for generated CIDs of every codec an
   const v0 = CID.parse('QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n')
   t.is(cidText(v0), v0.toString())
 })
+
+test('flattenCidText: cid.toString() gives what it gave before, for v1 and v0, with and without a base', async t => {
+  const { CID } = await import('multiformats/cid')
+  const Digest = await import('multiformats/hashes/digest')
+  const { base58btc } = await import('multiformats/bases/base58')
+  const { flattenCidText } = await import('../../src/util/cid-text.js')
+  const cids = [CID.createV1(0x55, Digest.create(0x12, new Uint8Array(32).fill(9))), CID.createV1(0x70, Digest.create(0x12, new Uint8Array(32).fill(3)))]
+  const v0 = CID.parse('QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n')
+  const before = [...cids.map(c => [c.toString(), c.toString(base58btc), `${c}`]), [v0.toString()]]
+  flattenCidText()
+  flattenCidText() // twice is once
+  const after = [...cids.map(c => [c.toString(), c.toString(base58btc), `${c}`]), [v0.toString()]]
+  t.deepEqual(after, before)
+  t.true(cids[0].toString().startsWith('bafkrei'))
+})
