@@ -1,3 +1,4 @@
+import { trace } from '../util/trace.js'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
@@ -115,10 +116,12 @@ export interface Arrival<T> {
  */
 export async function acceptArrival<T> (repo: Repo, ctx: Ctx, a: Arrival<T>): Promise<{ pulled: Pulled, result: T }> {
   const pulled = await receive(repo, ctx, a.what, Object.values(a.head.heads), a.get, a.receiveInto, a.limits)
+  trace(`received ${pulled.blocks} blocks`)
   const release = await a.lock()
   try {
     a.recheck()
     await admit(repo, pulled, a.stage, a.receiveInto, a.get, a.remote)
+    trace('admitted and landed')
     const headCid = dagJsonCid(a.headBytes)
     await repo.store.put(headCid, a.headBytes)
     await repo.store.settle([headCid])

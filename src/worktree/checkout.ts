@@ -1,4 +1,5 @@
 import { readSparse, writeSparse, inSparse } from '../repo/sparse.js'
+import { trace } from '../util/trace.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -11,7 +12,7 @@ import { ancestors } from './paths.js'
 import { CID } from 'multiformats/cid'
 import { StatCache, IndexEntry, statted, unstatted } from './index.js'
 import { Change, compareWorktree } from './snapshot.js'
-import { FileKind } from './scan.js'
+import { FileKind, FileStat } from './scan.js'
 import { diffTrees, TreeChange } from '../model/treediff.js'
 import { flattenTree } from '../model/tree.js'
 
@@ -71,7 +72,7 @@ async function stageEntry (repo: Repo, e: Entry): Promise<string> {
   return tmp
 }
 
-function placeEntry (repo: Repo, p: string, tmp: string, replaceable: (p: string) => boolean): fs.Stats {
+function placeEntry (repo: Repo, p: string, tmp: string, replaceable: (p: string) => boolean): FileStat {
   ensureParents(repo, p, replaceable)
   const abs = path.join(repo.worktree, p)
   const st = fs.lstatSync(abs, { throwIfNoEntry: false })
@@ -80,7 +81,9 @@ function placeEntry (repo: Repo, p: string, tmp: string, replaceable: (p: string
     fs.rmSync(abs, { recursive: true, force: true })
   }
   fs.renameSync(tmp, abs)
-  return fs.lstatSync(abs)
+  // the numbers the stat cache keeps, not a whole fs.Stats a file (a checkout of 100,000 files holds them all)
+  const st2 = fs.lstatSync(abs)
+  return { mode: st2.mode, size: st2.size, mtimeMs: st2.mtimeMs, ctimeMs: st2.ctimeMs, ino: st2.ino }
 }
 
 /**
@@ -90,7 +93,7 @@ function placeEntry (repo: Repo, p: string, tmp: string, replaceable: (p: string
  * renamed into place. A missing or corrupt block thus changes nothing.
  * Returns the stat of each written path and the time it was taken.
  */
-export async function applyEntries (repo: Repo, writes: Map<string, Entry>, removals: Iterable<string>, replaceable: (p: string) => boolean): Promise<Map<string, { stat: fs.Stats, time: number }>> {
+export async function applyEntries (repo: Repo, writes: Map<string, Entry>, removals: Iterable<string>, replaceable: (p: string) => boolean): Promise<Map<string, { stat: FileStat, time: number }>> {
   removals = [...removals]
   for (const p of [...writes.keys(), ...removals]) checkNotPrivate(repo, p)
   const staged: Array<[string, string]> = []
@@ -101,7 +104,7 @@ export async function applyEntries (repo: Repo, writes: Map<string, Entry>, remo
     throw err
   }
   for (const p of removals) removeEntry(repo, p)
-  const out = new Map<string, { stat: fs.Stats, time: number }>()
+  const out = new Map<string, { stat: FileStat, time: number }>()
   try {
     for (const [p, tmp] of staged) {
       const time = Date.now()
@@ -207,6 +210,7 @@ export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTre
     }
   }
   const placed = await applyEntries(repo, writes, removals, replaceable)
+  trace(`${placed.size} files placed`)
   const fresh = new Map<string, IndexEntry>()
   for (const [p, { stat, time }] of placed) {
     const e = writes.get(p)!
