@@ -66,19 +66,9 @@ export class PackedBlockStore extends FsBlockStore {
     return bytes
   }
 
-  /**
-   * Whether the block is here. A miss looks at the pack directory again
-   * (for what other processes packed since) only one time in 32: a fetch
-   * asks about thousands of blocks it does not have, and a block another
-   * process packed a moment ago is at worst fetched and stored twice (gc
-   * keeps one). `get` always looks again.
-   */
   override async has (cid: CID): Promise<boolean> {
-    const at = this.packable(cid) ? this.packs.locate(cid.multihash.digest, this.misses++ % 32 === 0) : undefined
-    return at !== undefined || await super.has(cid)
+    return this.locate(cid) !== undefined || await super.has(cid)
   }
-
-  private misses = 0
 
   override async size (cid: CID): Promise<number | undefined> {
     return this.locate(cid)?.length ?? await super.size(cid)
