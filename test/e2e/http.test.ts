@@ -562,3 +562,25 @@ test('a fetch asks an acache server for the files next in line in one request; a
     await s.stop()
   }
 })
+
+test('a server that has been running serves what its repository committed since, in another process', async t => {
+  const alice = new User('alice').setup()
+  alice.write('a.csv', 'a\n')
+  alice.ok(['commit', '-m', 'v1'])
+  alice.ok(['push'])
+  const s = await startServe(alice)
+  try {
+    const bob = new User('bob').setup()
+    bob.ok(['remote', 'add', 'alice', s.url, '--key', key(alice)])
+    t.is((await runAsync(bob, ['fetch', 'alice'])).code, 0)
+    // a commit made beside the running server: its blocks are in a pack the server has not seen
+    alice.write('b.csv', 'b\n')
+    alice.ok(['commit', '-m', 'v2'])
+    alice.ok(['push'])
+    const again = await runAsync(bob, ['fetch', 'alice', '--json'])
+    t.is(again.code, 0, again.stderr)
+    t.is(again.json.fetched[0].commits, 1)
+  } finally {
+    await s.stop()
+  }
+})
