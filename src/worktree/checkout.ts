@@ -158,7 +158,13 @@ export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTre
   const cmp = await compareWorktree(repo, cache, { hashAdded: true })
   // a sparse checkout writes and removes only what lies in its set (the rest is recorded, not written)
   const sparse = readSparse(repo.layout)
-  const changes: TreeChange[] = (await diffTrees(repo.store, fromTree, toTree)).filter(c => inSparse(c.path, sparse))
+  // the target whole (checked against the tree-entry limit and the name rules as it is read); into an
+  // empty working root (a clone), every file of it is the change: no second walk of the same tree
+  const { files, dirs } = await flattenTree(repo.store, toTree)
+  const all: TreeChange[] = fromTree === undefined
+    ? [...files].map(([path, e]) => ({ path, new: e })).sort((x, y) => x.path < y.path ? -1 : x.path > y.path ? 1 : 0)
+    : await diffTrees(repo.store, fromTree, toTree)
+  const changes = all.filter(c => inSparse(c.path, sparse))
   const touched = new Map<string, TreeChange>()
   for (const c of changes) touched.set(c.path, c)
   const wanted = (p: string): { cid: string, kind: FileKind } | undefined => {
@@ -193,7 +199,6 @@ export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTre
     })
   }
   const replaceable = (p: string): boolean => force || touched.has(p) || cache.entries.has(p)
-  const { files, dirs } = await flattenTree(repo.store, toTree)
   // --force throws local changes away, as git's does: every changed path that
   // is tracked (or that the target has) goes back to the target's version.
   const writes = new Map<string, Entry>()
