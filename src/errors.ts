@@ -22,6 +22,7 @@ const CODES = {
   BAD_TREE_ENTRY: EXIT.usage,
   BAD_OBJECT: EXIT.usage,
   BAD_CONFIG: EXIT.usage,
+  AUTH_FAILED: EXIT.usage,
   EXISTS: EXIT.usage,
   TOO_LARGE: EXIT.usage,
   NOT_A_REPOSITORY: EXIT.missing,
