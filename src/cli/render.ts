@@ -129,3 +129,32 @@ export function printStat (out: Output, diffs: FileDiff[]): void {
   }
   out.data(` ${diffs.length} file${diffs.length === 1 ? '' : 's'} changed, ${add} insertion${add === 1 ? '' : 's'}(+), ${del} deletion${del === 1 ? '' : 's'}(-)`)
 }
+
+/** What replicas hold (replicate, replica status): per replica, per branch, its pin's status, since when, and the head it holds. */
+export function printReplicas (out: Output, replicas: Array<import('../core/replica.js').ReplicaOutcome>): void {
+  const short = (c: string): string => c === '' ? '-' : c.length > 20 ? `${c.slice(0, 10)}…${c.slice(-6)}` : c
+  for (const r of replicas) {
+    out.data(`${chalk.bold(r.name)}  ${r.url}  (${r.kind === 'kubo' ? 'Kubo node' : 'pinning service'}${r.sent !== undefined ? `; ${r.sent.blocks} blocks, ${r.sent.bytes} bytes sent` : ''})`)
+    const width = Math.max(0, ...r.pins.map(p => safe(p.branch).length))
+    for (const p of r.pins) {
+      const color = p.status === 'pinned' ? chalk.green : p.status === 'failed' || p.status === 'unsent' ? chalk.red : chalk.yellow
+      const since = p.since === '' ? '' : `since ${p.since.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`
+      const note = p.head === '' ? 'branch deleted here; its pin is kept'
+        : p.cid !== '' && p.cid !== p.head ? `holds an older head; now at ${short(p.head)}: acache replicate`
+          : p.reason !== undefined ? safe(p.reason) : ''
+      out.data(`  ${safe(p.branch).padEnd(width)}  ${color(p.status.padEnd(7))}  ${since.padEnd(27)}  ${short(p.cid)}${note !== '' ? `  (${note})` : ''}`)
+    }
+    if (r.providing !== undefined) {
+      const pr = r.providing
+      const parts = [`strategy ${pr.strategy ?? 'all (the default)'}`]
+      if (pr.strategy === undefined || pr.strategy === '' || pr.strategy === 'all') parts.push('every block is announced: for a large repository set Reprovider.Strategy to "pinned" or "roots"')
+      if (pr.lastReprovide !== undefined) parts.push(`last reprovide ${pr.lastReprovide.cids} CIDs in ${pr.lastReprovide.seconds.toFixed(1)} s${pr.keepingUp === true ? ', keeping up' : pr.keepingUp === false ? `, longer than the interval (${pr.interval ?? '22h'}): NOT keeping up` : ''}`)
+      if (pr.unknown !== undefined) parts.push(safe(pr.unknown))
+      out.data(`  provides: ${parts.join('; ')}`)
+    }
+    if (r.error !== undefined) {
+      out.finding(chalk.red('error: ') + safe(r.error.message))
+      if (r.error.hint !== undefined) out.finding(`hint: ${safe(r.error.hint)}`)
+    }
+  }
+}

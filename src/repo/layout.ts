@@ -33,6 +33,8 @@ export class RepoLayout {
   published (file?: string): string { return file === undefined ? this.at('published') : this.at('published', file) }
   /** what was accepted from each remote: `<remote>.json` (the state) and `<remote>.log` (every head accepted) */
   remoteState (file?: string): string { return file === undefined ? this.at('remote-state') : this.at('remote-state', file) }
+  /** what each replica was asked to hold and last said of it: `<replica>.json` (or the directory, without `file`) */
+  replicas (file?: string): string { return file === undefined ? this.at('replicas') : this.at('replicas', file) }
   /** blocks received and not yet accepted, a directory per fetch (or their parent, without `name`) */
   staging (name?: string): string { return name === undefined ? this.at('staging') : this.at('staging', name) }
   /** commits and nodes whose closures are stored and verified (repo/complete.ts) */

@@ -24,6 +24,8 @@ import umount from './umount.js'
 import gc from './gc.js'
 import size from './size.js'
 import pin from './pin.js'
+import replica from './replica.js'
+import replicate from './replicate.js'
 import reflog from './reflog.js'
 import reset from './reset.js'
 import revert from './revert.js'
@@ -35,4 +37,4 @@ import importCmd from './import.js'
 import exportCmd from './export.js'
 
 /** Every command, in the order --help lists them. */
-export const commands: CommandDef[] = [init, clone, id, status, commit, log, show, diff, branch, tag, switchCmd, restore, stash, reset, revert, cherryPick, reflog, merge, remote, fetch, push, pull, bundle, importCmd, exportCmd, owners, serve, mount, umount, gc, size, pin, verify, help]
+export const commands: CommandDef[] = [init, clone, id, status, commit, log, show, diff, branch, tag, switchCmd, restore, stash, reset, revert, cherryPick, reflog, merge, remote, fetch, push, pull, replica, replicate, bundle, importCmd, exportCmd, owners, serve, mount, umount, gc, size, pin, verify, help]

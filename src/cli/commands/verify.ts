@@ -7,7 +7,8 @@ export default define({
   describe: 'Check everything: blocks against their CIDs, signatures, tree entries (exit 1 on any failure); --repair fetches lost blocks again',
   builder: (y) => y
     .option('full', { type: 'boolean', describe: 'read everything again, also what an earlier verify found sound (verify alone reads only what is new)' })
-    .option('repair', { type: 'boolean', describe: 'fetch every missing or corrupt block again from the remotes, then check again' }),
+    .option('repair', { type: 'boolean', describe: 'fetch every missing or corrupt block again from the remotes, then check again' })
+    .option('replicas', { type: 'string', describe: 'also require every branch head pinned on at least N replicas, and on as many as .acachereplicas asks (--replicas alone: as it asks, at least 1)' }),
   run: async (args, { ctx, out, repo }) => {
     const { verify } = await import('../../core/verify.js')
     let fixed: { repaired: string[], unrepaired: string[] } | undefined
@@ -22,7 +23,29 @@ export default define({
     } else {
       r = await verify(await repo(), { progress: ctx.progress, full: args.full === true })
     }
-    out.result({ ...r, ok: r.ok, ...(fixed !== undefined ? fixed : {}) })
+    let copies: Awaited<ReturnType<typeof import('../../core/replica.js').checkReplicas>> | undefined
+    if (args.replicas !== undefined) {
+      const n = args.replicas === '' ? 1 : Number(args.replicas)
+      if (!Number.isSafeInteger(n) || n < 0 || n > 100) {
+        const { AcacheError } = await import('../../errors.js')
+        throw new AcacheError('USAGE', `--replicas takes a number of replicas (0 to 100), not ${String(args.replicas).slice(0, 40)}`)
+      }
+      const { checkReplicas } = await import('../../core/replica.js')
+      copies = await checkReplicas(await repo(), ctx, n)
+    }
+    out.result({ ...r, ok: r.ok && copies?.ok !== false, ...(fixed !== undefined ? fixed : {}), ...(copies !== undefined ? { replicas: copies } : {}) })
+    if (copies !== undefined) {
+      for (const x of copies.replicas) if (x.error !== undefined) out.finding(chalk.red('error: ') + safe(x.error.message))
+      for (const b of copies.branches) {
+        const line = `${safe(b.branch)}: pinned on ${b.pinned.length} of ${b.required} replica${b.required === 1 ? '' : 's'} needed${b.pinned.length > 0 ? ` (${b.pinned.map(safe).join(', ')})` : ''}`
+        if (b.short) out.finding(chalk.red('FAIL ') + line)
+        else out.line(`ok: ${line}`)
+      }
+      if (!copies.ok) {
+        out.finding('hint: `acache replica status` shows what each replica holds; `acache replicate` asks again')
+        out.setExit(1)
+      }
+    }
     if (r.ok) {
       out.line(`ok: ${r.refs} refs, ${r.commits} commits, ${r.blocks} blocks (${r.bytes} bytes) verified${(r.notFetched ?? 0) > 0 ? `; ${r.notFetched} not fetched yet (partial fetch)` : ''}${(r.verifiedBefore ?? 0) > 0 ? `; ${r.verifiedBefore} found sound by an earlier verify not read again (--full reads everything)` : ''}`)
     } else {
