@@ -5,7 +5,7 @@
  * compiled code (`npm run check:layers`), so it checks the imports that run.
  */
 const LAYERS = [
-  ['cli', ['cli']],
+  ['cli', ['cli', 'web']],
   ['core', ['core']],
   ['services', ['services', 'accept']],
   ['domain', ['worktree', 'merge', 'remote', 'mount', 'identity']],

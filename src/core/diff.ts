@@ -254,3 +254,26 @@ export async function diffCommits (repo: Repo, a: CID | undefined, b: CID): Prom
   for (const c of changes) out.push(...await pathDiffs(c.path, treeSide(repo, c.old), treeSide(repo, c.new), async (s) => s.entry.tsize, repo.store))
   return out
 }
+
+/**
+ * A commit's diff for a page (the web view): patches for the first changed
+ * paths until `budget` (files, patch bytes) is spent; the paths past it are
+ * listed without reading their content.
+ */
+export async function diffCommitsUpTo (repo: Repo, a: CID | undefined, b: CID, budget: { files: number, bytes: number }): Promise<{ diffs: FileDiff[], rest: Array<{ path: string, status: 'added' | 'modified' | 'deleted' }> }> {
+  const changes: TreeChange[] = await diffTrees(repo.store, a, b)
+  const diffs: FileDiff[] = []
+  const rest: Array<{ path: string, status: 'added' | 'modified' | 'deleted' }> = []
+  let bytes = 0
+  for (const c of changes) {
+    if (diffs.length >= budget.files || bytes >= budget.bytes) {
+      rest.push({ path: c.path, status: c.old === undefined ? 'added' : c.new === undefined ? 'deleted' : 'modified' })
+      continue
+    }
+    for (const d of await pathDiffs(c.path, treeSide(repo, c.old), treeSide(repo, c.new), async (s) => s.entry.tsize, repo.store)) {
+      diffs.push(d)
+      bytes += d.patch?.byteLength ?? 0
+    }
+  }
+  return { diffs, rest }
+}

@@ -37,6 +37,8 @@ export interface ServeOptions {
   /** a client silent this long is dropped (ACACHE_SERVE_IDLE_MS; default 30 s) */
   idleMs?: number
   log?: (line: string) => void
+  /** asked first for each request; true when it answered (the web view, web/view.ts, which the CLI passes) */
+  web?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean>
 }
 
 
@@ -84,6 +86,7 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
     // (not new URL(path, base): a path starting with // would be taken for a host)
     const url = new URL('http://x' + (req.url ?? '/'))
     res.setHeader('X-Content-Type-Options', 'nosniff')
+    if (opts.web !== undefined && await opts.web(req, res, url)) return
     // reads are for anyone, from any page (as a public gateway's are); a push is not a browser's business
     const read = url.pathname.startsWith('/ipfs/') || url.pathname.startsWith('/ipns/') || url.pathname.startsWith('/routing/v1/')
     if (read) {

@@ -9,11 +9,15 @@ export default define({
     .option('trust', { type: 'array', string: true, describe: 'a did:key allowed to push, besides your remotes and config trusted list; repeatable' })
     .option('max-upload', { type: 'number', describe: 'largest push accepted, in bytes (default 16 GiB)' })
     .option('max-pushes', { type: 'number', describe: 'pushes received side by side at most; more are told to retry (503), default 4' })
-    .option('max-staging', { type: 'number', describe: 'bytes all pushes under way may stage together (507 beyond), default 32 GiB' }),
+    .option('max-staging', { type: 'number', describe: 'bytes all pushes under way may stage together (507 beyond), default 32 GiB' })
+    .option('ui', { type: 'boolean', default: true, describe: 'the web view for people at /ui/ (--no-ui: IPFS clients and acache only)' }),
   run: async (args, { ctx, out, repo }) => {
     const { serveRepository } = await import('../../core/serve.js')
-    const s = await serveRepository(await repo(), ctx, { port: args.port, host: args.host, trusted: (args.trust ?? []).map(String), maxUpload: args.maxUpload, maxPushes: args.maxPushes, maxStaging: args.maxStaging, log: (l) => out.log(l) })
+    const rp = await repo()
+    const web = args.ui === false ? undefined : (await import('../../web/view.js')).webView(rp, ctx)
+    const s = await serveRepository(rp, ctx, { web, port: args.port, host: args.host, trusted: (args.trust ?? []).map(String), maxUpload: args.maxUpload, maxPushes: args.maxPushes, maxStaging: args.maxStaging, log: (l) => out.log(l) })
     out.result({ url: s.url })
+    if (web !== undefined) out.info(`The web view: ${s.url}/ui/ (read-only)`)
     out.info(`Serving on ${s.url} (a trustless gateway: GET /ipfs/{cid}[/path]?format=raw|car, GET /ipns/{name}?format=ipns-record; POST /acache/v1/push); Ctrl-C stops`)
     // friends see what is published, not your branches: say so when they differ
     if (s.warning !== undefined) out.warn(s.warning)
