@@ -12,6 +12,9 @@
 //    checked to load.
 //  - git-lfs and gpg for the git bridge tests (git-lfs pointers, GPG-signed
 //    commits), from Debian's packages, the same way.
+//  - Chromium for the web view's browser tests (driven by playwright-core),
+//    from Debian's packages, the same way; without it those tests are
+//    reported as skipped (not run), never as passed.
 // Anything it cannot install it says plainly; the tests that need it then fail with that reason.
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -65,6 +68,18 @@ if (gitTools.length > 0) {
     }
   } else {
     console.error(`test set-up: ${gitTools.join(' and ')} missing: install with \`sudo apt-get install ${gitTools.join(' ')}\`, or the git bridge tests that need them will fail saying so`)
+  }
+}
+
+// the web view's browser tests: headless Chromium, Debian's package (Playwright's own download is not from a registry)
+if (!has('command -v chromium')) {
+  if (process.getuid?.() === 0 && has('command -v apt-get')) {
+    console.error('test set-up: installing Chromium for the web view\'s browser tests (apt-get install chromium, about 30 s, once)')
+    if (!(run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', 'chromium'], { DEBIAN_FRONTEND: 'noninteractive' }))) {
+      console.error('test set-up: could not install Chromium; the browser tests will be reported as skipped (not run)')
+    }
+  } else {
+    console.error('test set-up: Chromium is missing: install it with `sudo apt-get install chromium`, or the browser tests are reported as skipped (not run)')
   }
 }
 
