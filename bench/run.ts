@@ -12,6 +12,7 @@
  *   BENCH_ONLY=7 npm run bench          # import and export of a git history (BENCH_GIT_COMMITS, BENCH_GIT_FILES)
  *   BENCH_ONLY=9 npm run bench          # a dataset of small files through commit, push, clone against git + git-lfs (BENCH_LFS_FILES)
  *   BENCH_ONLY=8 npm run bench          # status and commit in a small repository, against node -e 0
+ *   BENCH_ONLY=10 npm run bench         # the web view's pages on a directory of 100,000 files and a 1 GiB file
  *
  * What a section leaves is deleted when the run ends, not between sections
  * (on a disk with discard, deleting gigabytes slows writes for minutes): a
@@ -433,6 +434,45 @@ if (section(9)) {
   server.kill()
   await new Promise(resolve => server.once('exit', resolve))
   for (const p of [ours, theirs, hub, hubGit, path.join(work, 'clone-acache'), path.join(work, 'clone-git')]) trash(p)
+}
+
+// 10. the web view (serve /ui/): pages of a directory of 100,000 entries, a 1 GiB file's page, the commit that added them;
+// next to `ls -l` of the same directory (the file system listing it). Each the median of RUNS requests to a running serve.
+if (section(10)) {
+  const { spawn } = await import('node:child_process')
+  const N = Number(process.env.BENCH_WEB_FILES ?? 100_000)
+  const repo = path.join(work, 'web')
+  const many = path.join(repo, 'many')
+  fs.mkdirSync(many, { recursive: true })
+  for (let i = 0; i < N; i++) fs.writeFileSync(path.join(many, `f${String(i).padStart(6, '0')}.txt`), `${i}\n`)
+  const fd = fs.openSync(path.join(repo, 'huge.bin'), 'w')
+  fs.ftruncateSync(fd, 1024 ** 3)
+  fs.closeSync(fd)
+  acache(['init', '-q'], repo)
+  acache(['commit', '-q', '-m', 'big'], repo)
+  const server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'ignore'] })
+  let out = ''
+  const url: string = await new Promise((resolve) => server.stdout!.on('data', (c: Buffer) => { out += c; try { resolve(JSON.parse(out).url) } catch {} }))
+  const timeGet = async (p: string): Promise<number> => {
+    const times: number[] = []
+    for (let i = 0; i < RUNS; i++) {
+      const t = process.hrtime.bigint()
+      const r = await fetch(url + p)
+      await r.arrayBuffer()
+      if (r.status !== 200) throw new Error(`${p}: ${r.status}`)
+      times.push(Number(process.hrtime.bigint() - t) / 1e9)
+    }
+    return median(times)
+  }
+  const ls = median(Array.from({ length: RUNS }, () => sh('sh', ['-c', 'ls -l many > /dev/null'], repo)))
+  const last = Math.ceil(N / 500) - 1
+  report(`web view: first page of a directory of ${N} entries`, await timeGet('/ui/tree/main/many'), 'ls -l', ls, 'under 1 s')
+  report(`web view: last page of that directory`, await timeGet(`/ui/tree/main/many?page=${last}`), 'ls -l', ls, 'under 1 s')
+  report('web view: the page of a 1 GiB file', await timeGet('/ui/blob/main/huge.bin'), 'ls -l', ls, 'under 1 s')
+  report(`web view: the commit that added ${N + 1} files (diff cut at 100)`, await timeGet('/ui/commit/main'), 'ls -l', ls, 'under 1 s')
+  server.kill()
+  await new Promise(resolve => server.once('exit', resolve))
+  trash(repo)
 }
 
 console.log('\n| benchmark | acache | peer | ratio | goal |\n|---|---|---|---|---|')
