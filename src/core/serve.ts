@@ -314,7 +314,8 @@ export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ ser
         const refusedUpload = req.method === 'POST' && !req.complete
         res.writeHead(e.status, { 'Content-Type': 'application/json', ...e.headers, ...(refusedUpload ? { Connection: 'close' } : {}) })
         res.end(JSON.stringify({ error: e.message }))
-        if (refusedUpload) res.once('finish', () => setTimeout(() => req.socket.destroy(), 50).unref())
+        // (after a grace: a client on a loaded machine must get to read the answer before its next write fails)
+        if (refusedUpload) res.once('finish', () => setTimeout(() => req.socket.destroy(), 2000).unref())
       } else {
         res.destroy()
       }

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { User, ROOT, tmpdir, startServe } from '../helpers.js'
 
-test('every command has a man page that renders', t => {
+test.serial('every command has a man page that renders', t => {
   const help = new User('doc').run(['--help']).stdout
   const commands = [...help.matchAll(/^ {2}acache (\S+)/gm)].map(m => m[1])
   t.true(commands.length >= 15)
@@ -20,7 +20,7 @@ test('every command has a man page that renders', t => {
   }
 })
 
-test('every command explains itself with --help', t => {
+test.serial('every command explains itself with --help', t => {
   const u = new User('doc')
   const help = u.run(['--help']).stdout
   for (const [, c] of help.matchAll(/^ {2}acache (\S+)/gm)) {
@@ -40,7 +40,7 @@ function runAction (workspace: string, inputs: Record<string, string>): { code: 
   return { code: r.status ?? -1, out: r.stdout + r.stderr, outputs: fs.existsSync(outputs) ? fs.readFileSync(outputs, 'utf8') : '' }
 }
 
-test('the verify action, used from a second repository: fetches a dataset from a serve URL or a directory, verifies it, runs the CSV hook on every file; a bad row and a wrong key are failures, inputs are never script', async t => {
+test.serial('the verify action, used from a second repository: fetches a dataset from a serve URL or a directory, verifies it, runs the CSV hook on every file; a bad row and a wrong key are failures, inputs are never script', async t => {
   const publisher = new User('publisher').setup()
   publisher.write('datasets/people/SCHEMA.csv', 'name,age\n')
   publisher.write('datasets/people/a.csv', 'name,age\nada,36\n')
@@ -84,7 +84,7 @@ test('the verify action, used from a second repository: fetches a dataset from a
   t.regex(fs.readFileSync(path.join(ROOT, '.github', 'workflows', 'verify-dataset.yml'), 'utf8'), /on: \[push, pull_request\]/)
 })
 
-test('--version is the version in package.json; `acache help` is the list of commands', t => {
+test.serial('--version is the version in package.json; `acache help` is the list of commands', t => {
   const u = new User('doc')
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
   t.is(u.run(['--version']).stdout.trim(), pkg.version)
@@ -93,7 +93,7 @@ test('--version is the version in package.json; `acache help` is the list of com
   t.is(help.stdout, u.run(['--help']).stdout)
 })
 
-test('after npm install -g of the package, man acache, man acache-commit and man 5 acacheignore find their pages (package.json names every page)', t => {
+test.serial('after npm install -g of the package, man acache, man acache-commit and man 5 acacheignore find their pages (package.json names every page)', t => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
   t.deepEqual([...pkg.man].sort(), fs.readdirSync(path.join(ROOT, 'man')).map(f => `./man/${f}`).sort(), 'every page in man/ is in package.json\'s man field')
   for (const page of ['acache.1', 'acacheignore.5', 'acacheowners.5', 'acache-hooks.5']) t.true(fs.existsSync(path.join(ROOT, 'man', page)), page)

@@ -72,7 +72,7 @@ async function readAll (entry: any, opts?: { offset: number, length: number }): 
   return Buffer.concat(parts)
 }
 
-test('the probe, formats asked by query or Accept, 400 when neither names one, Content-Disposition, Etag and 304', async t => {
+test.serial('the probe, formats asked by query or Accept, 400 when neither names one, Content-Disposition, Etag and 304', async t => {
   const s = await served()
   try {
     const probe = await fetch(`${s.url}/ipfs/bafkqaaa?format=raw`)
@@ -136,7 +136,7 @@ test('the probe, formats asked by query or Accept, 400 when neither names one, C
   }
 })
 
-test('dag-scope: block is the one block, entity a whole file or what lists a directory, all the whole DAG', async t => {
+test.serial('dag-scope: block is the one block, entity a whole file or what lists a directory, all the whole DAG', async t => {
   const s = await served()
   try {
     const block = await carBlocks(await (await fetch(`${s.url}/ipfs/${s.commit}?format=car&dag-scope=block`)).arrayBuffer())
@@ -162,7 +162,7 @@ test('dag-scope: block is the one block, entity a whole file or what lists a dir
   }
 })
 
-test('paths: /ipfs/{commit}/tree/... and through a HAMT shard, the CAR holds the way and the target; a missing path is 404', async t => {
+test.serial('paths: /ipfs/{commit}/tree/... and through a HAMT shard, the CAR holds the way and the target; a missing path is 404', async t => {
   const s = await served()
   try {
     const r = await fetch(`${s.url}/ipfs/${s.commit}/tree/src/deep/a.txt?format=car`)
@@ -199,7 +199,7 @@ test('paths: /ipfs/{commit}/tree/... and through a HAMT shard, the CAR holds the
   }
 })
 
-test('entity-bytes: only the blocks of the range, which the exporter reads; a range outside the file is 400', async t => {
+test.serial('entity-bytes: only the blocks of the range, which the exporter reads; a range outside the file is 400', async t => {
   const s = await served()
   try {
     const from = 1024 * 1024 + 10
@@ -220,7 +220,7 @@ test('entity-bytes: only the blocks of the range, which the exporter reads; a ra
   }
 })
 
-test('CORS for reads, OPTIONS, and 405 for other methods', async t => {
+test.serial('CORS for reads, OPTIONS, and 405 for other methods', async t => {
   const s = await served()
   try {
     const get = await fetch(`${s.url}/ipfs/${s.commit}?format=raw`)
@@ -249,7 +249,7 @@ function didPublicKey (did: string): Uint8Array {
   return bytes.subarray(2) // the ed25519-pub multicodec (0xed 0x01), then the key
 }
 
-test('every published head is also a signed IPNS record of the key: served at /ipns/{name} as application/vnd.ipfs.ipns-record, valid for the ipns library, naming the head; a push carries it, a forged one is refused', async t => {
+test.serial('every published head is also a signed IPNS record of the key: served at /ipns/{name} as application/vnd.ipfs.ipns-record, valid for the ipns library, naming the head; a push carries it, a forged one is refused', async t => {
   const { ipnsValidator } = await import('ipns/validator')
   const { unmarshalIPNSRecord, multihashToIPNSRoutingKey } = await import('ipns')
   const s = await served()
@@ -291,7 +291,7 @@ test('every published head is also a signed IPNS record of the key: served at /i
   }
 })
 
-test('a push whose IPNS record is not the pusher\'s, or names another head, is refused (400) and publishes nothing', async t => {
+test.serial('a push whose IPNS record is not the pusher\'s, or names another head, is refused (400) and publishes nothing', async t => {
   const s = await served()
   try {
     s.alice.ok(['push'])
@@ -313,7 +313,7 @@ test('a push whose IPNS record is not the pusher\'s, or names another head, is r
   }
 })
 
-test('@helia/verified-fetch, pointed only at `acache serve` (gateway and router), reads a file by CID, by path, through a HAMT shard, a byte range, and a friend\'s head by IPNS name', async t => {
+test.serial('@helia/verified-fetch, pointed only at `acache serve` (gateway and router), reads a file by CID, by path, through a HAMT shard, a byte range, and a friend\'s head by IPNS name', async t => {
   const client = path.join(ROOT, 'tools', 'verified-fetch')
   const node = path.join(client, 'node_modules', '.bin', 'node')
   t.true(fs.existsSync(node), 'tools/verified-fetch is installed by `npm test` (scripts/test-setup.mjs)')

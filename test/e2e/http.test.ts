@@ -29,7 +29,7 @@ function world (): { alice: User, bob: User } {
   return { alice, bob }
 }
 
-test('fetch, merge and push over real HTTP on loopback; a third user fetches bob\'s head from alice\'s server', async t => {
+test.serial('fetch, merge and push over real HTTP on loopback; a third user fetches bob\'s head from alice\'s server', async t => {
   const { alice, bob } = world()
   alice.ok(['remote', 'add', 'bob', '/nowhere', '--key', key(bob)]) // alice trusts bob
   const s = await startServe(alice)
@@ -55,7 +55,7 @@ test('fetch, merge and push over real HTTP on loopback; a third user fetches bob
   }
 })
 
-test('a trustless gateway plus a key is a remote: the head from /ipns/NAME?format=raw, the blocks from /ipfs/CID?format=raw; it is read-only', async t => {
+test.serial('a trustless gateway plus a key is a remote: the head from /ipns/NAME?format=raw, the blocks from /ipfs/CID?format=raw; it is read-only', async t => {
   const { alice, bob } = world()
   const s = await startServe(alice)
   // a gateway in front of it that answers only the trustless-gateway paths, as any gateway would
@@ -100,7 +100,7 @@ test('a trustless gateway plus a key is a remote: the head from /ipns/NAME?forma
   }
 })
 
-test('the server is a trustless gateway: raw blocks and CARs with the right types; others refused', async t => {
+test.serial('the server is a trustless gateway: raw blocks and CARs with the right types; others refused', async t => {
   const { alice } = world()
   const s = await startServe(alice)
   try {
@@ -132,7 +132,7 @@ test('the server is a trustless gateway: raw blocks and CARs with the right type
   }
 })
 
-test('pushes the server must refuse: untrusted key (403), replayed seq (409), garbage (400), missing blocks (422), a partial head (400); the head stays', async t => {
+test.serial('pushes the server must refuse: untrusted key (403), replayed seq (409), garbage (400), missing blocks (422), a partial head (400); the head stays', async t => {
   const { alice, bob } = world()
   const s = await startServe(alice)
   try {
@@ -185,7 +185,7 @@ test('pushes the server must refuse: untrusted key (403), replayed seq (409), ga
   }
 })
 
-test('concurrent fetches from several clients and a client killed mid-push leave the server consistent', async t => {
+test.serial('concurrent fetches from several clients and a client killed mid-push leave the server consistent', async t => {
   const { alice, bob } = world()
   alice.ok(['remote', 'add', 'bob', '/nowhere', '--key', key(bob)])
   const s = await startServe(alice)
@@ -238,7 +238,7 @@ test('concurrent fetches from several clients and a client killed mid-push leave
   }
 })
 
-test('an unreachable server: one clear error, exit 5, naming the URL', t => {
+test.serial('an unreachable server: one clear error, exit 5, naming the URL', t => {
   const u = new User('u').setup()
   u.ok(['remote', 'add', 'gone', 'http://127.0.0.1:9', '--key', key(u)])
   const r = u.run(['fetch', 'gone'])
@@ -247,7 +247,7 @@ test('an unreachable server: one clear error, exit 5, naming the URL', t => {
   t.is(r.stderr.split('\n').filter(l => l.startsWith('error:')).length, 1)
 })
 
-test('a fetch killed half way, run again, takes over what it had staged instead of downloading it again', async t => {
+test.serial('a fetch killed half way, run again, takes over what it had staged instead of downloading it again', async t => {
   const alice = new User('alice').setup()
   const data = (await import('node:crypto')).randomBytes(16 * 1024 * 1024 + 3)
   alice.write('big.bin', data)
@@ -300,7 +300,7 @@ test('a fetch killed half way, run again, takes over what it had staged instead 
   }
 })
 
-test('serve applies the head rules every fetcher applies: a branch naming a raw block (400) and an oversized head (413) are refused; a bad percent-encoding is 400', async t => {
+test.serial('serve applies the head rules every fetcher applies: a branch naming a raw block (400) and an oversized head (413) are refused; a bad percent-encoding is 400', async t => {
   const { alice, bob } = world()
   const s = await startServe(alice)
   try {
@@ -345,7 +345,7 @@ test('serve applies the head rules every fetcher applies: a branch naming a raw 
   }
 })
 
-test('serve stages only what a push\'s head reaches, walked as it arrives; pushes side by side and staged bytes are bounded (503, 507)', async t => {
+test.serial('serve stages only what a push\'s head reaches, walked as it arrives; pushes side by side and staged bytes are bounded (503, 507)', async t => {
   const { alice, bob } = world()
   const s = await startServe(alice, ['--max-pushes', '1', '--max-staging', String(2 * 1024 * 1024)])
   try {
@@ -407,7 +407,7 @@ test('serve stages only what a push\'s head reaches, walked as it arrives; pushe
   }
 })
 
-test('a friend\'s push to serve is visible as their remote-tracking branch (bob/main), with a line in serve\'s output, as a push to a shared git remote would be', async t => {
+test.serial('a friend\'s push to serve is visible as their remote-tracking branch (bob/main), with a line in serve\'s output, as a push to a shared git remote would be', async t => {
   const { alice, bob } = world()
   const s = await startServe(alice)
   try {
@@ -447,7 +447,7 @@ async function post (url: string, body: Buffer): Promise<{ status: number, body:
   })
 }
 
-test('a push asks which of a directory\'s files the server has in one question and sends only the rest; a bad question is refused', async t => {
+test.serial('a push asks which of a directory\'s files the server has in one question and sends only the rest; a bad question is refused', async t => {
   const alice = new User('alice').setup()
   for (let i = 0; i < 30; i++) alice.write(`shared/f${i}.bin`, Buffer.alloc(300 + i, i))
   alice.ok(['commit', '-m', 'thirty files'])
@@ -509,7 +509,7 @@ async function tamperingProxy (target: string, tamper: (body: Buffer) => Buffer<
   return { url: `http://127.0.0.1:${port}`, asked: () => asked, close: async () => await new Promise<void>(resolve => server.close(() => resolve())) }
 }
 
-test('a fetch asks an acache server for the files next in line in one request; a lying, short or stalling answer is caught', async t => {
+test.serial('a fetch asks an acache server for the files next in line in one request; a lying, short or stalling answer is caught', async t => {
   const alice = new User('alice').setup()
   for (let i = 0; i < 40; i++) alice.write(`many/f${i}.bin`, Buffer.alloc(200 + i, i + 1))
   alice.ok(['commit', '-m', 'forty files'])
@@ -563,7 +563,7 @@ test('a fetch asks an acache server for the files next in line in one request; a
   }
 })
 
-test('a server that has been running serves what its repository committed since, in another process', async t => {
+test.serial('a server that has been running serves what its repository committed since, in another process', async t => {
   const alice = new User('alice').setup()
   alice.write('a.csv', 'a\n')
   alice.ok(['commit', '-m', 'v1'])

@@ -170,7 +170,7 @@ test.serial('a pinning service and a Kubo node hold every branch head: the servi
   }
 })
 
-test('a service that refuses the token, or whose token variable is unset: one clear line, exit 2, the token never printed', async t => {
+test.serial('a service that refuses the token, or whose token variable is unset: one clear line, exit 2, the token never printed', async t => {
   const svc = await startService({ token: TOKEN })
   try {
     const u = new User('u').setup()
@@ -210,7 +210,7 @@ test('a service that refuses the token, or whose token variable is unset: one cl
   }
 })
 
-test('a service that is down: the push is done, exit 5, the heads are asked for on the next push; a failed pin is shown and asked for again', async t => {
+test.serial('a service that is down: the push is done, exit 5, the heads are asked for on the next push; a failed pin is shown and asked for again', async t => {
   let svc = await startService()
   const port = svc.port
   await svc.stop()

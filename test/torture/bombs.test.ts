@@ -122,7 +122,7 @@ for (const [name, build, code] of [['a directory DAG doubling 40 times', doublin
   })
 }
 
-test('sizes are claims: a 3 MiB commit block, a 1 GiB .acacheowners are refused; a file whose link claims 1 byte is read within bounds', async t => {
+test.serial('sizes are claims: a 3 MiB commit block, a 1 GiB .acacheowners are refused; a file whose link claims 1 byte is read within bounds', async t => {
   const { alice, mallory } = pair()
   const big = await commitOf(mallory, (await import('../../src/model/commit.js')).decodeCommit(await storeOf(mallory).get(head(mallory))).tree, [head(mallory)], mallory, { message: 'x'.repeat(3 * 1048576) })
   publish(mallory, { main: big.cid })
@@ -152,7 +152,7 @@ test('sizes are claims: a 3 MiB commit block, a 1 GiB .acacheowners are refused;
   t.regex(d.stdout, /Binary files/)
 })
 
-test('special files are read only when regular and small: .acacheattributes as a link to /dev/zero, a 2 MiB .acacheignore', t => {
+test.serial('special files are read only when regular and small: .acacheattributes as a link to /dev/zero, a 2 MiB .acacheignore', t => {
   const u = new User('solo').setup()
   u.write('a.txt', 'a\n')
   u.ok(['commit', '-m', 'one'])
@@ -174,7 +174,7 @@ async function fakeServer (handler: http.RequestListener): Promise<{ url: string
   return { url: `http://127.0.0.1:${port}`, close: async () => { server.closeAllConnections(); await new Promise(resolve => server.close(resolve)) } }
 }
 
-test('transports: an endless answer is cut off, a silent server is given up on; fetch and push hold no lock meanwhile', async t => {
+test.serial('transports: an endless answer is cut off, a silent server is given up on; fetch and push hold no lock meanwhile', async t => {
   const alice = new User('alice').setup()
   alice.write('a.txt', 'a\n')
   alice.ok(['commit', '-m', 'one'])
@@ -225,7 +225,7 @@ test('transports: an endless answer is cut off, a silent server is given up on; 
   }
 })
 
-test('transports: a directory remote whose head is a FIFO or a link to /dev/zero is refused at once', async t => {
+test.serial('transports: a directory remote whose head is a FIFO or a link to /dev/zero is refused at once', async t => {
   const { alice, mallory } = pair()
   const file = path.join(mallory.work, '.acache', 'published', (await import('../../src/model/head.js')).headFileName(keyOf(mallory)))
   fs.mkdirSync(path.dirname(file), { recursive: true })
@@ -264,13 +264,20 @@ async function post (url: string, start: Uint8Array, junk: number): Promise<{ st
   return await new Promise((resolve, reject) => {
     let sent = 0
     let done = false
+    let answered: { status: number, sentBefore: number, body: string } | undefined
     const req = http.request(u, { method: 'POST', headers: { 'Content-Type': 'application/vnd.ipld.car' } }, (res) => {
-      const at = sent
-      let body = ''
-      res.on('data', (c) => { body += c })
-      res.on('end', () => { done = true; resolve({ status: res.statusCode ?? 0, sentBefore: at, body }) })
+      answered = { status: res.statusCode ?? 0, sentBefore: sent, body: '' }
+      res.on('data', (c) => { answered!.body += c })
+      res.on('end', () => { done = true; resolve(answered!) })
     })
-    req.on('error', (err) => { if (!done) reject(err) })
+    // the server closes a refused upload's connection soon after its answer: on a loaded machine the
+    // next write can fail (EPIPE, ECONNRESET) before the answer's end is read; the answer stands
+    req.on('error', (err) => {
+      if (done) return
+      done = true
+      if (answered !== undefined) resolve(answered)
+      else reject(err)
+    })
     req.write(start)
     sent += start.byteLength
     const chunk = Buffer.alloc(1 << 20, 0x7a)
@@ -285,7 +292,7 @@ async function post (url: string, start: Uint8Array, junk: number): Promise<{ st
   })
 }
 
-test('serve: an untrusted upload is refused after its head, a 3 GiB section at once, an idle upload holds no one up', async t => {
+test.serial('serve: an untrusted upload is refused after its head, a 3 GiB section at once, an idle upload holds no one up', async t => {
   const alice = new User('alice').setup()
   alice.write('a.txt', 'a\n')
   alice.ok(['commit', '-m', 'one'])
@@ -347,7 +354,7 @@ function peak (u: User, args: string[], pipe = ''): { code: number, stdout: stri
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.split('\n').filter(l => !l.startsWith('trace')).join('\n'), mib: Number(m[1]) }
 }
 
-test('memory from small lies: one 1 MiB leaf linked 1024 times (claims 1 GiB) and two levels of it (1 TiB): fetch, merge, diff and show stay under 300 MiB; as .acacheowners it is refused by its declared size', async t => {
+test.serial('memory from small lies: one 1 MiB leaf linked 1024 times (claims 1 GiB) and two levels of it (1 TiB): fetch, merge, diff and show stay under 300 MiB; as .acacheowners it is refused by its declared size', async t => {
   const { alice, mallory } = pair()
   const leaf = await file(mallory, Buffer.alloc(1 << 20, 7))
   const gib = await repeatedFile(mallory, leaf.cid, 1 << 20, 1024)
