@@ -7,7 +7,7 @@
 const LAYERS = [
   ['cli', ['cli', 'web']],
   ['core', ['core']],
-  ['services', ['services', 'accept']],
+  ['services', ['services', 'accept', 'serve']],
   ['domain', ['worktree', 'merge', 'remote', 'mount', 'identity']],
   ['repo', ['repo']],
   ['model', ['model']],

@@ -1,11 +1,10 @@
-import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { requireIdentity } from '../identity/identity.js'
 import { runHook } from '../repo/hooks.js'
-import { signHead, decodeHead, headSignedBy, headFileName } from '../model/head.js'
+import { signHead, decodeHead, headSignedBy } from '../model/head.js'
 import { knownClosure, pushObjects } from '../remote/sync.js'
 import { openTransport } from '../remote/open.js'
 import { publishLocal } from '../remote/directory.js'
@@ -85,22 +84,4 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
   } finally {
     release()
   }
-}
-
-/** What `key` has published in this repository, and which local branches it does not show as they are. */
-export function publishedState (repo: Repo, key: string): { seq?: number, behind: string[] } {
-  const text = readRegular(repo, key)
-  if (text === undefined) return { behind: [] }
-  let head
-  try { head = decodeHead(text) } catch { return { behind: [] } }
-  const behind: string[] = []
-  for (const [ref, cid] of repo.listRefs('refs/heads')) {
-    const b = ref.slice('refs/heads/'.length)
-    if (head.heads[b] === undefined || !head.heads[b].equals(cid)) behind.push(b)
-  }
-  return { seq: head.seq, behind }
-}
-
-function readRegular (repo: Repo, key: string): Uint8Array | undefined {
-  try { return fs.readFileSync(repo.layout.published(headFileName(key))) } catch { return undefined }
 }

@@ -6,6 +6,7 @@ import { Ctx } from '../context.js'
 import { Identity } from '../identity/identity.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
 import { fail } from '../errors.js'
+import { decodeHead, headFileName } from '../model/head.js'
 
 /** What a head publishes: every local branch, and every tag as tags/NAME. */
 export function localBranches (repo: Repo): Record<string, CID> {
@@ -35,3 +36,20 @@ export function nextSeq (ctx: Ctx, id: Identity, seen = 0): { seq: number, save:
   }
 }
 
+/** What `key` has published in this repository, and which local branches it does not show as they are. */
+export function publishedState (repo: Repo, key: string): { seq?: number, behind: string[] } {
+  const text = readRegular(repo, key)
+  if (text === undefined) return { behind: [] }
+  let head
+  try { head = decodeHead(text) } catch { return { behind: [] } }
+  const behind: string[] = []
+  for (const [ref, cid] of repo.listRefs('refs/heads')) {
+    const b = ref.slice('refs/heads/'.length)
+    if (head.heads[b] === undefined || !head.heads[b].equals(cid)) behind.push(b)
+  }
+  return { seq: head.seq, behind }
+}
+
+function readRegular (repo: Repo, key: string): Uint8Array | undefined {
+  try { return fs.readFileSync(repo.layout.published(headFileName(key))) } catch { return undefined }
+}
