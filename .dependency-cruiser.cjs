@@ -2,18 +2,11 @@
  * The layers of acache, outside in (README, "How the code is laid out"):
  * a module may import from its own layer and the layers below it, never
  * above, and nothing may import in a circle. `npm test` runs this over the
- * compiled code (`npm run check:layers`), so it checks the imports that run.
+ * compiled code (`npm run check:layers`), so it checks the imports that run,
+ * and scripts/check-ts-imports.mjs the same rules over the TypeScript
+ * sources, type-only imports included (which compiling removes).
  */
-const LAYERS = [
-  ['cli', ['cli', 'web']],
-  ['core', ['core']],
-  ['services', ['services', 'accept', 'serve']],
-  ['domain', ['worktree', 'merge', 'remote', 'mount', 'identity']],
-  ['repo', ['repo']],
-  ['model', ['model']],
-  ['store', ['store']],
-  ['base', ['util', 'errors.js', 'context.js']]
-]
+const { LAYERS } = require('./scripts/layers.cjs')
 const ROOT = '^dist/src/'
 const dirs = (names) => `${ROOT}(${names.map(n => n.replace('.', '\\.')).join('|')})(/|$)`
 

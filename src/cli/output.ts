@@ -1,7 +1,7 @@
 import chalk from 'chalk'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { AcacheError, asAcacheError } from '../errors.js'
-import { safe } from './render.js'
+import { safe } from './safe.js'
 
 export interface OutputOptions { json: boolean, quiet: boolean, verbose: boolean }
 

@@ -12,6 +12,11 @@
 import fs, { type Stats } from 'node:fs'
 import { crc32 } from 'node:zlib'
 
+export type FileKind = 'file' | 'exec' | 'symlink'
+
+/** The stat fields acache looks at (fs.Stats has them; so do the light records of a parallel scan). */
+export interface FileStat { mode: number, size: number, mtimeMs: number, ctimeMs: number, ino: number }
+
 export const MAGIC = 0x41434958 // "ACIX"
 export const INDEX_VERSION = 4
 /** read too: the same without the CRC */

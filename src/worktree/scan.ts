@@ -5,6 +5,7 @@ import { joinPath, MAX_PATH_BYTES } from '../model/tree.js'
 import { FAILED, lstatInto, SharedLstat, STAT_FIELDS } from './lstat.js'
 import { trace } from '../util/trace.js'
 import type { EntryTable } from './index.js'
+import type { FileKind, FileStat } from './index-file.js'
 import { takePreloaded } from './preload.js'
 import { IGNORE_FILES, IgnoreRules, StatTuple, statOrUndefined, statTuple } from './ignore.js'
 import { WalkRecord, changedSince, parentOf } from './walk-record.js'
@@ -23,10 +24,7 @@ export function isPrivateName (name: string): boolean {
   return reservedAlias(name) !== undefined
 }
 
-export type FileKind = 'file' | 'exec' | 'symlink'
-
-/** The stat fields acache looks at (fs.Stats has them; so do the light records of a parallel scan). */
-export interface FileStat { mode: number, size: number, mtimeMs: number, ctimeMs: number, ino: number }
+export type { FileKind, FileStat } from './index-file.js'
 
 /**
  * The files of a working root as columns (no object per file): path, kind,
