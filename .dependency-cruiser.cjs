@@ -6,7 +6,7 @@
  * and scripts/check-ts-imports.mjs the same rules over the TypeScript
  * sources, type-only imports included (which compiling removes).
  */
-const { LAYERS } = require('./scripts/layers.cjs')
+const { LAYERS, APART } = require('./scripts/layers.cjs')
 const ROOT = '^dist/src/'
 const dirs = (names) => `${ROOT}(${names.map(n => n.replace('.', '\\.')).join('|')})(/|$)`
 
@@ -17,6 +17,15 @@ const forbidden = [{
   from: { path: ROOT },
   to: { circular: true }
 }]
+for (const dir of APART) {
+  forbidden.push({
+    name: `${dir}-apart`,
+    comment: `a module of ${dir}/ does not import another: what they share goes below, what combines them above (compose/)`,
+    severity: 'error',
+    from: { path: `${ROOT}${dir}/` },
+    to: { path: `${ROOT}${dir}/` }
+  })
+}
 for (let i = 1; i < LAYERS.length; i++) {
   const below = LAYERS.slice(i).flatMap(([, d]) => d)
   const above = LAYERS.slice(0, i).flatMap(([, d]) => d)

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const src = path.join(root, 'src')
-const { LAYERS } = createRequire(import.meta.url)('./layers.cjs')
+const { LAYERS, APART } = createRequire(import.meta.url)('./layers.cjs')
 
 const files = fs.readdirSync(src, { recursive: true }).map(String).filter(f => f.endsWith('.ts')).map(f => path.join(src, f))
 const layerOf = (file) => {
@@ -29,6 +29,8 @@ for (const file of files) {
     const target = path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts')
     if (!fs.existsSync(target)) continue
     to.add(target)
+    const dirOf = (f) => path.relative(src, f).split(path.sep)[0]
+    if (APART.includes(dirOf(file)) && dirOf(target) === dirOf(file)) problems.push(`${path.relative(root, file)} imports ${path.relative(root, target)}: the modules of ${dirOf(file)}/ do not import one another`)
     if (layerOf(target) < layerOf(file)) problems.push(`${path.relative(root, file)} imports ${path.relative(root, target)}: ${LAYERS[layerOf(file)][0]} does not import ${LAYERS[layerOf(target)][0]}`)
   }
   edges.set(file, to)

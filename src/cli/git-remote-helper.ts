@@ -44,7 +44,7 @@ async function serve (where: string, gitDir: string): Promise<number> {
     done () {}
   }
   const ctx = defaultCtx({ progress })
-  const { GitRemote } = await import('../core/git-remote.js')
+  const { GitRemote } = await import('../compose/git-remote.js')
   let remote: InstanceType<typeof GitRemote> | undefined
   const open = (): InstanceType<typeof GitRemote> => { remote ??= new GitRemote(ctx, gitDir, where); return remote }
   const send = (text: string): void => { process.stdout.write(text) }

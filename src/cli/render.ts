@@ -1,5 +1,5 @@
 import chalk from 'chalk'
-import type { FileDiff } from '../core/diff.js'
+import type { FileDiff } from '../services/diff.js'
 import type { Output } from './output.js'
 
 const MODE: Record<string, string> = { file: '100644', exec: '100755', symlink: '120000' }

@@ -5,12 +5,11 @@ import { Ctx } from '../context.js'
 import { requireIdentity } from '../identity/identity.js'
 import { fail } from '../errors.js'
 import { runHook } from '../repo/hooks.js'
-import { StatCache, entryOf } from '../worktree/index.js'
-import { Change, compareWorktree } from '../worktree/snapshot.js'
+import { StatCache } from '../worktree/index.js'
+import { Change, compareWorktree, worktreeTree } from '../worktree/snapshot.js'
 import { walkForTree } from '../worktree/walk-record.js'
 import { trace } from '../util/trace.js'
-import { repoPaths, ancestors } from '../worktree/paths.js'
-import { buildTree, Node } from '../model/tree.js'
+import { repoPaths } from '../worktree/paths.js'
 import { signCommit } from '../model/commit.js'
 import { readMergeState, clearMergeState, checkResolved } from '../merge/state.js'
 import { OwnershipChecker, failOwnership } from '../services/ownership.js'
@@ -152,19 +151,3 @@ async function amendedCommit (repo: Repo, head: CID | undefined): Promise<{ pare
   return { parents: c.parents, message: c.message }
 }
 
-/**
- * The tree of the working root as compared (HEAD's entries outside the
- * compared paths, the working root's inside), stored; unchanged
- * directories are taken whole. `cache` is changed in place (not used again).
- */
-export async function worktreeTree (repo: Repo, cache: StatCache, cmp: Awaited<ReturnType<typeof compareWorktree>>): Promise<{ root: Node, dirs: Map<string, Node>, next: StatCache['entries'] }> {
-  const next = cache.entries
-  for (const c of cmp.changes) if (c.change === 'deleted') next.delete(c.path)
-  for (const [p, e] of cmp.current) next.set(p, e)
-  const files = { keys: () => next.keys(), get: (p: string) => { const e = next.get(p); return e === undefined ? undefined : entryOf(e) } }
-  const reuse = new Map<string, Node>(cache.dirs)
-  for (const c of cmp.changes) for (const a of ancestors(c.path)) reuse.delete(a)
-  reuse.delete('')
-  const { root, dirs } = await buildTree(repo.store, files, reuse)
-  return { root, dirs, next }
-}

@@ -1,50 +1,14 @@
-import { parseGitCommit, GitPerson } from '../model/git.js'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
-import { Commit, commitSignatureValid } from '../model/commit.js'
+import { Commit } from '../model/commit.js'
+import { LogEntry, logEntry } from '../services/log-entry.js'
 import { resolveRev } from '../repo/revs.js'
 import { mergeBases } from '../merge/base.js'
 import { diffTrees } from '../model/treediff.js'
-import { diffCommits, FileDiff } from './diff.js'
+import { diffCommits } from '../services/diff.js'
 import { fail } from '../errors.js'
 
-export interface LogEntry {
-  commit: string
-  tree: string
-  parents: string[]
-  author: { key: string, name: string }
-  time: string
-  message: string
-  signature: 'good' | 'bad'
-  /** refs at this commit, as git decorates them: "HEAD -> main", "alice/main", "tag: v1" */
-  refs?: string[]
-  /** with patch or stat: what it changed against its first parent */
-  diff?: FileDiff[]
-  /** an imported commit: its git ID, and its author and committer as git recorded them */
-  git?: { id: string, author?: GitPerson, committer?: GitPerson }
-}
-
-export function logEntry (cid: CID, c: Commit): LogEntry {
-  return {
-    commit: cid.toString(),
-    tree: c.tree.toString(),
-    parents: c.parents.map(String),
-    author: { key: c.author.key, name: c.author.name },
-    time: c.time,
-    message: c.message,
-    signature: commitSignatureValid(c) ? 'good' : 'bad',
-    ...(c.git === undefined ? {} : { git: gitOriginOf(c.git.id, c.git.object) })
-  }
-}
-
-function gitOriginOf (id: string, object: Uint8Array): NonNullable<LogEntry['git']> {
-  try {
-    const info = parseGitCommit(object, id)
-    return { id, author: info.author, committer: info.committer }
-  } catch {
-    return { id }
-  }
-}
+export type { LogEntry } from '../services/log-entry.js'
 
 export interface LogOptions {
   /** where to start (default HEAD); several are walked together */

@@ -1,8 +1,8 @@
 import { Repo } from '../repo/repo.js'
 import { resolveRev } from '../repo/revs.js'
 import { fail } from '../errors.js'
-import { LogEntry, logEntry } from './log.js'
-import { diffCommits, FileDiff } from './diff.js'
+import { LogEntry, logEntry } from '../services/log-entry.js'
+import { diffCommits, FileDiff } from '../services/diff.js'
 import { Entry, lookupPath, readDirectory, readSymlink, inspect } from '../model/tree.js'
 import { readFileContent } from '../model/file.js'
 

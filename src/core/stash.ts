@@ -12,7 +12,7 @@ import { Conflict, readMergeState } from '../merge/state.js'
 import { chunkerOf } from '../worktree/attributes.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
 import { checkoutTree, refuseOutsideSparse } from '../worktree/checkout.js'
-import { worktreeTree } from './commit.js'
+import { worktreeTree } from '../worktree/snapshot.js'
 
 /**
  * `stash`: local changes put aside so a switch or pull can go ahead, and

@@ -5,13 +5,14 @@ import { CID } from 'multiformats/cid'
 import { Repo } from '../repo/repo.js'
 import { BlockStore, nullStore } from '../store/blockstore.js'
 import { sameContentOnDisk, storeFileFromDisk } from '../model/file.js'
-import { symlinkBlock } from '../model/tree.js'
+import { buildTree, Node, symlinkBlock } from '../model/tree.js'
 import { FileKind, FileStat, scanWorktree, statAt } from './scan.js'
 import { WalkRecord } from './walk-record.js'
 import { STAT_FIELDS } from './lstat.js'
 import { chunkerOf } from './attributes.js'
 import { ChunkerName } from '../model/chunker.js'
-import { IndexEntry, StatCache, statted, MATCH } from './index.js'
+import { IndexEntry, StatCache, statted, MATCH, entryOf } from './index.js'
+import { ancestors } from './paths.js'
 
 export type ChangeKind = 'added' | 'modified' | 'deleted'
 
@@ -164,4 +165,21 @@ export async function compareWorktree (repo: Repo, cache: StatCache, opts: Compa
     lookup: (p) => current.get(p) ?? (presentSet().has(p) ? cache.entries.get(p) : undefined),
     get present () { return [...presentSet()] }
   }
+}
+
+/**
+ * The tree of the working root as compared (HEAD's entries outside the
+ * compared paths, the working root's inside), stored; unchanged
+ * directories are taken whole. `cache` is changed in place (not used again).
+ */
+export async function worktreeTree (repo: Repo, cache: StatCache, cmp: Awaited<ReturnType<typeof compareWorktree>>): Promise<{ root: Node, dirs: Map<string, Node>, next: StatCache['entries'] }> {
+  const next = cache.entries
+  for (const c of cmp.changes) if (c.change === 'deleted') next.delete(c.path)
+  for (const [p, e] of cmp.current) next.set(p, e)
+  const files = { keys: () => next.keys(), get: (p: string) => { const e = next.get(p); return e === undefined ? undefined : entryOf(e) } }
+  const reuse = new Map<string, Node>(cache.dirs)
+  for (const c of cmp.changes) for (const a of ancestors(c.path)) reuse.delete(a)
+  reuse.delete('')
+  const { root, dirs } = await buildTree(repo.store, files, reuse)
+  return { root, dirs, next }
 }

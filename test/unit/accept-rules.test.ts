@@ -27,7 +27,7 @@ test('the primitives under the rules are called only by the rule that owns them 
     'checkBlock(': ['src/store/blockstore.ts', 'src/store/fs-blockstore.ts', 'src/store/packed-blockstore.ts', 'src/store/kubo-blockstore.ts', 'src/store/leaf-pool.ts', 'src/remote/sync.ts'],
     'blockTooLarge(': ['src/store/blockstore.ts', 'src/remote/sync.ts', 'src/remote/car.ts'],
     // the commit rule (model/commit.ts admitCommit); verify and log only report a verdict
-    'commitSignatureValid(': ['src/model/commit.ts', 'src/core/verify.ts', 'src/core/log.ts'],
+    'commitSignatureValid(': ['src/model/commit.ts', 'src/core/verify.ts', 'src/services/log-entry.ts'],
     // the head rule (accept/head.ts); push reads back heads of its own key
     'headSignedBy(': ['src/model/head.ts', 'src/accept/head.ts', 'src/core/push.ts'],
     'foldCollision(': ['src/model/names.ts', 'src/accept/arrival.ts']

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import fc from 'fast-check'
-import { gitBlobId, unifiedHunks } from '../../src/core/diff.js'
+import { gitBlobId, unifiedHunks } from '../../src/services/diff.js'
 import { diffLines, lineTable } from '../../src/util/linediff.js'
 import { assertProperty, git, gitEnv, gitSeed } from '../git.js'
 

@@ -1,6 +1,6 @@
 import { define, CommandDef } from '../command.js'
 import { printConflicts } from '../render.js'
-import type { ApplyKind } from '../../core/apply.js'
+import type { ApplyKind } from '../../compose/apply.js'
 
 /** `revert REV` and `cherry-pick REV`: one change applied backwards or forwards (core/apply.ts). */
 export function applyCommand (kind: ApplyKind, describe: string, done: string): CommandDef {
@@ -13,7 +13,7 @@ export function applyCommand (kind: ApplyKind, describe: string, done: string): 
       .option('continue', { type: 'boolean', describe: `record the ${kind} once its conflicts are resolved (as \`acache commit\` with the prepared message)` })
       .conflicts('abort', ['continue', 'rev']),
     run: async (args, { ctx, out, repo }) => {
-      const { applyCommit, finishApply } = await import('../../core/apply.js')
+      const { applyCommit, finishApply } = await import('../../compose/apply.js')
       const { shortCid } = await import('../../repo/revs.js')
       const { AcacheError } = await import('../../errors.js')
       if (args.abort === true || args.continue === true) {

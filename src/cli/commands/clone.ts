@@ -12,7 +12,7 @@ export default define({
     .option('sparse', { type: 'string', array: true, describe: 'fetch and check out only these paths (files or directories; kept as the sparse set, see switch --sparse)' })
     .option('depth', { type: 'number', describe: 'fetch only the last N commits of each branch (older history comes when read)', requiresArg: true }),
   run: async (args, { ctx, out }) => {
-    const { clone } = await import('../../core/clone.js')
+    const { clone } = await import('../../compose/clone.js')
     const { shortCid } = await import('../../repo/revs.js')
     const r = await clone(ctx, args.source, { key: args.key, dir: args.dir, name: args.origin, branch: args.branch, depth: args.depth, sparse: args.sparse })
     out.result({ ...r })

@@ -8,7 +8,7 @@ export default define({
     .positional('remote', { type: 'string', describe: 'which remote (default: the only one)' })
     .positional('branch', { type: 'string', describe: 'their branch (default: yours)' }),
   run: async (args, { ctx, out, repo }) => {
-    const { pull } = await import('../../core/pull.js')
+    const { pull } = await import('../../compose/pull.js')
     const p = await pull(await repo(), ctx, { remote: args.remote, branch: args.branch })
     out.result({ fetched: p.fetched, merge: p.merge })
     out.info(`merge ${p.remote}/${p.branch}: ${p.merge.result}`)

@@ -14,7 +14,7 @@ export default define({
     let fixed: { repaired: string[], unrepaired: string[] } | undefined
     let r
     if (args.repair === true) {
-      const { repair } = await import('../../core/repair.js')
+      const { repair } = await import('../../compose/repair.js')
       const x = await repair(await repo(), ctx)
       fixed = { repaired: x.repaired, unrepaired: x.unrepaired }
       r = x.report

@@ -3,7 +3,7 @@ import { Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { admitBlock } from '../store/blockstore.js'
 import { openTransport } from '../remote/open.js'
-import { verify, VerifyReport } from './verify.js'
+import { verify, VerifyReport } from '../core/verify.js'
 
 export interface RepairResult { repaired: string[], unrepaired: string[], report: VerifyReport }
 

@@ -11,8 +11,8 @@ import { Conflict, readMergeState, writeMergeState } from '../merge/state.js'
 import { checkoutTree, refuseOutsideSparse } from '../worktree/checkout.js'
 import { chunkerOf } from '../worktree/attributes.js'
 import { OwnershipChecker, failOwnership } from '../services/ownership.js'
-import { merge } from './merge.js'
-import { commit, preparedMessage } from './commit.js'
+import { merge } from '../core/merge.js'
+import { commit, preparedMessage } from '../core/commit.js'
 
 export type ApplyKind = 'revert' | 'cherry-pick'
 

@@ -1,8 +1,8 @@
 import { Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
-import { fetch, FetchResult } from './fetch.js'
-import { merge, MergeOutcome } from './merge.js'
+import { fetch, FetchResult } from '../core/fetch.js'
+import { merge, MergeOutcome } from '../core/merge.js'
 
 export interface PullResult { remote: string, branch: string, fetched: FetchResult[], merge: MergeOutcome }
 
