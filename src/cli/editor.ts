@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import type { Repo } from '../repo/repo.js'
 import { fail } from '../errors.js'
+import { knob } from '../util/knobs.js'
 
 /**
  * The message from an editor, as git asks for it: $ACACHE_EDITOR, $VISUAL,
@@ -9,8 +10,8 @@ import { fail } from '../errors.js'
  * out; only on a terminal (a script must say -m).
  */
 export function editMessage (repo: Repo, initial: string): string {
-  const editor = process.env.ACACHE_EDITOR ?? process.env.VISUAL ?? process.env.EDITOR ?? (process.stdin.isTTY === true ? 'vi' : undefined)
-  if (editor === undefined || (process.stdin.isTTY !== true && process.env.ACACHE_EDITOR === undefined)) {
+  const editor = knob('ACACHE_EDITOR') ?? process.env.VISUAL ?? process.env.EDITOR ?? (process.stdin.isTTY === true ? 'vi' : undefined)
+  if (editor === undefined || (process.stdin.isTTY !== true && knob('ACACHE_EDITOR') === undefined)) {
     fail('USAGE', 'a commit needs a message', { hint: 'acache commit -m "what changed" (an editor opens only on a terminal)' })
   }
   const file = repo.layout.commitMessage

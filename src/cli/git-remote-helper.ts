@@ -6,6 +6,7 @@ import readline from 'node:readline'
 import { spawnSync } from 'node:child_process'
 import { defaultCtx, Progress } from '../context.js'
 import { asAcacheError } from '../errors.js'
+import { knob } from '../util/knobs.js'
 
 /**
  * git-remote-acache: git's remote-helper protocol (gitremote-helpers(7)) on
@@ -84,7 +85,7 @@ async function serve (where: string, gitDir: string): Promise<number> {
   } catch (err) {
     const e = asAcacheError(err)
     process.stderr.write(`fatal: acache: ${e.message}\n${e.hint !== undefined ? `hint: ${e.hint}\n` : ''}`)
-    if (e.code === 'BUG' && process.env.ACACHE_TRACE !== undefined) process.stderr.write(String((err as Error).stack) + '\n')
+    if (e.code === 'BUG' && knob('ACACHE_TRACE') !== undefined) process.stderr.write(String((err as Error).stack) + '\n')
     return e.exitCode
   }
 }

@@ -130,6 +130,7 @@ async function makeIO (args: any, out: Output, usage: () => void): Promise<IO> {
         }
         ctx.progress.tick(n)
       })
+      repo.now = ctx.now
       return repo
     }
   }

@@ -2,6 +2,7 @@ import chalk from 'chalk'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { AcacheError, asAcacheError } from '../errors.js'
 import { safe } from './safe.js'
+import { knob } from '../util/knobs.js'
 
 export interface OutputOptions { json: boolean, quiet: boolean, verbose: boolean }
 
@@ -83,7 +84,7 @@ export class Output {
    */
   usePager (): void {
     if (this.opts.json || process.stdout.isTTY !== true || this.pager !== undefined) return
-    const cmd = process.env.ACACHE_PAGER ?? process.env.PAGER ?? 'less'
+    const cmd = knob('ACACHE_PAGER') ?? process.env.PAGER ?? 'less'
     if (cmd.trim() === '' || cmd.trim() === 'cat') return
     const p = spawn('sh', ['-c', cmd], { stdio: ['pipe', 'inherit', 'inherit'], env: { LESS: 'FRX', LV: '-c', ...process.env } })
     p.on('error', () => { this.pager = undefined })

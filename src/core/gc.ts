@@ -50,7 +50,7 @@ async function reach (store: BlockStore, roots: CID[], onBlock?: (cid: CID, byte
 }
 
 /** What must never be dropped: refs (branches, remote branches, pins), HEAD, a merge under way, published and accepted heads. */
-export function gcRoots (repo: Repo, reflogDays = 90): CID[] {
+export function gcRoots (repo: Repo, reflogDays = 90, now: Date = new Date()): CID[] {
   const roots: CID[] = repo.listRefs('refs').map(([, c]) => c)
   const h = repo.readHead()
   if (h.cid !== undefined) roots.push(h.cid)
@@ -72,7 +72,7 @@ export function gcRoots (repo: Repo, reflogDays = 90): CID[] {
   // what the reflog names from the last 90 days (a reset, an amend, a deleted
   // branch left it behind) is kept, as git keeps it; gc --now keeps none of it
   if (reflogDays > 0) {
-    const since = Date.now() - reflogDays * 24 * 3600 * 1000
+    const since = now.getTime() - reflogDays * 24 * 3600 * 1000
     for (const ref of repo.refLogs()) {
       for (const e of repo.readRefLog(ref)) {
         if (!(Date.parse(e.time) >= since)) continue
@@ -111,7 +111,7 @@ export async function gc (repo: Repo, ctx: Ctx, opts: { dryRun?: boolean, now?: 
     const graceMs = opts.now === true ? 0 : (opts.graceMs ?? 60 * 60 * 1000)
     const dryRun = opts.dryRun === true
     let walked: { keep: Set<string>, visited: Set<string> } | undefined
-    const roots = gcRoots(repo, opts.now === true ? 0 : 90)
+    const roots = gcRoots(repo, opts.now === true ? 0 : 90, ctx.now())
     ctx.progress.start('collecting garbage', undefined)
     const c = await store.collect({
       roots,
@@ -124,7 +124,7 @@ export async function gc (repo: Repo, ctx: Ctx, opts: { dryRun?: boolean, now?: 
     if (!dryRun) {
       // what processes that died left: staging of a dead process at once, the rest after the grace time
       removeDeadStaging(repo)
-      for (const dir of [repo.layout.tmp, repo.layout.staging()]) removeOlderThan(dir, Date.now() - graceMs)
+      for (const dir of [repo.layout.tmp, repo.layout.staging()]) removeOlderThan(dir, ctx.now().getTime() - graceMs)
       if (walked !== undefined) {
         repo.complete().retain(walked.visited)
         new CompleteSet(repo.layout.verified).retain(walked.visited) // a closure gc cut into is not known sound any more

@@ -7,6 +7,7 @@ import { startServer } from '../serve/server.js'
 import { readRoutes } from '../serve/reads.js'
 import { blockRoutes } from '../serve/blocks.js'
 import { pushRoute } from '../serve/push.js'
+import { knobNumber } from '../util/knobs.js'
 
 export interface ServeOptions {
   host?: string
@@ -35,7 +36,7 @@ export interface ServeOptions {
  * /acache/v1/push takes a signed head and its blocks from a trusted key.
  */
 export async function serve (repo: Repo, opts: ServeOptions = {}): Promise<{ server: http.Server, url: string, close: () => Promise<void> }> {
-  const idleMs = opts.idleMs ?? (Number(process.env.ACACHE_SERVE_IDLE_MS) > 0 ? Number(process.env.ACACHE_SERVE_IDLE_MS) : 30_000)
+  const idleMs = opts.idleMs ?? knobNumber('ACACHE_SERVE_IDLE_MS', 30_000)
   const log = opts.log ?? (() => {})
   const routes = [
     ...readRoutes(repo),

@@ -1,4 +1,5 @@
 import { fail } from '../errors.js'
+import { knobNumber } from '../util/knobs.js'
 
 /**
  * Limits on what outside input may make acache do. Every block, tree and
@@ -23,8 +24,8 @@ export const MAX_SPECIAL_FILE_BYTES = 1024 * 1024
  * ACACHE_MAX_TREE_ENTRIES changes it.
  */
 export function maxTreeEntries (): number {
-  const v = Number(process.env.ACACHE_MAX_TREE_ENTRIES)
-  return Number.isSafeInteger(v) && v > 0 ? v : 4_000_000
+  const v = knobNumber('ACACHE_MAX_TREE_ENTRIES', 4_000_000)
+  return Number.isSafeInteger(v) ? v : 4_000_000
 }
 
 export function tooManyEntries (what: string, limit = maxTreeEntries()): never {

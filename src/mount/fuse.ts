@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import { execFileSync } from 'node:child_process'
 import { fail } from '../errors.js'
+import { knob } from '../util/knobs.js'
 
 const INSTALL_HINT = 'install FUSE: apt-get install fuse libfuse2 (and npm install fuse-native, an optional dependency of acache)'
 
@@ -10,7 +11,7 @@ export function loadFuse (): any {
   if (!fs.existsSync('/dev/fuse')) fail('FUSE_MISSING', 'FUSE is not available here: /dev/fuse does not exist', { hint: INSTALL_HINT })
   try {
     // ACACHE_FUSE_MODULE names another build of the binding (and lets tests take it away)
-    return createRequire(import.meta.url)(process.env.ACACHE_FUSE_MODULE ?? 'fuse-native')
+    return createRequire(import.meta.url)(knob('ACACHE_FUSE_MODULE') ?? 'fuse-native')
   } catch (err) {
     return fail('FUSE_MISSING', `FUSE cannot be loaded: ${(err as Error).message.split('\n')[0]}`, { hint: INSTALL_HINT })
   }

@@ -4,6 +4,7 @@ import zlib from 'node:zlib'
 import { createHash, randomBytes } from 'node:crypto'
 import { spawn, spawnSync, ChildProcess } from 'node:child_process'
 import { fail, AcacheError } from '../errors.js'
+import { knobNumber } from '../util/knobs.js'
 
 /**
  * A git repository, read and written for the bridge: objects through one
@@ -40,7 +41,7 @@ interface Pending { resolve: (o: GitObject | undefined) => void, reject: (e: Err
  * bytes read past, never held. Large files belong in git-lfs, whose objects
  * the import reads from their own files.
  */
-export const MAX_GIT_OBJECT_BYTES = Number(process.env.ACACHE_MAX_GIT_OBJECT_BYTES ?? 1024 * 1024 * 1024)
+export const MAX_GIT_OBJECT_BYTES = knobNumber('ACACHE_MAX_GIT_OBJECT_BYTES', 1024 * 1024 * 1024)
 
 /** `git cat-file --batch` (or `--batch-check` for existence), requests pipelined, answers in order. */
 export class GitBatch {

@@ -10,6 +10,7 @@ import { AcacheError, fail } from '../errors.js'
 import { MAX_BLOCK_BYTES, MAX_HEAD_BYTES } from '../model/limits.js'
 import { missing } from '../store/blockstore.js'
 import { tally } from '../util/trace.js'
+import { knobNumber } from '../util/knobs.js'
 
 interface Reply { status: number, body: Buffer, headers: http.IncomingHttpHeaders }
 
@@ -31,8 +32,7 @@ class Unreachable extends Error {}
 
 /** How long a server may stay silent before we give up (ACACHE_NET_TIMEOUT_MS; default 30 s). */
 export function netTimeoutMs (): number {
-  const v = Number(process.env.ACACHE_NET_TIMEOUT_MS)
-  return Number.isFinite(v) && v > 0 ? v : 30_000
+  return knobNumber('ACACHE_NET_TIMEOUT_MS', 30_000)
 }
 
 function tooLarge (url: string, limit: number): AcacheError {

@@ -48,6 +48,8 @@ export class Repo {
   private completeSet?: CompleteSet
   /** Directories never scanned nor committed even when inside the working root ($ACACHE_HOME). */
   privateDirs: string[] = [acacheHome()]
+  /** the clock the reflog's times are read from (an operation sets its context's: tests give their own) */
+  now: () => Date = () => new Date()
 
   /** `root` is the working root, or undefined for a bare store. */
   /**
@@ -184,7 +186,7 @@ export class Repo {
     const file = this.layout.log(ref)
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true })
-      fs.appendFileSync(file, JSON.stringify({ old: old?.toString() ?? null, new: now?.toString() ?? null, time: new Date().toISOString(), message: why }) + '\n')
+      fs.appendFileSync(file, JSON.stringify({ old: old?.toString() ?? null, new: now?.toString() ?? null, time: this.now().toISOString(), message: why }) + '\n')
     } catch { /* the reflog is a help, never a reason to fail a command */ }
   }
 

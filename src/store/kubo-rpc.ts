@@ -1,6 +1,7 @@
 import type { CID } from 'multiformats/cid'
 import { AcacheError, fail } from '../errors.js'
 import { missing } from './blockstore.js'
+import { knobNumber } from '../util/knobs.js'
 
 /** `host:port`, `http://host:port` or a multiaddr, as the HTTP URL of a Kubo RPC API. */
 export function kuboApiUrl (api: string): string {
@@ -12,7 +13,7 @@ export function kuboApiUrl (api: string): string {
 }
 
 /** Milliseconds to wait for one answer from a node (it may be looking for a block on the network). */
-export const KUBO_TIMEOUT = Number(process.env.ACACHE_KUBO_TIMEOUT_MS ?? 120_000)
+export const KUBO_TIMEOUT = knobNumber('ACACHE_KUBO_TIMEOUT_MS', 120_000)
 
 /**
  * One Kubo RPC client, and every call through it turned into acache errors:

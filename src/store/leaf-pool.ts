@@ -6,6 +6,7 @@ import { BlockStore, SHA2_256, checkBlock, equalBytes, nullStore, sha256 } from 
 import { FsBlockStore } from './fs-blockstore.js'
 import { AcacheError, ErrorCode, asAcacheError } from '../errors.js'
 import { siblingUrl, startWorker } from '../util/worker.js'
+import { knob } from '../util/knobs.js'
 
 const RAW = 0x55
 
@@ -149,7 +150,7 @@ export const POOL_MIN_BYTES = 16 * 1024 * 1024
  */
 export function openLeafSink (store: BlockStore, capacity: number, bytes: number): LeafSink {
   const threads = Math.min(4, Math.max(1, os.availableParallelism()))
-  if (bytes >= POOL_MIN_BYTES && process.env.ACACHE_THREADS !== '0') {
+  if (bytes >= POOL_MIN_BYTES && knob('ACACHE_THREADS') !== '0') {
     if (store instanceof FsBlockStore) return new PoolSink(store, capacity, threads)
     if (store === nullStore) return new PoolSink(undefined, capacity, threads)
   }

@@ -8,8 +8,9 @@
  */
 import { writeSync } from 'node:fs'
 import { isMainThread } from 'node:worker_threads'
+import { knob } from './knobs.js'
 
-const on = process.env.ACACHE_TRACE === '1'
+const on = knob('ACACHE_TRACE') === '1'
 /** work counted while tracing: blocks read from the store, blocks fetched from a remote */
 const counts = { read: 0, fetched: 0 }
 // the exit line says the peak resident memory and the work done (what tests of bounded work read: no clock)

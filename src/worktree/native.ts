@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { knob } from '../util/knobs.js'
 
 /**
  * acache's native lstat helper (native/lstat.c, built by `npm install` into
@@ -19,7 +20,7 @@ let loaded: NativeLstat | null | undefined
 
 /** The helper, loaded once; undefined when it is not built or turned off. */
 export function nativeLstat (): NativeLstat | undefined {
-  if (loaded === undefined) loaded = process.env.ACACHE_NATIVE === '0' ? null : load()
+  if (loaded === undefined) loaded = knob('ACACHE_NATIVE') === '0' ? null : load()
   return loaded ?? undefined
 }
 

@@ -7,6 +7,7 @@ import { fileId, indexColumns, indexLayout, indexPaths, readIndexFile } from './
 import { chunkLstat, Expect, lstatShared, PathList, STAT_FIELDS } from './lstat.js'
 import { nativeLstat, pathStarts } from './native.js'
 import { tally, trace } from '../util/trace.js'
+import { knob } from '../util/knobs.js'
 
 // The bundled command line loads this module from the file bin/acache.js
 // loaded it from (preload.cjs), so there is one of it, and of trace.
@@ -65,7 +66,7 @@ let pending: Pending | undefined
 export function preloadStats (argv: string[], cwd = process.cwd()): void {
   try {
     const { command, dir } = commandOf(argv, cwd)
-    if (command === undefined || !COMMANDS.has(command) || process.env.ACACHE_THREADS === '0') return
+    if (command === undefined || !COMMANDS.has(command) || knob('ACACHE_THREADS') === '0') return
     const found = findRepository(dir)
     if (found?.root === undefined) return
     const index = new RepoLayout(found.dir).index

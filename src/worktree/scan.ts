@@ -10,6 +10,7 @@ import { takePreloaded } from './preload.js'
 import { IGNORE_FILES, IgnoreRules, StatTuple, statOrUndefined, statTuple } from './ignore.js'
 import { WalkRecord, changedSince, parentOf } from './walk-record.js'
 import { KIND_NAMES, kindIndexOfMode, RACY_MS } from './index-file.js'
+import { knob } from '../util/knobs.js'
 
 /** From this many tracked files on, a helper thread shares the lstat calls. */
 const PARALLEL_FROM = 4000
@@ -253,7 +254,7 @@ export function scanWorktree (root: string, input: ScanInput): Scan {
   const n = entries.size
   const preloaded = input.file === undefined ? undefined : takePreloaded(input.file, root, n)
   const columns = entries.columnsAsRead()
-  const parallel = n >= PARALLEL_FROM && process.env.ACACHE_THREADS !== '0'
+  const parallel = n >= PARALLEL_FROM && knob('ACACHE_THREADS') !== '0'
   const lstat = new SharedLstat(root, n, tracked, parallel, () => entries.pathBytes(), columns, preloaded)
   trace('walk start')
   let walker = new Walker(root, input)

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import { preloadedIndex, preloadStats, takePreloaded } from '../../src/worktree/preload.js'
 import { fileId } from '../../src/worktree/index-file.js'
 import { User } from '../helpers.js'
+import { setKnobs } from '../../src/util/knobs.js'
 
 // The lstat helper reads the index once for the command (preload.ts): the
 // command takes its bytes instead of reading the file again, but only while
@@ -54,11 +55,11 @@ test.serial('no helper for other commands, small indexes, or ACACHE_THREADS=0', 
   const { a, index } = large()
   preloadStats(['log'], a.work)
   t.is(preloadedIndex(index), undefined)
-  process.env.ACACHE_THREADS = '0'
+  setKnobs({ ACACHE_THREADS: '0' })
   try {
     preloadStats(['status'], a.work)
     t.is(preloadedIndex(index), undefined)
   } finally {
-    delete process.env.ACACHE_THREADS
+    setKnobs(undefined)
   }
 })

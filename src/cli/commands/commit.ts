@@ -1,5 +1,6 @@
 import { define } from '../command.js'
 import { safe } from '../render.js'
+import { knob } from '../../util/knobs.js'
 
 export default define({
   command: 'commit [paths..]',
@@ -20,7 +21,7 @@ export default define({
     if (message === undefined && args.amend !== true) {
       // a merge, revert or cherry-pick under way has its message ready (git's --no-edit off a terminal)
       const prepared = preparedMessage(r0)
-      if (prepared !== undefined && process.stdin.isTTY !== true && process.env.ACACHE_EDITOR === undefined) message = prepared
+      if (prepared !== undefined && process.stdin.isTTY !== true && knob('ACACHE_EDITOR') === undefined) message = prepared
       else message = (await import('../editor.js')).editMessage(r0, prepared ?? '')
     }
     const r = await commit(r0, ctx, { message, amend: args.amend === true, paths: args.paths, noVerify: args.verify === false, allowEmpty: args.allowEmpty })
