@@ -97,6 +97,8 @@ const server = http.createServer((req, res) => {
     answer(404, {})
   })
 })
+// the tests' clients pause for seconds between requests (a command runs meanwhile): keep their connections, so none is closed under a request
+server.keepAliveTimeout = 10 * 60_000
 server.listen(Number(arg('port') ?? 0), '127.0.0.1', () => {
   const a = server.address()
   process.stdout.write(JSON.stringify({ port: typeof a === 'object' && a !== null ? a.port : 0 }) + '\n')
