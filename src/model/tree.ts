@@ -396,7 +396,12 @@ async function directoryLinks (store: BlockStore, cid: CID, node: dagPb.PBNode, 
         const k = s.toString()
         if (shards.has(k)) fail('BAD_OBJECT', `HAMT directory ${cid} links its shard ${k} more than once`, { data: { cid: cid.toString() } })
         shards.add(k)
-        const sub = await decodeUnixfs(s, await store.get(s))
+      }
+      // the sub-shards read side by side (a shard has up to 256), walked in their order
+      const blocks = links.shards.map(s => store.get(s))
+      blocks.forEach(b => { b.catch(() => {}) })
+      for (const [i, s] of links.shards.entries()) {
+        const sub = await decodeUnixfs(s, await blocks[i])
         if (sub.unixfs.type !== 'hamt-sharded-directory') fail('BAD_OBJECT', `bad HAMT shard in ${cid}`)
         await walk(sub.node, sub.unixfs, s, depth + 1)
       }

@@ -17,7 +17,22 @@ export async function diffTrees (store: BlockStore, a: CID | undefined, b: CID |
   const out: TreeChange[] = []
   const walk = new DiffWalk(store)
   await walk.dirs(a, b, '', out)
-  return out.sort((x, y) => x.path < y.path ? -1 : x.path > y.path ? 1 : 0)
+  return out.sort(byPath)
+}
+
+const byPath = (x: TreeChange, y: TreeChange): number => x.path < y.path ? -1 : x.path > y.path ? 1 : 0
+
+/**
+ * The first `max` changes the walk meets (directories in their order), and
+ * whether there are more: for a page that shows a bounded part of a large
+ * change. Bounded by `max`, it needs no count of a subtree first.
+ */
+export async function someTreeChanges (store: BlockStore, a: CID | undefined, b: CID | undefined, max: number): Promise<{ changes: TreeChange[], more: boolean }> {
+  const out: TreeChange[] = []
+  const walk = new DiffWalk(store, max)
+  await walk.dirs(a, b, '', out, true)
+  const more = out.length > max
+  return { changes: out.slice(0, max).sort(byPath), more }
 }
 
 class DiffWalk {
@@ -27,7 +42,8 @@ class DiffWalk {
   private readonly counted: CountMemo = { dirs: new Map(), counts: new Map() }
   private visited = 0
 
-  constructor (private readonly store: BlockStore) {}
+  /** `max`: stop once more than this many changes are found (a bounded walk) */
+  constructor (private readonly store: BlockStore, private readonly max = Infinity) {}
 
   private readLinks (cid: CID, where: string): Promise<Map<string, Node>> {
     const k = cid.toString()
@@ -58,10 +74,12 @@ class DiffWalk {
     const right = b === undefined ? new Map<string, Node>() : await this.readLinks(b, dir)
     const names = new Set([...left.keys(), ...right.keys()])
     for (const name of names) {
+      if (out.length > this.max) return
       const ln = left.get(name)
       const rn = right.get(name)
       if (ln !== undefined && rn !== undefined && ln.cid.equals(rn.cid)) continue
-      if (a !== undefined && b !== undefined && ++this.visited > this.limit) tooManyEntries('the difference between these trees', this.limit)
+      // (a bounded walk counts every entry it passes: a tree of empty directories linked many times is no way round the bound)
+      if ((this.max !== Infinity || (a !== undefined && b !== undefined)) && ++this.visited > this.limit) tooManyEntries('the difference between these trees', this.limit)
       const l = await this.withKind(ln)
       const r = await this.withKind(rn)
       const p = joinPath(dir, name)

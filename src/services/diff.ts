@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { Repo } from '../repo/repo.js'
 import { isBinary } from '../util/text.js'
 import { diffLines, hunks, lineTable, Lines } from '../util/linediff.js'
-import { diffTrees, TreeChange } from '../model/treediff.js'
+import { diffTrees, someTreeChanges, TreeChange } from '../model/treediff.js'
 import { Entry, Kind, readSymlink } from '../model/tree.js'
 import { isTooLarge, readFileBytes, sameStoredContent } from '../model/file.js'
 import type { BlockStore } from '../store/blockstore.js'
@@ -191,11 +191,12 @@ export async function diffCommits (repo: Repo, a: CID | undefined, b: CID): Prom
 
 /**
  * A commit's diff for a page (the web view): patches for the first changed
- * paths until `budget` (files, patch bytes) is spent; the paths past it are
- * listed without reading their content.
+ * paths until `budget` (files, patch bytes) is spent; the next ones, up to
+ * `budget.listed` in all, are listed without reading their content; `more`
+ * says there are others still (not counted: a page need not walk them).
  */
-export async function diffCommitsUpTo (repo: Repo, a: CID | undefined, b: CID, budget: { files: number, bytes: number }): Promise<{ diffs: FileDiff[], rest: Array<{ path: string, status: 'added' | 'modified' | 'deleted' }> }> {
-  const changes: TreeChange[] = await diffTrees(repo.store, a, b)
+export async function diffCommitsUpTo (repo: Repo, a: CID | undefined, b: CID, budget: { files: number, bytes: number, listed: number }): Promise<{ diffs: FileDiff[], rest: Array<{ path: string, status: 'added' | 'modified' | 'deleted' }>, more: boolean }> {
+  const { changes, more } = await someTreeChanges(repo.store, a, b, budget.listed)
   const diffs: FileDiff[] = []
   const rest: Array<{ path: string, status: 'added' | 'modified' | 'deleted' }> = []
   let bytes = 0
@@ -209,5 +210,5 @@ export async function diffCommitsUpTo (repo: Repo, a: CID | undefined, b: CID, b
       bytes += d.patch?.byteLength ?? 0
     }
   }
-  return { diffs, rest }
+  return { diffs, rest, more }
 }

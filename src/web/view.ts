@@ -8,7 +8,7 @@ import { resolveRev, shortCid } from '../repo/revs.js'
 import { log, LogEntry } from '../core/log.js'
 import { diffCommitsUpTo } from '../services/diff.js'
 import { publishedState } from '../services/heads.js'
-import { Entry, lookupPath, readDirectory, readSymlink } from '../model/tree.js'
+import { Entry, kindOf, lookupPath, readLinks, readSymlink } from '../model/tree.js'
 import { readFileBytes, readFileContent, storedFileSize } from '../model/file.js'
 import { OwnershipChecker } from '../services/ownership.js'
 import { ownersOf } from '../model/owners.js'
@@ -33,7 +33,7 @@ const LOG_PAGE = 50
 const DIR_PAGE = 500
 const MAX_PAGES = 10_000
 const SHOW_BYTES = 1024 * 1024
-const DIFF_BUDGET = { files: 100, bytes: 512 * 1024 }
+const DIFF_BUDGET = { files: 100, bytes: 512 * 1024, listed: 1000 }
 const PATCH_SHOWN = 64 * 1024
 const IMAGES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', avif: 'image/avif', svg: 'image/svg+xml', ico: 'image/x-icon' }
 const TEXTS = new Set(['txt', 'md', 'csv', 'tsv', 'json', 'yaml', 'yml', 'toml', 'ts', 'js', 'mjs', 'cjs', 'py', 'rs', 'go', 'c', 'h', 'cc', 'cpp', 'java', 'sh', 'html', 'htm', 'css', 'xml', 'ini', 'cfg', 'log', 'sql', 'rb', 'pl', 'lua', 'tex', 'rst'])
@@ -196,7 +196,7 @@ async function commitPage (repo: Repo, ctx: Ctx, rev: string): Promise<string> {
   const c = await repo.readCommit(cid)
   const e = (await log(repo, { revs: [cid.toString()], max: 1 }))[0]
   const parentTree = c.parents.length === 0 ? undefined : (await repo.readCommit(c.parents[0])).tree
-  const { diffs, rest } = await diffCommitsUpTo(repo, parentTree, c.tree, DIFF_BUDGET)
+  const { diffs, rest, more } = await diffCommitsUpTo(repo, parentTree, c.tree, DIFF_BUDGET)
   const id = cid.toString()
   const files = diffs.map(d => {
     const at = d.status === 'deleted' ? (c.parents[0]?.toString() ?? id) : id
@@ -223,9 +223,9 @@ async function commitPage (repo: Repo, ctx: Ctx, rev: string): Promise<string> {
 ${(e.refs ?? []).length > 0 ? html`<tr><th>refs</th><td>${(e.refs ?? []).join(', ')}</td></tr>` : ''}
 </table>
 <h2>Message</h2><pre class="msg">${c.message}</pre>
-<h2>Changes${c.parents.length > 1 ? ' against the first parent' : ''}: ${diffs.length + rest.length} file${diffs.length + rest.length === 1 ? '' : 's'}</h2>
+<h2>Changes${c.parents.length > 1 ? ' against the first parent' : ''}: ${more ? `more than ${diffs.length + rest.length}` : diffs.length + rest.length} file${diffs.length + rest.length === 1 && !more ? '' : 's'}</h2>
 ${list}
-${rest.length > 0 ? html`<p class="muted">The diff is cut after ${diffs.length} files: ${rest.length} more are listed above, each a link to its file.</p>` : ''}
+${rest.length > 0 ? html`<p class="muted">The diff is cut after ${diffs.length} files: ${rest.length} more are listed above, each a link to its file${more ? html`, and the list is cut there too: <a href="${href('tree', id)}">browse the tree</a>, or <code>acache diff ${shortCid(id)}~1 ${shortCid(id)} --stat</code> for all of it` : ''}.</p>` : ''}
 ${files}`)
 }
 
@@ -254,12 +254,10 @@ async function ownersLine (repo: Repo, tree: CID, commit: CID, p: string, dir: b
 async function treePage (repo: Repo, rev: string, p: string, pageNo: number): Promise<string> {
   const { cid, entry, tree } = await entryAt(repo, rev, p)
   if (entry.kind !== 'dir') return await blobPageAt(repo, rev, p, cid, entry, tree)
-  const all = await readDirectory(repo.store, entry.cid, p)
-  const names = [...all.keys()].sort((a, b) => {
-    const da = all.get(a)!.kind === 'dir'; const db = all.get(b)!.kind === 'dir'
-    return da !== db ? (da ? -1 : 1) : a < b ? -1 : a > b ? 1 : 0
-  })
+  const { names, links } = await listing(repo, entry.cid, p)
   const shown = names.slice(pageNo * DIR_PAGE, (pageNo + 1) * DIR_PAGE)
+  const all = new Map<string, Entry>()
+  for (const name of shown) { const l = links.get(name)!; all.set(name, { ...l, kind: await kindOf(repo.store, l.cid) }) }
   const rules = await new OwnershipChecker(repo.store).rules(tree)
   const ownerCell = (child: string, dir: boolean): Html => {
     if (rules.length === 0) return html``
@@ -279,6 +277,32 @@ async function treePage (repo: Repo, rev: string, p: string, pageNo: number): Pr
   const pages = Math.ceil(names.length / DIR_PAGE)
   const pager = pages <= 1 ? html`` : html`<div class="pager">${pageNo > 0 ? html`<a href="${pathHref('tree', rev, p)}?page=${pageNo - 1}">← previous</a>` : ''}<span class="muted">entries ${pageNo * DIR_PAGE + 1}–${Math.min(names.length, (pageNo + 1) * DIR_PAGE)} of ${names.length}</span> ${pageNo + 1 < pages ? html`<a href="${pathHref('tree', rev, p)}?page=${pageNo + 1}">next →</a>` : ''}</div>`
   return page(`${p === '' ? '/' : p} at ${rev}`, html`${crumbs(rev, p)}<h1>${p === '' ? 'Files' : p} <span class="muted">at ${commitLink(cid.toString())}</span></h1>${await ownersLine(repo, tree, cid, p, true)}${pager}<table><tr><th></th><th>name</th><th>size</th><th></th>${rules.length > 0 ? html`<th>owners</th>` : ''}</tr>${rows}</table>${pager}`)
+}
+
+/**
+ * A directory's names in order, and its links: read once and kept while
+ * serve runs (a directory's CID never changes; 8 of them, or 1,000,000
+ * names, at most), so the next page of a large directory reads nothing again.
+ */
+const listings = new Map<string, { names: string[], links: Map<string, { cid: CID, tsize: number }> }>()
+const MAX_LISTINGS = 8
+const MAX_LISTED = 1_000_000
+async function listing (repo: Repo, cid: CID, where: string): Promise<{ names: string[], links: Map<string, { cid: CID, tsize: number }> }> {
+  const k = cid.toString()
+  const hit = listings.get(k)
+  if (hit !== undefined) { listings.delete(k); listings.set(k, hit); return hit }
+  const links = await readLinks(repo.store, cid, where)
+  const entry = { names: [...links.keys()].sort(), links }
+  listings.set(k, entry)
+  let held = 0
+  for (const v of listings.values()) held += v.names.length
+  for (const [key, v] of listings) {
+    if (listings.size <= MAX_LISTINGS && held <= MAX_LISTED) break
+    if (key === k) continue
+    listings.delete(key)
+    held -= v.names.length
+  }
+  return entry
 }
 
 async function blobPage (repo: Repo, _ctx: Ctx, rev: string, p: string): Promise<string> {
