@@ -54,7 +54,7 @@ async function start () {
     if (entry === 'main') require(path.join(dist, 'bundle', 'preload.cjs')).preloadStats(argv)
     return loadBundle(bundle)[entry]
   }
-  if (entry === 'main') (await import(pathToFileURL(path.join(dist, 'src', 'worktree', 'preload.js')).href)).preloadStats(argv)
+  if (entry === 'main') (await import(pathToFileURL(path.join(dist, 'src', 'worktree', 'status', 'preload.js')).href)).preloadStats(argv)
   return (await import(pathToFileURL(compiled).href))[entry]
 }
 

@@ -2,7 +2,7 @@
 // build/Release/acache_native.node: run by `npm install` (the package's
 // install script) and by `npm test`'s set-up when it is missing. Never fails
 // the install: without the helper acache works the same, and status, commit
-// and diff of large working roots are slower (src/worktree/native.ts).
+// and diff of large working roots are slower (src/worktree/status/native.ts).
 // node-gyp is npm's own (npm puts it on PATH for install scripts, and names
 // it in npm_config_node_gyp); Node's headers are this Node's own when they
 // are installed beside it (as Debian's and nodejs.org's are), else npm's

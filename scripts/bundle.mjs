@@ -49,7 +49,7 @@ const common = {
 const sharedPreload = {
   name: 'shared-preload',
   setup (b) {
-    const shared = new Set([path.resolve('dist/src/worktree/preload.js'), path.resolve('dist/src/util/trace.js')])
+    const shared = new Set([path.resolve('dist/src/worktree/status/preload.js'), path.resolve('dist/src/util/trace.js')])
     b.onResolve({ filter: /(preload|trace)\.js$/ }, (args) => shared.has(path.resolve(args.resolveDir, args.path)) ? { path: './preload.cjs', external: true } : undefined)
   }
 }
@@ -72,9 +72,9 @@ await build({
 await build({
   ...common,
   entryPoints: {
-    preload: 'dist/src/worktree/preload.js',
+    preload: 'dist/src/worktree/status/preload.js',
     'leaf-worker': 'dist/src/store/leaf-worker.js',
-    'lstat-worker': 'dist/src/worktree/lstat-worker.js'
+    'lstat-worker': 'dist/src/worktree/status/lstat-worker.js'
   },
   outExtension: { '.js': '.cjs' },
   format: 'cjs',

@@ -1,6 +1,6 @@
 import { ScanInput } from '../src/worktree/scan.js'
-import { EntryTable, IndexEntry } from '../src/worktree/index.js'
-import { WalkRecord } from '../src/worktree/walk-record.js'
+import { EntryTable, IndexEntry } from '../src/worktree/status/stat-cache.js'
+import { WalkRecord } from '../src/worktree/status/walk-record.js'
 
 /** What scanWorktree needs for these tracked paths (an index entry each, their directories), with the last walk's record. */
 export function scanInput (tracked: string[], last?: WalkRecord): ScanInput {

@@ -6,7 +6,7 @@ import path from 'node:path'
  * (a bare store is such a directory on its own). RepoLayout is the one place
  * that names what is in it; everything else asks it for a path. Kept free of
  * acache's other modules: the lstat helper finds the index with it before
- * the rest of acache is loaded (worktree/preload.ts).
+ * the rest of acache is loaded (worktree/status/preload.ts).
  */
 export const REPO_DIR = '.acache'
 
@@ -27,7 +27,7 @@ export class RepoLayout {
   get blocks (): string { return this.at('blocks') }
   /** what acache pinned in a Kubo store */
   get kuboPins (): string { return this.at('kubo-pins') }
-  /** the stat cache (worktree/index-file.ts) */
+  /** the stat cache (worktree/status/index-file.ts) */
   get index (): string { return this.at('index') }
   /** heads published here: `<key>.head`, `<key>.ipns-record` (or the directory, without `file`) */
   published (file?: string): string { return file === undefined ? this.at('published') : this.at('published', file) }

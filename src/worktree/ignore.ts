@@ -3,7 +3,7 @@ import path from 'node:path'
 import { REPO_DIR } from '../repo/layout.js'
 import { readRegularFile } from '../util/fs.js'
 import { MAX_SPECIAL_FILE_BYTES } from '../model/limits.js'
-import { RACY_MS } from './index-file.js'
+import { RACY_MS } from './status/index-file.js'
 import { byteString, lastMatch, parsePatterns, Pattern } from './gitignore.js'
 
 /** acache's own ignore file; read after a directory's .gitignore, so its patterns win there */

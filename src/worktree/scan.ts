@@ -2,14 +2,14 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { reservedAlias } from '../model/names.js'
 import { joinPath, MAX_PATH_BYTES } from '../model/tree.js'
-import { FAILED, lstatInto, SharedLstat, STAT_FIELDS } from './lstat.js'
+import { FAILED, lstatInto, SharedLstat, STAT_FIELDS } from './status/lstat.js'
 import { trace } from '../util/trace.js'
-import type { EntryTable } from './index.js'
-import type { FileKind, FileStat } from './index-file.js'
-import { takePreloaded } from './preload.js'
+import type { EntryTable } from './status/stat-cache.js'
+import type { FileKind, FileStat } from './status/index-file.js'
+import { takePreloaded } from './status/preload.js'
 import { IGNORE_FILES, IgnoreRules, StatTuple, statOrUndefined, statTuple } from './ignore.js'
-import { WalkRecord, changedSince, parentOf } from './walk-record.js'
-import { KIND_NAMES, kindIndexOfMode, RACY_MS } from './index-file.js'
+import { WalkRecord, changedSince, parentOf } from './status/walk-record.js'
+import { KIND_NAMES, kindIndexOfMode, RACY_MS } from './status/index-file.js'
 import { knob } from '../util/knobs.js'
 
 /** From this many tracked files on, a helper thread shares the lstat calls. */
@@ -25,7 +25,7 @@ export function isPrivateName (name: string): boolean {
   return reservedAlias(name) !== undefined
 }
 
-export type { FileKind, FileStat } from './index-file.js'
+export type { FileKind, FileStat } from './status/index-file.js'
 
 /**
  * The files of a working root as columns (no object per file): path, kind,

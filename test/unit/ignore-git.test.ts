@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import fc from 'fast-check'
 import { scanWorktree, ScanInput } from '../../src/worktree/scan.js'
 import { scanInput } from '../scan-input.js'
-import { WalkRecord } from '../../src/worktree/walk-record.js'
+import { WalkRecord } from '../../src/worktree/status/walk-record.js'
 import { tmpdir } from '../helpers.js'
 import { assertProperty, gitEnv, gitSeed } from '../git.js'
 

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import * as raw from 'multiformats/codecs/raw'
-import { StatCache, IndexEntry } from '../../src/worktree/index.js'
+import { StatCache, IndexEntry } from '../../src/worktree/status/stat-cache.js'
 import { RepoLayout } from '../../src/repo/layout.js'
 import { tmpdir } from '../helpers.js'
 

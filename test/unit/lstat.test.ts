@@ -1,8 +1,8 @@
 import test, { type ExecutionContext } from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
-import { chunkLstat, FAILED, lstatInto, STAT_FIELDS } from '../../src/worktree/lstat.js'
-import { nativeLstat, nativePath, pathStarts } from '../../src/worktree/native.js'
+import { chunkLstat, FAILED, lstatInto, STAT_FIELDS } from '../../src/worktree/status/lstat.js'
+import { nativeLstat, nativePath, pathStarts } from '../../src/worktree/status/native.js'
 import { ROOT, tmpdir } from '../helpers.js'
 
 test('acache uses no Node internals: no process.binding anywhere in src or bin', t => {

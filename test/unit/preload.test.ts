@@ -1,7 +1,7 @@
 import test from 'ava'
 import fs from 'node:fs'
-import { preloadedIndex, preloadStats, takePreloaded } from '../../src/worktree/preload.js'
-import { fileId } from '../../src/worktree/index-file.js'
+import { preloadedIndex, preloadStats, takePreloaded } from '../../src/worktree/status/preload.js'
+import { fileId } from '../../src/worktree/status/index-file.js'
 import { User } from '../helpers.js'
 import { setKnobs } from '../../src/util/knobs.js'
 

@@ -2,7 +2,7 @@ import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
 import { scanWorktree, ScanInput } from '../../src/worktree/scan.js'
-import { isWalkRecord, WalkRecord, walkForTree } from '../../src/worktree/walk-record.js'
+import { isWalkRecord, WalkRecord, walkForTree } from '../../src/worktree/status/walk-record.js'
 import { scanInput } from '../scan-input.js'
 import { tmpdir } from '../helpers.js'
 

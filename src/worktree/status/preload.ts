@@ -1,13 +1,13 @@
 import fs from 'node:fs'
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads'
-import { siblingUrl, startWorker } from '../util/worker.js'
-import { commandOf } from '../util/argv.js'
-import { findRepository, RepoLayout } from '../repo/layout.js'
+import { siblingUrl, startWorker } from '../../util/worker.js'
+import { commandOf } from '../../util/argv.js'
+import { findRepository, RepoLayout } from '../../repo/layout.js'
 import { fileId, indexColumns, indexLayout, indexPaths, readIndexFile } from './index-file.js'
 import { chunkLstat, Expect, lstatShared, PathList, STAT_FIELDS } from './lstat.js'
 import { nativeLstat, pathStarts } from './native.js'
-import { tally, trace } from '../util/trace.js'
-import { knob } from '../util/knobs.js'
+import { tally, trace } from '../../util/trace.js'
+import { knob } from '../../util/knobs.js'
 
 // The bundled command line loads this module from the file bin/acache.js
 // loaded it from (preload.cjs), so there is one of it, and of trace.

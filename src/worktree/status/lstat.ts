@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Worker } from 'node:worker_threads'
-import { siblingUrl, startWorker } from '../util/worker.js'
+import { siblingUrl, startWorker } from '../../util/worker.js'
 import { rowMatches } from './index-file.js'
 import { nativeLstat, pathStarts } from './native.js'
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import { knob } from '../util/knobs.js'
+import { knob } from '../../util/knobs.js'
 
 /**
  * acache's native lstat helper (native/lstat.c, built by `npm install` into
@@ -24,9 +24,9 @@ export function nativeLstat (): NativeLstat | undefined {
   return loaded ?? undefined
 }
 
-/** Where the helper is: build/Release of the package, two levels above the bundle (dist/bundle) or three above dist/src/worktree. */
+/** Where the helper is: build/Release of the package, two levels above the bundle (dist/bundle) or four above dist/src/worktree/status. */
 export function nativePath (): string | undefined {
-  for (const up of ['../../build/Release/', '../../../build/Release/']) {
+  for (const up of ['../../build/Release/', '../../../../build/Release/']) {
     const file = fileURLToPath(new URL(up + FILE, import.meta.url))
     if (fs.existsSync(file)) return file
   }
