@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs'
+import type { Argv, ArgumentsCamelCase } from 'yargs'
 import type { Output } from './output.js'
 import type { Ctx } from '../context.js'
 import type { Repo } from '../repo/repo.js'
@@ -26,4 +26,11 @@ export interface CommandDef {
   run: (args: any, io: IO) => Promise<void>
 }
 
-export function define (def: CommandDef): CommandDef { return def }
+/**
+ * A command, its `run` typed from its `builder`: each option and positional
+ * the builder declares is a typed field of `args` (camelCase too), and a
+ * field it does not declare is a type error.
+ */
+export function define<T> (def: Omit<CommandDef, 'builder' | 'run'> & { builder?: (y: Argv) => Argv<T>, run: (args: ArgumentsCamelCase<T>, io: IO) => Promise<void> }): CommandDef {
+  return def as CommandDef
+}

@@ -37,7 +37,8 @@ export async function main (argv: string[]): Promise<number> {
       .parserConfiguration({ 'populate--': true })
       .epilogue('Each command has a man page: man acache-<command> (or man -l man/acache-<command>.1).\nExit codes: 0 ok, 1 a finding, 2 bad usage or input, 3 not a repository or object missing,\n4 signature or ownership violation, 5 store or network unreachable, 70 a bug.')
       .fail((msg, err) => {
-        if (err !== undefined && err !== null) throw err
+        // yargs' own checks (an option that needs a value and has none) are bad usage, not a bug
+        if (err !== undefined && err !== null) throw err.name === 'YError' ? new AcacheError('USAGE', err.message, { hint: 'see `acache --help`' }) : err
         // an unknown command: name what was typed, and suggest only what is close to it
         const typed = commandOf(argv).command
         if (typed !== undefined && !known.has(typed)) {

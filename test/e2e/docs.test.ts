@@ -121,3 +121,13 @@ test.serial('after npm install -g of the package, man acache, man acache-commit 
   t.is(lsRemote.status, 0, `git ls-remote through the installed git-remote-acache: ${lsRemote.stderr}`)
   t.is(lsRemote.stdout, '', 'an empty store lists nothing')
 })
+
+test.serial('an option that needs a value and is given none is bad usage (exit 2, one line), never a bug', t => {
+  const u = new User('doc').setup()
+  for (const args of [['branch', '-D'], ['remote', 'add', 'x', '/tmp', '--key'], ['replica', 'add', 'x', 'https://pins.example/psa', '--token-env'], ['log', '-n']]) {
+    const r = u.run(args)
+    t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+    t.notRegex(r.stderr, /This is a bug/)
+    t.regex(r.stderr, /^error: /)
+  }
+})

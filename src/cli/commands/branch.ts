@@ -26,7 +26,7 @@ export default define({
       return
     }
     if (args.delete !== undefined || args.D !== undefined) {
-      const d = await b.deleteBranch(r, args.delete ?? args.D, args.D !== undefined)
+      const d = await b.deleteBranch(r, (args.delete ?? args.D) as string, args.D !== undefined)
       out.result({ deleted: d })
       out.line(`Deleted branch ${d.name} (was ${shortCid(d.commit)}); \`acache branch ${d.name} ${shortCid(d.commit)}\` brings it back.`)
       return

@@ -5,7 +5,7 @@ export default define({
   describe: 'Work on a USB stick or by e-mail: create FILE [BRANCH...] (a CAR of a signed head and its blocks), import FILE',
   builder: (y) => y
     .positional('action', { choices: ['create', 'import'] as const })
-    .positional('file', { type: 'string', describe: 'the .car file' })
+    .positional('file', { type: 'string', demandOption: true, describe: 'the .car file' })
     .positional('branches', { type: 'string', array: true, describe: 'with create: which branches (default: all)' }),
   run: async (args, { ctx, out, repo }) => {
     const path = await import('node:path')

@@ -18,7 +18,7 @@ export default define({
     const path = await import('node:path')
     const r = await repo()
     const split = await revsAndPaths(r, (args.revs ?? []).map(String), args.dashDash === true, p => fs.existsSync(path.resolve(ctx.cwd, p)))
-    const diffs = await diff(r, ctx, { revs: split.revs, paths: [...split.paths, ...(args['--'] ?? []).map(String)] })
+    const diffs = await diff(r, ctx, { revs: split.revs, paths: [...split.paths, ...((args['--'] as unknown[] | undefined) ?? []).map(String)] })
     out.result({ files: diffsJson(diffs) })
     if (diffs.length > 0) out.usePager()
     if (args.nameOnly === true) for (const d of diffs) out.data(safe(d.path))

@@ -5,7 +5,7 @@ export default define({
   describe: 'Write history out as a git repository: branches and tags with the same trees; commits that came from git get their very IDs back',
   builder: (y) => y
     .positional('format', { type: 'string', choices: ['git'], describe: 'what to export to (git)' })
-    .positional('dir', { type: 'string', describe: 'the git repository to write into (made when it does not exist)' })
+    .positional('dir', { type: 'string', demandOption: true, describe: 'the git repository to write into (made when it does not exist)' })
     .option('branches', { type: 'string', array: true, describe: 'export only these branches (default: all)' })
     .option('tags', { type: 'boolean', default: true, describe: 'export tags (--no-tags leaves them)' })
     .option('bare', { type: 'boolean', describe: 'make a bare git repository (no checkout)' }),

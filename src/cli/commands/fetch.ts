@@ -16,7 +16,7 @@ export default define({
     const { fetch } = await import('../../core/fetch.js')
     const { shortCid } = await import('../../repo/revs.js')
     const { humanBytes } = await import('../../util/human.js')
-    const paths = (args['--'] ?? []).map((p: string) => String(p).replace(/^\/+|\/+$/g, ''))
+    const paths = ((args['--'] as unknown[] | undefined) ?? []).map((p) => String(p).replace(/^\/+|\/+$/g, ''))
     const results = await fetch(await repo(), ctx, { remote: args.remote, depth: args.depth, paths: paths.length > 0 ? paths : undefined, headMessage: args.head, force: args.force })
     out.result({ fetched: results })
     for (const r of results) {

@@ -14,7 +14,7 @@ export default define({
   run: async (args, { ctx, out }) => {
     const { init } = await import('../../core/init.js')
     const path = await import('node:path')
-    const r = await init(path.resolve(ctx.cwd, args.dir ?? '.'), { bare: args.bare, branch: args.branch, chunker: args.chunker, store: args.store, api: args.api, layout: args.storeLayout })
+    const r = await init(path.resolve(ctx.cwd, args.dir ?? '.'), { bare: args.bare, branch: args.branch, chunker: args.chunker as 'fixed' | 'cdc', store: args.store, api: args.api, layout: args.storeLayout as 'packed' | 'flatfs' })
     out.result({ ...r })
     out.line(`Initialized empty acache ${r.bare ? 'bare store' : 'repository'} in ${r.dir} (branch ${r.branch}${r.store === 'embedded' && r.layout === 'flatfs' ? ', every block a file (flatfs)' : ''}${r.chunker === 'cdc' ? ', content-defined chunking: commit .acacheattributes' : ''}${r.kubo !== undefined ? `, blocks in the Kubo node at ${r.kubo.api} (peer ${r.kubo.peer})` : ''})`)
   }

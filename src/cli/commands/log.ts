@@ -37,7 +37,7 @@ export default define({
     const fs = await import('node:fs')
     const nodePath = await import('node:path')
     const split = await revsAndPaths(r, (args.revs ?? []).map(String), args.dashDash === true, p => r.root !== undefined && fs.existsSync(nodePath.resolve(ctx.cwd, p)))
-    const rawPaths: string[] = [...split.paths, ...(args['--'] ?? []).map(String)]
+    const rawPaths: string[] = [...split.paths, ...((args['--'] as unknown[] | undefined) ?? []).map(String)]
     const paths = rawPaths.length === 0 ? undefined : r.root === undefined ? rawPaths : repoPaths(r.worktree, ctx.cwd, rawPaths)
     if (args.n !== undefined && (!Number.isInteger(args.n) || args.n < 0)) throw new AcacheError('USAGE', `-n takes a whole number of commits, not ${JSON.stringify(process.argv[process.argv.indexOf('-n') + 1] ?? args.n)}`)
     const entries = await log(r, {

@@ -4,7 +4,7 @@ export default define({
   command: 'mount <mountpoint>',
   describe: 'Mount a commit read-only (--rev REV, the default HEAD) or the working root read-write (--work)',
   builder: (y) => y
-    .positional('mountpoint', { type: 'string', describe: 'an empty directory outside the working root' })
+    .positional('mountpoint', { type: 'string', demandOption: true, describe: 'an empty directory outside the working root' })
     .option('rev', { alias: 'r', type: 'string', describe: 'the commit to mount (branch, alice/main, CID)', requiresArg: true })
     .option('work', { type: 'boolean', describe: 'mount the working root read-write instead' }),
   run: async (args, { ctx, out, repo }) => {

@@ -12,8 +12,9 @@ export default define({
   run: async (args, { ctx, out, repo }) => {
     const { AcacheError } = await import('../../errors.js')
     // --sparse PATH... sets the set; --no-sparse (yargs gives false, or [false]) drops it
-    const off = args.sparse === false || (Array.isArray(args.sparse) && args.sparse.length === 1 && args.sparse[0] === false)
-    const sparse: string[] | null | undefined = off ? null : Array.isArray(args.sparse) ? args.sparse.map(String) : undefined
+    const given: unknown = args.sparse
+    const off = given === false || (Array.isArray(given) && given.length === 1 && given[0] === false)
+    const sparse: string[] | null | undefined = off ? null : Array.isArray(given) ? given.map(String) : undefined
     if (sparse !== undefined && sparse !== null && sparse.length === 0) throw new AcacheError('USAGE', '--sparse needs the paths to check out', { hint: 'acache switch --sparse src docs (or --no-sparse for the whole tree)' })
     if (args.rev === undefined && args.create === undefined && sparse === undefined) throw new AcacheError('USAGE', 'switch to what?', { hint: 'acache switch BRANCH, or acache switch -c NEW' })
     const { switchTo } = await import('../../core/switch.js')

@@ -4,7 +4,7 @@ export default define({
   command: 'umount <mountpoint>',
   describe: 'Unmount what acache mount mounted (also clears a stale mount left by a crash)',
   builder: (y) => y
-    .positional('mountpoint', { type: 'string' })
+    .positional('mountpoint', { type: 'string', demandOption: true })
     .option('lazy', { type: 'boolean', describe: 'detach now even if files are open; finish when they close' }),
   run: async (args, { ctx, out }) => {
     const path = await import('node:path')
