@@ -487,4 +487,5 @@ if (section(10)) {
 console.log('\n| benchmark | acache | peer | ratio | goal |\n|---|---|---|---|---|')
 for (const r of rows) console.log(`| ${r.join(' | ')} |`)
 console.log(`(deleting ${work})`)
-fs.rmSync(work, { recursive: true, force: true })
+// (git may still be writing in a background gc: retry)
+fs.rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 })
