@@ -174,16 +174,17 @@ async function holdOnService (repo: Repo, ctx: Ctx, svc: PinningService, r: Repl
     }
     const old = state.pins[branch]
     let now: PinStatus | undefined
-    if (old?.requestid !== undefined && old.cid === cid.toString() && old.status !== 'failed') {
-      // asked for already: only what the service says of it now
-      now = await svc.get(old.requestid)
-    }
+    let found = old?.requestid === undefined ? undefined : await svc.get(old.requestid)
+    // asked for already, and not failed: only what the service says of it now
+    if (found !== undefined && found.cid === cid.toString() && found.status !== 'failed') now = found
     if (now === undefined) {
       // the pin to move: ours by its request id, else one of this name made elsewhere (another clone, a lost record)
-      const requestid = old?.requestid ?? (await svc.byName(want.name)).find(p => p.name === want.name)?.requestid
-      const found = requestid === undefined ? undefined : await svc.get(requestid)
+      if (found === undefined) {
+        found = (await svc.byName(want.name)).find(p => p.name === want.name)
+      }
       // a service that keeps one pin per CID may have given two branches at one commit the same request: moving it would move both
-      const shared = found !== undefined && Object.entries(state.pins).some(([b, p]) => b !== branch && p.requestid === found.requestid && heads[b]?.toString() === p.cid)
+      const id = found?.requestid
+      const shared = id !== undefined && Object.entries(state.pins).some(([b, p]) => b !== branch && p.requestid === id && heads[b]?.toString() === p.cid)
       if (found !== undefined && found.cid === cid.toString() && found.status !== 'failed') now = found
       else if (found !== undefined && !shared) now = await svc.replace(found.requestid, want)
       now ??= await svc.add(want)
