@@ -14,7 +14,7 @@ import { OwnershipChecker } from '../services/ownership.js'
 import { ownersOf } from '../model/owners.js'
 import { readRemoteState } from '../services/remote-state.js'
 import { loadIdentity } from '../identity/identity.js'
-import { Graph } from '../cli/graph.js'
+import { Graph } from '../services/graph.js'
 import { humanBytes as human } from '../util/human.js'
 import { Html, PAGE_CSP, RAW_CSP, html, href, page, pathHref } from './html.js'
 

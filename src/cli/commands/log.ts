@@ -63,7 +63,7 @@ export default define({
       if (args.stat === true) printStat(out, e.diff ?? [])
       else if (args.patch === true) printDiffs(out, e.diff ?? [])
     }
-    const graph = args.graph === true ? new (await import('../graph.js')).Graph() : undefined
+    const graph = args.graph === true ? new (await import('../../services/graph.js')).Graph() : undefined
     entries.forEach((e, k) => {
       const text = formatCommit(pretty, e, shortCid)
       if (graph !== undefined) {
