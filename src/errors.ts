@@ -92,3 +92,8 @@ export function asAcacheError (err: unknown): AcacheError {
   }
   return new AcacheError('BUG', `internal error: ${e?.message ?? String(err)}`, { data: { stack: e?.stack }, cause: err })
 }
+
+/** Whether `err` is an acache error (of this code). */
+export function isAcacheError (err: unknown, code?: string): err is AcacheError {
+  return err instanceof AcacheError && (code === undefined || err.code === code)
+}

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { Repo, RemoteConfig } from '../repo/repo.js'
+import { Repo } from '../repo/repo.js'
+import { RemoteConfig } from '../repo/config.js'
 import { fail } from '../errors.js'
 import { isDid } from '../model/did.js'
 import { decodeMessage, readIdentityMessage } from '../model/message.js'

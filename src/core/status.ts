@@ -1,6 +1,7 @@
 import { readSparse, inSparse } from '../repo/sparse.js'
 import { CID } from 'multiformats/cid'
-import { Repo, isAcacheError } from '../repo/repo.js'
+import { Repo } from '../repo/repo.js'
+import { isAcacheError } from '../errors.js'
 import { Ctx } from '../context.js'
 import { StatCache, IndexEntry } from '../worktree/status/stat-cache.js'
 import { Change, compareWorktree } from '../worktree/snapshot.js'

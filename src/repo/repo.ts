@@ -3,7 +3,9 @@ import path from 'node:path'
 import { CID } from 'multiformats/cid'
 import { openBlockStore, initEmbeddedStore, StoreConfig } from '../store/open.js'
 import { BlockStore } from '../store/blockstore.js'
-import { AcacheError, fail } from '../errors.js'
+import { fail } from '../errors.js'
+import { parseCid } from '../util/cid-text.js'
+import { Config, defaultConfig, readConfig, saveConfig } from './config.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
 import { acquireLock } from './lock.js'
 import { CompleteSet } from './complete.js'
@@ -13,22 +15,6 @@ import { REPO_DIR, RepoLayout, findRepository } from './layout.js'
 import { Commit, decodeCommit, encodeCommit, dagJsonCid, DAG_JSON } from '../model/commit.js'
 
 export { REPO_DIR } from './layout.js'
-
-export interface RemoteConfig { url: string, key: string, name?: string, lastSeq?: number }
-
-export interface Config {
-  version: 1
-  bare: boolean
-  store: StoreConfig
-  chunker: 'fixed' | 'cdc'
-  remotes: Record<string, RemoteConfig>
-  trusted: string[]
-  [k: string]: unknown
-}
-
-export function defaultConfig (bare = false): Config {
-  return { version: 1, bare, store: { type: 'embedded' }, chunker: 'fixed', remotes: {}, trusted: [] }
-}
 
 export type Head = { ref: string, cid?: CID } | { ref?: undefined, cid: CID }
 
@@ -69,22 +55,10 @@ export class Repo {
     return this.root
   }
 
-  static readConfig (dir: string): Config {
-    const file = new RepoLayout(dir).config
-    const text = readTextIfExists(file)
-    if (text === undefined) fail('NOT_A_REPOSITORY', `${dir} has no config`)
-    try {
-      const c = JSON.parse(text)
-      if (c?.version !== 1) throw new Error('unsupported version')
-      return { ...defaultConfig(), ...c }
-    } catch (err) {
-      return fail('BAD_CONFIG', `${file} is damaged: ${(err as Error).message}`)
-    }
-  }
+  /** The repository's settings (repo/config.ts). */
+  static readConfig (dir: string): Config { return readConfig(dir) }
 
-  saveConfig (): void {
-    writeFileAtomic(this.layout.config, JSON.stringify(this.config, null, 2) + '\n')
-  }
+  saveConfig (): void { saveConfig(this.layout, this.config) }
 
   /** Finds the repository containing `start` (like git, walking up). */
   static find (start: string, wrap?: (repo: Repo, store: BlockStore) => BlockStore): Repo {
@@ -316,16 +290,6 @@ export class Repo {
   }
 }
 
-export function parseCid (text: string, what = 'object'): CID {
-  try {
-    const cid = CID.parse(text)
-    if (cid.version !== 1) throw new Error('not CIDv1')
-    return cid
-  } catch {
-    return fail('BAD_OBJECT', `${what} holds ${JSON.stringify(text.slice(0, 80))}, which is not a CID`)
-  }
-}
-
 /** git's check-ref-format rules, roughly (the same rule a friend's head is held to). */
 export function checkBranchName (name: string): void {
   if (!validBranchName(name)) fail('USAGE', `${JSON.stringify(name)} is not a valid branch name`)
@@ -335,8 +299,4 @@ export function checkBranchName (name: string): void {
 export function checkNewBranchName (name: string): void {
   checkBranchName(name)
   if (name === 'tags' || name.startsWith('tags/')) fail('USAGE', `${JSON.stringify(name)} is reserved: a published head carries your tags as tags/NAME`, { hint: 'choose another branch name; for a tag, use `acache tag`' })
-}
-
-export function isAcacheError (err: unknown, code?: string): err is AcacheError {
-  return err instanceof AcacheError && (code === undefined || err.code === code)
 }

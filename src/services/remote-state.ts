@@ -1,5 +1,6 @@
 import fs from 'node:fs'
-import { Repo, RemoteConfig } from '../repo/repo.js'
+import { Repo } from '../repo/repo.js'
+import { RemoteConfig } from '../repo/config.js'
 import { fail } from '../errors.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
 

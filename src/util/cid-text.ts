@@ -1,4 +1,5 @@
 import { CID } from 'multiformats/cid'
+import { fail } from '../errors.js'
 
 const ALPHABET = Buffer.from('abcdefghijklmnopqrstuvwxyz234567', 'latin1')
 
@@ -73,3 +74,14 @@ export function flattenCidText (): void {
   proto[FLAT] = true
 }
 const FLAT = Symbol('acache flat CID text')
+
+/** A CIDv1 from text found on disk (a ref, HEAD): anything else is a damaged object, named by `what`. */
+export function parseCid (text: string, what = 'object'): CID {
+  try {
+    const cid = CID.parse(text)
+    if (cid.version !== 1) throw new Error('not CIDv1')
+    return cid
+  } catch {
+    return fail('BAD_OBJECT', `${what} holds ${JSON.stringify(text.slice(0, 80))}, which is not a CID`)
+  }
+}
