@@ -42,6 +42,7 @@ const CODES = {
   REPLAY: EXIT.signature,
   UNTRUSTED_KEY: EXIT.signature,
   LOCKED: EXIT.unreachable,
+  REF_MOVED: EXIT.unreachable,
   UNREACHABLE: EXIT.unreachable,
   NO_SPACE: EXIT.unreachable,
   FUSE_MISSING: EXIT.unreachable,

@@ -72,7 +72,7 @@ export async function admit (repo: Repo, pulled: Pulled, stage: BlockStore, stag
   }
   // A repository with no history of its own takes the roots of the first it
   // accepts as its own (as a clone does): they may set rules up for others.
-  const adopt = repo.listRefs('refs/heads').length === 0 && repo.knownRoots().size === 0
+  const adopt = repo.refs.list('refs/heads').length === 0 && repo.knownRoots().size === 0
     ? pulled.commits.filter(c => c.commit.parents.length === 0).map(c => c.cid)
     : []
   await checkHistoryOwnership(repo, pulled.commits, reader, adopt)

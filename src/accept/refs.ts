@@ -1,5 +1,5 @@
 import { CID } from 'multiformats/cid'
-import { Repo } from '../repo/repo.js'
+import { ABSENT, Repo } from '../repo/repo.js'
 import { Head } from '../model/head.js'
 import { isAncestor } from '../merge/base.js'
 import { readRemoteState, RemoteState, writeRemoteState } from '../services/remote-state.js'
@@ -36,24 +36,26 @@ export async function markForced (repo: Repo, refs: RefUpdate[]): Promise<void> 
  */
 export function moveRemoteRefs (repo: Repo, name: string, head: Head, state: RemoteState | undefined, force: boolean): RefUpdate[] {
   const refs: RefUpdate[] = []
+  const tx = repo.refs.transaction(`fetch ${name}: seq ${head.seq}`)
   const prefix = `refs/remotes/${name}`
   const keep = new Set(Object.entries(state?.newer ?? {}).filter(([, n]) => n.seq > head.seq).map(([b]) => `${prefix}/${b}`))
   const wanted = new Map(Object.entries(head.heads).map(([b, c]) => [`${prefix}/${b}`, c]))
-  for (const [ref, old] of repo.listRefs(prefix)) {
-    if (head.partial !== true && !wanted.has(ref) && !keep.has(ref)) { repo.deleteRef(ref); refs.push({ ref, old: old.toString() }) }
+  for (const [ref, old] of repo.refs.list(prefix)) {
+    if (head.partial !== true && !wanted.has(ref) && !keep.has(ref)) { tx.delete(ref, old); refs.push({ ref, old: old.toString() }) }
   }
   for (const [ref, cid] of wanted) {
     if (keep.has(ref)) continue
-    const old = repo.readRef(ref)
+    const old = repo.refs.read(ref)
     if (old?.equals(cid) === true) continue
     // a tag names one commit for good: one that moves is refused, as git's fetch does
     if (old !== undefined && ref.startsWith(`${prefix}/tags/`) && !force) {
       refs.push({ ref, old: old.toString(), new: cid.toString(), rejected: 'would clobber existing tag' })
       continue
     }
-    repo.writeRef(ref, cid, `fetch ${name}: seq ${head.seq}`)
+    tx.set(ref, cid, old ?? ABSENT)
     refs.push({ ref, old: old?.toString(), new: cid.toString() })
   }
+  tx.commit()
   return refs
 }
 

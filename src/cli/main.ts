@@ -131,7 +131,7 @@ async function makeIO (args: any, out: Output, usage: () => void): Promise<IO> {
         }
         ctx.progress.tick(n)
       })
-      repo.now = ctx.now
+      repo.refs.now = ctx.now
       return repo
     }
   }

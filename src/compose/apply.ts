@@ -32,7 +32,7 @@ export async function applyCommit (repo: Repo, ctx: Ctx, kind: ApplyKind, rev: s
   const release = repo.lock()
   try {
     if (readMergeState(repo) !== undefined) fail('MERGE_IN_PROGRESS', 'a merge, revert or cherry-pick is already in progress', { hint: 'resolve it and commit, or run `acache merge --abort`' })
-    const head = repo.headCommit()
+    const head = repo.refs.headCommit()
     if (head === undefined) fail('USAGE', `nothing to ${kind} onto: this branch has no commits yet`)
     const target = await resolveRev(repo, rev)
     const c = await repo.readCommit(target)
@@ -66,7 +66,7 @@ export async function applyCommit (repo: Repo, ctx: Ctx, kind: ApplyKind, rev: s
     const { commit } = signCommit({ type: 'acache/commit', version: 1, tree: merged.tree.cid, parents: [head], author: { key: id.key, name: id.name }, time: ctx.now().toISOString(), message }, id.secretKey)
     const cid = await repo.writeCommit(commit)
     await repo.store.settle([cid])
-    repo.advanceHead(cid, `${kind}: ${kind === 'revert' ? `Revert "${first}"` : first}`)
+    repo.refs.transaction(`${kind}: ${kind === 'revert' ? `Revert "${first}"` : first}`).advanceHead(cid, head).commit()
     r.cache.save(repo)
     return { kind, result: 'committed', of: target.toString(), commit: cid.toString(), conflicts: [] }
   } finally {

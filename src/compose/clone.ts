@@ -54,12 +54,12 @@ export async function clone (ctx: Ctx, source: string, opts: { key?: string, dir
     // opened again as commands open it: what a shallow fetch left at the remote is read from there
     const repo = openRepo(dir)
     // their branches; tags/NAME are their tags, never a branch to check out
-    const theirs = repo.listRefs(`refs/remotes/${remote}`).map(([ref]) => ref.slice(`refs/remotes/${remote}/`.length)).filter(b => !b.startsWith('tags/'))
+    const theirs = repo.refs.list(`refs/remotes/${remote}`).map(([ref]) => ref.slice(`refs/remotes/${remote}/`.length)).filter(b => !b.startsWith('tags/'))
     const branch = opts.branch ?? (theirs.includes('main') ? 'main' : theirs[0])
     if (opts.branch !== undefined && !theirs.includes(opts.branch)) fail('UNKNOWN_REVISION', `${remote} publishes no branch ${opts.branch}`, { hint: `theirs: ${theirs.join(', ') || '(none)'}` })
     let commit: string | undefined
     if (branch !== undefined) {
-      repo.setHead({ ref: `refs/heads/${branch}` }, `clone: from ${url}`)
+      repo.refs.transaction(`clone: from ${url}`).setHead({ ref: `refs/heads/${branch}` }).commit()
       const m = await merge(repo, sub, { rev: `${remote}/${branch}` })
       commit = m.commit
       // the branch follows theirs: status says how far apart, pull knows where from

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { createHash } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { CID } from 'multiformats/cid'
-import { Repo } from '../repo/repo.js'
+import { ABSENT, Repo } from '../repo/repo.js'
 import { isAcacheError, fail } from '../errors.js'
 import { RepoLayout } from '../repo/layout.js'
 import { Ctx } from '../context.js'
@@ -82,7 +82,7 @@ export class GitRemote {
     } catch (err) {
       if (!(isAcacheError(err, 'MISSING_OBJECT') && /has published no head/.test(err.message))) throw err
     }
-    return this.repo.listRefs(`refs/remotes/${remote}`).map(([ref, cid]) => [ref.slice(`refs/remotes/${remote}/`.length), cid])
+    return this.repo.refs.list(`refs/remotes/${remote}`).map(([ref, cid]) => [ref.slice(`refs/remotes/${remote}/`.length), cid])
   }
 
   /** `list` (or `list for-push`): the remote's branches and tags as git refs, their commits written into git. */
@@ -116,16 +116,19 @@ export class GitRemote {
     let changed = false
     try {
       // our local branches are what we publish there now: nothing else is dropped from the head
-      for (const [ref] of [...this.repo.listRefs('refs/heads'), ...this.repo.listRefs('refs/tags')]) this.repo.deleteRef(ref)
-      for (const [b, cid] of published) this.repo.writeRef(b.startsWith('tags/') ? `refs/${b}` : `refs/heads/${b}`, cid)
+      const mirror = this.repo.refs.transaction(`git push: the branches published at ${remote}`)
+      const target = new Map([...published].map(([b, cid]) => [b.startsWith('tags/') ? `refs/${b}` : `refs/heads/${b}`, cid]))
+      for (const [ref, old] of [...this.repo.refs.list('refs/heads'), ...this.repo.refs.list('refs/tags')]) if (!target.has(ref)) mirror.delete(ref, old)
+      for (const [ref, cid] of target) mirror.set(ref, cid, this.repo.refs.read(ref) ?? ABSENT)
+      mirror.commit()
       const imp = new GitImporter(this.repo, this.ctx, this.gitDir)
       try {
         for (const s of specs) {
           const dst = s.dst
           if (!/^refs\/(heads|tags)\/./.test(dst)) { out.push({ dst, error: 'acache publishes branches (refs/heads/...) and tags (refs/tags/...) only' }); continue }
-          const old = this.repo.readRef(dst)
+          const old = this.repo.refs.read(dst)
           if (s.src === '') {
-            if (old !== undefined) { this.repo.deleteRef(dst); changed = true }
+            if (old !== undefined) { this.repo.refs.transaction(`git push: delete ${dst}`).delete(dst, old).commit(); changed = true }
             out.push({ dst })
             continue
           }
@@ -143,7 +146,7 @@ export class GitRemote {
                 continue
               }
             }
-            this.repo.writeRef(dst, cid)
+            this.repo.refs.transaction(`git push: ${s.force ? 'forced ' : ''}update from git`).set(dst, cid, old ?? ABSENT).commit()
             changed = true
             out.push({ dst })
           } catch (err) {

@@ -12,7 +12,7 @@ export async function pull (repo: Repo, ctx: Ctx, opts: { remote?: string, branc
   const remote = opts.remote ?? (remotes.length === 1 ? remotes[0] : undefined)
   if (remote === undefined) fail('USAGE', 'pull from which remote?', { hint: `one of: ${remotes.join(', ') || '(none yet)'}` })
   const fetched = await fetch(repo, ctx, { remote })
-  const branch = opts.branch ?? repo.currentBranch() ?? 'main'
+  const branch = opts.branch ?? repo.refs.currentBranch() ?? 'main'
   const m = await merge(repo, ctx, { rev: `${remote}/${branch}` })
   return { remote, branch, fetched, merge: m }
 }

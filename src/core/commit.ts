@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import { CID } from 'multiformats/cid'
-import { Repo } from '../repo/repo.js'
+import { ABSENT, Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { requireIdentity } from '../identity/identity.js'
 import { fail } from '../errors.js'
@@ -67,7 +67,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     if (opts.noVerify !== true && runHook(repo, 'pre-commit') !== 0) {
       fail('HOOK_REFUSED', 'the pre-commit hook refused the commit', { hint: 'fix what it reported, or skip it with --no-verify' })
     }
-    const head = repo.headCommit()
+    const head = repo.refs.headCommit()
     const headTree = head === undefined ? undefined : (await repo.readCommit(head)).tree
     const cache = await StatCache.load(repo, headTree)
     trace('index read')
@@ -119,8 +119,8 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     const cid = await repo.writeCommit(signed)
     await repo.store.settle([cid])
     if (parents.length === 0) repo.addKnownRoots([cid])
-    repo.why = `commit${amended !== undefined ? ' (amend)' : parents.length === 0 ? ' (initial)' : parents.length > 1 ? ' (merge)' : ''}: ${message.split('\n')[0]}`
-    repo.advanceHead(cid)
+    repo.refs.transaction(`commit${amended !== undefined ? ' (amend)' : parents.length === 0 ? ' (initial)' : parents.length > 1 ? ' (merge)' : ''}: ${message.split('\n')[0]}`)
+      .advanceHead(cid, head ?? ABSENT).commit()
     trace('commit recorded')
     // From here the commit is recorded; what follows only saves work later.
     const saved = new StatCache(root.cid, next, dirs)
@@ -134,7 +134,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     return {
       commit: cid.toString(),
       tree: root.cid.toString(),
-      branch: repo.currentBranch(),
+      branch: repo.refs.currentBranch(),
       parents: parents.map(String),
       changes: cmp.changes,
       stored: { ...repo.store.written }

@@ -59,7 +59,7 @@ export async function diff (repo: Repo, ctx: Ctx, opts: { revs: string[], paths?
     }
     return out
   }
-  const head = repo.headCommit()
+  const head = repo.refs.headCommit()
   const headTree = head === undefined ? undefined : (await repo.readCommit(head)).tree
   const base = revs.length === 1 ? await treeOf(revs[0]) : headTree
   const cache = await StatCache.load(repo, headTree)

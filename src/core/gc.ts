@@ -51,8 +51,8 @@ async function reach (store: BlockStore, roots: CID[], onBlock?: (cid: CID, byte
 
 /** What must never be dropped: refs (branches, remote branches, pins), HEAD, a merge under way, published and accepted heads. */
 export function gcRoots (repo: Repo, reflogDays = 90, now: Date = new Date()): CID[] {
-  const roots: CID[] = repo.listRefs('refs').map(([, c]) => c)
-  const h = repo.readHead()
+  const roots: CID[] = repo.refs.list('refs').map(([, c]) => c)
+  const h = repo.refs.head()
   if (h.cid !== undefined) roots.push(h.cid)
   const m = readMergeState(repo)
   if (m !== undefined) roots.push(m.other, m.orig, m.result)
@@ -73,8 +73,8 @@ export function gcRoots (repo: Repo, reflogDays = 90, now: Date = new Date()): C
   // branch left it behind) is kept, as git keeps it; gc --now keeps none of it
   if (reflogDays > 0) {
     const since = now.getTime() - reflogDays * 24 * 3600 * 1000
-    for (const ref of repo.refLogs()) {
-      for (const e of repo.readRefLog(ref)) {
+    for (const ref of repo.refs.withLogs()) {
+      for (const e of repo.refs.readLog(ref)) {
         if (!(Date.parse(e.time) >= since)) continue
         if (e.new !== undefined) roots.push(e.new)
         if (e.old !== undefined) roots.push(e.old)

@@ -59,7 +59,7 @@ export async function exportGit (repo: Repo, ctx: Ctx, target: string, opts: Exp
     }
     exporter.finish()
     updateGitRefs(gitDir, refs)
-    const branch = repo.currentBranch()
+    const branch = repo.refs.currentBranch()
     if (branch !== undefined && refs.some(([r]) => r === `refs/heads/${branch}`)) {
       spawnSync('git', ['--git-dir', gitDir, 'symbolic-ref', 'HEAD', `refs/heads/${branch}`])
       if (fresh && opts.bare !== true) spawnSync('git', ['-C', dir, 'reset', '-q', '--hard'])
@@ -72,15 +72,15 @@ export async function exportGit (repo: Repo, ctx: Ctx, target: string, opts: Exp
 }
 
 function chooseHeads (repo: Repo, opts: ExportOptions): Array<[string, CID]> {
-  let heads = repo.listRefs('refs/heads')
+  let heads = repo.refs.list('refs/heads')
   if (opts.branches !== undefined && opts.branches.length > 0) {
     heads = opts.branches.map(b => {
-      const c = repo.readRef(`refs/heads/${b}`)
+      const c = repo.refs.read(`refs/heads/${b}`)
       if (c === undefined) fail('UNKNOWN_REVISION', `there is no branch ${b}`)
       return [`refs/heads/${b}`, c]
     })
   }
-  if (opts.tags !== false) heads = [...heads, ...repo.listRefs('refs/tags')]
+  if (opts.tags !== false) heads = [...heads, ...repo.refs.list('refs/tags')]
   if (heads.length === 0) fail('UNKNOWN_REVISION', 'there are no commits to export yet', { hint: 'commit first, or import some' })
   return heads
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { createHash } from 'node:crypto'
 import { CID } from 'multiformats/cid'
-import { Repo, checkBranchName } from '../repo/repo.js'
+import { ABSENT, Repo, checkBranchName } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { requireIdentity, Identity } from '../identity/identity.js'
@@ -59,7 +59,7 @@ interface TreeShape { raw: Buffer, ends: number[], nuls: number[], kids: Array<N
  * in .acache/git/map) is not imported again.
  */
 export async function importGit (repo: Repo, ctx: Ctx, source: string, opts: ImportOptions = {}): Promise<ImportResult> {
-  const head = repo.root === undefined ? undefined : repo.readHead()
+  const head = repo.root === undefined ? undefined : repo.refs.head()
   // an unborn branch the import fills is checked out (untracked files in the way stop it, as switch does)
   const unborn = head?.ref?.startsWith('refs/heads/') === true && head.cid === undefined ? head.ref : undefined
   const result = await importLocked(repo, ctx, source, opts, unborn)
@@ -71,7 +71,7 @@ export async function importGit (repo: Repo, ctx: Ctx, source: string, opts: Imp
       const cid = CID.parse(born.commit)
       const { checkoutTree } = await import('../worktree/checkout.js')
       const r = await checkoutTree(repo, undefined, (await repo.readCommit(cid)).tree, false, 'move them aside, then import again')
-      repo.writeRef(born.ref, cid, `import: from git ${result.gitDir}`)
+      repo.refs.transaction(`import: from git ${result.gitDir}`).set(born.ref, cid, ABSENT).commit()
       r.cache.save(repo)
       result.checkedOut = born.commit
     } finally {
@@ -89,21 +89,22 @@ async function importLocked (repo: Repo, ctx: Ctx, source: string, opts: ImportO
     const tips = await imp.resolve(chooseRefs(gitDir, opts))
     await imp.importReachable([...tips.values()].map(t => t.commit))
     const { map, result } = imp
-    repo.why = `import: from git ${gitDir}`
+    const tx = repo.refs.transaction(`import: from git ${gitDir}`)
     for (const [name, t] of tips) {
       const cid = map.commits.get(t.commit)!
       const short = name.replace(/^refs\/(heads|tags)\//, '')
       const ref = name.startsWith('refs/tags/') ? `refs/tags/${short}` : `refs/heads/${short}`
       checkBranchName(short)
-      const old = repo.readRef(ref)
+      const old = repo.refs.read(ref)
       if (old !== undefined && !old.equals(cid) && opts.force !== true && !(await importedBefore(map, repo, old, cid))) {
         fail('EXISTS', `${ref.replace('refs/heads/', 'branch ').replace('refs/tags/', 'tag ')} already exists here and holds commits the git ${short} does not`, { hint: 'import with --force to move it, or name the branches to import with --branches' })
       }
-      if (ref !== unborn) repo.writeRef(ref, cid)
+      if (ref !== unborn) tx.set(ref, cid, old ?? ABSENT)
       if (t.tag !== undefined) saveGitTag(repo, short, t.tag.id, t.tag.body)
       result.refs.push({ ref, git: t.commit, commit: cid.toString(), old: old?.equals(cid) === false ? old.toString() : undefined, annotated: t.tag !== undefined ? true : undefined })
     }
     await repo.store.settle([...tips.values()].map(t => map.commits.get(t.commit)!))
+    tx.commit()
     return result
   } finally {
     imp.close()

@@ -37,15 +37,15 @@ export function decorations (repo: Repo): Map<string, string[]> {
     const k = cid.toString()
     out.set(k, [...(out.get(k) ?? []), name])
   }
-  const h = repo.readHead()
-  const current = repo.currentBranch()
+  const h = repo.refs.head()
+  const current = repo.refs.currentBranch()
   if (current === undefined) add(h.cid, 'HEAD')
-  for (const [ref, cid] of repo.listRefs('refs/heads')) {
+  for (const [ref, cid] of repo.refs.list('refs/heads')) {
     const name = ref.slice('refs/heads/'.length)
     add(cid, name === current ? `HEAD -> ${name}` : name)
   }
-  for (const [ref, cid] of repo.listRefs('refs/tags')) add(cid, `tag: ${ref.slice('refs/tags/'.length)}`)
-  for (const [ref, cid] of repo.listRefs('refs/remotes')) {
+  for (const [ref, cid] of repo.refs.list('refs/tags')) add(cid, `tag: ${ref.slice('refs/tags/'.length)}`)
+  for (const [ref, cid] of repo.refs.list('refs/remotes')) {
     const name = ref.slice('refs/remotes/'.length)
     add(cid, /^[^/]+\/tags\//.test(name) ? `tag: ${name}` : name)
   }
@@ -61,8 +61,8 @@ export function decorations (repo: Repo): Map<string, string[]> {
 export async function log (repo: Repo, opts: LogOptions = {}): Promise<LogEntry[]> {
   const { starts, hidden } = await selectCommits(repo, opts.revs ?? (opts.all === true ? [] : ['HEAD']))
   if (opts.all === true) {
-    for (const [, cid] of repo.listRefs('refs')) starts.push(cid)
-    const h = repo.headCommit()
+    for (const [, cid] of repo.refs.list('refs')) starts.push(cid)
+    const h = repo.refs.headCommit()
     if (h !== undefined) starts.push(h)
   }
   if (opts.max !== undefined && (!Number.isInteger(opts.max) || opts.max < 0)) fail('USAGE', `-n takes a whole number, not ${String(opts.max)}`)

@@ -1,5 +1,5 @@
 import { CID } from 'multiformats/cid'
-import { Repo } from '../repo/repo.js'
+import { ABSENT, Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { requireIdentity } from '../identity/identity.js'
@@ -84,7 +84,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
     if (readMergeState(repo) !== undefined) fail('MERGE_IN_PROGRESS', 'a merge is already in progress', { hint: 'resolve it and commit, or run `acache merge --abort`' })
     const theirs = await resolveRev(repo, opts.rev)
     const theirCommit = await repo.readCommit(theirs)
-    const ours = repo.headCommit()
+    const ours = repo.refs.headCommit()
     const parentsOf: ParentsOf = async (id) => (await repo.readCommit(CID.parse(id))).parents.map(String)
     if (ours === undefined) {
       // Nothing here yet: the branch simply starts where theirs is, and its roots become ours.
@@ -92,7 +92,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
       const r = await checkoutTree(repo, undefined, theirCommit.tree, false)
       await repo.store.settle([theirs])
       repo.addKnownRoots(roots.map(x => CID.parse(x)))
-      repo.advanceHead(theirs, `merge ${opts.rev}: Fast-forward`)
+      repo.refs.transaction(`merge ${opts.rev}: Fast-forward`).advanceHead(theirs, ABSENT).commit()
       r.cache.save(repo)
       release()
       runHook(repo, 'post-merge', ['0'])
@@ -106,7 +106,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
       await checkIncoming(repo, ours, theirs, parentsOf)
       const r = await checkoutTree(repo, ourCommit.tree, theirCommit.tree, false, MERGE_HINT)
       await repo.store.settle([theirs])
-      repo.advanceHead(theirs, `merge ${opts.rev}: Fast-forward`)
+      repo.refs.transaction(`merge ${opts.rev}: Fast-forward`).advanceHead(theirs, ours).commit()
       r.cache.save(repo)
       release()
       runHook(repo, 'post-merge', ['0'])
@@ -141,7 +141,7 @@ export async function merge (repo: Repo, ctx: Ctx, opts: MergeOptions): Promise<
     }, id.secretKey)
     const cid = await repo.writeCommit(commit)
     await repo.store.settle([cid])
-    repo.advanceHead(cid, `merge ${opts.rev}: Merge made by the three-way strategy`)
+    repo.refs.transaction(`merge ${opts.rev}: Merge made by the three-way strategy`).advanceHead(cid, ours).commit()
     r.cache.save(repo)
     release()
     runHook(repo, 'post-merge', ['0'])

@@ -12,7 +12,7 @@ export interface OwnersResult { rules: OwnerRule[], rootSigner?: string, rootSig
 
 /** The rules in force for the next commit (HEAD's), and who owns PATH. */
 export async function owners (repo: Repo, ctx: Ctx, p?: string): Promise<OwnersResult> {
-  const head = repo.headCommit()
+  const head = repo.refs.headCommit()
   if (head === undefined) return { rules: [] }
   const checker = new OwnershipChecker(repo.store)
   const rules = await checker.rules((await repo.readCommit(head)).tree)

@@ -5,7 +5,7 @@ import { resolveRev } from '../repo/revs.js'
 
 /** Pins: names that keep a commit (and all it reaches) from gc, as refs/pins/NAME. */
 export function listPins (repo: Repo): Array<{ name: string, commit: string }> {
-  return repo.listRefs('refs/pins').map(([ref, cid]) => ({ name: ref.slice('refs/pins/'.length), commit: cid.toString() }))
+  return repo.refs.list('refs/pins').map(([ref, cid]) => ({ name: ref.slice('refs/pins/'.length), commit: cid.toString() }))
 }
 
 /** `pin NAME [REV]`: keeps REV (default HEAD) under NAME. */
@@ -15,7 +15,7 @@ export async function addPin (repo: Repo, name: string, rev = 'HEAD'): Promise<C
   try {
     const cid = await resolveRev(repo, rev)
     await repo.readCommit(cid)
-    repo.writeRef(`refs/pins/${name}`, cid)
+    repo.refs.transaction(`pin: ${name}`).set(`refs/pins/${name}`, cid).commit()
     return cid
   } finally {
     release()
@@ -27,8 +27,9 @@ export function removePin (repo: Repo, name: string): void {
   checkBranchName(name)
   const release = repo.lock()
   try {
-    if (repo.readRef(`refs/pins/${name}`) === undefined) fail('UNKNOWN_REVISION', `no pin named ${name}`)
-    repo.deleteRef(`refs/pins/${name}`)
+    const old = repo.refs.read(`refs/pins/${name}`)
+    if (old === undefined) fail('UNKNOWN_REVISION', `no pin named ${name}`)
+    repo.refs.transaction(`pin: removed ${name}`).delete(`refs/pins/${name}`, old).commit()
   } finally {
     release()
   }

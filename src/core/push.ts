@@ -30,7 +30,7 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
     // as git's: the remote's name and URL, and on stdin a line a ref: LOCAL_REF LOCAL_CID REMOTE_REF REMOTE_CID (0 when it has none)
     const refLines = Object.entries(heads).map(([b, c]) => {
       const ref = b.startsWith('tags/') ? `refs/${b}` : `refs/heads/${b}`
-      const theirs = opts.remote === undefined ? undefined : repo.readRef(`refs/remotes/${opts.remote}/${b}`)
+      const theirs = opts.remote === undefined ? undefined : repo.refs.read(`refs/remotes/${opts.remote}/${b}`)
       return `${ref} ${c.toString()} ${ref} ${theirs?.toString() ?? '0'}\n`
     }).join('')
     if (opts.noVerify !== true && runHook(repo, 'pre-push', [opts.remote ?? '', url], {}, refLines) !== 0) {
@@ -45,7 +45,7 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
         // What the remote holds whole: the commits of our head it accepted
         // (signed by us) and the branches we fetched from it; its word that
         // it merely has a block counts only for raw blocks.
-        const accepted: CID[] = repo.listRefs(`refs/remotes/${opts.remote!}`).map(([, c]) => c)
+        const accepted: CID[] = repo.refs.list(`refs/remotes/${opts.remote!}`).map(([, c]) => c)
         // what the name points to now may be no head of ours (a fresh IPNS name): then start above 0
         if (cur !== undefined) {
           try {

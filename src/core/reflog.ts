@@ -6,8 +6,8 @@ export interface RefLogLine { n: number, selector: string, commit?: string, old?
 /** `reflog [REF]`: where HEAD (or a branch, even a deleted one) has been, newest first. */
 export function reflog (repo: Repo, name = 'HEAD'): { ref: string, entries: RefLogLine[] } {
   const ref = name === 'HEAD' || name.startsWith('refs/') ? name : `refs/heads/${name}`
-  const entries = repo.readRefLog(ref)
-  if (entries.length === 0 && name !== 'HEAD' && !repo.refLogs().includes(ref)) {
+  const entries = repo.refs.readLog(ref)
+  if (entries.length === 0 && name !== 'HEAD' && !repo.refs.withLogs().includes(ref)) {
     fail('UNKNOWN_REVISION', `no reflog for ${name}`, { hint: '`acache reflog` shows HEAD\'s; branches have one from their first move' })
   }
   return {

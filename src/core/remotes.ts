@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { Repo } from '../repo/repo.js'
+import { ABSENT, Repo } from '../repo/repo.js'
 import { RemoteConfig } from '../repo/config.js'
 import { fail } from '../errors.js'
 import { isDid } from '../model/did.js'
@@ -85,7 +85,9 @@ export function removeRemote (repo: Repo, name: string): RemoteInfo {
     if (r === undefined) fail('UNKNOWN_REVISION', `no remote named ${name}`)
     delete repo.config.remotes[name]
     repo.saveConfig()
-    for (const [ref] of repo.listRefs(`refs/remotes/${name}`)) repo.deleteRef(ref)
+    const tx = repo.refs.transaction(`remote: removed ${name}`)
+    for (const [ref, old] of repo.refs.list(`refs/remotes/${name}`)) tx.delete(ref, old)
+    tx.commit()
     fs.rmSync(repo.layout.remoteState(`${name}.json`), { force: true })
     return { name, url: r.url, key: r.key }
   } finally {
@@ -124,8 +126,17 @@ export function renameRemote (repo: Repo, from: string, to: string): RemoteInfo 
     const branches = (repo.config.branches ?? {}) as Record<string, { remote?: string }>
     for (const b of Object.values(branches)) if (b.remote === from) b.remote = to
     repo.saveConfig()
-    const refs = (name: string): string => repo.layout.ref(`refs/remotes/${name}`)
-    if (fs.existsSync(refs(from))) fs.renameSync(refs(from), refs(to))
+    // their branches move under the new name, with their logs
+    const tx = repo.refs.transaction(`remote: renamed ${from} to ${to}`)
+    for (const [ref, cid] of repo.refs.list(`refs/remotes/${from}`)) {
+      tx.delete(ref, cid, true).set(`refs/remotes/${to}/${ref.slice(`refs/remotes/${from}/`.length)}`, cid, ABSENT)
+    }
+    tx.commit()
+    const logs = (name: string): string => repo.layout.log(`refs/remotes/${name}`)
+    if (fs.existsSync(logs(from))) {
+      fs.rmSync(logs(to), { recursive: true, force: true })
+      fs.renameSync(logs(from), logs(to))
+    }
     for (const ext of ['json', 'log']) {
       const f = repo.layout.remoteState(`${from}.${ext}`)
       if (fs.existsSync(f)) fs.renameSync(f, repo.layout.remoteState(`${to}.${ext}`))

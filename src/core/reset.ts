@@ -1,4 +1,4 @@
-import { Repo } from '../repo/repo.js'
+import { ABSENT, Repo } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { resolveRev } from '../repo/revs.js'
@@ -23,26 +23,26 @@ export async function reset (repo: Repo, _ctx: Ctx, opts: { rev?: string, mode?:
   try {
     const target = await resolveRev(repo, opts.rev ?? 'HEAD')
     const to = await repo.readCommit(target)
-    const head = repo.headCommit()
+    const head = repo.refs.headCommit()
     const merging = readMergeState(repo)
     if (merging !== undefined && mode !== 'hard') fail('MERGE_IN_PROGRESS', 'a merge is in progress', { hint: 'finish it with `acache commit`, or throw it away with `acache reset --hard` or `acache merge --abort`' })
     let written = 0
     let removed = 0
     const label = opts.rev ?? 'HEAD'
-    repo.why = `reset: moving to ${label}`
+    const move = repo.refs.transaction(`reset: moving to ${label}`).advanceHead(target, head ?? ABSENT)
     if (mode === 'hard') {
       const from = head === undefined ? undefined : (await repo.readCommit(head)).tree
       // a merge under way wrote into the working root: start from what it wrote
       const r = await checkoutTree(repo, merging !== undefined ? merging.result : from, to.tree, true)
-      repo.advanceHead(target)
+      move.commit()
       r.cache.save(repo)
       clearMergeState(repo)
       written = r.written
       removed = r.removed
     } else {
-      repo.advanceHead(target)
+      move.commit()
     }
-    return { mode, branch: repo.currentBranch(), from: head?.toString(), to: target.toString(), written, removed }
+    return { mode, branch: repo.refs.currentBranch(), from: head?.toString(), to: target.toString(), written, removed }
   } finally {
     release()
   }

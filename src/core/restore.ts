@@ -21,7 +21,7 @@ export async function restore (repo: Repo, ctx: Ctx, opts: { paths: string[], so
   const release = repo.lock()
   try {
     const paths = repoPaths(repo.worktree, ctx.cwd, opts.paths)!
-    const head = repo.headCommit()
+    const head = repo.refs.headCommit()
     const headTree = head === undefined ? undefined : (await repo.readCommit(head)).tree
     const sourceCid = await resolveRev(repo, opts.source ?? 'HEAD')
     const sourceTree = (await repo.readCommit(sourceCid)).tree

@@ -45,14 +45,14 @@ export async function stashPush (repo: Repo, ctx: Ctx, message?: string): Promis
   const release = repo.lock()
   try {
     if (readMergeState(repo) !== undefined) fail('MERGE_IN_PROGRESS', 'a merge is in progress: finish it or abort it before stashing')
-    const head = repo.headCommit()
+    const head = repo.refs.headCommit()
     if (head === undefined) fail('USAGE', 'nothing to stash onto: this branch has no commits yet')
     const headTree = (await repo.readCommit(head)).tree
     const cache = await StatCache.load(repo, headTree)
     const cmp = await compareWorktree(repo, cache, { store: repo.store })
     if (cmp.changes.length === 0) fail('NOTHING_TO_COMMIT', 'no local changes to stash')
     const { root } = await worktreeTree(repo, cache, cmp)
-    const branch = repo.currentBranch()
+    const branch = repo.refs.currentBranch()
     const text = message ?? `WIP on ${branch ?? 'detached HEAD'}`
     const { commit } = signCommit({ type: 'acache/commit', version: 1, tree: root.cid, parents: [head], author: { key: id.key, name: id.name }, time: ctx.now().toISOString(), message: text }, id.secretKey)
     const cid = await repo.writeCommit(commit)
@@ -83,7 +83,7 @@ export async function stashApply (repo: Repo, _ctx: Ctx, n = 0, pop = false): Pr
     const list = listStash(repo)
     const entry = list[n]
     if (entry === undefined) fail('UNKNOWN_REVISION', list.length === 0 ? 'there is no stash' : `stash@{${n}} does not exist (there are ${list.length})`)
-    const head = repo.headCommit()
+    const head = repo.refs.headCommit()
     if (head === undefined) fail('USAGE', 'this branch has no commits to apply a stash onto')
     const ours = (await repo.readCommit(head)).tree
     const base = (await repo.readCommit(CID.parse(entry.base))).tree

@@ -31,7 +31,7 @@ export interface StatusResult {
 /** Changes of the working root against HEAD; refreshes the stat cache when it can. */
 export async function status (repo: Repo, ctx: Ctx, opts: { paths?: string[] } = {}): Promise<StatusResult> {
   trace('status start')
-  const h = repo.readHead()
+  const h = repo.refs.head()
   const headTree = h.cid === undefined ? undefined : (await repo.readCommit(h.cid)).tree
   const cache = await StatCache.load(repo, headTree)
   trace('index read')
@@ -41,7 +41,7 @@ export async function status (repo: Repo, ctx: Ctx, opts: { paths?: string[] } =
   const rebuilt = cache.tree !== undefined && !cache.fromDisk
   if (cmp.refreshed > 0 || rebuilt || (cmp.walkChanged && cache.tree !== undefined)) await refreshCache(repo, cache, cmp.current, cmp.walk)
   const merge = readMergeState(repo)
-  const branch = repo.currentBranch()
+  const branch = repo.refs.currentBranch()
   return {
     branch,
     upstream: branch === undefined || h.cid === undefined ? undefined : await upstreamOf(repo, branch, h.cid),
@@ -95,7 +95,7 @@ async function refreshCache (repo: Repo, cache: StatCache, current: Map<string, 
   }
   try {
     // Another process may have moved HEAD since we looked: then our data is stale.
-    const head = repo.headCommit()
+    const head = repo.refs.headCommit()
     if (head === undefined || !(await repo.readCommit(head)).tree.equals(cache.tree!)) return
     for (const [p, e] of current) {
       const old = cache.entries.get(p)
@@ -120,10 +120,10 @@ function withResolution (repo: Repo, s: MergeState): Array<Conflict & { resolved
  */
 export async function upstreamOf (repo: Repo, branch: string, head: CID): Promise<Upstream | undefined> {
   const configured = (repo.config.branches as Record<string, { remote?: string }> | undefined)?.[branch]?.remote
-  const candidates = configured !== undefined ? [configured] : Object.keys(repo.config.remotes).filter(r => repo.readRef(`refs/remotes/${r}/${branch}`) !== undefined)
+  const candidates = configured !== undefined ? [configured] : Object.keys(repo.config.remotes).filter(r => repo.refs.read(`refs/remotes/${r}/${branch}`) !== undefined)
   if (candidates.length !== 1) return undefined
   const ref = `refs/remotes/${candidates[0]}/${branch}`
-  const theirs = repo.readRef(ref)
+  const theirs = repo.refs.read(ref)
   if (theirs === undefined) return undefined
   try {
     const { ahead, behind } = await aheadBehind(repo, head, theirs)

@@ -1,5 +1,5 @@
 import { CID } from 'multiformats/cid'
-import { Repo, checkNewBranchName } from '../repo/repo.js'
+import { ABSENT, Repo, checkNewBranchName } from '../repo/repo.js'
 import { Ctx } from '../context.js'
 import { fail } from '../errors.js'
 import { previousCheckout, resolveRev } from '../repo/revs.js'
@@ -26,33 +26,33 @@ export async function switchTo (repo: Repo, ctx: Ctx, opts: SwitchOptions): Prom
     let resparsed: { sparse: string[] | null, sparseWritten: number, sparseRemoved: number } | undefined
     if (opts.sparse !== undefined) {
       const set = opts.sparse === null ? undefined : opts.sparse.map(p => repoPath(repo.worktree, ctx.cwd, p))
-      const head0 = repo.headCommit()
+      const head0 = repo.refs.headCommit()
       const r0 = await resparse(repo, head0 === undefined ? undefined : (await repo.readCommit(head0)).tree, set, opts.force === true)
       r0.cache.save(repo)
       resparsed = { sparse: set ?? null, sparseWritten: r0.written, sparseRemoved: r0.removed }
       if (opts.target === 'HEAD' && opts.create === undefined) {
-        return { branch: repo.currentBranch(), commit: head0?.toString() ?? '', written: 0, removed: 0, kept: [], keptChanges: [], ...resparsed }
+        return { branch: repo.refs.currentBranch(), commit: head0?.toString() ?? '', written: 0, removed: 0, kept: [], keptChanges: [], ...resparsed }
       }
     }
     let target: CID
     let ref: string | undefined
     if (opts.create !== undefined) {
       checkNewBranchName(opts.create)
-      if (repo.readRef(`refs/heads/${opts.create}`) !== undefined) fail('EXISTS', `a branch named ${opts.create} already exists`)
+      if (repo.refs.read(`refs/heads/${opts.create}`) !== undefined) fail('EXISTS', `a branch named ${opts.create} already exists`)
       target = await resolveRev(repo, opts.target)
       ref = `refs/heads/${opts.create}`
     } else {
       target = await resolveRev(repo, opts.target)
-      if (opts.detach !== true && repo.readRef(`refs/heads/${opts.target}`) !== undefined) ref = `refs/heads/${opts.target}`
+      if (opts.detach !== true && repo.refs.read(`refs/heads/${opts.target}`) !== undefined) ref = `refs/heads/${opts.target}`
     }
     const targetTree = (await repo.readCommit(target)).tree
-    const head = repo.headCommit()
-    const wasDetached = repo.readHead().ref === undefined
+    const head = repo.refs.headCommit()
+    const wasDetached = repo.refs.head().ref === undefined
     const headTree = head === undefined ? undefined : (await repo.readCommit(head)).tree
     const r = await checkoutTree(repo, headTree, targetTree, opts.force === true)
-    repo.why = `switch: moving from ${repo.currentBranch() ?? (head === undefined ? '(nothing)' : head.toString())} to ${opts.create ?? opts.target}`
-    if (opts.create !== undefined) repo.writeRef(ref!, target, `branch: Created from ${opts.target}`)
-    repo.setHead(ref !== undefined ? { ref } : { cid: target })
+    const why = `switch: moving from ${repo.refs.currentBranch() ?? (head === undefined ? '(nothing)' : head.toString())} to ${opts.create ?? opts.target}`
+    if (opts.create !== undefined) repo.refs.transaction(`branch: Created from ${opts.target}`).set(ref!, target, ABSENT).commit()
+    repo.refs.transaction(why).setHead(ref !== undefined ? { ref } : { cid: target }, head ?? ABSENT).commit()
     r.cache.save(repo)
     const leftBehind = wasDetached && head !== undefined ? await orphaned(repo, head, target) : undefined
     return { branch: ref?.slice('refs/heads/'.length), commit: target.toString(), created: opts.create, written: r.written, removed: r.removed, kept: r.kept, keptChanges: r.keptChanges, ...(leftBehind !== undefined ? { leftBehind } : {}), ...(resparsed ?? {}) }
@@ -68,7 +68,7 @@ export async function switchTo (repo: Repo, ctx: Ctx, opts: SwitchOptions): Prom
  */
 async function orphaned (repo: Repo, old: CID, now: CID): Promise<{ commit: string, count: number } | undefined> {
   const held = new Set<string>()
-  const stack: CID[] = [now, ...repo.listRefs('refs').map(([, c]) => c)]
+  const stack: CID[] = [now, ...repo.refs.list('refs').map(([, c]) => c)]
   while (stack.length > 0) {
     const c = stack.pop()!
     const k = c.toString()

@@ -119,8 +119,8 @@ export async function verify (original: Repo, opts: { progress?: Progress, full?
     }
   }
 
-  const roots: Array<[string, CID]> = repo.listRefs('refs')
-  const h = repo.readHead()
+  const roots: Array<[string, CID]> = repo.refs.list('refs')
+  const h = repo.refs.head()
   if (h.ref === undefined) roots.push(['HEAD', h.cid])
   report.refs = roots.length
   progress.start('verifying', undefined, 'bytes')

@@ -21,6 +21,8 @@ export class RepoLayout {
   get head (): string { return this.at('HEAD') }
   /** a ref's file: `refs/heads/NAME`, `refs/remotes/R/NAME`, `refs/tags/NAME` (or a directory of them) */
   ref (ref: string): string { return this.at(ref) }
+  /** held while a ref transaction checks and moves refs (repo/refs.ts) */
+  get refsLock (): string { return this.at('refs.lock') }
   /** a ref's log, as git's reflog: `logs/HEAD`, `logs/refs/heads/NAME` (or a directory of them) */
   log (ref: string): string { return this.at('logs', ref) }
   /** the embedded store (Kubo's flatfs layout) */

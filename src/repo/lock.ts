@@ -53,7 +53,8 @@ const pause = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArra
  * first's new lock alive). A live lock is a clear LOCKED error. Released on
  * exit, including on Ctrl-C.
  */
-export function acquireLock (file: string, what = 'repository'): () => void {
+export function acquireLock (file: string, what = 'repository', opts: { waitMs?: number } = {}): () => void {
+  const until = Date.now() + (opts.waitMs ?? 0)
   const breaker = `${file}.break`
   const locked = (pid?: string): never => fail('LOCKED', `the ${what} is locked by another acache process${pid !== undefined ? ` (pid ${pid})` : ''}`, {
     data: { lock: file, ...(pid !== undefined ? { pid: Number(pid) } : {}) },
@@ -74,9 +75,16 @@ export function acquireLock (file: string, what = 'repository'): () => void {
     let st: fs.Stats | undefined
     try { st = fs.statSync(file); content = fs.readFileSync(file, 'utf8') } catch { continue } // gone meanwhile: try again
     const alive = holderAlive(content)
-    if (alive === true) locked(content.split(/\s/)[0])
+    if (alive === true) {
+      // a lock held for moments (the refs lock) is waited for, briefly
+      if (Date.now() < until) { pause(2); attempt--; continue }
+      locked(content.split(/\s/)[0])
+    }
     // being written this very moment (no pid yet): give it a moment
-    if (alive === undefined && Date.now() - st.mtimeMs < 2000) locked()
+    if (alive === undefined && Date.now() - st.mtimeMs < 2000) {
+      if (Date.now() < until) { pause(2); attempt--; continue }
+      locked()
+    }
     // stale: break it, but only under the breaker and only if it is still the file we judged
     if (!tryCreate(breaker)) {
       let b = ''

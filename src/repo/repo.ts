@@ -4,9 +4,9 @@ import { CID } from 'multiformats/cid'
 import { openBlockStore, initEmbeddedStore, StoreConfig } from '../store/open.js'
 import { BlockStore } from '../store/blockstore.js'
 import { fail } from '../errors.js'
-import { parseCid } from '../util/cid-text.js'
 import { Config, defaultConfig, readConfig, saveConfig } from './config.js'
 import { readTextIfExists, writeFileAtomic } from '../util/fs.js'
+import { RefStore } from './refs.js'
 import { acquireLock } from './lock.js'
 import { CompleteSet } from './complete.js'
 import { validBranchName } from '../model/head.js'
@@ -16,14 +16,8 @@ import { Commit, decodeCommit, encodeCommit, dagJsonCid, DAG_JSON } from '../mod
 
 export { REPO_DIR } from './layout.js'
 
-export type Head = { ref: string, cid?: CID } | { ref?: undefined, cid: CID }
-
-export interface RefLogEntry { old?: CID, new?: CID, time: string, message: string }
-
-/** Refs whose moves are logged: branches and remote-tracking branches (so a forced update can be undone), as git's core.logAllRefUpdates. */
-function logged (ref: string): boolean {
-  return ref.startsWith('refs/heads/') || ref.startsWith('refs/remotes/')
-}
+export { ABSENT } from './refs.js'
+export type { Head, RefLogEntry, Expected } from './refs.js'
 
 export class Repo {
   readonly store: BlockStore
@@ -34,8 +28,8 @@ export class Repo {
   private completeSet?: CompleteSet
   /** Directories never scanned nor committed even when inside the working root ($ACACHE_HOME). */
   privateDirs: string[] = [acacheHome()]
-  /** the clock the reflog's times are read from (an operation sets its context's: tests give their own) */
-  now: () => Date = () => new Date()
+  /** HEAD, the refs and their logs; every move is a transaction (repo/refs.ts) */
+  readonly refs: RefStore
 
   /** `root` is the working root, or undefined for a bare store. */
   /**
@@ -45,6 +39,7 @@ export class Repo {
    */
   constructor (readonly root: string | undefined, readonly dir: string, store?: BlockStore, wrap?: (repo: Repo, store: BlockStore) => BlockStore) {
     this.layout = new RepoLayout(dir)
+    this.refs = new RefStore(this.layout)
     this.config = Repo.readConfig(dir)
     const own = store ?? openBlockStore(this.config.store, this.layout)
     this.store = wrap === undefined ? own : wrap(this, own)
@@ -99,148 +94,6 @@ export class Repo {
 
   lock (): () => void {
     return acquireLock(this.layout.lock)
-  }
-
-  // ------------------------------------------------------------- refs
-
-  readHead (): Head {
-    const text = readTextIfExists(this.layout.head)?.trim()
-    if (text === undefined || text === '') fail('NOT_A_REPOSITORY', `${this.layout.head} is missing`)
-    if (text.startsWith('ref: ')) {
-      const ref = text.slice(5)
-      return { ref, cid: this.readRef(ref) }
-    }
-    return { cid: parseCid(text, 'HEAD') }
-  }
-
-  headCommit (): CID | undefined {
-    return this.readHead().cid
-  }
-
-  currentBranch (): string | undefined {
-    const h = this.readHead()
-    return h.ref?.startsWith('refs/heads/') === true ? h.ref.slice('refs/heads/'.length) : undefined
-  }
-
-  setHead (target: { ref: string } | { cid: CID }, why = this.why): void {
-    const before = this.readHeadOrUndefined()?.cid
-    const text = 'ref' in target ? `ref: ${target.ref}\n` : `${target.cid.toString()}\n`
-    writeFileAtomic(this.layout.head, text)
-    const after = 'ref' in target ? this.readRef(target.ref) : target.cid
-    this.logRef('HEAD', before, after, why)
-  }
-
-  /** Moves whatever HEAD names (the branch, or HEAD itself when detached). */
-  advanceHead (cid: CID, why = this.why): void {
-    const h = this.readHead()
-    if (h.ref !== undefined) this.writeRef(h.ref, cid, why)
-    else this.setHead({ cid }, why)
-  }
-
-  private readHeadOrUndefined (): Head | undefined {
-    try { return this.readHead() } catch { return undefined }
-  }
-
-  /**
-   * Why refs move now, for the reflog ("commit: fix the parser", "reset:
-   * moving to HEAD~1"): set by the operation that moves them.
-   */
-  why = 'update'
-
-  /**
-   * The reflog (git's): every move of HEAD and of each local branch, one
-   * JSON line each in .acache/logs/<ref>, oldest first. What a reset, an
-   * amend or a deleted branch left behind can be found there (`acache
-   * reflog`, HEAD@{1}); gc keeps what it names.
-   */
-  private logRef (ref: string, old: CID | undefined, now: CID | undefined, why: string): void {
-    if (ref !== 'HEAD' && !logged(ref)) return
-    if (old !== undefined && now !== undefined && old.equals(now) && ref !== 'HEAD') return
-    if (old === undefined && now === undefined) return
-    const file = this.layout.log(ref)
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true })
-      fs.appendFileSync(file, JSON.stringify({ old: old?.toString() ?? null, new: now?.toString() ?? null, time: this.now().toISOString(), message: why }) + '\n')
-    } catch { /* the reflog is a help, never a reason to fail a command */ }
-  }
-
-  /** A ref's reflog, newest first; entries of a torn last line are skipped. */
-  readRefLog (ref: string): RefLogEntry[] {
-    const text = readTextIfExists(this.layout.log(ref)) ?? ''
-    const out: RefLogEntry[] = []
-    for (const line of text.split('\n')) {
-      if (line === '') continue
-      try {
-        const o = JSON.parse(line)
-        out.push({ old: o.old === null ? undefined : CID.parse(o.old), new: o.new === null ? undefined : CID.parse(o.new), time: String(o.time), message: String(o.message) })
-      } catch {}
-    }
-    return out.reverse()
-  }
-
-  /** Every ref that has a reflog (HEAD, refs/heads/...). */
-  refLogs (): string[] {
-    const out: string[] = []
-    const walk = (rel: string): void => {
-      let names: fs.Dirent[]
-      try { names = fs.readdirSync(this.layout.log(rel), { withFileTypes: true }) } catch { return }
-      for (const d of names) {
-        const r = rel === '' ? d.name : `${rel}/${d.name}`
-        if (d.isDirectory()) walk(r)
-        else if (d.isFile()) out.push(r)
-      }
-    }
-    walk('')
-    return out.sort()
-  }
-
-  readRef (ref: string): CID | undefined {
-    const text = readTextIfExists(this.layout.ref(ref))
-    if (text === undefined) return undefined
-    return parseCid(text.trim(), ref)
-  }
-
-  writeRef (ref: string, cid: CID, why = this.why): void {
-    const file = this.layout.ref(ref)
-    const old = logged(ref) ? this.readRef(ref) : undefined
-    fs.mkdirSync(path.dirname(file), { recursive: true })
-    writeFileAtomic(file, cid.toString() + '\n')
-    this.logRef(ref, old, cid, why)
-    // the branch HEAD names moved: so did HEAD
-    if (ref.startsWith('refs/heads/') && this.currentRef() === ref) this.logRef('HEAD', old, cid, why)
-  }
-
-  deleteRef (ref: string, why = this.why): void {
-    const old = logged(ref) ? this.readRef(ref) : undefined
-    fs.rmSync(this.layout.ref(ref), { force: true })
-    this.logRef(ref, old, undefined, why)
-  }
-
-  private currentRef (): string | undefined {
-    try {
-      const text = readTextIfExists(this.layout.head)?.trim()
-      return text?.startsWith('ref: ') === true ? text.slice(5) : undefined
-    } catch { return undefined }
-  }
-
-  /** All refs under a prefix such as `refs/heads`, sorted by name. */
-  listRefs (prefix = 'refs'): Array<[string, CID]> {
-    const out: Array<[string, CID]> = []
-    const walk = (rel: string): void => {
-      let names: fs.Dirent[]
-      try { names = fs.readdirSync(this.layout.ref(rel), { withFileTypes: true }) } catch { return }
-      for (const d of names) {
-        if (d.name.startsWith('.')) continue
-        const r = rel + '/' + d.name
-        if (d.isDirectory()) walk(r)
-        else if (d.isFile()) {
-          const cid = this.readRef(r)
-          if (cid !== undefined) out.push([r, cid])
-        }
-      }
-    }
-    walk(prefix)
-    return out.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
   }
 
   // ------------------------------------------------------------- objects

@@ -39,7 +39,7 @@ function fromRefLog (repo: Repo, base: string, rev: string): CID | undefined {
   if (m === null) return undefined
   let ref: string
   if (m[1] === '') {
-    const b = repo.currentBranch()
+    const b = repo.refs.currentBranch()
     if (b === undefined) fail('BAD_REVISION', `${rev}: HEAD is detached, so there is no current branch's reflog`, { hint: 'use HEAD@{N}' })
     ref = `refs/heads/${b}`
   } else if (m[1] === 'HEAD') {
@@ -48,9 +48,9 @@ function fromRefLog (repo: Repo, base: string, rev: string): CID | undefined {
     ref = m[1]
   } else {
     // a branch, else a remote-tracking branch (alice/main@{1}: where it was before the last fetch moved it)
-    ref = repo.readRef(`refs/heads/${m[1]}`) === undefined && repo.readRef(`refs/remotes/${m[1]}`) !== undefined ? `refs/remotes/${m[1]}` : `refs/heads/${m[1]}`
+    ref = repo.refs.read(`refs/heads/${m[1]}`) === undefined && repo.refs.read(`refs/remotes/${m[1]}`) !== undefined ? `refs/remotes/${m[1]}` : `refs/heads/${m[1]}`
   }
-  const log = repo.readRefLog(ref)
+  const log = repo.refs.readLog(ref)
   const n = parseInt(m[2], 10)
   if (n >= log.length) fail('UNKNOWN_REVISION', `${rev}: the reflog of ${m[1] === '' ? 'the current branch' : m[1]} has only ${log.length} entr${log.length === 1 ? 'y' : 'ies'}`, { hint: '`acache reflog` lists them' })
   const cid = log[n].new
@@ -64,7 +64,7 @@ function fromRefLog (repo: Repo, base: string, rev: string): CID | undefined {
  */
 export function previousCheckout (repo: Repo, n: number): string {
   let seen = 0
-  for (const e of repo.readRefLog('HEAD')) {
+  for (const e of repo.refs.readLog('HEAD')) {
     const m = /^switch: moving from (\S+) to /.exec(e.message)
     if (m === null || m[1] === '(nothing)') continue
     if (++seen === n) return m[1]
@@ -78,14 +78,14 @@ async function resolveBase (repo: Repo, base: string, rev: string): Promise<CID>
   const logged = fromRefLog(repo, base, rev)
   if (logged !== undefined) return logged
   if (base === 'HEAD' || base === '@') {
-    const h = repo.readHead()
+    const h = repo.refs.head()
     if (h.cid === undefined) fail('UNKNOWN_REVISION', `HEAD has no commits yet (branch ${h.ref?.replace('refs/heads/', '')} is unborn)`, { hint: 'make the first commit with `acache commit -m MESSAGE`' })
     return h.cid
   }
   const refNames = base.startsWith('refs/') ? [base] : [`refs/heads/${base}`, `refs/remotes/${base}`, `refs/tags/${base}`, `refs/pins/${base}`]
   for (const ref of refNames) {
     if (!safeRef(ref)) continue
-    const cid = repo.readRef(ref)
+    const cid = repo.refs.read(ref)
     if (cid !== undefined) return cid
   }
   try {
@@ -113,8 +113,8 @@ function safeRef (ref: string): boolean {
 async function commitsWithPrefix (repo: Repo, prefix: string): Promise<CID[]> {
   const seen = new Set<string>()
   const found: CID[] = []
-  const stack: CID[] = repo.listRefs().map(([, c]) => c)
-  const head = repo.headCommit()
+  const stack: CID[] = repo.refs.list().map(([, c]) => c)
+  const head = repo.refs.headCommit()
   if (head !== undefined) stack.push(head)
   while (stack.length > 0) {
     const cid = stack.pop()!

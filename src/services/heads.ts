@@ -11,8 +11,8 @@ import { decodeHead, headFileName } from '../model/head.js'
 /** What a head publishes: every local branch, and every tag as tags/NAME. */
 export function localBranches (repo: Repo): Record<string, CID> {
   const heads: Record<string, CID> = {}
-  for (const [ref, cid] of repo.listRefs('refs/heads')) heads[ref.slice('refs/heads/'.length)] = cid
-  for (const [ref, cid] of repo.listRefs('refs/tags')) heads[`tags/${ref.slice('refs/tags/'.length)}`] = cid
+  for (const [ref, cid] of repo.refs.list('refs/heads')) heads[ref.slice('refs/heads/'.length)] = cid
+  for (const [ref, cid] of repo.refs.list('refs/tags')) heads[`tags/${ref.slice('refs/tags/'.length)}`] = cid
   if (Object.keys(heads).length === 0) fail('USAGE', 'there is nothing to publish yet', { hint: 'make a commit first' })
   return heads
 }
@@ -43,7 +43,7 @@ export function publishedState (repo: Repo, key: string): { seq?: number, behind
   let head
   try { head = decodeHead(text) } catch { return { behind: [] } }
   const behind: string[] = []
-  for (const [ref, cid] of repo.listRefs('refs/heads')) {
+  for (const [ref, cid] of repo.refs.list('refs/heads')) {
     const b = ref.slice('refs/heads/'.length)
     if (head.heads[b] === undefined || !head.heads[b].equals(cid)) behind.push(b)
   }

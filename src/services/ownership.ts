@@ -45,7 +45,7 @@ export class OwnershipChecker {
       // a repository from before roots were recorded: its roots are those its
       // branches reach by first parents (what the rules meant then), recorded once
       const roots: CID[] = []
-      for (const [, tip] of repo.listRefs('refs/heads')) {
+      for (const [, tip] of repo.refs.list('refs/heads')) {
         let cur = tip
         try {
           for (let c = await checker.commit(cur); c.parents.length > 0; c = await checker.commit(cur)) cur = c.parents[0]

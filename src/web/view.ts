@@ -141,12 +141,12 @@ async function home (repo: Repo, ctx: Ctx): Promise<string> {
   const ownSeq = (name: string): string => published?.seq === undefined ? 'unpublished' : published.behind.includes(name) ? `ahead of seq ${published.seq}` : `seq ${published.seq}`
   const table = (body: Html): Html => html`<table><tr><th>name</th><th>head</th><th>message</th><th>signer</th><th>date</th><th>published</th><th></th></tr>${body}</table>`
   const sections: Html[] = []
-  const branches = strip('refs/heads/')(repo.listRefs('refs/heads'))
+  const branches = strip('refs/heads/')(repo.refs.list('refs/heads'))
   sections.push(html`<h2>Branches</h2>${branches.length === 0 ? html`<p class="muted">No commits yet.</p>` : table(await rows(branches, ownSeq))}`)
-  const tags = strip('refs/tags/')(repo.listRefs('refs/tags'))
+  const tags = strip('refs/tags/')(repo.refs.list('refs/tags'))
   if (tags.length > 0) sections.push(html`<h2>Tags</h2>${table(await rows(tags, ownSeq))}`)
   const remotes = new Map<string, Array<[string, CID]>>()
-  for (const [ref, cid] of repo.listRefs('refs/remotes')) {
+  for (const [ref, cid] of repo.refs.list('refs/remotes')) {
     const name = ref.slice('refs/remotes/'.length)
     const friend = name.split('/')[0]
     remotes.set(friend, [...(remotes.get(friend) ?? []), [name, cid]])
@@ -162,7 +162,7 @@ async function home (repo: Repo, ctx: Ctx): Promise<string> {
     }
     sections.push(html`<h2>From ${friend}${key !== undefined ? html` <span class="muted">· heads signed by <span class="mono" title="${key}">${shortKey(key)}</span></span>` : ''}</h2>${table(await rows(refs, seqOf))}`)
   }
-  const current = repo.currentBranch()
+  const current = repo.refs.currentBranch()
   return page('branches', html`<h1>Repository</h1>${current !== undefined ? html`<p>Checked out here: <a href="${href('log', current)}">${current}</a></p>` : ''}${sections}`)
 }
 

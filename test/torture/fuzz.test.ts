@@ -132,13 +132,13 @@ test('bundles: mutated CAR files are refused cleanly and leave no refs', async t
     try {
       await importBundle(repo, ctx, bad)
       // a mutation that kept it valid (in padding): fine, but then it must verify
-      repo.deleteRef('refs/remotes/alice/main')
+      repo.refs.transaction('test: forget alice').delete('refs/remotes/alice/main').commit()
       fs.rmSync(repo.layout.remoteState(), { recursive: true, force: true })
       return true
     } catch (err) {
       if (!(err instanceof AcacheError)) throw err
       refused++
-      return repo.readRef('refs/remotes/alice/main') === undefined
+      return repo.refs.read('refs/remotes/alice/main') === undefined
     }
   }), { ...opts, numRuns: Math.ceil(RUNS / 5) }))
   t.true(refused > 0)

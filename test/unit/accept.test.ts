@@ -64,14 +64,14 @@ test('moveRemoteRefs: a full head makes refs/remotes/NAME exactly its branches; 
   const moved = moveRemoteRefs(repo, 'alice', h2.head, nextState(undefined, h1.head, h1.cid), false)
   t.deepEqual(moved.find(u => u.ref.endsWith('/old')), { ref: 'refs/remotes/alice/old', old: commit(2).toString() }, 'a branch gone from the head goes')
   t.is(moved.find(u => u.ref.endsWith('tags/v1'))?.rejected, 'would clobber existing tag')
-  t.is(repo.readRef('refs/remotes/alice/tags/v1')?.toString(), commit(3).toString())
+  t.is(repo.refs.read('refs/remotes/alice/tags/v1')?.toString(), commit(3).toString())
   moveRemoteRefs(repo, 'alice', h2.head, undefined, true)
-  t.is(repo.readRef('refs/remotes/alice/tags/v1')?.toString(), commit(5).toString())
+  t.is(repo.refs.read('refs/remotes/alice/tags/v1')?.toString(), commit(5).toString())
   // a partial head moves only what it names
   const p3 = head(3, { topic: commit(6) }, { partial: true })
   moveRemoteRefs(repo, 'alice', p3.head, undefined, false)
-  t.is(repo.readRef('refs/remotes/alice/main')?.toString(), commit(4).toString())
-  t.is(repo.readRef('refs/remotes/alice/topic')?.toString(), commit(6).toString())
+  t.is(repo.refs.read('refs/remotes/alice/main')?.toString(), commit(4).toString())
+  t.is(repo.refs.read('refs/remotes/alice/topic')?.toString(), commit(6).toString())
 })
 
 test('ownersOf: the longest prefix, compared folded (case, normalization, HFS+-ignored code points); .acacheowners to the root signers unless a rule names it', async t => {

@@ -23,7 +23,7 @@ export default define({
     if (res.lfs.stored > 0) out.info(`stored ${res.lfs.stored} git-lfs object${res.lfs.stored === 1 ? '' : 's'} as file content`)
     if (res.lfs.missing.length > 0) out.warn(`git-lfs objects not here, kept as pointer files: ${res.lfs.missing.slice(0, 10).join(', ')}${res.lfs.missing.length > 10 ? ` and ${res.lfs.missing.length - 10} more` : ''} (run \`git lfs fetch --all\` in the git repository, then import again)`)
     for (const l of res.leftOut) out.warn(`left out ${l}: only commits are imported`)
-    if (res.checkedOut !== undefined) out.info(`Checked out ${r.currentBranch() ?? 'HEAD'} at ${res.checkedOut}`)
+    if (res.checkedOut !== undefined) out.info(`Checked out ${r.refs.currentBranch() ?? 'HEAD'} at ${res.checkedOut}`)
     else if (r.root !== undefined && res.commits > 0) out.info('hint: the working root is as it was: `acache switch BRANCH` to check an imported branch out')
   }
 })
