@@ -18,7 +18,7 @@ export class HttpError extends Error {
 /** The HTTP status for a failure, by its code (never by its text). */
 const STATUS: Partial<Record<ErrorCode, number>> = {
   OWNERSHIP: 403, BAD_SIGNATURE: 403, UNTRUSTED_KEY: 403, REPLAY: 409, TOO_LARGE: 413,
-  MISSING_OBJECT: 422, BAD_OBJECT: 422, BAD_TREE_ENTRY: 422, CORRUPT_OBJECT: 422, BAD_INPUT: 400, LOCKED: 503, NO_SPACE: 507
+  MISSING_OBJECT: 422, BAD_OBJECT: 422, BAD_TREE_ENTRY: 422, CORRUPT_OBJECT: 422, BAD_INPUT: 400, LOCKED: 503, REF_MOVED: 409, NO_SPACE: 507
 }
 
 export function asHttpError (err: unknown): HttpError {
