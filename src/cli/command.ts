@@ -12,9 +12,19 @@ export interface IO {
   usage: () => void
 }
 
-export interface CommandDef {
-  command: string | string[]
+/**
+ * A command in the registry (commands/index.ts): how it is called (yargs'
+ * command string, its positionals), the line --help shows, and its module,
+ * loaded only when the command runs.
+ */
+export interface CommandEntry {
+  command: string
   describe: string
+  load: () => Promise<CommandDef>
+}
+
+/** A command's module: its options, and what it runs. */
+export interface CommandDef {
   builder?: (y: Argv) => Argv<any>
   /**
    * The positional that takes paths: what follows `--` is added to it, as

@@ -5,7 +5,7 @@ import { Output } from './output.js'
 import { AcacheError } from '../errors.js'
 import { terminalProgress } from './progress.js'
 import { commands } from './commands/index.js'
-import type { CommandDef, IO } from './command.js'
+import type { CommandDef, CommandEntry, IO } from './command.js'
 import { trace } from '../util/trace.js'
 import { flattenCidText } from '../util/cid-text.js'
 import { commandOf } from '../util/argv.js'
@@ -53,14 +53,18 @@ export async function main (argv: string[]): Promise<number> {
         throw new AcacheError('USAGE', msg ?? 'bad usage', { hint: habit ?? 'see `acache --help`' })
       })
     const known = new Set(commands.map(nameOf))
-    for (const def of commands) {
+    // only the command named is loaded (its options, what it runs); the others are a line of --help
+    const named = commandOf(argv).command
+    for (const entry of commands) {
+      const chosen = nameOf(entry) === named ? await entry.load() : undefined
       y = y.command({
-        command: def.command,
-        describe: def.describe,
-        builder: def.builder ?? ((b: any) => b),
+        command: entry.command,
+        describe: entry.describe,
+        builder: chosen?.builder ?? ((b: any) => b),
         handler: async (args: any) => {
+          const def = chosen ?? await entry.load()
           args.dashDash = args['--'] !== undefined || argv.includes('--')
-          takePathsAfterDashes(def, args)
+          takePathsAfterDashes(def, nameOf(entry), args)
           const io = await makeIO(args, out, () => y.showHelp((s: string) => out.raw(s + '\n')))
           await def.run(args, io)
         }
@@ -88,16 +92,16 @@ function gitShorthands (argv: string[]): string[] {
   })
 }
 
-function nameOf (def: CommandDef): string {
-  return String(Array.isArray(def.command) ? def.command[0] : def.command).split(' ')[0]
+function nameOf (entry: CommandEntry): string {
+  return entry.command.split(' ')[0]
 }
 
 /** What follows `--` goes to the command's paths (git's `-- PATH...`); a command that takes none says so. */
-function takePathsAfterDashes (def: CommandDef, args: any): void {
+function takePathsAfterDashes (def: CommandDef, name: string, args: any): void {
   const after: string[] = (args['--'] ?? []).map(String)
   if (def.paths === 'own') return
   if (def.paths === undefined) {
-    if (after.length > 0) throw new AcacheError('USAGE', `acache ${nameOf(def)} takes no paths, but ${JSON.stringify(after[0])} follows --`)
+    if (after.length > 0) throw new AcacheError('USAGE', `acache ${name} takes no paths, but ${JSON.stringify(after[0])} follows --`)
     return
   }
   if (after.length > 0) args[def.paths] = [...(args[def.paths] ?? []).map(String), ...after]

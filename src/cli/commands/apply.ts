@@ -1,21 +1,19 @@
 import { define, CommandDef } from '../command.js'
 import { printConflicts } from '../render.js'
 import type { ApplyKind } from '../../compose/apply.js'
+import { applyCommit, finishApply } from '../../compose/apply.js'
+import { shortCid } from '../../repo/revs.js'
+import { AcacheError } from '../../errors.js'
 
 /** `revert REV` and `cherry-pick REV`: one change applied backwards or forwards (core/apply.ts). */
-export function applyCommand (kind: ApplyKind, describe: string, done: string): CommandDef {
+export function applyCommand (kind: ApplyKind, done: string): CommandDef {
   return define({
-    command: `${kind} [rev]`,
-    describe,
     builder: (y) => y
       .positional('rev', { type: 'string', describe: 'a commit with one parent' })
       .option('abort', { type: 'boolean', describe: `give up a ${kind} with conflicts: put the working root back as before` })
       .option('continue', { type: 'boolean', describe: `record the ${kind} once its conflicts are resolved (as \`acache commit\` with the prepared message)` })
       .conflicts('abort', ['continue', 'rev']),
     run: async (args, { ctx, out, repo }) => {
-      const { applyCommit, finishApply } = await import('../../compose/apply.js')
-      const { shortCid } = await import('../../repo/revs.js')
-      const { AcacheError } = await import('../../errors.js')
       if (args.abort === true || args.continue === true) {
         const f = await finishApply(await repo(), ctx, kind, args.abort === true ? 'abort' : 'continue')
         out.result({ ...f })

@@ -1,9 +1,10 @@
 import chalk from 'chalk'
 import { define } from '../command.js'
+import * as b from '../../core/branch.js'
+import { shortCid } from '../../repo/revs.js'
+import { AcacheError } from '../../errors.js'
 
 export default define({
-  command: 'branch [name] [start]',
-  describe: 'List branches, make one (NAME [START]), delete one (-d NAME; -D if unmerged), rename one (-m [OLD] NEW)',
   builder: (y) => y
     .positional('name', { type: 'string', describe: 'the branch to make' })
     .positional('start', { type: 'string', describe: 'where it starts (default HEAD)' })
@@ -15,11 +16,9 @@ export default define({
     .option('all', { alias: 'a', type: 'boolean', describe: 'list remote branches too' })
     .option('remotes', { alias: 'r', type: 'boolean', describe: 'list only remote branches' }),
   run: async (args, { out, repo }) => {
-    const b = await import('../../core/branch.js')
-    const { shortCid } = await import('../../repo/revs.js')
     const r = await repo()
     if (args.move === true || args.M === true) {
-      if (args.name === undefined) throw new (await import('../../errors.js')).AcacheError('USAGE', 'rename to what?', { hint: 'acache branch -m NEW, or acache branch -m OLD NEW' })
+      if (args.name === undefined) throw new AcacheError('USAGE', 'rename to what?', { hint: 'acache branch -m NEW, or acache branch -m OLD NEW' })
       const m = args.start === undefined ? b.renameBranch(r, undefined, args.name, args.M === true) : b.renameBranch(r, args.name, args.start, args.M === true)
       out.result({ renamed: m })
       out.line(`Renamed branch ${m.from} to ${m.to}`)

@@ -1,15 +1,13 @@
 import { define } from '../command.js'
+import path from 'node:path'
+import * as b from '../../core/bundle.js'
 
 export default define({
-  command: 'bundle <action> <file> [branches..]',
-  describe: 'Work on a USB stick or by e-mail: create FILE [BRANCH...] (a CAR of a signed head and its blocks), import FILE',
   builder: (y) => y
     .positional('action', { choices: ['create', 'import'] as const })
     .positional('file', { type: 'string', demandOption: true, describe: 'the .car file' })
     .positional('branches', { type: 'string', array: true, describe: 'with create: which branches (default: all)' }),
   run: async (args, { ctx, out, repo }) => {
-    const path = await import('node:path')
-    const b = await import('../../core/bundle.js')
     const file = path.resolve(ctx.cwd, args.file)
     if (args.action === 'create') {
       const r = await b.createBundle(await repo(), ctx, file, args.branches ?? [])

@@ -1,8 +1,8 @@
 import { define } from '../command.js'
+import { clone } from '../../compose/clone.js'
+import { shortCid } from '../../repo/revs.js'
 
 export default define({
-  command: 'clone <source> [dir]',
-  describe: 'A friend\'s history in a new repository: from their `id export` line, a URL with --key, or a bundle file with --key',
   builder: (y) => y
     .positional('source', { type: 'string', describe: 'their acache:... line, a path or URL where they publish, or a bundle file', demandOption: true })
     .positional('dir', { type: 'string', describe: 'where (default: named after the source)' })
@@ -12,8 +12,6 @@ export default define({
     .option('sparse', { type: 'string', array: true, describe: 'fetch and check out only these paths (files or directories; kept as the sparse set, see switch --sparse)' })
     .option('depth', { type: 'number', describe: 'fetch only the last N commits of each branch (older history comes when read)', requiresArg: true }),
   run: async (args, { ctx, out }) => {
-    const { clone } = await import('../../compose/clone.js')
-    const { shortCid } = await import('../../repo/revs.js')
     const r = await clone(ctx, args.source, { key: args.key, dir: args.dir, name: args.origin, branch: args.branch, depth: args.depth, sparse: args.sparse })
     out.result({ ...r })
     out.line(`Cloned into ${r.dir}: remote ${r.remote} (${r.url}), heads signed by ${r.key}`)

@@ -1,10 +1,13 @@
 import { define } from '../command.js'
 import { safe } from '../render.js'
 import { knob } from '../../util/knobs.js'
+import { commit, preparedMessage } from '../../core/commit.js'
+import { shortCid } from '../../repo/revs.js'
+import { humanBytes } from '../../util/human.js'
+import { editMessage } from '../editor.js'
+import { CID } from 'multiformats/cid'
 
 export default define({
-  command: 'commit [paths..]',
-  describe: 'Record the working root (or just PATHs) as a signed commit',
   paths: 'paths',
   builder: (y) => y
     .positional('paths', { type: 'string', array: true, describe: 'commit only the changes under these paths' })
@@ -13,22 +16,19 @@ export default define({
     .option('verify', { type: 'boolean', default: true, describe: 'run the pre-commit and commit-msg hooks (--no-verify skips them)' })
     .option('allow-empty', { type: 'boolean', describe: 'record a commit even with no changes' }),
   run: async (args, { ctx, out, repo }) => {
-    const { commit, preparedMessage } = await import('../../core/commit.js')
-    const { shortCid } = await import('../../repo/revs.js')
-    const { humanBytes } = await import('../../util/human.js')
     const r0 = await repo()
     let message: string | undefined = Array.isArray(args.message) ? args.message.join('\n\n') : args.message
     if (message === undefined && args.amend !== true) {
       // a merge, revert or cherry-pick under way has its message ready (git's --no-edit off a terminal)
       const prepared = preparedMessage(r0)
       if (prepared !== undefined && process.stdin.isTTY !== true && knob('ACACHE_EDITOR') === undefined) message = prepared
-      else message = (await import('../editor.js')).editMessage(r0, prepared ?? '')
+      else message = editMessage(r0, prepared ?? '')
     }
     const r = await commit(r0, ctx, { message, amend: args.amend === true, paths: args.paths, noVerify: args.verify === false, allowEmpty: args.allowEmpty })
     out.result({ ...r })
     const counts = { added: 0, modified: 0, deleted: 0 }
     for (const c of r.changes) counts[c.change]++
-    const first = (await r0.readCommit((await import('multiformats/cid')).CID.parse(r.commit))).message.split('\n')[0]
+    const first = (await r0.readCommit(CID.parse(r.commit))).message.split('\n')[0]
     out.line(`[${r.branch ?? 'detached HEAD'}${r.parents.length === 0 ? ' (root-commit)' : ''} ${shortCid(r.commit)}] ${safe(first)}`)
     out.line(` ${r.changes.length} file${r.changes.length === 1 ? '' : 's'} changed (${counts.added} added, ${counts.modified} modified, ${counts.deleted} deleted); ${r.stored.blocks} new block${r.stored.blocks === 1 ? '' : 's'}, ${humanBytes(r.stored.bytes)} stored`)
   }

@@ -1,9 +1,11 @@
 import { define } from '../command.js'
-import { safe } from '../render.js'
+import { safe, diffsJson, printDiffs, printStat } from '../render.js'
+import fs from 'node:fs'
+import path from 'node:path'
+import { diff } from '../../core/diff.js'
+import { revsAndPaths } from '../../repo/revs.js'
 
 export default define({
-  command: 'diff [revs..]',
-  describe: 'Show changes: HEAD vs the working root, REV vs the working root, or REV vs REV',
   paths: 'own',
   builder: (y) => y
     .positional('revs', { type: 'string', array: true, describe: 'zero, one or two revisions (or A..B, A...B); then paths, or paths after --' })
@@ -11,11 +13,6 @@ export default define({
     .option('name-only', { type: 'boolean', describe: 'only the names of changed files' })
     .parserConfiguration({ 'populate--': true }),
   run: async (args, { ctx, out, repo }) => {
-    const { diff } = await import('../../core/diff.js')
-    const { diffsJson, printDiffs, printStat } = await import('../render.js')
-    const { revsAndPaths } = await import('../../repo/revs.js')
-    const fs = await import('node:fs')
-    const path = await import('node:path')
     const r = await repo()
     const split = await revsAndPaths(r, (args.revs ?? []).map(String), args.dashDash === true, p => fs.existsSync(path.resolve(ctx.cwd, p)))
     const diffs = await diff(r, ctx, { revs: split.revs, paths: [...split.paths, ...((args['--'] as unknown[] | undefined) ?? []).map(String)] })

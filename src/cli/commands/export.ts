@@ -1,8 +1,7 @@
 import { define } from '../command.js'
+import { exportGit } from '../../core/git-export.js'
 
 export default define({
-  command: 'export <format> <dir>',
-  describe: 'Write history out as a git repository: branches and tags with the same trees; commits that came from git get their very IDs back',
   builder: (y) => y
     .positional('format', { type: 'string', choices: ['git'], describe: 'what to export to (git)' })
     .positional('dir', { type: 'string', demandOption: true, describe: 'the git repository to write into (made when it does not exist)' })
@@ -10,7 +9,6 @@ export default define({
     .option('tags', { type: 'boolean', default: true, describe: 'export tags (--no-tags leaves them)' })
     .option('bare', { type: 'boolean', describe: 'make a bare git repository (no checkout)' }),
   run: async (args, { ctx, out, repo }) => {
-    const { exportGit } = await import('../../core/git-export.js')
     const res = await exportGit(await repo(), ctx, args.dir, { branches: args.branches, tags: args.tags !== false, bare: args.bare === true })
     out.result({ ...res })
     out.info(`Exported ${res.commits} commit${res.commits === 1 ? '' : 's'} to ${res.gitDir} (${res.original} as the git objects they were imported from, ${res.objects} objects written)`)

@@ -1,9 +1,10 @@
 import { define } from '../command.js'
 import { safe } from '../render.js'
+import { fetch } from '../../core/fetch.js'
+import { shortCid } from '../../repo/revs.js'
+import { humanBytes } from '../../util/human.js'
 
 export default define({
-  command: 'fetch [remote]',
-  describe: 'Get a friend\'s signed head and every block it reaches, all verified; update refs/remotes/NAME/*',
   paths: 'own',
   builder: (y) => y
     .positional('remote', { type: 'string', describe: 'which remote (default: all)' })
@@ -13,9 +14,6 @@ export default define({
     .parserConfiguration({ 'populate--': true })
     .usage('acache fetch [REMOTE] [--depth N] [-- PATH...]\n\nWith PATHs, only the blocks under them; what is left out is fetched when it is read.'),
   run: async (args, { ctx, out, repo }) => {
-    const { fetch } = await import('../../core/fetch.js')
-    const { shortCid } = await import('../../repo/revs.js')
-    const { humanBytes } = await import('../../util/human.js')
     const paths = ((args['--'] as unknown[] | undefined) ?? []).map((p) => String(p).replace(/^\/+|\/+$/g, ''))
     const results = await fetch(await repo(), ctx, { remote: args.remote, depth: args.depth, paths: paths.length > 0 ? paths : undefined, headMessage: args.head, force: args.force })
     out.result({ fetched: results })

@@ -1,15 +1,13 @@
 import { define } from '../command.js'
+import { humanBytes } from '../../util/human.js'
+import { gc } from '../../core/gc.js'
 
 export default define({
-  command: 'gc',
-  describe: 'Drop blocks that no branch, remote branch, pin, HEAD or merge under way reaches',
   builder: (y) => y
     .option('dry-run', { alias: 'n', type: 'boolean', describe: 'report what would go, drop nothing' })
     .option('now', { type: 'boolean', describe: 'also drop unreachable blocks written in the last hour' })
     .option('pack', { type: 'boolean', describe: 'make a store kept a file a block (flatfs, as before packs) packed: its small blocks go into a pack' }),
   run: async (args, { ctx, out, repo }) => {
-    const { humanBytes } = await import('../../util/human.js')
-    const { gc } = await import('../../core/gc.js')
     const r = await gc(await repo(), ctx, { dryRun: args.dryRun, now: args.now, pack: args.pack === true })
     out.result({ ...r })
     if (r.kubo !== undefined) {

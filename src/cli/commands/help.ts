@@ -3,16 +3,14 @@ import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { define } from '../command.js'
 import { packageDir } from '../../util/package.js'
+import { AcacheError } from '../../errors.js'
 
 /** The man pages shipped beside bin/ (in a checkout and in the npm package alike). */
 const manDir = (): string => path.join(packageDir(), 'man')
 
 export default define({
-  command: 'help [command]',
-  describe: 'The manual page of a command (as git help COMMAND); without one, the list of commands',
   builder: (y) => y.positional('command', { type: 'string', describe: 'a command, e.g. commit' }),
   run: async (args, { out, usage }) => {
-    const { AcacheError } = await import('../../errors.js')
     if (args.command === undefined) {
       usage()
       return

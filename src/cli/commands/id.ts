@@ -1,14 +1,13 @@
 import { define } from '../command.js'
+import * as id from '../../core/id.js'
+import { requireIdentity } from '../../identity/identity.js'
 
 export default define({
-  command: 'id <action>',
-  describe: 'Your identity: make a key (new), print it (show), print it as a message for friends (export)',
   builder: (y) => y
     .positional('action', { choices: ['new', 'show', 'export'] as const, describe: 'what to do' })
     .option('name', { type: 'string', describe: 'with new: the name shown with your commits (default: your login)' })
     .option('publish', { type: 'array', string: true, describe: 'with export: where you publish (path or URL); repeatable' }),
   run: async (args, { ctx, out }) => {
-    const id = await import('../../core/id.js')
     if (args.action === 'new') {
       const made = id.newIdentity(ctx.home, args.name)
       out.result({ name: made.name, key: made.key, file: made.file })
@@ -17,7 +16,6 @@ export default define({
       return
     }
     if (args.action === 'show') {
-      const { requireIdentity } = await import('../../identity/identity.js')
       const me = requireIdentity(ctx.home)
       out.result({ name: me.name, key: me.key })
       out.data(`${me.name} ${me.key}`)

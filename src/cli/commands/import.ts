@@ -1,8 +1,7 @@
 import { define } from '../command.js'
+import { importGit } from '../../core/git-import.js'
 
 export default define({
-  command: 'import <format> [source]',
-  describe: 'Bring history in from git: every commit of its branches (and tags) as a signed acache commit with the same tree and parents',
   builder: (y) => y
     .positional('format', { type: 'string', choices: ['git'], describe: 'what to import from (git)' })
     .positional('source', { type: 'string', describe: 'the git repository: a work tree or a bare repository (default: the working root, when it is one)' })
@@ -11,7 +10,6 @@ export default define({
     .option('lfs-pointers', { type: 'boolean', describe: 'keep git-lfs pointer files as they are (default: store the content of the LFS objects that are here)' })
     .option('force', { alias: 'f', type: 'boolean', describe: 'move branches that have commits here the git branch lacks' }),
   run: async (args, { ctx, out, repo }) => {
-    const { importGit } = await import('../../core/git-import.js')
     const r = await repo()
     const res = await importGit(r, ctx, args.source ?? r.root ?? r.dir, {
       branches: args.branches, tags: args.tags !== false, lfsPointers: args.lfsPointers === true, force: args.force === true

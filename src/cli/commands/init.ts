@@ -1,8 +1,8 @@
 import { define } from '../command.js'
+import path from 'node:path'
+import { init } from '../../core/init.js'
 
 export default define({
-  command: 'init [dir]',
-  describe: 'Make a new repository (working root + embedded store, branch main)',
   builder: (y) => y
     .positional('dir', { type: 'string', describe: 'where (default: the current directory)' })
     .option('bare', { type: 'boolean', describe: 'a bare store for others to push to: no working root' })
@@ -12,8 +12,6 @@ export default define({
     .option('api', { type: 'string', describe: 'the Kubo RPC API for --store kubo: host:port, http://host:port or /ip4/ADDR/tcp/PORT' })
     .option('chunker', { choices: ['fixed', 'cdc'] as const, default: 'fixed', describe: 'how large files become blocks: fixed (1 MiB, Kubo-identical CIDs) or cdc (FastCDC: edited files dedup); recorded in .acacheattributes' }),
   run: async (args, { ctx, out }) => {
-    const { init } = await import('../../core/init.js')
-    const path = await import('node:path')
     const r = await init(path.resolve(ctx.cwd, args.dir ?? '.'), { bare: args.bare, branch: args.branch, chunker: args.chunker as 'fixed' | 'cdc', store: args.store, api: args.api, layout: args.storeLayout as 'packed' | 'flatfs' })
     out.result({ ...r })
     out.line(`Initialized empty acache ${r.bare ? 'bare store' : 'repository'} in ${r.dir} (branch ${r.branch}${r.store === 'embedded' && r.layout === 'flatfs' ? ', every block a file (flatfs)' : ''}${r.chunker === 'cdc' ? ', content-defined chunking: commit .acacheattributes' : ''}${r.kubo !== undefined ? `, blocks in the Kubo node at ${r.kubo.api} (peer ${r.kubo.peer})` : ''})`)

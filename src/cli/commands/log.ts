@@ -1,8 +1,16 @@
 import { define } from '../command.js'
+import fs from 'node:fs'
+import nodePath from 'node:path'
+import { log } from '../../core/log.js'
+import { shortCid, revsAndPaths } from '../../repo/revs.js'
+import { diffsJson, printDiffs, printStat } from '../render.js'
+import { AcacheError } from '../../errors.js'
+import { repoPaths } from '../../worktree/paths.js'
+import { parseApproxDate } from '../../util/date.js'
+import { prettyOf, formatCommit } from '../pretty.js'
+import { Graph } from '../../services/graph.js'
 
 export default define({
-  command: 'log [revs..]',
-  describe: 'Show history, each commit with its signature status and the branches and tags at it',
   paths: 'own',
   builder: (y) => y
     .positional('revs', { type: 'string', array: true, describe: 'where to start (default HEAD)' })
@@ -20,22 +28,13 @@ export default define({
     .parserConfiguration({ 'populate--': true })
     .usage('acache log [REV...] [options] [-- PATH...]\n\nWith PATHs, only the commits that change something under them.'),
   run: async (args, { ctx, out, repo }) => {
-    const { log } = await import('../../core/log.js')
-    const { shortCid } = await import('../../repo/revs.js')
-    const { diffsJson, printDiffs, printStat } = await import('../render.js')
-    const { AcacheError } = await import('../../errors.js')
-    const { repoPaths } = await import('../../worktree/paths.js')
     const r = await repo()
-    const { parseApproxDate } = await import('../../util/date.js')
     const date = (s: string | undefined, what: string): Date | undefined => {
       if (s === undefined) return undefined
       const d = parseApproxDate(s, ctx.now().getTime())
       if (d === undefined) throw new AcacheError('USAGE', `--${what} takes a date (2026-12-01, an ISO time, "2 days ago", yesterday), not ${JSON.stringify(s)}`)
       return d
     }
-    const { revsAndPaths } = await import('../../repo/revs.js')
-    const fs = await import('node:fs')
-    const nodePath = await import('node:path')
     const split = await revsAndPaths(r, (args.revs ?? []).map(String), args.dashDash === true, p => r.root !== undefined && fs.existsSync(nodePath.resolve(ctx.cwd, p)))
     const rawPaths: string[] = [...split.paths, ...((args['--'] as unknown[] | undefined) ?? []).map(String)]
     const paths = rawPaths.length === 0 ? undefined : r.root === undefined ? rawPaths : repoPaths(r.worktree, ctx.cwd, rawPaths)
@@ -56,14 +55,13 @@ export default define({
     const decorate = args.decorate ?? process.stdout.isTTY === true
     if (!decorate) for (const e of entries) delete e.refs
     out.usePager()
-    const { prettyOf, formatCommit } = await import('../pretty.js')
     const pretty = prettyOf(args.format, args.oneline === true)
     const withDiff = args.patch === true || args.stat === true
     const printDiff = (e: (typeof entries)[number]): void => {
       if (args.stat === true) printStat(out, e.diff ?? [])
       else if (args.patch === true) printDiffs(out, e.diff ?? [])
     }
-    const graph = args.graph === true ? new (await import('../../services/graph.js')).Graph() : undefined
+    const graph = args.graph === true ? new Graph() : undefined
     entries.forEach((e, k) => {
       const text = formatCommit(pretty, e, shortCid)
       if (graph !== undefined) {

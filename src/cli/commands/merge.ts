@@ -1,17 +1,15 @@
 import { define } from '../command.js'
 import { printConflicts } from '../render.js'
+import { merge } from '../../core/merge.js'
+import { shortCid } from '../../repo/revs.js'
 
 export default define({
-  command: 'merge [rev]',
-  describe: 'Merge another branch or commit into the working root (three-way; conflicts stay for you to resolve)',
   builder: (y) => y
     .positional('rev', { type: 'string', describe: 'what to merge: a branch, alice/main, a commit' })
     .option('abort', { type: 'boolean', describe: 'give up a merge with conflicts: put the working root back as before' })
     .option('ff', { type: 'boolean', default: true, describe: 'fast-forward when possible (--no-ff records a merge commit anyway)' })
     .option('message', { alias: 'm', type: 'string', describe: 'message of the merge commit', requiresArg: true }),
   run: async (args, { ctx, out, repo }) => {
-    const { merge } = await import('../../core/merge.js')
-    const { shortCid } = await import('../../repo/revs.js')
     const r = await merge(await repo(), ctx, { rev: args.rev, abort: args.abort, noFf: args.ff === false, message: args.message })
     out.result({ ...r })
     switch (r.result) {

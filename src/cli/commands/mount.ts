@@ -1,15 +1,13 @@
 import { define } from '../command.js'
+import { mount } from '../../core/mount.js'
+import { isMounted } from '../../mount/fuse.js'
 
 export default define({
-  command: 'mount <mountpoint>',
-  describe: 'Mount a commit read-only (--rev REV, the default HEAD) or the working root read-write (--work)',
   builder: (y) => y
     .positional('mountpoint', { type: 'string', demandOption: true, describe: 'an empty directory outside the working root' })
     .option('rev', { alias: 'r', type: 'string', describe: 'the commit to mount (branch, alice/main, CID)', requiresArg: true })
     .option('work', { type: 'boolean', describe: 'mount the working root read-write instead' }),
   run: async (args, { ctx, out, repo }) => {
-    const { mount } = await import('../../core/mount.js')
-    const { isMounted } = await import('../../mount/fuse.js')
     const m = await mount(await repo(), ctx, { mountpoint: args.mountpoint, rev: args.rev, work: args.work, log: (l) => out.verbose(l) })
     out.result({ mountpoint: m.mountpoint, commit: m.commit, work: m.work })
     out.info(`Mounted ${m.work ? 'the working root (read-write)' : `${args.rev ?? 'HEAD'} (read-only)`} at ${m.mountpoint}; Ctrl-C or \`acache umount ${m.mountpoint}\` unmounts`)

@@ -1,11 +1,9 @@
 import { define } from '../command.js'
+import { owners } from '../../core/owners.js'
 
 export default define({
-  command: 'owners [path]',
-  describe: 'Print the ownership rules in force (.acacheowners of HEAD), or who may change PATH',
   builder: (y) => y.positional('path', { type: 'string', describe: 'a path in the working root (a folder answers for what is in it)' }),
   run: async (args, { ctx, out, repo }) => {
-    const { owners } = await import('../../core/owners.js')
     const r = await owners(await repo(), ctx, args.path)
     out.result({ ...r })
     if (r.path !== undefined) {

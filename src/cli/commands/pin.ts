@@ -1,15 +1,13 @@
 import { define } from '../command.js'
+import { addPin, listPins, removePin } from '../../core/pin.js'
+import { shortCid } from '../../repo/revs.js'
 
 export default define({
-  command: 'pin [name] [rev]',
-  describe: 'Keep a revision from gc under a name (refs/pins/NAME); no NAME lists pins; --remove NAME drops one',
   builder: (y) => y
     .positional('name', { type: 'string' })
     .positional('rev', { type: 'string', describe: 'default HEAD' })
     .option('remove', { type: 'boolean', describe: 'remove the pin NAME' }),
   run: async (args, { out, repo }) => {
-    const { addPin, listPins, removePin } = await import('../../core/pin.js')
-    const { shortCid } = await import('../../repo/revs.js')
     if (args.name === undefined) {
       const pins = listPins(await repo())
       out.result({ pins })

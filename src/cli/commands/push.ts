@@ -1,17 +1,18 @@
 import { define } from '../command.js'
+import { push } from '../../core/push.js'
+import { replicaConfigs } from '../../services/replicas.js'
+import { replicate } from '../../core/replica.js'
+import { printReplicas } from '../render.js'
+import { exitOf } from './replica.js'
 
 export default define({
-  command: 'push [remote]',
-  describe: 'Publish your branches: send the blocks a remote lacks, then a new signed head (no REMOTE: publish here)',
   builder: (y) => y
     .positional('remote', { type: 'string', describe: 'where to publish (default: this repository)' })
     .option('verify', { type: 'boolean', default: true, describe: 'run the pre-push hook (--no-verify skips it)' })
     .option('replicate', { type: 'boolean', default: true, describe: 'then ask every replica to hold the branch heads (`acache replica`; --no-replicate skips it)' }),
   run: async (args, { ctx, out, repo }) => {
-    const { push } = await import('../../core/push.js')
     const rp = await repo()
     const r = await push(rp, ctx, { remote: args.remote, noVerify: args.verify === false })
-    const { replicaConfigs } = await import('../../services/replicas.js')
     if (args.replicate === false || Object.keys(replicaConfigs(rp)).length === 0) {
       out.result({ ...r })
       out.info(`Published ${Object.keys(r.branches).join(', ')} as seq ${r.seq} at ${r.url}${r.remote !== undefined ? ` (${r.blocks} blocks, ${r.bytes} bytes sent)` : ''}`)
@@ -19,9 +20,6 @@ export default define({
     }
     out.info(`Published ${Object.keys(r.branches).join(', ')} as seq ${r.seq} at ${r.url}${r.remote !== undefined ? ` (${r.blocks} blocks, ${r.bytes} bytes sent)` : ''}; replicating`)
     // the push stands whatever the replicas say: one that fails is said, and asked again next time
-    const { replicate } = await import('../../core/replica.js')
-    const { printReplicas } = await import('../render.js')
-    const { exitOf } = await import('./replica.js')
     const rep = await replicate(rp, ctx)
     const failed = rep.replicas.find(x => x.error !== undefined)
     out.result({ ...r, replicated: failed === undefined, replicas: rep.replicas, replicaWarnings: rep.warnings })

@@ -1,16 +1,14 @@
 import chalk from 'chalk'
 import { define } from '../command.js'
 import { safe } from '../render.js'
+import { reflog } from '../../core/reflog.js'
+import { shortCid } from '../../repo/revs.js'
 
 export default define({
-  command: 'reflog [ref]',
-  describe: 'Show where HEAD (or a branch, even a deleted one) has been: what reset, amend or a deleted branch left behind',
   builder: (y) => y
     .positional('ref', { type: 'string', describe: 'HEAD (default) or a branch name' })
     .option('n', { alias: 'max-count', type: 'number', describe: 'show at most N entries', requiresArg: true }),
   run: async (args, { out, repo }) => {
-    const { reflog } = await import('../../core/reflog.js')
-    const { shortCid } = await import('../../repo/revs.js')
     const r = reflog(await repo(), args.ref ?? 'HEAD')
     const entries = args.n === undefined ? r.entries : r.entries.slice(0, Math.max(0, args.n))
     out.result({ ref: r.ref, entries })

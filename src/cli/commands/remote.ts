@@ -1,8 +1,9 @@
 import { define } from '../command.js'
+import * as r from '../../core/remotes.js'
+import { AcacheError } from '../../errors.js'
+import { loadIdentity } from '../../identity/identity.js'
 
 export default define({
-  command: 'remote [action] [name] [target]',
-  describe: 'Friends\' nodes: add NAME URL --key DID | add NAME MESSAGE, list (-v), remove NAME, rename OLD NEW, set-url NAME URL',
   builder: (y) => y
     .positional('action', { choices: ['add', 'list', 'remove', 'rm', 'rename', 'set-url'] as const, describe: 'what to do (default: list)' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'list: with where each publishes and the key it signs with' })
@@ -10,8 +11,6 @@ export default define({
     .positional('target', { type: 'string', describe: 'where they publish (a path, file:// or http://), or their `acache id export` message' })
     .option('key', { type: 'string', describe: 'the did:key their heads must be signed with', requiresArg: true }),
   run: async (args, { ctx, out, repo }) => {
-    const { AcacheError } = await import('../../errors.js')
-    const r = await import('../../core/remotes.js')
     const rp = await repo()
     if (args.action === undefined || args.action === 'list') {
       const list = r.listRemotes(rp)
@@ -42,7 +41,6 @@ export default define({
       return
     }
     if (args.target === undefined) throw new AcacheError('USAGE', 'remote add needs a URL (with --key) or a message', { hint: 'acache remote add alice acache:...' })
-    const { loadIdentity } = await import('../../identity/identity.js')
     const x = r.addRemote(rp, args.name, args.target, args.key, loadIdentity(ctx.home)?.key)
     out.result({ added: x })
     out.line(`Added remote ${x.name}: ${x.url} (heads signed by ${x.key}${x.own === true ? ': your own key, as no --key was given (a store you push to)' : ''})`)

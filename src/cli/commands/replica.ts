@@ -1,8 +1,9 @@
 import { define } from '../command.js'
+import * as r from '../../core/replica.js'
+import { AcacheError } from '../../errors.js'
+import { printReplicas } from '../render.js'
 
 export default define({
-  command: 'replica [action] [name] [url]',
-  describe: 'Copies on pinning services and Kubo nodes: add NAME URL [--token-env VAR], list (-v), status [NAME...], remove NAME [--unpin], origins [ADDR...]',
   builder: (y) => y
     .positional('action', { choices: ['add', 'list', 'status', 'remove', 'rm', 'origins'] as const, describe: 'what to do (default: list)' })
     .positional('name', { type: 'string', describe: 'what you call this replica (add, remove; status: only this one; origins: an address)' })
@@ -13,9 +14,6 @@ export default define({
     .option('clear', { type: 'boolean', describe: 'origins: forget the addresses set before' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'list: with the URL, the token variable and the pin name prefix' }),
   run: async (args, { ctx, out, repo }) => {
-    const { AcacheError } = await import('../../errors.js')
-    const r = await import('../../core/replica.js')
-    const { printReplicas } = await import('../render.js')
     const rp = await repo()
     const action = args.action ?? 'list'
     if (action === 'list') {

@@ -1,15 +1,13 @@
 import { define } from '../command.js'
+import { replicate } from '../../core/replica.js'
+import { printReplicas } from '../render.js'
+import { exitOf } from './replica.js'
+import { AcacheError } from '../../errors.js'
 
 export default define({
-  command: 'replicate [names..]',
-  describe: 'Ask each replica (or those named) to hold every branch head: one pin per branch, moved when the head moves',
   builder: (y) => y
     .positional('names', { type: 'string', array: true, describe: 'the replicas to ask (default: all of them)' }),
   run: async (args, { ctx, out, repo }) => {
-    const { replicate } = await import('../../core/replica.js')
-    const { printReplicas } = await import('../render.js')
-    const { exitOf } = await import('./replica.js')
-    const { AcacheError } = await import('../../errors.js')
     const names = (args.names as string[] | undefined)?.filter(n => n !== '')
     const rp = await repo()
     const r = await replicate(rp, ctx, { names: names?.length === 0 ? undefined : names })

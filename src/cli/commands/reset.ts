@@ -1,8 +1,8 @@
 import { define } from '../command.js'
+import { reset } from '../../core/reset.js'
+import { shortCid } from '../../repo/revs.js'
 
 export default define({
-  command: 'reset [rev]',
-  describe: 'Move the current branch to REV (default HEAD); --hard also makes the working root match it',
   builder: (y) => y
     .positional('rev', { type: 'string', describe: 'where the branch goes (HEAD~1, a commit, main@{1}...)' })
     .option('soft', { type: 'boolean', describe: 'move the branch only: the working root keeps its files, so the difference shows as changes (the default)' })
@@ -10,8 +10,6 @@ export default define({
     .option('hard', { type: 'boolean', describe: 'also make the working root REV\'s tree: local changes and a merge under way are thrown away' })
     .conflicts('hard', ['soft', 'mixed']),
   run: async (args, { ctx, out, repo }) => {
-    const { reset } = await import('../../core/reset.js')
-    const { shortCid } = await import('../../repo/revs.js')
     const r = await reset(await repo(), ctx, { rev: args.rev, mode: args.hard === true ? 'hard' : 'soft' })
     out.result({ ...r })
     out.line(`${r.branch !== undefined ? r.branch : 'HEAD'} is now at ${shortCid(r.to)}${r.mode === 'hard' ? ` (working root reset: ${r.written} written, ${r.removed} removed)` : ''}`)

@@ -1,3 +1,3 @@
 import { applyCommand } from './apply.js'
 
-export default applyCommand('revert', 'Record a new commit that takes back the change REV made', 'reverted')
+export default applyCommand('revert', 'reverted')

@@ -1,8 +1,8 @@
 import { define } from '../command.js'
+import { serveRepository } from '../../core/serve.js'
+import { webView } from '../../web/view.js'
 
 export default define({
-  command: 'serve',
-  describe: 'Serve this repository over HTTP: trustless-gateway reads, signed pushes from trusted keys',
   builder: (y) => y
     .option('port', { alias: 'p', type: 'number', default: 8080, describe: 'port (0: any free one)' })
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
@@ -12,9 +12,8 @@ export default define({
     .option('max-staging', { type: 'number', describe: 'bytes all pushes under way may stage together (507 beyond), default 32 GiB' })
     .option('ui', { type: 'boolean', default: true, describe: 'the web view for people at /ui/ (--no-ui: IPFS clients and acache only)' }),
   run: async (args, { ctx, out, repo }) => {
-    const { serveRepository } = await import('../../core/serve.js')
     const rp = await repo()
-    const web = args.ui === false ? undefined : (await import('../../web/view.js')).webView(rp, ctx)
+    const web = args.ui === false ? undefined : webView(rp, ctx)
     const s = await serveRepository(rp, ctx, { web, port: args.port, host: args.host, trusted: (args.trust ?? []).map(String), maxUpload: args.maxUpload, maxPushes: args.maxPushes, maxStaging: args.maxStaging, log: (l) => out.log(l) })
     out.result({ url: s.url })
     if (web !== undefined) out.info(`The web view: ${s.url}/ui/ (read-only)`)

@@ -1,15 +1,14 @@
 import chalk from 'chalk'
 import { define } from '../command.js'
+import { show } from '../../core/show.js'
+import { diffsJson, printDiffs, printStat, safe } from '../render.js'
+import { formatCommit } from '../pretty.js'
 
 export default define({
-  command: 'show [spec]',
-  describe: 'Show a commit and what it changed (REV), or what a path holds (REV:PATH)',
   builder: (y) => y
     .positional('spec', { type: 'string', describe: 'REV or REV:PATH (default HEAD)' })
     .option('stat', { type: 'boolean', describe: 'with a commit: a summary instead of the patch' }),
   run: async (args, { out, repo }) => {
-    const { show } = await import('../../core/show.js')
-    const { diffsJson, printDiffs, printStat, safe } = await import('../render.js')
     const r = await show(await repo(), args.spec ?? 'HEAD')
     if (r.type === 'commit') {
       out.result({ type: r.type, commit: r.commit, files: diffsJson(r.diff) })
@@ -18,7 +17,6 @@ export default define({
       out.data(chalk.yellow(`commit ${e.commit}`) + ` (signature: ${e.signature === 'good' ? chalk.green('good') : chalk.red('BAD')})`)
       out.data(`Tree:   ${e.tree}`)
       if (e.parents.length > 1) out.data(`Merge:  ${e.parents.join(' ')}`)
-      const { formatCommit } = await import('../pretty.js')
       out.data(formatCommit({ template: 'Author: %an <%ae>%nDate:   %ad%I', kind: 'line' }, e, (c) => c))
       out.data('')
       for (const l of e.message.replace(/\n+$/, '').split('\n')) out.data(`    ${safe(l)}`)

@@ -1,5 +1,7 @@
 import { define } from '../command.js'
 import { printConflicts, safe } from '../render.js'
+import * as s from '../../core/stash.js'
+import { AcacheError } from '../../errors.js'
 
 const which = (s: string | undefined): number => {
   if (s === undefined) return 0
@@ -9,15 +11,11 @@ const which = (s: string | undefined): number => {
 }
 
 export default define({
-  command: 'stash [action] [which]',
-  describe: 'Put local changes aside (push, the default) and bring them back (pop, apply); list, drop',
   builder: (y) => y
     .positional('action', { type: 'string', choices: ['push', 'pop', 'apply', 'list', 'drop'], describe: 'push (default), pop, apply, list or drop' })
     .positional('which', { type: 'string', describe: 'stash@{N} or N (default 0, the newest)' })
     .option('message', { alias: 'm', type: 'string', describe: 'with push: what the stash holds', requiresArg: true }),
   run: async (args, { ctx, out, repo }) => {
-    const s = await import('../../core/stash.js')
-    const { AcacheError } = await import('../../errors.js')
     const r = await repo()
     const action = args.action ?? 'push'
     let n: number

@@ -1,5 +1,9 @@
 import chalk from 'chalk'
 import { define } from '../command.js'
+import path from 'node:path'
+import { status } from '../../core/status.js'
+import { shortCid } from '../../repo/revs.js'
+import { safe, quotePath } from '../render.js'
 
 /** git's porcelain v1 codes, as if nothing were staged (acache has no staging area): new files are untracked */
 const CODE: Record<string, string> = { added: '??', modified: ' M', deleted: ' D' }
@@ -8,8 +12,6 @@ const CODE: Record<string, string> = { added: '??', modified: ' M', deleted: ' D
 const typeChanged = (c: { kind?: string, oldKind?: string }): boolean => c.kind !== undefined && c.oldKind !== undefined && (c.kind === 'symlink') !== (c.oldKind === 'symlink')
 
 export default define({
-  command: 'status [paths..]',
-  describe: 'Show what changed in the working root since HEAD',
   paths: 'paths',
   builder: (y) => y
     .positional('paths', { type: 'string', array: true, describe: 'limit to these paths' })
@@ -20,14 +22,10 @@ export default define({
     .option('branch', { alias: 'b', type: 'boolean', describe: 'with --short or --porcelain: first a line "## BRANCH...UPSTREAM [ahead N, behind M]"' })
     .option('exit-code', { type: 'boolean', describe: 'exit 1 when there are changes' }),
   run: async (args, { ctx, out, repo }) => {
-    const { status } = await import('../../core/status.js')
-    const { shortCid } = await import('../../repo/revs.js')
-    const { safe } = await import('../render.js')
     const rp = await repo()
     const r = await status(rp, ctx, { paths: args.paths })
     const conflicted = new Set(r.merging?.conflicts.filter(c => !c.resolved).map(c => c.path) ?? [])
     out.result({ ...r })
-    const path = await import('node:path')
     // people read paths from where they stand; scripts (--porcelain) from the root, as git does
     const here = (p: string): string => { const rel = path.relative(ctx.cwd, path.join(rp.worktree, p)); return rel === '' ? '.' : rel }
     const track = (): string => {
@@ -37,7 +35,6 @@ export default define({
       return `...${u.ref}${parts.length > 0 ? ` [${parts.join(', ')}]` : ''}`
     }
     if ((args.porcelain === true || args.z === true || args.short === true) && !out.json) {
-      const { quotePath } = await import('../render.js')
       const show = (p: string): string => args.short === true && args.porcelain !== true ? (p.endsWith('/') ? here(p.slice(0, -1)) + '/' : here(p)) : p
       if (args.branch === true) out.raw(`## ${r.branch ?? 'HEAD (no branch)'}${track()}${args.z === true ? '\0' : '\n'}`)
       const entry = (x: string, p: string): string => args.z === true ? `${x} ${show(p)}\0` : `${x} ${quotePath(show(p), true)}\n`

@@ -1,8 +1,8 @@
 import { define } from '../command.js'
+import * as t from '../../core/tag.js'
+import { shortCid } from '../../repo/revs.js'
 
 export default define({
-  command: 'tag [name] [rev]',
-  describe: 'List tags, make one (NAME [REV]: a name for a commit that does not move, published with your head), or delete one (-d NAME)',
   builder: (y) => y
     .positional('name', { type: 'string', describe: 'the tag to make' })
     .positional('rev', { type: 'string', describe: 'the commit (default HEAD)' })
@@ -10,8 +10,6 @@ export default define({
     .option('force', { alias: 'f', type: 'boolean', describe: 'move an existing tag' })
     .option('list', { alias: 'l', type: 'boolean', describe: 'list tags (the default without NAME)' }),
   run: async (args, { out, repo }) => {
-    const t = await import('../../core/tag.js')
-    const { shortCid } = await import('../../repo/revs.js')
     const r = await repo()
     if (args.delete !== undefined) {
       const d = t.deleteTag(r, args.delete)

@@ -1,20 +1,20 @@
 import chalk from 'chalk'
 import { define } from '../command.js'
 import { safe } from '../render.js'
+import { verify } from '../../core/verify.js'
+import { repair } from '../../compose/repair.js'
+import { AcacheError } from '../../errors.js'
+import { checkReplicas } from '../../core/replica.js'
 
 export default define({
-  command: 'verify',
-  describe: 'Check everything: blocks against their CIDs, signatures, tree entries (exit 1 on any failure); --repair fetches lost blocks again',
   builder: (y) => y
     .option('full', { type: 'boolean', describe: 'read everything again, also what an earlier verify found sound (verify alone reads only what is new)' })
     .option('repair', { type: 'boolean', describe: 'fetch every missing or corrupt block again from the remotes, then check again' })
     .option('replicas', { type: 'string', describe: 'also require every branch head pinned on at least N replicas, and on as many as .acachereplicas asks (--replicas alone: as it asks, at least 1)' }),
   run: async (args, { ctx, out, repo }) => {
-    const { verify } = await import('../../core/verify.js')
     let fixed: { repaired: string[], unrepaired: string[] } | undefined
     let r
     if (args.repair === true) {
-      const { repair } = await import('../../compose/repair.js')
       const x = await repair(await repo(), ctx)
       fixed = { repaired: x.repaired, unrepaired: x.unrepaired }
       r = x.report
@@ -27,10 +27,8 @@ export default define({
     if (args.replicas !== undefined) {
       const n = args.replicas === '' ? 1 : Number(args.replicas)
       if (!Number.isSafeInteger(n) || n < 0 || n > 100) {
-        const { AcacheError } = await import('../../errors.js')
         throw new AcacheError('USAGE', `--replicas takes a number of replicas (0 to 100), not ${String(args.replicas).slice(0, 40)}`)
       }
-      const { checkReplicas } = await import('../../core/replica.js')
       copies = await checkReplicas(await repo(), ctx, n)
     }
     out.result({ ...r, ok: r.ok && copies?.ok !== false, ...(fixed !== undefined ? fixed : {}), ...(copies !== undefined ? { replicas: copies } : {}) })
