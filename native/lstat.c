@@ -1,5 +1,5 @@
 /*
- * acache's one native helper: the lstat of many tracked files in one call,
+ * acache's native helper: the lstat of many tracked files in one call,
  * for status, commit and diff on large working roots (src/worktree/native.ts
  * loads it; without it acache uses fs.lstatSync, which makes a Stats object
  * and four Dates a call: ~30% more time on one thread, and much more on two,
@@ -18,6 +18,8 @@
  *
  * Fills rows [from, to). Every index and length is checked: a bad call
  * throws a TypeError or RangeError and reads or writes nothing out of bounds.
+ *
+ * The same module has cloneRange (native/reflink.c).
  */
 #include <node_api.h>
 #include <errno.h>
@@ -111,9 +113,17 @@ static napi_value lstat_range (napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* native/reflink.c */
+napi_value clone_range (napi_env env, napi_callback_info info);
+napi_value dedupe_range (napi_env env, napi_callback_info info);
+
 NAPI_MODULE_INIT () {
   napi_value fn;
   if (napi_create_function(env, "lstatRange", NAPI_AUTO_LENGTH, lstat_range, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "lstatRange", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "cloneRange", NAPI_AUTO_LENGTH, clone_range, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "cloneRange", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "dedupeRange", NAPI_AUTO_LENGTH, dedupe_range, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "dedupeRange", fn) != napi_ok) return NULL;
   return exports;
 }

@@ -12,6 +12,9 @@
 //    checked to load.
 //  - git-lfs and gpg for the git bridge tests (git-lfs pointers, GPG-signed
 //    commits), from Debian's packages, the same way.
+//  - xfsprogs for the reflink tests (an XFS with reflink on a loop device,
+//    as root), from Debian's packages, the same way; without it (or root)
+//    those tests are reported as skipped.
 //  - Chromium for the web view's browser tests (driven by playwright-core),
 //    from Debian's packages, the same way; without it those tests are
 //    reported as skipped (not run), never as passed.
@@ -25,8 +28,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const has = (cmd) => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }).status === 0
 const run = (cmd, args, env = {}) => spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status === 0
 
-if (!fs.existsSync(path.join(root, 'build', 'Release', 'acache_native.node'))) {
-  console.error('test set-up: building the native lstat helper (scripts/build-native.mjs)')
+const helper = path.join(root, 'build', 'Release', 'acache_native.node')
+// missing, or built from an older source (no cloneRange: the reflink tests would find it lacking)
+if (!fs.existsSync(helper) || !has(`"${process.execPath}" -e "process.exit(typeof require(${JSON.stringify(JSON.stringify(helper)).slice(1, -1)}).dedupeRange === 'function' ? 0 : 1)"`)) {
+  console.error('test set-up: building the native helper (scripts/build-native.mjs)')
   run(process.execPath, [path.join(root, 'scripts', 'build-native.mjs')])
 }
 
@@ -68,6 +73,18 @@ if (gitTools.length > 0) {
     }
   } else {
     console.error(`test set-up: ${gitTools.join(' and ')} missing: install with \`sudo apt-get install ${gitTools.join(' ')}\`, or the git bridge tests that need them will fail saying so`)
+  }
+}
+
+// the reflink tests: an XFS made with reflink=1 on a loop device (mkfs.xfs; filefrag is e2fsprogs', always there)
+if (!has('command -v mkfs.xfs')) {
+  if (process.getuid?.() === 0 && has('command -v apt-get')) {
+    console.error('test set-up: installing xfsprogs for the reflink tests (apt-get install xfsprogs)')
+    if (!(run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', 'xfsprogs'], { DEBIAN_FRONTEND: 'noninteractive' }))) {
+      console.error('test set-up: could not install xfsprogs; the reflink tests will be reported as skipped (not run)')
+    }
+  } else {
+    console.error('test set-up: mkfs.xfs is missing (and a loop mount needs root): the reflink tests are reported as skipped (not run); `sudo apt-get install xfsprogs` and npm test as root run them')
   }
 }
 

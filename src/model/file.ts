@@ -6,6 +6,7 @@ import { CDC, ChunkerName, Splitter } from './chunker.js'
 import { Node, rawCid, pbCid, RAW, DAG_PB } from './tree.js'
 import { AcacheError, fail } from '../errors.js'
 import { openLeafSink } from '../store/leaf-pool.js'
+import { dedupeRange, mayShare } from '../util/reflink.js'
 
 /** The profile's chunk size: a file up to this size (without exec bit) is one raw block. */
 export const CHUNK_SIZE = 1_048_576
@@ -126,6 +127,7 @@ export async function storeFileFromDisk (store: BlockStore, file: string, exec: 
       const cid = rawCid(bytes)
       await store.put(cid, bytes)
       onBytes?.(bytes.byteLength)
+      if (bytes.byteLength >= SHARE_MIN) await shareStoredLeaves(store, file, [{ cid: Promise.resolve(cid), at: 0, size: bytes.byteLength }])
       return { cid, tsize: bytes.byteLength }
     }
   }
@@ -133,15 +135,23 @@ export async function storeFileFromDisk (store: BlockStore, file: string, exec: 
   const cdc = chunker === 'cdc' && size > CDC.max
   const sink = openLeafSink(store, cdc ? CDC.max : CHUNK_SIZE, size)
   const fd = fs.openSync(file, 'r')
+  // where each stored leaf is in the file: the working file shares their extents afterwards, where it can
+  const leaves: StoredLeaf[] = []
+  let at = 0
+  const stored = (cid: Promise<CID>, n: number): void => {
+    if (n >= SHARE_MIN && leaves.length < MAX_SHARED_LEAVES) leaves.push({ cid, at, size: n })
+    builder.addStored(cid, n)
+  }
   try {
     if (cdc) {
       const splitter = new Splitter('cdc', CDC.max, true)
       const leaf = async (c: Uint8Array): Promise<void> => {
         // the first leaf of a file with a mode may end up inlined: the builder keeps its bytes
-        if (exec && builder.size === 0) return await builder.add(c)
+        if (exec && builder.size === 0) { at += c.byteLength; return await builder.add(c) }
         const buf = await sink.acquire()
         buf.set(c)
-        builder.addStored(sink.submit(buf, c.byteLength), c.byteLength)
+        stored(sink.submit(buf, c.byteLength), c.byteLength)
+        at += c.byteLength
       }
       const buf = Buffer.allocUnsafe(CHUNK_SIZE)
       for (;;) {
@@ -163,16 +173,49 @@ export async function storeFileFromDisk (store: BlockStore, file: string, exec: 
           await builder.add(buf.subarray(0, filled))
           sink.release(buf)
         } else {
-          builder.addStored(sink.submit(buf, filled), filled)
+          stored(sink.submit(buf, filled), filled)
         }
+        at += filled
         onBytes?.(filled)
         if (filled < CHUNK_SIZE) break
       }
     }
-    return await builder.finish()
+    const node = await builder.finish()
+    await shareStoredLeaves(store, file, leaves)
+    return node
   } finally {
     fs.closeSync(fd)
     await sink.close()
+  }
+}
+
+interface StoredLeaf { cid: Promise<CID>, at: number, size: number }
+
+/** Leaves smaller than this are not worth a system call to share. */
+const SHARE_MIN = 64 * 1024
+/** At most this many leaves of one file are remembered for sharing (16 GiB of 1 MiB leaves). */
+const MAX_SHARED_LEAVES = 16384
+
+/**
+ * After a file's leaves are stored: where the file system can (reflink),
+ * the working file shares each leaf's extents instead of holding a second
+ * copy. The kernel compares the bytes first (FIDEDUPERANGE), so a file
+ * changed meanwhile keeps its own; its content and times never change.
+ */
+async function shareStoredLeaves (store: BlockStore, file: string, leaves: StoredLeaf[]): Promise<void> {
+  if (leaves.length === 0 || store.blockFile === undefined) return
+  let fd: number
+  try { fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_NOFOLLOW) } catch { return } // read-only, or gone: it keeps its copy
+  try {
+    const dev = fs.fstatSync(fd).dev
+    if (!mayShare(dev)) return
+    for (const leaf of leaves) {
+      const src = store.blockFile(await leaf.cid)
+      if (src !== undefined) dedupeRange(fd, dev, src, 0, leaf.size, leaf.at)
+      if (!mayShare(dev)) return
+    }
+  } finally {
+    fs.closeSync(fd)
   }
 }
 
@@ -236,6 +279,14 @@ async function fileNode (cid: CID, bytes: Uint8Array): Promise<FileNode> {
  * clear error (a file that lies about its sizes).
  */
 export async function * readFileContent (store: BlockStore, cid: CID, opts: { offset?: number, length?: number } = {}): AsyncGenerator<Uint8Array> {
+  for await (const part of readFileParts(store, cid, opts)) yield part.bytes
+}
+
+/** A piece of a file's bytes, and the raw leaf it is when it is one whole (so a checkout may share that block's extents). */
+export interface FilePart { bytes: Uint8Array, leaf?: CID }
+
+/** readFileContent, each piece with the leaf it is when it is a whole one. */
+export async function * readFileParts (store: BlockStore, cid: CID, opts: { offset?: number, length?: number } = {}): AsyncGenerator<FilePart> {
   const root = await fileNode(cid, await store.get(cid))
   const start = Math.max(0, opts.offset ?? 0)
   const end = opts.length === undefined ? root.size : Math.min(root.size, start + Math.max(0, opts.length))
@@ -243,7 +294,7 @@ export async function * readFileContent (store: BlockStore, cid: CID, opts: { of
   yield * walkFile(store, cid, root, 0, start, end, 0)
 }
 
-async function * walkFile (store: BlockStore, cid: CID, node: FileNode, at: number, start: number, end: number, depth: number): AsyncGenerator<Uint8Array> {
+async function * walkFile (store: BlockStore, cid: CID, node: FileNode, at: number, start: number, end: number, depth: number): AsyncGenerator<FilePart> {
   if (depth > MAX_FILE_DEPTH) fail('BAD_OBJECT', `file ${cid} is damaged: it nests deeper than ${MAX_FILE_DEPTH} levels`, { data: { cid: cid.toString() } })
   const slice = (bytes: Uint8Array, from: number): Uint8Array | undefined => {
     const s = Math.max(start, from)
@@ -252,7 +303,7 @@ async function * walkFile (store: BlockStore, cid: CID, node: FileNode, at: numb
   }
   if (node.data !== undefined && node.data.byteLength > 0) {
     const part = slice(node.data, at)
-    if (part !== undefined) yield part
+    if (part !== undefined) yield { bytes: part }
     at += node.data.byteLength
   }
   // the children that hold bytes of [start, end), each with where it starts
@@ -275,7 +326,7 @@ async function * walkFile (store: BlockStore, cid: CID, node: FileNode, at: numb
     if (child.size !== w.size) fail('BAD_OBJECT', `file ${cid} is damaged: it says a part holds ${w.size} bytes, but ${w.cid} holds ${child.size}`, { data: { cid: cid.toString() } })
     if (w.cid.code === RAW) {
       const part = slice(bytes, w.from)
-      if (part !== undefined) yield part
+      if (part !== undefined) yield part.byteLength === bytes.byteLength ? { bytes: part, leaf: w.cid } : { bytes: part }
     } else {
       yield * walkFile(store, w.cid, child, w.from, start, end, depth + 1)
     }

@@ -34,6 +34,12 @@ export interface BlockStore {
   land (order: CID[], staged: BlockStore): Promise<void>
   /** gc: keeps what `plan` says, drops the rest (or, for a node with its own gc, unpins it). */
   collect (plan: CollectPlan): Promise<Collected>
+  /**
+   * The file that holds exactly this block's bytes, where the store keeps it
+   * as a file of its own (the embedded store's large blocks): a checkout
+   * shares its extents (util/reflink.ts). Undefined otherwise.
+   */
+  blockFile?: (cid: CID) => string | undefined
 }
 
 /** What gc keeps. */
@@ -225,6 +231,7 @@ export class LayeredStore implements BlockStore {
   constructor (private readonly a: BlockStore, private readonly b: BlockStore) {}
   async get (cid: CID): Promise<Uint8Array> { return (await this.a.has(cid)) ? await this.a.get(cid) : await this.b.get(cid) }
   async put (cid: CID, bytes: Uint8Array): Promise<void> { await this.a.put(cid, bytes) }
+  blockFile (cid: CID): string | undefined { return this.a.blockFile?.(cid) ?? this.b.blockFile?.(cid) }
   async has (cid: CID): Promise<boolean> { return (await this.a.has(cid)) || (await this.b.has(cid)) }
   async delete (): Promise<void> {}
   async * keys (): AsyncIterable<Uint8Array> {}

@@ -42,6 +42,11 @@ export class FsBlockStore implements BlockStore {
     return path.join(this.dir, key.slice(-3, -1), key + '.data')
   }
 
+  blockFile (cid: CID): string | undefined {
+    const file = this.pathOf(cid)
+    return fs.statSync(file, { throwIfNoEntry: false })?.isFile() === true ? file : undefined
+  }
+
   async get (cid: CID): Promise<Uint8Array> {
     tally('read')
     let bytes: Uint8Array

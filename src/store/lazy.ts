@@ -34,6 +34,8 @@ export class FetchingBlockStore implements BlockStore {
 
   get written (): { blocks: number, bytes: number } { return this.inner.written }
 
+  blockFile (cid: CID): string | undefined { return this.inner.blockFile?.(cid) }
+
   async get (cid: CID): Promise<Uint8Array> {
     try {
       return await this.inner.get(cid)

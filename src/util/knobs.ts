@@ -17,6 +17,7 @@ export const KNOBS = {
   ACACHE_SERVE_IDLE_MS: 'how long serve keeps a silent client (default 30000)',
   ACACHE_THREADS: '0: no helper threads (status, commit and the hashing of large files on one thread)',
   ACACHE_NATIVE: '0: lstat with Node\'s fs.lstatSync, not the native helper',
+  ACACHE_REFLINK: '0: checkouts and commits write every byte, never sharing extents with the store where the file system could (XFS, Btrfs)',
   ACACHE_TRACE: '1: each step of a command with the milliseconds since it started and the memory then, and the peak at exit, on stderr',
   ACACHE_FUSE_MODULE: 'another build of the FUSE binding than fuse-native (for tests)'
 } as const

@@ -2,11 +2,11 @@ import { readSparse, writeSparse, inSparse } from '../repo/sparse.js'
 import { trace } from '../util/trace.js'
 import fs from 'node:fs'
 import path from 'node:path'
-import { pipeline } from 'node:stream/promises'
-import { Readable } from 'node:stream'
 import { Repo } from '../repo/repo.js'
 import { Entry, readSymlink, RAW } from '../model/tree.js'
-import { readFileContent, storedFileSize } from '../model/file.js'
+import { readFileParts, storedFileSize } from '../model/file.js'
+import { BlockStore } from '../store/blockstore.js'
+import { shareRange } from '../util/reflink.js'
 import { fail, asAcacheError } from '../errors.js'
 import { ancestors } from './paths.js'
 import { CID } from 'multiformats/cid'
@@ -50,8 +50,10 @@ async function stageEntry (repo: Repo, e: Entry): Promise<string> {
     if (e.kind === 'symlink') {
       fs.symlinkSync(await readSymlink(repo.store, e.cid), tmp)
     } else if ((e.kind === 'file' || e.kind === 'exec') && e.cid.code === RAW) {
-      // a file of one raw block (every small file): its bytes, read and checked once, written at once
-      fs.writeFileSync(tmp, await repo.store.get(e.cid), { mode: e.kind === 'exec' ? 0o755 : 0o644 })
+      // a file of one raw block (every small file): its bytes, read and checked once, written at once (or its extents shared)
+      const bytes = await repo.store.get(e.cid)
+      const fd = fs.openSync(tmp, 'w', e.kind === 'exec' ? 0o755 : 0o644)
+      try { writeLeaf(repo.store, fd, fs.fstatSync(fd).dev, bytes, e.cid, 0) } finally { fs.closeSync(fd) }
     } else if (e.kind === 'file' || e.kind === 'exec') {
       // a small DAG may claim a huge file (one block linked again and again): what it declares must fit before a byte is written
       const size = await storedFileSize(repo.store, e.cid)
@@ -60,8 +62,7 @@ async function stageEntry (repo: Repo, e: Entry): Promise<string> {
         const free = st.bavail * st.bsize
         if (size > free) fail('NO_SPACE', `${e.cid} declares ${size} bytes, more than the ${free} bytes free where the working root is`, { data: { cid: e.cid.toString(), size, free } })
       }
-      const out = fs.createWriteStream(tmp, { mode: e.kind === 'exec' ? 0o755 : 0o644 })
-      await pipeline(Readable.from(readFileContent(repo.store, e.cid)), out)
+      await writeStoredFile(repo.store, e.cid, tmp, e.kind === 'exec' ? 0o755 : 0o644)
     } else {
       fail('BUG', `cannot check out a ${e.kind}`)
     }
@@ -71,6 +72,36 @@ async function stageEntry (repo: Repo, e: Entry): Promise<string> {
   }
   return tmp
 }
+
+/**
+ * Writes a stored file's bytes to `file`. Each leaf is read and checked
+ * against its CID as always; where the store keeps it as a file of its own
+ * and the file system can, its extents are shared rather than its bytes
+ * written (reflink: util/reflink.ts), so the checkout costs no second copy.
+ */
+async function writeStoredFile (store: BlockStore, cid: CID, file: string, mode: number): Promise<void> {
+  const fd = fs.openSync(file, 'w', mode)
+  try {
+    const dev = fs.fstatSync(fd).dev
+    let at = 0
+    for await (const part of readFileParts(store, cid)) {
+      writeLeaf(store, fd, dev, part.bytes, part.leaf, at)
+      at += part.bytes.byteLength
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** `bytes` (the whole block `leaf`, when given) at `at` of `fd`: shared from the block's own file where it can be, else written. */
+function writeLeaf (store: BlockStore, fd: number, dev: number, bytes: Uint8Array, leaf: CID | undefined, at: number): void {
+  const src = leaf === undefined || bytes.byteLength < SHARE_MIN ? undefined : store.blockFile?.(leaf)
+  if (src !== undefined && shareRange(fd, dev, src, 0, bytes.byteLength, at)) return
+  for (let o = 0; o < bytes.byteLength;) o += fs.writeSync(fd, bytes, o, bytes.byteLength - o, at + o)
+}
+
+/** Smaller blocks are written: sharing them saves less than the call costs. */
+const SHARE_MIN = 64 * 1024
 
 function placeEntry (repo: Repo, p: string, tmp: string, replaceable: (p: string) => boolean): FileStat {
   ensureParents(repo, p, replaceable)

@@ -1,7 +1,5 @@
-import fs from 'node:fs'
-import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
 import { knob } from '../../util/knobs.js'
+import { nativeModule } from '../../util/native.js'
 
 /**
  * acache's native lstat helper (native/lstat.c, built by `npm install` into
@@ -14,35 +12,18 @@ export interface NativeLstat {
   lstatRange: (root: string, paths: Uint8Array, starts: Uint32Array, from: number, to: number, out: Float64Array) => void
 }
 
-const FILE = 'acache_native.node'
-
 let loaded: NativeLstat | null | undefined
 
 /** The helper, loaded once; undefined when it is not built or turned off. */
 export function nativeLstat (): NativeLstat | undefined {
-  if (loaded === undefined) loaded = knob('ACACHE_NATIVE') === '0' ? null : load()
+  if (loaded === undefined) {
+    const m = knob('ACACHE_NATIVE') === '0' ? undefined : nativeModule()
+    loaded = typeof m?.lstatRange === 'function' ? m as NativeLstat : null
+  }
   return loaded ?? undefined
 }
 
-/** Where the helper is: build/Release of the package, two levels above the bundle (dist/bundle) or four above dist/src/worktree/status. */
-export function nativePath (): string | undefined {
-  for (const up of ['../../build/Release/', '../../../../build/Release/']) {
-    const file = fileURLToPath(new URL(up + FILE, import.meta.url))
-    if (fs.existsSync(file)) return file
-  }
-  return undefined
-}
-
-function load (): NativeLstat | null {
-  const file = nativePath()
-  if (file === undefined) return null
-  try {
-    const m = createRequire(import.meta.url)(file) as Partial<NativeLstat>
-    return typeof m.lstatRange === 'function' ? m as NativeLstat : null
-  } catch {
-    return null // built for another Node, or damaged: fs.lstatSync does the work
-  }
-}
+export { nativePath } from '../../util/native.js'
 
 /** Where each of `count` NUL-separated paths starts in `bytes`; undefined when there are not `count` of them. */
 export function pathStarts (bytes: Uint8Array, count: number, shared = false): Uint32Array | undefined {
