@@ -11,6 +11,7 @@ import { MAX_BLOCK_BYTES, MAX_HEAD_BYTES } from '../model/limits.js'
 import { missing } from '../store/blockstore.js'
 import { tally } from '../util/trace.js'
 import { knobNumber } from '../util/knobs.js'
+import { ownedBuffer } from '../util/owned.js'
 
 interface Reply { status: number, body: Buffer, headers: http.IncomingHttpHeaders }
 
@@ -29,6 +30,73 @@ interface BlockWanted { cid: CID, resolve: (b: Uint8Array) => void, reject: (err
 const HAS_BATCH = 4096
 
 class Unreachable extends Error {}
+
+/**
+ * Reads a /acache/v1/blocks answer as it arrives: for each block asked for,
+ * in order, a 4-byte big-endian length and that many bytes (BLOCK_ABSENT:
+ * not there; BLOCK_LATER: ask again). A length over the block limit, more
+ * bytes in all than the answer's bound, or an answer that ends before every
+ * block is accounted for is an error (the answer is hostile input).
+ */
+class BlocksAnswer {
+  readonly again: BlockWanted[] = []
+  private i = 0
+  private readonly header = Buffer.alloc(4)
+  private headerFilled = 0
+  private block?: Buffer
+  private filled = 0
+  private total = 0
+
+  constructor (private readonly q: BlockWanted[], private readonly url: string) {}
+
+  /** Takes the next piece of the answer; an error when it cannot be what was asked for. */
+  push (c: Buffer): Error | undefined {
+    this.total += c.byteLength
+    if (this.total > BLOCKS_REPLY_LIMIT) return tooLarge(this.url, BLOCKS_REPLY_LIMIT)
+    let at = 0
+    while (at < c.byteLength) {
+      if (this.i >= this.q.length) return undefined // more than was asked for: not read
+      if (this.block === undefined) {
+        const n = Math.min(4 - this.headerFilled, c.byteLength - at)
+        c.copy(this.header, this.headerFilled, at, at + n)
+        this.headerFilled += n
+        at += n
+        if (this.headerFilled < 4) break
+        this.headerFilled = 0
+        const length = this.header.readUInt32BE(0)
+        const w = this.q[this.i]
+        if (length === BLOCK_ABSENT) { this.i++; w.reject(missing(w.cid)); continue }
+        if (length === BLOCK_LATER) { this.i++; this.again.push(w); continue }
+        if (length > MAX_BLOCK_BYTES) return new AcacheError('TOO_LARGE', `${this.url} sent a block of ${length} bytes, over the ${MAX_BLOCK_BYTES}-byte limit`)
+        // a buffer of its own (not a slice of Node's pool): a leaf thread can take it whole
+        this.block = ownedBuffer(length)
+        this.filled = 0
+      }
+      const n = Math.min(this.block.byteLength - this.filled, c.byteLength - at)
+      c.copy(this.block, this.filled, at, at + n)
+      this.filled += n
+      at += n
+      if (this.filled === this.block.byteLength) {
+        const w = this.q[this.i++]
+        const b = this.block
+        this.block = undefined
+        w.resolve(b)
+      }
+    }
+    return undefined
+  }
+
+  /** The answer ended: an error unless every block asked for was answered. */
+  end (): Error | undefined {
+    return this.i < this.q.length ? new AcacheError('BAD_INPUT', `${this.url} sent an answer for ${this.q.length} blocks that stops short`) : undefined
+  }
+
+  /** The blocks not answered yet get `err`. */
+  abandon (err: Error): void {
+    for (const w of this.q.slice(this.i)) w.reject(err)
+    this.i = this.q.length
+  }
+}
 
 /** How long a server may stay silent before we give up (ACACHE_NET_TIMEOUT_MS; default 30 s). */
 export function netTimeoutMs (): number {
@@ -71,21 +139,32 @@ export class HttpTransport implements Transport {
    * netTimeoutMs() is given up on: no answer can hold a fetch forever.
    */
   private async request (method: string, p: string, body?: fs.ReadStream | Buffer, headers: Record<string, string | number> = {}, limit = MAX_REPLY_BYTES, timeout = netTimeoutMs()): Promise<Reply> {
+    return await this.send(method, p, body, headers, timeout, (res, req, resolve, reject) => {
+      const chunks: Buffer[] = []
+      let size = 0
+      const declared = Number(res.headers['content-length'] ?? NaN)
+      if (declared > limit) { req.destroy(); reject(tooLarge(this.url, limit)); return }
+      res.on('data', (c: Buffer) => {
+        size += c.byteLength
+        if (size > limit) { req.destroy(); reject(tooLarge(this.url, limit)); return }
+        chunks.push(c)
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }))
+    })
+  }
+
+  /**
+   * Sends one request; `answer` reads the response (and resolves or
+   * rejects). A server silent for `timeout` is given up on, and network
+   * failures become UNREACHABLE.
+   */
+  private async send<T> (method: string, p: string, body: fs.ReadStream | Buffer | undefined, headers: Record<string, string | number>, timeout: number, answer: (res: http.IncomingMessage, req: http.ClientRequest, resolve: (v: T) => void, reject: (err: Error) => void) => void): Promise<T> {
     const target = new URL(p.replace(/^\//, ''), this.base)
     const lib = target.protocol === 'https:' ? https : http
-    return await new Promise<Reply>((resolve, reject) => {
+    return await new Promise<T>((resolve, reject) => {
       const req = lib.request(target, { method, agent: this.agent, headers }, (res) => {
-        const chunks: Buffer[] = []
-        let size = 0
-        const declared = Number(res.headers['content-length'] ?? NaN)
-        if (declared > limit) { req.destroy(); reject(tooLarge(this.url, limit)); return }
-        res.on('data', (c: Buffer) => {
-          size += c.byteLength
-          if (size > limit) { req.destroy(); reject(tooLarge(this.url, limit)); return }
-          chunks.push(c)
-        })
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }))
         res.on('error', reject)
+        answer(res, req, resolve, reject)
       })
       req.setTimeout(timeout, () => req.destroy(new Unreachable(`${this.url} sent nothing for ${timeout / 1000} s`)))
       req.on('error', (err: NodeJS.ErrnoException) => {
@@ -145,37 +224,50 @@ export class HttpTransport implements Transport {
     return r.body
   }
 
-  /** Asks for these blocks in one request; each caller gets its block (checked against its CID by the caller), or why not. */
+  /**
+   * Asks for these blocks in one request; each caller gets its block
+   * (checked against its CID by the caller), or why not. The answer is read
+   * as it comes: each block is handed on once its last byte is here, in a
+   * buffer of its own (copied once from the socket, and movable to a leaf
+   * thread), while the rest of the answer is still on its way.
+   */
   private async askBlocks (q: BlockWanted[]): Promise<void> {
     const one = (w: BlockWanted): void => { this.getOne(w.cid).then(w.resolve, w.reject) }
     if (q.length === 1 || this.batchBlocks === false) { q.forEach(one); return }
-    let r: Reply
+    let r: Reply | { again: BlockWanted[] }
     try {
-      r = await this.request('POST', 'acache/v1/blocks', Buffer.from(q.map(w => w.cid.toString()).join('\n')), { 'Content-Type': 'text/plain' }, BLOCKS_REPLY_LIMIT)
-    } catch (err) { q.forEach(w => w.reject(err as Error)); return }
-    if ((r.status === 404 || r.status === 405) && this.batchBlocks !== true) { this.batchBlocks = false; q.forEach(one); return }
-    if (r.status !== 200) {
+      r = await this.send<Reply | { again: BlockWanted[] }>('POST', 'acache/v1/blocks', Buffer.from(q.map(w => w.cid.toString()).join('\n')), { 'Content-Type': 'text/plain' }, netTimeoutMs(), (res, req, resolve, reject) => {
+        if (res.statusCode !== 200) {
+          // an error or "not here": read as any small answer
+          const chunks: Buffer[] = []
+          let size = 0
+          res.on('data', (c: Buffer) => { size += c.byteLength; if (size <= MAX_REPLY_BYTES) chunks.push(c) })
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }))
+          return
+        }
+        const parser = new BlocksAnswer(q, this.url)
+        res.on('data', (c: Buffer) => {
+          const err = parser.push(c)
+          if (err !== undefined) { req.destroy(); parser.abandon(err); reject(err) }
+        })
+        res.on('end', () => {
+          const err = parser.end()
+          if (err !== undefined) { parser.abandon(err); reject(err) } else resolve({ again: parser.again })
+        })
+      })
+    } catch (err) {
+      q.forEach(w => w.reject(err as Error)) // (those already answered are settled: a second settle does nothing)
+      return
+    }
+    if ('status' in r) {
+      if ((r.status === 404 || r.status === 405) && this.batchBlocks !== true) { this.batchBlocks = false; q.forEach(one); return }
       const err = new AcacheError('UNREACHABLE', `${this.url} answered ${r.status} for ${q.length} blocks: ${this.reason(r)}`)
       q.forEach(w => w.reject(err))
       return
     }
     this.batchBlocks = true
-    const again: BlockWanted[] = []
-    let at = 0
-    for (const [i, w] of q.entries()) {
-      const length = at + 4 <= r.body.byteLength ? r.body.readUInt32BE(at) : undefined
-      const end = length === undefined || length >= BLOCK_LATER ? at + 4 : at + 4 + length
-      if (length === undefined || end > r.body.byteLength) {
-        const err = new AcacheError('BAD_INPUT', `${this.url} sent an answer for ${q.length} blocks that stops short`)
-        q.slice(i).forEach(x => x.reject(err))
-        return
-      }
-      if (length === BLOCK_ABSENT) w.reject(missing(w.cid))
-      else if (length === BLOCK_LATER) again.push(w)
-      else w.resolve(r.body.subarray(at + 4, end))
-      at = end
-    }
     // what did not fit in that answer is asked for again (block by block if the server sent none at all)
+    const again = r.again
     if (again.length === q.length) again.forEach(one)
     else if (again.length > 0) await this.askBlocks(again)
   }

@@ -144,10 +144,13 @@ export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise
     if (here) return await local.get(cid)
     let bytes: Uint8Array
     let stored: boolean
+    let size: number
     try {
       bytes = got ?? await get(cid)
       // the block rule (admitBlock): the size here, the hash by the leaf workers or below
       if (bytes.byteLength > MAX_BLOCK_BYTES) blockTooLarge(key, bytes.byteLength)
+      size = bytes.byteLength
+      // (a block the leaf threads take may be moved there: empty here afterwards)
       stored = await leaves.take(cid, bytes)
       if (!stored) checkBlock(cid, bytes)
     } catch (err) {
@@ -156,8 +159,8 @@ export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise
     if (!stored) await staging.put(cid, bytes)
     fetched.add(key)
     out.blocks++
-    out.bytes += bytes.byteLength
-    onBlock(bytes.byteLength)
+    out.bytes += size
+    onBlock(size)
     return bytes
   }
   const links = async ({ cid, via }: Reached<Walk>, bytes: Uint8Array): Promise<Array<Reached<Walk>>> => {
@@ -214,9 +217,9 @@ class LeafWriter {
       if (this.seen < POOL_MIN_BYTES) return false
       this.sink = openLeafSink(this.staging, CHUNK_SIZE, this.seen)
     }
-    const buf = await this.sink.acquire()
-    buf.set(bytes)
-    this.pending.push(this.sink.submit(buf, bytes.byteLength, cid).catch(err => { this.failed ??= badBlock(err, cid) }))
+    // moved to a leaf thread when it is the transport's own buffer (util/owned.ts), else copied into a slot
+    const { cid: stored } = await this.sink.hand(bytes, cid)
+    this.pending.push(stored.catch(err => { this.failed ??= badBlock(err, cid) }))
     return true
   }
 

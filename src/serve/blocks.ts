@@ -1,7 +1,6 @@
-import { once } from 'node:events'
 import { Repo } from '../repo/repo.js'
 import { BLOCK_ABSENT, BLOCK_LATER } from '../remote/http.js'
-import { Route, dropWhenIdle, readCidList } from './server.js'
+import { Route, dropWhenIdle, readCidList, send } from './server.js'
 
 /** The most CIDs one /acache/v1/has request may ask about (and so the bytes it may send). */
 export const MAX_HAS_CIDS = 16384
@@ -37,23 +36,27 @@ export function blockRoutes (repo: Repo, idleMs: number): Route[] {
         dropWhenIdle(req, idleMs)
         const cids = await readCidList(req, MAX_BLOCKS_ASKED)
         const store = repo.store.offline()
-        const parts: Buffer[] = []
         let size = 0
-        // read (and checked) four at a time, on the thread pool; answered in the order asked
+        // read four at a time, on the thread pool; sent in the order asked as each is here
+        // (chunked): the fetcher works on the first blocks while the rest are read
         const reading: Array<Promise<Uint8Array | undefined>> = []
-        const read = (i: number): void => { if (i < cids.length) reading[i] = store.get(cids[i]).catch(() => undefined) }
+        // not hashed here: the fetcher checks every block against its CID (as Kubo, which does not hash on read)
+        const get = store.getUnchecked?.bind(store) ?? store.get.bind(store)
+        const read = (i: number): void => { if (i < cids.length) reading[i] = get(cids[i]).catch(() => undefined) }
         for (let i = 0; i < 4; i++) read(i)
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream' })
         for (let i = 0; i < cids.length; i++) {
           const head = Buffer.alloc(4)
           const bytes = size < MAX_BLOCKS_ANSWER ? await reading[i] : undefined
           if (size < MAX_BLOCKS_ANSWER) read(i + 4)
           else reading[i]?.catch(() => {})
           head.writeUInt32BE(bytes !== undefined ? bytes.byteLength : size < MAX_BLOCKS_ANSWER ? BLOCK_ABSENT : BLOCK_LATER)
-          parts.push(head)
-          if (bytes !== undefined) { parts.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)); size += bytes.byteLength }
+          if (!(await send(res, head))) break
+          if (bytes !== undefined) {
+            size += bytes.byteLength
+            if (!(await send(res, bytes))) break
+          }
         }
-        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': parts.reduce((n, b) => n + b.byteLength, 0) })
-        for (const b of parts) if (!res.write(b)) await once(res, 'drain')
         res.end()
       }
     }

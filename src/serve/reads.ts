@@ -1,12 +1,11 @@
 import fs from 'node:fs'
-import { once } from 'node:events'
 import { Repo } from '../repo/repo.js'
 import { headFileName, ipnsRecordFileName } from '../model/head.js'
 import { dagJsonCid } from '../model/commit.js'
 import { didOfIpnsName } from '../model/ipns.js'
 import { isDid } from '../model/did.js'
 import { IPNS_RECORD_TYPE, RAW_TYPE, disposition, ipfsAnswer, requestedFormat } from './gateway.js'
-import { HttpError, Route } from './server.js'
+import { HttpError, Route, send } from './server.js'
 
 /**
  * What anyone may read: the IPFS trustless-gateway forms (/ipfs/{cid}, and
@@ -27,7 +26,7 @@ export function readRoutes (repo: Repo): Route[] {
         res.writeHead(a.status, a.headers)
         if (a.body === undefined) { res.end(); return }
         if (a.body instanceof Uint8Array) { res.end(a.body); return }
-        for await (const chunk of a.body) { if (!res.write(chunk)) await once(res, 'drain') }
+        for await (const chunk of a.body) { if (!(await send(res, chunk))) break }
         res.end()
       }
     },

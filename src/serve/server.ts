@@ -121,6 +121,22 @@ export async function startServer (routes: Route[], opts: ServerOptions): Promis
   }
 }
 
+/**
+ * Writes a piece of an answer; when the client is slower, waits until it has
+ * taken what was sent, or has gone (then false: stop sending).
+ */
+export async function send (res: http.ServerResponse, chunk: Uint8Array): Promise<boolean> {
+  if (res.destroyed) return false
+  if (res.write(chunk)) return true
+  return await new Promise<boolean>(resolve => {
+    const done = (ok: boolean) => (): void => { res.off('drain', drained); res.off('close', closed); resolve(ok) }
+    const drained = done(true)
+    const closed = done(false)
+    res.once('drain', drained)
+    res.once('close', closed)
+  })
+}
+
 /** A request's body, a client silent for `idleMs` dropped. */
 export function dropWhenIdle (req: http.IncomingMessage, idleMs: number, what = 'the request stalled'): void {
   req.setTimeout(idleMs, () => { req.destroy(new HttpError(408, what)) })

@@ -40,6 +40,12 @@ export interface BlockStore {
    * shares its extents (util/reflink.ts). Undefined otherwise.
    */
   blockFile?: (cid: CID) => string | undefined
+  /**
+   * The stored bytes, not checked against the CID: only for answers whose
+   * receiver checks every block itself (serve's many-blocks answer; Kubo
+   * does not hash on read either, by default).
+   */
+  getUnchecked?: (cid: CID) => Promise<Uint8Array>
 }
 
 /** What gc keeps. */

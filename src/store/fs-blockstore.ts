@@ -19,7 +19,8 @@ const SHARDING = '/repo/flatfs/shard/v1/next-to-last/2\n'
  * under a real name; every read is checked against its CID.
  */
 export class FsBlockStore implements BlockStore {
-  private readonly made = new Set<string>()
+  /** directories known to exist (made or found): not asked for again */
+  protected readonly made = new Set<string>()
   private tmpSeq = 0
   /** blocks and bytes this instance actually wrote (not those it already had) */
   readonly written = { blocks: 0, bytes: 0 }
@@ -45,6 +46,15 @@ export class FsBlockStore implements BlockStore {
   blockFile (cid: CID): string | undefined {
     const file = this.pathOf(cid)
     return fs.statSync(file, { throwIfNoEntry: false })?.isFile() === true ? file : undefined
+  }
+
+  async getUnchecked (cid: CID): Promise<Uint8Array> {
+    try {
+      return await fs.promises.readFile(this.pathOf(cid))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missing(cid)
+      throw asAcacheError(err)
+    }
   }
 
   async get (cid: CID): Promise<Uint8Array> {

@@ -7,6 +7,7 @@ import { FsBlockStore } from './fs-blockstore.js'
 import { AcacheError, ErrorCode, asAcacheError } from '../errors.js'
 import { siblingUrl, startWorker } from '../util/worker.js'
 import { knob } from '../util/knobs.js'
+import { isOwned, recycle } from '../util/owned.js'
 
 const RAW = 0x55
 
@@ -20,6 +21,13 @@ export interface LeafSink {
   acquire (): Promise<Uint8Array>
   /** `expect`: the block must hash to this CID's digest (a fetched block), else CORRUPT_OBJECT; it is stored under it */
   submit (buf: Uint8Array, len: number, expect?: CID): Promise<CID>
+  /**
+   * A block in a buffer of its own (util/owned.ts): checked and stored as
+   * submit does, the buffer moved to the thread that does it rather than
+   * copied into a slot (it is empty here afterwards). Resolves once there is
+   * room, with the promise of the block's CID.
+   */
+  hand (bytes: Uint8Array, expect: CID): Promise<{ cid: Promise<CID> }>
   /** gives back a buffer from acquire() that is not submitted */
   release (buf: Uint8Array): void
   close (): Promise<void>
@@ -41,14 +49,18 @@ class InlineSink implements LeafSink {
     return cid
   }
 
+  async hand (bytes: Uint8Array, expect: CID): Promise<{ cid: Promise<CID> }> {
+    return { cid: this.submit(bytes, bytes.byteLength, expect) }
+  }
+
   release (): void {}
   async close (): Promise<void> {}
 }
 
 /** What a leaf thread answers for one job. */
-interface Reply { id: number, digest?: Uint8Array, written?: boolean, error?: { code?: string, message: string, acache?: ErrorCode, hint?: string } }
+interface Reply { id: number, digest?: Uint8Array, written?: boolean, given?: ArrayBuffer, error?: { code?: string, message: string, acache?: ErrorCode, hint?: string } }
 
-interface Job { resolve: (cid: CID) => void, reject: (err: Error) => void, slot: number, worker: number, len: number, expect?: CID }
+interface Job { resolve: (cid: CID) => void, reject: (err: Error) => void, slot?: number, worker: number, len: number, expect?: CID }
 
 /**
  * Hashes (and, for the embedded store, writes) leaves on worker threads, so
@@ -66,8 +78,11 @@ class PoolSink implements LeafSink {
   private nextId = 0
   private broken?: Error
 
+  private readonly slots: number
+
   constructor (private readonly store: FsBlockStore | undefined, readonly capacity: number, threads: number, slotsPerThread = 4) {
     const slots = threads * slotsPerThread
+    this.slots = slots
     this.sab = new SharedArrayBuffer(slots * capacity)
     for (let i = 0; i < slots; i++) this.free.push(i)
     for (let w = 0; w < threads; w++) {
@@ -84,7 +99,9 @@ class PoolSink implements LeafSink {
     if (job === undefined) return
     this.jobs.delete(m.id)
     this.load[job.worker]--
-    this.freeSlot(job.slot)
+    if (job.slot !== undefined) this.freeSlot(job.slot)
+    else { this.handed--; this.handWaiting.shift()?.() }
+    if (m.given !== undefined) recycle(m.given)
     if (m.error !== undefined) {
       const e = m.error
       job.reject(e.acache !== undefined
@@ -104,7 +121,7 @@ class PoolSink implements LeafSink {
     this.broken = asAcacheError(err)
     for (const job of this.jobs.values()) job.reject(this.broken)
     this.jobs.clear()
-    for (const w of this.waiting.splice(0)) w()
+    for (const w of [...this.waiting.splice(0), ...this.handWaiting.splice(0)]) w()
   }
 
   release (buf: Uint8Array): void { this.freeSlot(buf.byteOffset / this.capacity) }
@@ -126,13 +143,35 @@ class PoolSink implements LeafSink {
 
   async submit (buf: Uint8Array, len: number, expect?: CID): Promise<CID> {
     if (this.broken !== undefined) throw this.broken
-    const slot = buf.byteOffset / this.capacity
+    return await this.post(buf.byteOffset / this.capacity, undefined, len, expect)
+  }
+
+  /** blocks handed over whole and not answered yet (at most as many as there are slots), and who waits for room */
+  private handed = 0
+  private readonly handWaiting: Array<() => void> = []
+
+  async hand (bytes: Uint8Array, expect: CID): Promise<{ cid: Promise<CID> }> {
+    if (!isOwned(bytes) || bytes.byteLength > this.capacity || bytes.buffer instanceof SharedArrayBuffer) {
+      const buf = await this.acquire()
+      buf.set(bytes)
+      return { cid: this.submit(buf, bytes.byteLength, expect) }
+    }
+    while (this.handed >= this.slots && this.broken === undefined) await new Promise<void>(resolve => this.handWaiting.push(resolve))
+    if (this.broken !== undefined) throw this.broken
+    this.handed++
+    return { cid: this.post(undefined, bytes, bytes.byteLength, expect) }
+  }
+
+  private async post (slot: number | undefined, bytes: Uint8Array | undefined, len: number, expect?: CID): Promise<CID> {
     let worker = 0
     for (let w = 1; w < this.workers.length; w++) if (this.load[w] < this.load[worker]) worker = w
     const id = this.nextId++
     this.load[worker]++
     const p = new Promise<CID>((resolve, reject) => this.jobs.set(id, { resolve, reject, slot, worker, len, expect }))
-    this.workers[worker].postMessage({ id, slot, len, expect: expect?.multihash.digest })
+    // the digest copied out: a view is cloned with all of the buffer under it (the whole directory node a CID was read from)
+    const digest = expect === undefined ? undefined : expect.multihash.digest.slice()
+    if (bytes !== undefined) this.workers[worker].postMessage({ id, given: bytes.buffer, len, expect: digest }, [bytes.buffer as ArrayBuffer])
+    else this.workers[worker].postMessage({ id, slot, len, expect: digest })
     return await p
   }
 

@@ -27,16 +27,19 @@ function readBlock (id: number, file: string, expect: Uint8Array): void {
   parentPort!.postMessage({ id, bytes: own, ok }, [own.buffer as ArrayBuffer])
 }
 
-parentPort!.on('message', ({ id, slot, len, expect, read }: { id: number, slot: number, len: number, expect?: Uint8Array, read?: string }) => {
+parentPort!.on('message', ({ id, slot, len, expect, read, given }: { id: number, slot: number, len: number, expect?: Uint8Array, read?: string, given?: ArrayBuffer }) => {
   if (read !== undefined) { readBlock(id, read, expect!); return }
   try {
-    const bytes = new Uint8Array(sab, slot * capacity, len)
+    // a slot of the shared buffer, or a block handed over whole (moved here)
+    const bytes = given !== undefined ? new Uint8Array(given, 0, len) : new Uint8Array(sab, slot * capacity, len)
     const digest = createHash('sha256').update(bytes).digest()
     // a fetched block that does not match its CID is never stored (the main thread reports it)
     const ok = expect === undefined || Buffer.from(expect).equals(digest)
     // flatfs names a block by its multihash alone, so the raw CID gives the same file as any codec's
     const written = ok ? store?.putSync(CID.createV1(0x55, Digest.create(0x12, digest)), bytes) ?? false : false
-    parentPort!.postMessage({ id, digest: new Uint8Array(digest), written })
+    // a buffer handed over goes back, for the next block to be read into
+    if (given !== undefined) parentPort!.postMessage({ id, digest: new Uint8Array(digest), written, given }, [given])
+    else parentPort!.postMessage({ id, digest: new Uint8Array(digest), written })
   } catch (err) {
     const e = err as AcacheError & { code?: string }
     parentPort!.postMessage({

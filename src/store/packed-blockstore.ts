@@ -66,6 +66,10 @@ export class PackedBlockStore extends FsBlockStore {
     return bytes
   }
 
+  override async getUnchecked (cid: CID): Promise<Uint8Array> {
+    return this.readPacked(cid) ?? await super.getUnchecked(cid)
+  }
+
   override async has (cid: CID): Promise<boolean> {
     return this.locate(cid) !== undefined || await super.has(cid)
   }
@@ -172,7 +176,10 @@ export class PackedBlockStore extends FsBlockStore {
       if (size === undefined) { await this.put(cid, await staged.get(cid)); continue }
       if (size > PACK_MAX_BLOCK || !this.packable(cid)) {
         const to = this.pathOf(cid)
-        fs.mkdirSync(path.dirname(to), { recursive: true })
+        if (!this.made.has(path.dirname(to))) {
+          fs.mkdirSync(path.dirname(to), { recursive: true })
+          this.made.add(path.dirname(to))
+        }
         fs.renameSync(file, to)
       } else {
         this.packs.append(cid.multihash.digest, fs.readFileSync(file))

@@ -48,7 +48,7 @@ export class BlockReadPool {
     const w = this.workers[this.turn++ % this.workers.length]
     const r = await new Promise<Read>((resolve, reject) => {
       this.jobs.set(id, { resolve, reject })
-      w.postMessage({ id, read: fs.pathOf(cid), expect: cid.multihash.digest })
+      w.postMessage({ id, read: fs.pathOf(cid), expect: cid.multihash.digest.slice() }) // a copy: a view is cloned with all of its buffer
     })
     // not a file of its own (packed, or not here): as the store reads it
     if (r.absent === true || r.bytes === undefined) return await this.store.get(cid)

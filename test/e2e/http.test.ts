@@ -495,7 +495,7 @@ async function tamperingProxy (target: string, tamper: (body: Buffer) => Buffer<
         up.on('end', () => {
           let out: Buffer<ArrayBufferLike> = Buffer.concat(got)
           const headers = { ...up.headers }
-          if (req.url === '/acache/v1/blocks' && up.statusCode === 200) { asked++; out = tamper(out); headers['content-length'] = String(out.byteLength) }
+          if (req.url === '/acache/v1/blocks' && up.statusCode === 200) { asked++; out = tamper(out); delete headers['transfer-encoding']; headers['content-length'] = String(out.byteLength) }
           res.writeHead(up.statusCode ?? 502, headers)
           res.end(out)
         })
