@@ -6,7 +6,7 @@ import { BlockCache, readRange } from './reader.js'
 import { BlockReadPool } from '../store/read-pool.js'
 
 /** How many leaves (1 MiB each) a file read in order is read ahead by. */
-const READ_AHEAD = 4
+const READ_AHEAD = 8
 
 /**
  * A commit as a read-only file system. Nothing is read until asked for:

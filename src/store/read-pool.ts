@@ -23,7 +23,7 @@ export class BlockReadPool {
   private next = 0
   private turn = 0
 
-  constructor (private readonly store: BlockStore, threads = Math.max(1, Math.min(3, os.availableParallelism() - 1))) {
+  constructor (private readonly store: BlockStore, threads = Math.max(2, Math.min(4, os.availableParallelism()))) {
     if (!(store instanceof FsBlockStore)) return
     for (let i = 0; i < threads; i++) {
       const w = startWorker(siblingUrl('leaf-worker', import.meta.url), {})

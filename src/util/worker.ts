@@ -4,7 +4,9 @@ import { Worker } from 'node:worker_threads'
  * Starts one of acache's worker threads, unreferenced (it never keeps the
  * process alive). Of the process's own node options it passes on only those
  * a thread accepts: `node -e` or `--input-type` (how tests and scripts run
- * acache in-process) would make the thread fail to start.
+ * acache in-process) would make the thread fail to start, and so would
+ * options for the whole process (V8's heap sizes): a thread that refuses
+ * them starts without any.
  */
 export function startWorker (url: URL, workerData?: unknown, transferList?: Transferable[]): Worker {
   const execArgv: string[] = []
@@ -15,7 +17,14 @@ export function startWorker (url: URL, workerData?: unknown, transferList?: Tran
     if (a.startsWith('--input-type') || a.startsWith('--eval=') || a.startsWith('--print=')) continue
     execArgv.push(a)
   }
-  const worker = new Worker(url, { workerData, execArgv, transferList: transferList as any })
+  let worker: Worker
+  try {
+    worker = new Worker(url, { workerData, execArgv, transferList: transferList as any })
+  } catch (err) {
+    // options only a whole process takes (node --max-semi-space-size=64 acache ...): the thread starts without them
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err
+    worker = new Worker(url, { workerData, execArgv: [], transferList: transferList as any })
+  }
   worker.unref()
   return worker
 }

@@ -2,7 +2,8 @@ import test from 'ava'
 import fs from 'node:fs'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import { User, runAsync, tmpdir } from '../helpers.js'
+import { spawnSync } from 'node:child_process'
+import { BIN, User, runAsync, tmpdir } from '../helpers.js'
 
 const MiB = 1024 * 1024
 
@@ -133,4 +134,12 @@ test('gc and a concurrent commit: gc refuses while the commit holds the lock, no
   t.is(u.ok(['verify']).code, 0)
   t.is(u.ok(['status', '--porcelain']).stdout, '')
   t.true(u.bytes(['show', 'HEAD:big.bin']).equals(big), 'the committed file reads back whole')
+})
+
+test('node options a worker thread refuses (V8 heap sizes) do not stop the threads that hash a large file', t => {
+  const u = new User('alice').setup()
+  u.write('big.bin', crypto.randomBytes(20 * MiB)) // past the size that starts the leaf threads
+  const r = spawnSync(process.execPath, ['--max-semi-space-size=64', BIN, 'commit', '-q', '-m', 'big'], { cwd: u.work, env: { ...process.env, ACACHE_HOME: u.home }, encoding: 'utf8' })
+  t.is(r.status, 0, r.stderr)
+  u.ok(['verify'])
 })
