@@ -252,52 +252,57 @@ async function flushBucket (store: BlockStore, bucket: Bucket<Node>, BucketClass
 export interface FileSource { keys: () => Iterable<string>, get: (p: string) => Entry | undefined }
 
 export async function buildTree (store: BlockStore, files: FileSource, reuse?: Map<string, Node>): Promise<{ root: Node, dirs: Map<string, Node> }> {
-  interface DirNode { children: Map<string, DirNode | Entry> }
-  const top: DirNode = { children: new Map() }
-  for (const p of files.keys()) {
-    // most paths of a large tree lie in a top directory that is reused whole: skip them at once
-    const slash = p.indexOf('/')
-    if (slash > 0 && reuse?.has(p.slice(0, slash)) === true) {
-      const name = p.slice(0, slash)
-      if (!top.children.has(name)) top.children.set(name, { children: new Map() })
-      continue
-    }
-    const parts = p.split('/')
-    let d = top
-    let dirPath = ''
-    let skip = false
-    for (let i = 0; i < parts.length - 1; i++) {
-      dirPath = joinPath(dirPath, parts[i])
-      let next = d.children.get(parts[i])
-      if (next === undefined || !('children' in next)) {
-        next = { children: new Map() }
-        d.children.set(parts[i], next)
-      }
-      d = next as DirNode
-      if (reuse?.has(dirPath) === true) { skip = true; break }
-    }
-    if (!skip) d.children.set(parts[parts.length - 1], files.get(p)!)
-  }
+  // Paths in sorted order hold each directory's files together (all of "a/..."
+  // is one run), so the tree is built as the paths go by: a directory is
+  // written as soon as the paths leave it, and only the directories open on
+  // the way down hold their entries. A commit of 100,000 files then never
+  // has an entry and a CID of every file alive at once.
+  interface Open { path: string, kids: Map<string, Node & { kind: Kind }> }
   const dirs = new Map<string, Node>()
   const reusedAt = new Set<string>()
-  const build = async (d: DirNode, dirPath: string): Promise<Node> => {
-    const reused = dirPath === '' ? undefined : reuse?.get(dirPath)
-    if (reused !== undefined) { dirs.set(dirPath, reused); reusedAt.add(dirPath); return reused }
-    const kids = new Map<string, Node & { kind: Kind }>()
-    for (const [name, child] of d.children) {
-      checkName(name, dirPath === '' ? 'the root directory' : dirPath) // the rule every reader applies
-      if ('children' in child) {
-        const n = await build(child, joinPath(dirPath, name))
-        kids.set(name, { ...n, kind: 'dir' })
-      } else {
-        kids.set(name, child)
-      }
-    }
-    const n = await writeDirectory(store, kids)
-    dirs.set(dirPath, n)
-    return n
+  const stack: Open[] = [{ path: '', kids: new Map() }]
+  const top = (): Open => stack[stack.length - 1]
+  const baseName = (p: string): string => p.slice(p.lastIndexOf('/') + 1)
+  const close = async (): Promise<void> => {
+    const d = stack.pop()!
+    for (const name of d.kids.keys()) checkName(name, d.path === '' ? 'the root directory' : d.path) // the rule every reader applies
+    const n = await writeDirectory(store, d.kids)
+    dirs.set(d.path, n)
+    top().kids.set(baseName(d.path), { ...n, kind: 'dir' })
   }
-  const root = await build(top, '')
+  const inside = (p: string, dir: string): boolean => dir === '' || p.startsWith(dir + '/')
+  const paths = [...files.keys()].sort()
+  let skipUnder: string | undefined
+  for (const p of paths) {
+    // everything under a reused directory is in its node already
+    if (skipUnder !== undefined && p.startsWith(skipUnder + '/')) continue
+    skipUnder = undefined
+    while (!inside(p, top().path)) await close()
+    // down to the file's directory, opening each one on the way (or taking a reused one whole)
+    let rest = top().path === '' ? p : p.slice(top().path.length + 1)
+    let slash = rest.indexOf('/')
+    while (slash > 0) {
+      const dirPath = joinPath(top().path, rest.slice(0, slash))
+      const reused = reuse?.get(dirPath)
+      if (reused !== undefined) {
+        top().kids.set(rest.slice(0, slash), { ...reused, kind: 'dir' })
+        dirs.set(dirPath, reused)
+        reusedAt.add(dirPath)
+        skipUnder = dirPath
+        break
+      }
+      stack.push({ path: dirPath, kids: new Map() })
+      rest = rest.slice(slash + 1)
+      slash = rest.indexOf('/')
+    }
+    if (skipUnder !== undefined) continue
+    top().kids.set(rest, files.get(p)!)
+  }
+  while (stack.length > 1) await close()
+  const rootDir = stack.pop()!
+  for (const name of rootDir.kids.keys()) checkName(name, 'the root directory')
+  const root = await writeDirectory(store, rootDir.kids)
+  dirs.set('', root)
   // the directories inside a reused one are in the tree too, unchanged
   if (reusedAt.size > 0) {
     for (const [p, n] of reuse!) {
