@@ -70,6 +70,9 @@ export async function main (argv: string[]): Promise<number> {
         }
       } as any)
     }
+    // yargs renders the whole help text after every command, in case the command asks for it later
+    // (about 5 ms of each run): only `acache help` does
+    if (named !== 'help') (y as any).getInternalMethods().getUsageInstance().cacheHelpMessage = () => {}
     await y.parseAsync()
     await out.done()
     return out.exitCode

@@ -28,13 +28,15 @@ export const CDC = { min: 131072, avg: 524288, max: 1048576 }
 const MASK_S = (~0 << (32 - 21)) | 0
 const MASK_L = (~0 << (32 - 17)) | 0
 
-export const GEAR: Uint32Array = (() => {
-  const t = new Uint32Array(256)
-  for (let i = 0; i < 256; i++) t[i] = createHash('sha256').update(`acache-fastcdc-gear-${i}`).digest().readUInt32BE(0)
-  return t
-})()
-
-const GEAR_I32 = new Int32Array(GEAR)
+/** The gear table, made when first cut with (every command that loads this module but does not cut is spared 256 hashes). */
+let GEAR_I32: Int32Array | undefined
+function gear (): Int32Array {
+  if (GEAR_I32 === undefined) {
+    GEAR_I32 = new Int32Array(256)
+    for (let i = 0; i < 256; i++) GEAR_I32[i] = createHash('sha256').update(`acache-fastcdc-gear-${i}`).digest().readInt32BE(0)
+  }
+  return GEAR_I32
+}
 
 /** Length of the first chunk of `buf` (buf holds at least `max` bytes unless it is the end of the file). */
 export function fastcdcCut (buf: Uint8Array, start: number, end: number): number {
@@ -46,10 +48,11 @@ export function fastcdcCut (buf: Uint8Array, start: number, end: number): number
   // compiles it (with a second loop for the second mask, the optimized code
   // deoptimized when that loop first ran, and in one run of four ended up
   // three times slower).
+  const g = gear()
   let mask = MASK_S
   let h = 0
   for (let i = CDC.min; i < limit; i++) {
-    h = ((h << 1) + GEAR_I32[buf[start + i]]) | 0
+    h = ((h << 1) + g[buf[start + i]]) | 0
     if ((h & mask) === 0) return i + 1
     if (i === normal) mask = MASK_L
   }

@@ -150,6 +150,9 @@ export class HttpTransport implements Transport {
         chunks.push(c)
       })
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }))
+      // a refusal sent while we were still sending (507 to a push too large), then the connection closed:
+      // the refusal is the answer, whole or not (a 200 cut short is not)
+      res.on('close', () => { if (!res.complete && (res.statusCode ?? 0) >= 400) resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }) })
     })
   }
 
@@ -162,12 +165,16 @@ export class HttpTransport implements Transport {
     const target = new URL(p.replace(/^\//, ''), this.base)
     const lib = target.protocol === 'https:' ? https : http
     return await new Promise<T>((resolve, reject) => {
+      let answered = false
       const req = lib.request(target, { method, agent: this.agent, headers }, (res) => {
+        answered = true
         res.on('error', reject)
         answer(res, req, resolve, reject)
       })
       req.setTimeout(timeout, () => req.destroy(new Unreachable(`${this.url} sent nothing for ${timeout / 1000} s`)))
       req.on('error', (err: NodeJS.ErrnoException) => {
+        // the server answered, then stopped reading what we still sent (a refused upload): its answer stands
+        if (answered && (err.code === 'EPIPE' || err.code === 'ECONNRESET')) return
         reject(err instanceof Unreachable || err instanceof AcacheError ? err
           : err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'ECONNRESET' || err.code === 'EHOSTUNREACH'
             ? new Unreachable(`cannot reach ${this.url}: ${err.code}`)

@@ -57,6 +57,28 @@ export interface ServerOptions {
   web?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean>
 }
 
+/** What a refused upload may still send, read and thrown away, before its connection is closed. */
+const LINGER_BYTES = 64 * 1024 * 1024
+const LINGER_MS = 10_000
+
+/**
+ * After refusing an upload (507, 413, 503): what the client still sends is
+ * read and thrown away, up to a bound, and the connection closed when it
+ * stops. Closing at once would make the kernel reset the connection, and a
+ * reset can drop our answer before the client reads it (it then says only
+ * "EPIPE"). A client that sends more, or keeps sending, is cut off.
+ */
+function lingerThenClose (req: http.IncomingMessage): void {
+  let read = 0
+  const cut = (): void => { req.socket.destroy() }
+  const timer = setTimeout(cut, LINGER_MS)
+  timer.unref()
+  req.on('data', (c: Buffer) => { read += c.byteLength; if (read > LINGER_BYTES) cut() })
+  req.once('end', () => { clearTimeout(timer); req.socket.end() })
+  req.once('close', () => clearTimeout(timer))
+  req.resume()
+}
+
 /** Listens with `routes`: the first whose path matches answers; a path no route has is 404, a method it does not take 405. */
 export async function startServer (routes: Route[], opts: ServerOptions): Promise<{ server: http.Server, url: string, close: () => Promise<void> }> {
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -89,8 +111,7 @@ export async function startServer (routes: Route[], opts: ServerOptions): Promis
         const refusedUpload = req.method === 'POST' && !req.complete
         res.writeHead(e.status, { 'Content-Type': 'application/json', ...e.headers, ...(refusedUpload ? { Connection: 'close' } : {}) })
         res.end(JSON.stringify({ error: e.message }))
-        // (after a grace: a client on a loaded machine must get to read the answer before its next write fails)
-        if (refusedUpload) res.once('finish', () => setTimeout(() => req.socket.destroy(), 2000).unref())
+        if (refusedUpload) lingerThenClose(req)
       } else {
         res.destroy()
       }
