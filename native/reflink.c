@@ -23,30 +23,33 @@
 #include <linux/fs.h>
 #endif
 
-napi_value clone_range (napi_env env, napi_callback_info info) {
+/* The five arguments both calls take: (dstFd, srcPath, srcOffset, length, dstOffset); 0 after throwing on bad ones. */
+static int range_args (napi_env env, napi_callback_info info, const char *usage, int32_t *dst, char *src, size_t srcSize, int64_t *srcOffset, int64_t *length, int64_t *dstOffset) {
   size_t argc = 5;
   napi_value argv[5];
-  napi_value result;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "cloneRange takes 5 arguments");
-    return NULL;
+  size_t srcLen;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5 ||
+      napi_get_value_int32(env, argv[0], dst) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[1], src, srcSize, &srcLen) != napi_ok ||
+      napi_get_value_int64(env, argv[2], srcOffset) != napi_ok ||
+      napi_get_value_int64(env, argv[3], length) != napi_ok ||
+      napi_get_value_int64(env, argv[4], dstOffset) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
+    return 0;
   }
+  if (srcLen >= srcSize - 1 || *dst < 0 || *srcOffset < 0 || *length <= 0 || *dstOffset < 0) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "a path too long, or a negative fd, offset or length");
+    return 0;
+  }
+  return 1;
+}
+
+napi_value clone_range (napi_env env, napi_callback_info info) {
+  napi_value result;
   int32_t dst;
   int64_t srcOffset, length, dstOffset;
   char src[4096];
-  size_t srcLen;
-  if (napi_get_value_int32(env, argv[0], &dst) != napi_ok ||
-      napi_get_value_string_utf8(env, argv[1], src, sizeof src, &srcLen) != napi_ok ||
-      napi_get_value_int64(env, argv[2], &srcOffset) != napi_ok ||
-      napi_get_value_int64(env, argv[3], &length) != napi_ok ||
-      napi_get_value_int64(env, argv[4], &dstOffset) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "cloneRange(dstFd, srcPath, srcOffset, length, dstOffset)");
-    return NULL;
-  }
-  if (srcLen >= sizeof src - 1 || dst < 0 || srcOffset < 0 || length <= 0 || dstOffset < 0) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "cloneRange: a path too long, or a negative fd, offset or length");
-    return NULL;
-  }
+  if (!range_args(env, info, "cloneRange(dstFd, srcPath, srcOffset, length, dstOffset)", &dst, src, sizeof src, &srcOffset, &length, &dstOffset)) return NULL;
   int rc = -EOPNOTSUPP;
 #if defined(__linux__) && defined(FICLONERANGE)
   int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -67,7 +70,7 @@ napi_value clone_range (napi_env env, napi_callback_info info) {
 }
 
 /*
- *   dedupeRange(srcPath, srcOffset, length, dstFd, dstOffset) -> bytes shared, or -errno
+ *   dedupeRange(dstFd, srcPath, srcOffset, length, dstOffset) -> bytes shared, or -errno
  *
  * Linux's FIDEDUPERANGE: the kernel compares the two ranges and shares the
  * extents only if their bytes are equal, so a file that changed meanwhile
@@ -75,29 +78,11 @@ napi_value clone_range (napi_env env, napi_callback_info info) {
  * leaves: the working file then shares them instead of holding a second copy.
  */
 napi_value dedupe_range (napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
   napi_value result;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "dedupeRange takes 5 arguments");
-    return NULL;
-  }
   int32_t dst;
   int64_t srcOffset, length, dstOffset;
   char src[4096];
-  size_t srcLen;
-  if (napi_get_value_string_utf8(env, argv[0], src, sizeof src, &srcLen) != napi_ok ||
-      napi_get_value_int64(env, argv[1], &srcOffset) != napi_ok ||
-      napi_get_value_int64(env, argv[2], &length) != napi_ok ||
-      napi_get_value_int32(env, argv[3], &dst) != napi_ok ||
-      napi_get_value_int64(env, argv[4], &dstOffset) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "dedupeRange(srcPath, srcOffset, length, dstFd, dstOffset)");
-    return NULL;
-  }
-  if (srcLen >= sizeof src - 1 || dst < 0 || srcOffset < 0 || length <= 0 || dstOffset < 0) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "dedupeRange: a path too long, or a negative fd, offset or length");
-    return NULL;
-  }
+  if (!range_args(env, info, "dedupeRange(dstFd, srcPath, srcOffset, length, dstOffset)", &dst, src, sizeof src, &srcOffset, &length, &dstOffset)) return NULL;
   int64_t rc = -EOPNOTSUPP;
 #if defined(__linux__) && defined(FIDEDUPERANGE)
   int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -63,42 +63,30 @@ if (!(has('command -v fusermount') && has("ldconfig -p | grep -q 'libfuse.so.2'"
   }
 }
 
+/**
+ * Installs Debian packages some tests need, as root where apt-get exists;
+ * elsewhere (or when it fails) says what those tests will do without them.
+ */
+function fromDebian (pkgs, forWhat, without) {
+  if (pkgs.length === 0) return
+  const names = pkgs.join(' and ')
+  if (process.getuid?.() === 0 && has('command -v apt-get')) {
+    console.error(`test set-up: installing ${names} for ${forWhat} (apt-get install ${pkgs.join(' ')})`)
+    if (!(run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', ...pkgs], { DEBIAN_FRONTEND: 'noninteractive' }))) {
+      console.error(`test set-up: could not install ${names}; ${without}`)
+    }
+  } else {
+    console.error(`test set-up: ${names} missing (install with \`sudo apt-get install ${pkgs.join(' ')}\`, as root); ${without}`)
+  }
+}
+
 // the git bridge tests: histories with git-lfs pointers and GPG-signed commits, made by the real tools
-const gitTools = [['git-lfs', 'git lfs version'], ['gnupg', 'command -v gpg']].filter(([, check]) => !has(check)).map(([pkg]) => pkg)
-if (gitTools.length > 0) {
-  if (process.getuid?.() === 0 && has('command -v apt-get')) {
-    console.error(`test set-up: installing ${gitTools.join(' and ')} for the git bridge tests (apt-get install ${gitTools.join(' ')})`)
-    if (!(run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', ...gitTools], { DEBIAN_FRONTEND: 'noninteractive' }))) {
-      console.error(`test set-up: could not install ${gitTools.join(', ')}; the git bridge tests that need them will fail saying so`)
-    }
-  } else {
-    console.error(`test set-up: ${gitTools.join(' and ')} missing: install with \`sudo apt-get install ${gitTools.join(' ')}\`, or the git bridge tests that need them will fail saying so`)
-  }
-}
-
-// the reflink tests: an XFS made with reflink=1 on a loop device (mkfs.xfs; filefrag is e2fsprogs', always there)
-if (!has('command -v mkfs.xfs')) {
-  if (process.getuid?.() === 0 && has('command -v apt-get')) {
-    console.error('test set-up: installing xfsprogs for the reflink tests (apt-get install xfsprogs)')
-    if (!(run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', 'xfsprogs'], { DEBIAN_FRONTEND: 'noninteractive' }))) {
-      console.error('test set-up: could not install xfsprogs; the reflink tests will be reported as skipped (not run)')
-    }
-  } else {
-    console.error('test set-up: mkfs.xfs is missing (and a loop mount needs root): the reflink tests are reported as skipped (not run); `sudo apt-get install xfsprogs` and npm test as root run them')
-  }
-}
-
+fromDebian([['git-lfs', 'git lfs version'], ['gnupg', 'command -v gpg']].filter(([, check]) => !has(check)).map(([pkg]) => pkg),
+  'the git bridge tests', 'the git bridge tests that need them will fail saying so')
+// the reflink tests: an XFS made with reflink=1 on a loop device (mkfs.xfs; filefrag is e2fsprogs', always there; the mount needs root)
+fromDebian(has('command -v mkfs.xfs') ? [] : ['xfsprogs'], 'the reflink tests', 'the reflink tests will be reported as skipped (not run)')
 // the web view's browser tests: headless Chromium, Debian's package (Playwright's own download is not from a registry)
-if (!has('command -v chromium')) {
-  if (process.getuid?.() === 0 && has('command -v apt-get')) {
-    console.error('test set-up: installing Chromium for the web view\'s browser tests (apt-get install chromium, about 30 s, once)')
-    if (!(run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', 'chromium'], { DEBIAN_FRONTEND: 'noninteractive' }))) {
-      console.error('test set-up: could not install Chromium; the browser tests will be reported as skipped (not run)')
-    }
-  } else {
-    console.error('test set-up: Chromium is missing: install it with `sudo apt-get install chromium`, or the browser tests are reported as skipped (not run)')
-  }
-}
+fromDebian(has('command -v chromium') ? [] : ['chromium'], 'the web view\'s browser tests (about 30 s, once)', 'the browser tests will be reported as skipped (not run)')
 
 // npm drops the optional fuse-native where FUSE was missing at install time, and does not bring it back
 // when FUSE arrives: install it again, and check that it loads

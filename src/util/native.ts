@@ -15,7 +15,7 @@ export interface NativeModule {
   /** FICLONERANGE: [srcOffset, srcOffset + length) of `src` becomes [dstOffset, ...) of `dstFd`; 0, or a negative errno. */
   cloneRange?: (dstFd: number, src: string, srcOffset: number, length: number, dstOffset: number) => number
   /** FIDEDUPERANGE: the range of `dstFd` shares the extents of `src`'s if their bytes are equal; the bytes shared, or a negative errno (-EBADE: they differ). */
-  dedupeRange?: (src: string, srcOffset: number, length: number, dstFd: number, dstOffset: number) => number
+  dedupeRange?: (dstFd: number, src: string, srcOffset: number, length: number, dstOffset: number) => number
 }
 
 const FILE = 'acache_native.node'

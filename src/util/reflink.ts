@@ -59,7 +59,7 @@ export function dedupeRange (fd: number, dev: number, src: string, srcOffset: nu
   if (!mayShare(dev) || dstOffset % REFLINK_ALIGN !== 0 || srcOffset % REFLINK_ALIGN !== 0) return false
   const dedupe = nativeModule()!.dedupeRange
   if (typeof dedupe !== 'function') return false
-  const rc = dedupe(src, srcOffset, length, fd, dstOffset)
+  const rc = dedupe(fd, src, srcOffset, length, dstOffset)
   if (rc === length) {
     tally.shared++
     tally.sharedBytes += length
