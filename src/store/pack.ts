@@ -407,6 +407,8 @@ export class PackSet {
    */
   consolidate (most = 32): number {
     this.scan()
+    // (few packs: nothing to merge, and no pack need be looked at)
+    if (this.packs.size <= most) return 0
     const small = this.list().filter(p => p.sealed && p.name !== this.writer?.name && (regularSize(path.join(this.dir, `${p.name}.pack`)) ?? Infinity) < 64 * 1024 * 1024)
     if (small.length <= most) return 0
     const lock = path.join(this.dir, 'merge.lock')
