@@ -29,7 +29,8 @@ function loadBundle (file) {
   const cacheFile = `${file}.${process.versions.v8}.cache`
   let cachedData
   try { cachedData = fs.readFileSync(cacheFile) } catch {}
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData })
+  // the bundle is ASCII (scripts/bundle.mjs), so latin1 reads it as UTF-8 would, without decoding
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'latin1')), { filename: file, cachedData })
   if (cachedData === undefined || script.cachedDataRejected === true) {
     process.once('exit', () => {
       try {

@@ -32,6 +32,30 @@ const lazyStringWidth = {
   }
 }
 
+// yargs asks for assert at start-up, for checks that fail only on a bug: lazy-assert.mjs loads it when one does
+const lazyAssert = {
+  name: 'lazy-assert',
+  setup (b) {
+    const shim = path.resolve('scripts/lazy-assert.mjs')
+    b.onResolve({ filter: /^assert$/ }, (args) => /[\\/]yargs[\\/]/.test(args.importer) ? { path: shim } : undefined)
+  }
+}
+
+// Every yargs() guesses a version first: it reads each directory from the current one up to / for a
+// package.json (readdir of /tmp, of a home with thousands of entries, ...) and parses the first it finds,
+// before acache gives its own version. The bundle's yargs skips the guess.
+const noVersionGuess = {
+  name: 'no-version-guess',
+  setup (b) {
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, (args) => {
+      const text = fs.readFileSync(args.path, 'utf8')
+      const guess = /\n\s*yargs\.version\(\);\n/
+      if (!guess.test(text)) throw new Error(`bundle: ${args.path} no longer calls yargs.version() in YargsFactory; see no-version-guess in scripts/bundle.mjs`)
+      return { contents: text.replace(guess, '\n'), loader: 'js' }
+    })
+  }
+}
+
 const common = {
   outdir: 'dist/bundle',
   bundle: true,
@@ -39,7 +63,7 @@ const common = {
   target: 'node20',
   // native, loaded by name at run time, or only for Kubo, or only for IPNS records (large, ES modules only): loaded when used
   external: ['fuse-native', 'cli-progress', 'kubo-rpc-client', 'ipns', 'ipns/validator', '@libp2p/crypto', '@libp2p/crypto/keys', '@libp2p/peer-id'],
-  plugins: [lazyStringWidth],
+  plugins: [lazyStringWidth, lazyAssert, noVersionGuess],
   logLevel: 'warning'
 }
 
@@ -81,6 +105,23 @@ await build({
   define: { 'import.meta.url': '__acacheUrl' },
   banner: { js: "const __acacheUrl = require('node:url').pathToFileURL(__filename).href;" }
 })
+
+// Every bundle is ASCII, so that bin/acache.js reads it as latin1, without decoding
+// UTF-8 (4-5 ms of each command for main.cjs). esbuild leaves some characters as
+// they are (in comments, regular expressions, template literals): written as
+// \u escapes here, which mean the same in each of those (html`` uses the cooked
+// strings; nothing bundled reads a template's raw text with such a character).
+for (const f of fs.readdirSync('dist/bundle')) {
+  if (!f.endsWith('.cjs')) continue
+  const file = path.join('dist/bundle', f)
+  const text = fs.readFileSync(file, 'utf8')
+  const ascii = text.replace(/[^\x00-\x7f]/g, (c, at) => {
+    // an escaped character (\·) would become an escaped backslash
+    if (text[at - 1] === '\\') throw new Error(`bundle: ${file} escapes a non-ASCII character at ${at}; write it as \\u${c.charCodeAt(0).toString(16)} in the source`)
+    return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')
+  })
+  if (ascii !== text) fs.writeFileSync(file, ascii)
+}
 
 // The code cache: made by a short session run on the bundle (warm-cache.cjs),
 // so that it holds what everyday commands compile, whichever runs first.

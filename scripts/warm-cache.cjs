@@ -9,7 +9,7 @@ const vm = require('node:vm')
 const Module = require('node:module')
 
 const file = path.resolve(__dirname, '..', 'dist', 'bundle', 'main.cjs')
-const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file })
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'latin1')), { filename: file })
 const mod = { exports: {} }
 script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file))
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import { spawnSync } from 'node:child_process'
+import { childProcess } from '../util/builtins.js'
 import type { Repo } from '../repo/repo.js'
 import { fail } from '../errors.js'
 import { knob } from '../util/knobs.js'
@@ -16,7 +16,7 @@ export function editMessage (repo: Repo, initial: string): string {
   }
   const file = repo.layout.commitMessage
   fs.writeFileSync(file, `${initial}${initial === '' || initial.endsWith('\n') ? '' : '\n'}\n# Write the message for your changes. Lines starting with # are left out;\n# an empty message aborts the commit.\n`)
-  const r = spawnSync('sh', ['-c', `${editor} "$1"`, 'editor', file], { stdio: 'inherit' })
+  const r = childProcess().spawnSync('sh', ['-c', `${editor} "$1"`, 'editor', file], { stdio: 'inherit' })
   if (r.status !== 0) fail('USAGE', `the editor (${editor}) exited ${String(r.status)}; nothing was committed`)
   const text = fs.readFileSync(file, 'utf8').split('\n').filter(l => !l.startsWith('#')).join('\n').trim()
   if (text === '') fail('USAGE', 'aborting commit: the message is empty')

@@ -27,6 +27,8 @@ export async function main (argv: string[]): Promise<number> {
       .option('json', { type: 'boolean', describe: 'print one JSON document on stdout', global: true })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only errors (and what was asked for)', global: true })
       .option('verbose', { type: 'boolean', describe: 'say more about what happens', global: true })
+      // acache speaks English; yargs would read the locale from the environment (about 3 ms) and mix in its own translations
+      .detectLocale(false)
       .version(packageVersion())
       .help()
       .alias('h', 'help')
@@ -143,4 +145,7 @@ async function makeIO (args: any, out: Output, usage: () => void): Promise<IO> {
     }
   }
 }
-export { remoteHelper } from './git-remote-helper.js'
+/** bin/git-remote-acache.js: git's remote helper (loaded only there: it needs readline and child_process). */
+export async function remoteHelper (argv: string[]): Promise<number> {
+  return await (await import('./git-remote-helper.js')).remoteHelper(argv)
+}

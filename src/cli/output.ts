@@ -1,5 +1,6 @@
 import chalk from 'chalk'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { childProcess } from '../util/builtins.js'
 import { AcacheError, asAcacheError } from '../errors.js'
 import { safe } from './safe.js'
 import { knob } from '../util/knobs.js'
@@ -86,7 +87,7 @@ export class Output {
     if (this.opts.json || process.stdout.isTTY !== true || this.pager !== undefined) return
     const cmd = knob('ACACHE_PAGER') ?? process.env.PAGER ?? 'less'
     if (cmd.trim() === '' || cmd.trim() === 'cat') return
-    const p = spawn('sh', ['-c', cmd], { stdio: ['pipe', 'inherit', 'inherit'], env: { LESS: 'FRX', LV: '-c', ...process.env } })
+    const p = childProcess().spawn('sh', ['-c', cmd], { stdio: ['pipe', 'inherit', 'inherit'], env: { LESS: 'FRX', LV: '-c', ...process.env } })
     p.on('error', () => { this.pager = undefined })
     p.stdin?.on('error', () => {}) // the reader quit (q): what is left is not wanted
     this.pager = p

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { spawnSync } from 'node:child_process'
+import { childProcess } from '../util/builtins.js'
 import { Repo } from './repo.js'
 import { packageDir } from '../util/package.js'
 
@@ -20,7 +20,7 @@ export function runHook (repo: Repo, name: HookName, args: string[] = [], env: R
   // $ACACHE is one executable that runs this acache (npx or not), quoted or not ("$ACACHE" status --porcelain -z);
   // its directory comes first on PATH, so a plain `acache` in a hook is this one too
   const wrapper = acacheWrapper(repo)
-  const r = spawnSync(file, args, {
+  const r = childProcess().spawnSync(file, args, {
     cwd: repo.root ?? repo.dir,
     input,
     stdio: [input === undefined ? 'ignore' : 'pipe', process.stderr.fd, process.stderr.fd],

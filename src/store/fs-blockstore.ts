@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { threadId } from 'node:worker_threads'
+import { workerThreads } from '../util/builtins.js'
 import { CID } from 'multiformats/cid'
 import { base32upper } from 'multiformats/bases/base32'
 import * as Digest from 'multiformats/hashes/digest'
@@ -97,7 +97,7 @@ export class FsBlockStore implements BlockStore {
       fs.mkdirSync(staging, { recursive: true })
       this.made.add(staging)
     }
-    const tmp = path.join(staging, `${process.pid}-${threadId}-${this.tmpSeq++}`)
+    const tmp = path.join(staging, `${process.pid}-${workerThreads().threadId}-${this.tmpSeq++}`)
     try {
       fs.writeFileSync(tmp, bytes)
       fs.renameSync(tmp, file)

@@ -7,10 +7,12 @@
  * process's peak resident memory.
  */
 import { writeSync } from 'node:fs'
-import { isMainThread } from 'node:worker_threads'
 import { knob } from './knobs.js'
+import { workerThreads } from './builtins.js'
 
 const on = knob('ACACHE_TRACE') === '1'
+/** (worker_threads is loaded only when tracing) */
+const isMainThread = on ? workerThreads().isMainThread : true
 /** work counted while tracing: blocks read from the store, blocks fetched from a remote */
 const counts = { read: 0, fetched: 0 }
 // the exit line says the peak resident memory and the work done (what tests of bounded work read: no clock)

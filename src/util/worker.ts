@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { workerThreads } from './builtins.js'
 
 /**
  * Starts one of acache's worker threads, unreferenced (it never keeps the
@@ -17,6 +18,7 @@ export function startWorker (url: URL, workerData?: unknown, transferList?: Tran
     if (a.startsWith('--input-type') || a.startsWith('--eval=') || a.startsWith('--print=')) continue
     execArgv.push(a)
   }
+  const { Worker } = workerThreads()
   let worker: Worker
   try {
     worker = new Worker(url, { workerData, execArgv, transferList: transferList as any })

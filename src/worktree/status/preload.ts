@@ -1,5 +1,6 @@
 import fs from 'node:fs'
-import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads'
+import type { MessagePort, Worker } from 'node:worker_threads'
+import { workerThreads } from '../../util/builtins.js'
 import { siblingUrl, startWorker } from '../../util/worker.js'
 import { commandOf } from '../../util/argv.js'
 import { findRepository, RepoLayout } from '../../repo/layout.js'
@@ -71,7 +72,7 @@ export function preloadStats (argv: string[], cwd = process.cwd()): void {
     if (found?.root === undefined) return
     const index = new RepoLayout(found.dir).index
     if (fs.statSync(index).size < PRELOAD_FROM_BYTES) return
-    const { port1, port2 } = new MessageChannel()
+    const { port1, port2 } = new (workerThreads().MessageChannel)()
     const state = new Int32Array(new SharedArrayBuffer(4))
     const worker = startWorker(siblingUrl('lstat-worker', import.meta.url), { preload: { index, root: found.root, port: port2, state } }, [port2])
     // a helper that fails or ends early: the command does the work itself, without waiting for it
@@ -88,7 +89,7 @@ export function preloadStats (argv: string[], cwd = process.cwd()): void {
 function helperMessage (p: Pending): Message | undefined {
   if (p.msg === undefined) {
     Atomics.wait(p.state, 0, 0, WAIT_MS)
-    p.msg = (receiveMessageOnPort(p.port)?.message as Message | undefined) ?? null
+    p.msg = (workerThreads().receiveMessageOnPort(p.port)?.message as Message | undefined) ?? null
     p.port.close()
   }
   return p.msg ?? undefined
