@@ -4,9 +4,13 @@ import { Entry, inspect, readDirectory, readSymlink } from '../model/tree.js'
 import { AcacheError } from '../errors.js'
 import { BlockCache, readRange } from './reader.js'
 import { BlockReadPool } from '../store/read-pool.js'
+import { tally } from '../util/trace.js'
 
 /** How many leaves (1 MiB each) a file read in order is read ahead by. */
 const READ_AHEAD = 8
+const LEAF_BYTES = 1024 * 1024
+/** verified blocks kept, so that many small reads of one leaf read it once */
+const CACHE_BYTES = 64 * 1024 * 1024
 
 /**
  * A commit as a read-only file system. Nothing is read until asked for:
@@ -17,8 +21,9 @@ export function commitOps (store: BlockStore, root: CID, time: Date, Fuse: any, 
   const dirs = new Map<string, Map<string, Entry>>()
   const sizes = new Map<string, number>()
   // the leaves of large files are read and checked on other threads: this one answers FUSE
-  const pool = new BlockReadPool(store)
-  const cache = new BlockCache(store, undefined, async (cid, part) => part ? await pool.get(cid) : await store.get(cid))
+  // (leaves read into the slots of one shared buffer, given back as the cache lets go of them)
+  const pool = new BlockReadPool(store, undefined, CACHE_BYTES / LEAF_BYTES + 2 * READ_AHEAD)
+  const cache = new BlockCache(store, CACHE_BYTES, async (cid, part) => part ? await pool.get(cid) : await store.get(cid), (bytes) => { pool.release(bytes) })
   const uid = process.getuid?.() ?? 0
   const gid = process.getgid?.() ?? 0
 
@@ -90,6 +95,7 @@ export function commitOps (store: BlockStore, root: CID, time: Date, Fuse: any, 
     }),
     release: (_p: string, fd: number, cb: (n: number) => void) => { fds.delete(fd); readTo.delete(fd); cb(0) },
     read: wrap('read', async (p: string, fd: number, buf: Buffer, len: number, pos: number) => {
+      tally('answered')
       const e = fds.get(fd) ?? await resolve(p)
       if (e === undefined) return [Fuse.EBADF]
       // read in order (from the start, or on from where the last read ended): the next leaves are read ahead

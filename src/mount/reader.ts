@@ -12,8 +12,16 @@ export class BlockCache {
   /** decoded file nodes: a 1 GiB file's root is decoded once, not on every read */
   readonly nodes = new Map<string, { node: dagPb.PBNode, u: UnixFS, sizes: number[] }>()
 
-  /** `read`: how a block is read when not cached (`part`: a part of a larger file, the leaves a read pool's threads take, for a mount) */
-  constructor (store: BlockStore, private readonly maxBytes = 64 * 1024 * 1024, private readonly read: (cid: CID, part: boolean) => Promise<Uint8Array> = async (cid) => await store.get(cid)) {}
+  /**
+   * `read`: how a block is read when not cached (`part`: a part of a larger file, the leaves a read pool's threads take, for a mount);
+   * `evicted`: told of each block the cache lets go of (readRange copies a block's bytes out as soon as it has them, and keeps none)
+   */
+  constructor (
+    store: BlockStore,
+    private readonly maxBytes = 64 * 1024 * 1024,
+    private readonly read: (cid: CID, part: boolean) => Promise<Uint8Array> = async (cid) => await store.get(cid),
+    private readonly evicted: (bytes: Uint8Array) => void = () => {}
+  ) {}
 
   /** reads under way: several FUSE reads of one block share one read and one hash */
   private readonly loading = new Map<string, Promise<Uint8Array>>()
@@ -44,6 +52,7 @@ export class BlockCache {
       const [oldest, v] = this.map.entries().next().value as [string, Uint8Array]
       this.map.delete(oldest)
       this.bytes -= v.byteLength
+      this.evicted(v)
     }
     return b
   }

@@ -12,10 +12,22 @@ import { AcacheError } from '../errors.js'
 const { sab, capacity, dir } = workerData as { sab: SharedArrayBuffer, capacity: number, dir?: string }
 const store = dir === undefined ? undefined : new FsBlockStore(dir)
 
-/** A block's file read whole and hashed; its bytes go back to the main thread moved, not copied. */
-function readBlock (id: number, file: string, expect: Uint8Array): void {
+/**
+ * A block's file read whole and hashed; its bytes go back to the main
+ * thread moved, not copied. With a slot of the shared buffer (read pool),
+ * a file that fits is read into it, and only its length goes back.
+ */
+function readBlock (id: number, file: string, expect: Uint8Array, slot?: number): void {
   let bytes: Buffer
   try {
+    if (slot !== undefined) {
+      const len = readInto(file, new Uint8Array(sab, slot * capacity, capacity))
+      if (len !== undefined) {
+        const ok = Buffer.from(expect).equals(createHash('sha256').update(new Uint8Array(sab, slot * capacity, len)).digest())
+        parentPort!.postMessage({ id, len, ok })
+        return
+      }
+    }
     bytes = fs.readFileSync(file)
   } catch (err) {
     const e = err as NodeJS.ErrnoException
@@ -27,8 +39,22 @@ function readBlock (id: number, file: string, expect: Uint8Array): void {
   parentPort!.postMessage({ id, bytes: own, ok }, [own.buffer as ArrayBuffer])
 }
 
+/** A file read into `into` when it fits (its length), undefined when it is larger. */
+function readInto (file: string, into: Uint8Array): number | undefined {
+  const fd = fs.openSync(file, 'r')
+  try {
+    let len = 0
+    for (;;) {
+      if (len === into.byteLength) return fs.readSync(fd, Buffer.alloc(1), 0, 1, len) === 0 ? len : undefined
+      const n = fs.readSync(fd, into, len, into.byteLength - len, len)
+      if (n === 0) return len
+      len += n
+    }
+  } finally { fs.closeSync(fd) }
+}
+
 parentPort!.on('message', ({ id, slot, len, expect, read, given }: { id: number, slot: number, len: number, expect?: Uint8Array, read?: string, given?: ArrayBuffer }) => {
-  if (read !== undefined) { readBlock(id, read, expect!); return }
+  if (read !== undefined) { readBlock(id, read, expect!, slot); return }
   try {
     // a slot of the shared buffer, or a block handed over whole (moved here)
     const bytes = given !== undefined ? new Uint8Array(given, 0, len) : new Uint8Array(sab, slot * capacity, len)
