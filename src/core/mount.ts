@@ -34,7 +34,9 @@ export async function mount (repo: Repo, ctx: Ctx, opts: { mountpoint: string, r
     commit = cid.toString()
     ops = commitOps(repo.store, c.tree, new Date(c.time), Fuse, opts.log)
   }
-  const fuse = new Fuse(mp, ops, { force: false, mkdir: false, fsname: 'acache', subtype: 'acache', timeout: false })
+  // A commit never changes: the kernel may keep what it read of a file for the next open (kernel_cache), so a
+  // data set read again (a second epoch) comes from memory, not through acache. The working root changes.
+  const fuse = new Fuse(mp, ops, { force: false, mkdir: false, fsname: 'acache', subtype: 'acache', timeout: false, kernelCache: opts.work !== true })
   await new Promise<void>((resolve, reject) => fuse.mount((err: Error | null) => err ? reject(err) : resolve()))
     .catch((err: Error) => fail('UNREACHABLE', `could not mount ${mp}: ${err.message}`))
   return {

@@ -13,10 +13,10 @@ import { workerThreads } from './builtins.js'
 const on = knob('ACACHE_TRACE') === '1'
 /** (worker_threads is loaded only when tracing) */
 const isMainThread = on ? workerThreads().isMainThread : true
-/** work counted while tracing: blocks read from the store, blocks fetched from a remote */
-const counts = { read: 0, fetched: 0 }
+/** work counted while tracing: blocks read from the store, blocks fetched from a remote, reads a mount answered */
+const counts = { read: 0, fetched: 0, answered: 0 }
 // the exit line says the peak resident memory and the work done (what tests of bounded work read: no clock)
-if (on && isMainThread) process.on('exit', () => trace(`exit (peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB; blocks read ${counts.read}, fetched ${counts.fetched})`))
+if (on && isMainThread) process.on('exit', () => trace(`exit (peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB; blocks read ${counts.read}, fetched ${counts.fetched}${counts.answered > 0 ? `, mount reads answered ${counts.answered}` : ''})`))
 
 /** Counts a unit of work (only while tracing: otherwise it costs a comparison). */
 export function tally (what: keyof typeof counts, n = 1): void {

@@ -1,5 +1,6 @@
 import test from 'ava'
 import fs from 'node:fs'
+import crypto from 'node:crypto'
 import path from 'node:path'
 import { spawn, spawnSync, ChildProcess } from 'node:child_process'
 import { rawCid } from '../../src/model/tree.js'
@@ -16,8 +17,8 @@ test.afterEach.always(() => {
   }
 })
 
-async function startMount (u: User, mp: string, args: string[], home = u.home): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [BIN, 'mount', mp, ...args], { cwd: u.work, env: { ...process.env, ACACHE_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] })
+async function startMount (u: User, mp: string, args: string[], home = u.home, env: Record<string, string> = {}): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, [BIN, 'mount', mp, ...args], { cwd: u.work, env: { ...process.env, ACACHE_HOME: home, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
   live.push({ mp, proc })
   let err = ''
   proc.stderr!.on('data', (c: Buffer) => { err += c.toString() })
@@ -27,6 +28,18 @@ async function startMount (u: User, mp: string, args: string[], home = u.home): 
     await new Promise(resolve => setTimeout(resolve, 50))
   }
   throw new Error(`mount did not come up: ${err}`)
+}
+
+/** Mounts HEAD with ACACHE_TRACE, runs `use`, unmounts: how many reads the mount answered (its exit trace line). */
+async function readsAnswered (u: User, mp: string, use: () => void): Promise<number> {
+  const m = await startMount(u, mp, [], u.home, { ACACHE_TRACE: '1' })
+  let err = ''
+  m.stderr!.on('data', (c: Buffer) => { err += c.toString() })
+  try { use() } finally { m.kill('SIGTERM') }
+  await exited(m)
+  const n = /exit \(peak RSS \d+ MiB; blocks read \d+, fetched \d+, mount reads answered (\d+)/.exec(err)?.[1]
+  if (n === undefined) throw new Error(`no exit trace from the mount: ${err}`)
+  return Number(n)
 }
 
 async function exited (p: ChildProcess): Promise<number | null> {
@@ -115,23 +128,23 @@ t2('reads are lazy and ranged: the last 4 KiB of a large file need only the bloc
   await exited(m)
 })
 
-t2('a large file read through the mount in order, its parts read ahead on other threads: every byte right, a damaged part is EIO and never served', async t => {
+t2('a large file read through the mount in order, its parts read ahead on other threads: every byte right, read again from the kernel cache, a damaged part is EIO and never served', async t => {
   const u = new User('alice').setup()
   const parts = [0, 1, 2, 3, 4].map(i => Buffer.alloc(1024 * 1024, 0x41 + i))
   const whole = Buffer.concat([...parts, Buffer.from('tail')])
   u.write('big.bin', whole)
   u.ok(['commit', '-m', 'five parts and a tail'])
   const mp = path.join(tmpdir(), 'mp')
-  let m = await startMount(u, mp, [])
-  try {
-    t.true(fs.readFileSync(path.join(mp, 'big.bin')).equals(whole))
-  } finally {
-    m.kill('SIGTERM')
-  }
-  await exited(m)
+  const once = await readsAnswered(u, mp, () => { t.true(fs.readFileSync(path.join(mp, 'big.bin')).equals(whole)) })
+  t.true(once >= 5 * 1024 * 1024 / (128 * 1024), `5 MiB take at least 40 reads of 128 KiB (${once})`)
+  // a commit never changes, so the kernel keeps what it read for the next open: reading it again asks acache nothing
+  const twice = await readsAnswered(u, mp, () => {
+    for (let i = 0; i < 2; i++) t.true(fs.readFileSync(path.join(mp, 'big.bin')).equals(whole))
+  })
+  t.is(twice, once)
   // the third part's bytes on disk are not what its CID says: reading past it fails, and the bytes before it are right
   await replaceStoredBlock(u, rawCid(parts[2]), parts[3])
-  m = await startMount(u, mp, [])
+  const m = await startMount(u, mp, [])
   try {
     const f = fs.openSync(path.join(mp, 'big.bin'), 'r')
     const buf = Buffer.alloc(2 * 1024 * 1024)
@@ -139,6 +152,30 @@ t2('a large file read through the mount in order, its parts read ahead on other 
     t.true(buf.equals(Buffer.concat(parts.slice(0, 2))))
     t.throws(() => fs.readSync(f, Buffer.alloc(4096), 0, 4096, 2 * 1024 * 1024 + 10), { code: 'EIO' })
     fs.closeSync(f)
+  } finally {
+    m.kill('SIGTERM')
+  }
+  await exited(m)
+})
+
+t2('a file larger than the mount keeps in memory: every byte right while the memory its parts were read into is used again', async t => {
+  const u = new User('alice').setup()
+  // 96 parts of 1 MiB, each different: more than the 64 MiB kept and the 80 slots leaves are read into
+  const whole = crypto.randomBytes(96 * 1024 * 1024)
+  u.write('big.bin', whole)
+  u.ok(['commit', '-m', 'a large file'])
+  const mp = path.join(tmpdir(), 'mp')
+  const m = await startMount(u, mp, [])
+  try {
+    // backwards by 3 MiB steps (no read ahead), each part checked where it lands; then in order (read ahead)
+    const f = fs.openSync(path.join(mp, 'big.bin'), 'r')
+    const buf = Buffer.alloc(1024 * 1024 + 7)
+    for (let at = whole.byteLength - buf.byteLength; at > 0; at -= 3 * 1024 * 1024) {
+      t.is(fs.readSync(f, buf, 0, buf.byteLength, at), buf.byteLength)
+      if (!buf.equals(whole.subarray(at, at + buf.byteLength))) { t.fail(`wrong bytes at ${at}`); break }
+    }
+    fs.closeSync(f)
+    t.true(fs.readFileSync(path.join(mp, 'big.bin')).equals(whole))
   } finally {
     m.kill('SIGTERM')
   }
