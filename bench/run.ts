@@ -173,6 +173,27 @@ if (section(2)) {
     report(`read ${BIG_MB} MiB through a read-only mount (${(mb / viaMount).toFixed(0)} MB/s)`, viaMount, `from the working root (${(mb / direct).toFixed(0)} MB/s)`, direct, '(MB/s side by side)')
     m.kill('SIGTERM')
     await new Promise(resolve => m.once('exit', resolve))
+    // The floor of any FUSE read here: a file system (fuse-native, as acache's mount) that answers every read with zeros
+    const zmp = path.join(work, 'zeros')
+    fs.mkdirSync(zmp, { recursive: true })
+    const size = BIG_MB * 1024 * 1024
+    const nullFs = `const Fuse = require('fuse-native'); const t = new Date()
+      const f = new Fuse(process.argv[1], {
+        readdir: (p, cb) => cb(0, p === '/' ? ['zeros.bin'] : []),
+        getattr: (p, cb) => p === '/' ? cb(0, { mtime: t, atime: t, ctime: t, nlink: 2, size: 4096, mode: 0o40555, uid: 0, gid: 0 })
+          : p === '/zeros.bin' ? cb(0, { mtime: t, atime: t, ctime: t, nlink: 1, size: ${size}, mode: 0o100444, uid: 0, gid: 0 }) : cb(Fuse.ENOENT),
+        open: (p, flags, cb) => cb(0, 42),
+        release: (p, fd, cb) => cb(0),
+        read: (p, fd, buf, len, pos, cb) => { const n = Math.max(0, Math.min(len, ${size} - pos)); buf.fill(0, 0, n); cb(n) }
+      }, { timeout: false })
+      f.mount((err) => { if (err) { console.error(err.message); process.exit(1) } })
+      process.on('SIGTERM', () => f.unmount(() => process.exit(0)))`
+    const z = spawn(process.execPath, ['-e', nullFs, zmp], { cwd: ROOT, stdio: 'ignore' })
+    for (let i = 0; i < 200 && !fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(zmp); i++) await new Promise(resolve => setTimeout(resolve, 50))
+    const viaNull = sh('sh', ['-c', `cat "${path.join(zmp, 'zeros.bin')}" > /dev/null`], work)
+    report(`  (the same read against FUSE answering zeros: ${(mb / viaNull).toFixed(0)} MB/s)`, viaMount, 'a null FUSE file system', viaNull, '(the FUSE floor here)')
+    z.kill('SIGTERM')
+    await new Promise(resolve => z.once('exit', resolve))
     trash(path.join(dir, '.acache'))
   }
   if (process.env.BENCH_SKIP_GIT_BIG !== '1') {
