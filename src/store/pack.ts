@@ -223,17 +223,29 @@ export function newPackName (): string {
  * What other processes add is seen on the next miss (the directory and the
  * open packs' logs are looked at again when they changed).
  */
+const UNREAD = -1
+const ABSENT_DIR = -3
+
+/** How long a look at the directory answers 'recent' lookups (see locate). */
+const RECENT_MS = 100
+
 export class PackSet {
   private packs = new Map<string, Pack>()
-  private dirStamp = -1
+  /** the directory's mtime when last read (UNREAD: never, or to be read again; ABSENT_DIR: there was none) */
+  private dirStamp = UNREAD
+  /** when the directory was last looked at (performance.now()) */
+  private scannedAt = -Infinity
   private writer?: Writer
   private readonly fds = new Map<string, number>()
 
   constructor (readonly dir: string) {}
 
   private scan (): void {
-    let st: fs.Stats
-    try { st = fs.statSync(this.dir) } catch { this.packs.clear(); return }
+    this.scannedAt = performance.now()
+    // (no directory yet: no packs, and nothing thrown, which costs more than the look)
+    let st: fs.Stats | undefined
+    try { st = fs.statSync(this.dir, { throwIfNoEntry: false }) } catch {}
+    if (st === undefined) { this.packs.clear(); this.dirStamp = ABSENT_DIR; return }
     const stamp = st.mtimeMs
     const fresh = stamp !== this.dirStamp
     if (fresh) {
@@ -297,14 +309,19 @@ export class PackSet {
   }
 
   /**
-   * Where a block is, or undefined; on a miss, what other processes wrote
-   * since is looked at (`fresh` false: not, for a write that only wants to
-   * skip a copy it already has).
+   * Where a block is, or undefined. On a miss, what other processes wrote
+   * since is looked at: always (`fresh` true: a read), not at all (false: a
+   * write that only wants to skip a copy it already has), or when it was
+   * last looked at more than RECENT_MS ago ('recent': whether a block is
+   * here, asked of each of 100,000 blocks a push brings; a block another
+   * process packed in that moment may be reported absent, which costs only
+   * fetching or storing it again).
    */
-  locate (digest: Uint8Array, fresh = true): Located | undefined {
-    if (this.dirStamp < 0) this.scan()
+  locate (digest: Uint8Array, fresh: boolean | 'recent' = true): Located | undefined {
+    if (this.dirStamp === UNREAD) this.scan()
     const hit = this.findLoaded(digest)
-    if (hit !== undefined || !fresh) return hit
+    if (hit !== undefined || fresh === false) return hit
+    if (fresh === 'recent' && performance.now() - this.scannedAt < RECENT_MS) return undefined
     this.scan()
     return this.findLoaded(digest)
   }
@@ -313,7 +330,7 @@ export class PackSet {
   forget (name: string): void {
     this.closeFd(name)
     this.packs.delete(name)
-    this.dirStamp = -2
+    this.dirStamp = UNREAD
   }
 
   /** A located block's bytes (undefined when its pack is gone: gc replaced it, look again). */

@@ -70,8 +70,9 @@ export class PackedBlockStore extends FsBlockStore {
     return this.readPacked(cid) ?? await super.getUnchecked(cid)
   }
 
+  /** (a block another process packed in the last moments may be missed: see PackSet.locate) */
   override async has (cid: CID): Promise<boolean> {
-    return this.locate(cid) !== undefined || await super.has(cid)
+    return (this.packable(cid) && this.packs.locate(cid.multihash.digest, 'recent') !== undefined) || await super.has(cid)
   }
 
   override async size (cid: CID): Promise<number | undefined> {
