@@ -38,6 +38,7 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
     }
     let moved = { blocks: 0, bytes: 0 }
     let seen = 0
+    let known = new Set<string>()
     const t = remote === undefined ? undefined : await openTransport(remote.url)
     try {
       if (t !== undefined) {
@@ -54,10 +55,7 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
             if (headSignedBy(h, id.key)) accepted.push(...Object.values(h.heads))
           } catch { seen = 0 }
         }
-        const known = await knownClosure(repo.store, accepted)
-        ctx.progress.start(`pushing to ${opts.remote}`, undefined, 'bytes')
-        moved = await pushObjects(repo.store, async (c) => await t.hasBlock(c), async (c, b) => await t.putBlock(c, b), Object.values(heads), (n) => ctx.progress.tick(n), (c) => known.has(c.toString()), 'children', t.hasBlocks === undefined ? undefined : async (cs) => await t.hasBlocks!(cs))
-        ctx.progress.done()
+        known = await knownClosure(repo.store, accepted)
       }
       const { seq, save } = nextSeq(ctx, id, seen)
       const { bytes, cid } = signHead({ type: 'acache/head', version: 1, key: id.key, seq, time: ctx.now().toISOString(), heads }, id.secretKey)
@@ -65,8 +63,14 @@ export async function push (repo: Repo, ctx: Ctx, opts: { remote?: string, noVer
       await repo.store.settle([cid])
       // the same head as an IPNS record, for clients that know IPNS and not acache
       const record = await makeIpnsRecord(id.secretKey, cid, seq)
-      if (t !== undefined) await t.putHead(id.key, seq, bytes, record)
-      else publishLocal(repo.layout, id.key, bytes, record)
+      if (t !== undefined) {
+        // a push the transport sends as it is made starts with the head, and takes parents first
+        if (t.openPush !== undefined) await t.openPush(id.key, seq, bytes, record)
+        ctx.progress.start(`pushing to ${opts.remote}`, undefined, 'bytes')
+        moved = await pushObjects(repo.store, async (c) => await t.hasBlock(c), async (c, b) => await t.putBlock(c, b), Object.values(heads), (n) => ctx.progress.tick(n), (c) => known.has(c.toString()), t.openPush !== undefined ? 'parents' : 'children', t.hasBlocks === undefined ? undefined : async (cs) => await t.hasBlocks!(cs))
+        ctx.progress.done()
+        await t.putHead(id.key, seq, bytes, record)
+      } else publishLocal(repo.layout, id.key, bytes, record)
       save()
       return {
         remote: opts.remote,

@@ -1,9 +1,8 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import http from 'node:http'
 import https from 'node:https'
 import { once } from 'node:events'
+import { PassThrough, type Readable } from 'node:stream'
+import { varint } from 'multiformats'
 import { CID } from 'multiformats/cid'
 import { Transport } from './transport.js'
 import { AcacheError, fail } from '../errors.js'
@@ -30,6 +29,84 @@ interface BlockWanted { cid: CID, resolve: (b: Uint8Array) => void, reject: (err
 const HAS_BATCH = 4096
 
 class Unreachable extends Error {}
+
+/** How much of a push is gathered before it is written to the connection. */
+const UPLOAD_CHUNK = 1024 * 1024
+
+/**
+ * A CAR written into a request body as blocks come: sections gathered into
+ * 1 MiB pieces (not three writes a block), each written once the
+ * connection has taken the one before. Stops taking blocks once the server
+ * has answered (a refusal sent while we were still sending).
+ */
+class CarUpload {
+  private piece = Buffer.allocUnsafe(UPLOAD_CHUNK)
+  private used = 0
+  private answered = false
+  ended = false
+
+  constructor (private readonly body: PassThrough, readonly answer: Promise<Reply>) {
+    answer.then(() => { this.answered = true }, () => { this.answered = true })
+  }
+
+  /** The CAR's header, naming `root`, and `root` as its first block. */
+  async start (root: CID, bytes: Uint8Array): Promise<void> {
+    const { createWriter, addBlock, close, headerLength, blockLength } = await import('@ipld/car/buffer-writer')
+    const w = createWriter(new ArrayBuffer(headerLength({ roots: [root] }) + blockLength({ cid: root, bytes })), { roots: [root] })
+    addBlock(w, { cid: root, bytes })
+    await this.write(close(w))
+  }
+
+  /** Adds a block; false when the server has answered already (the answer says why). */
+  async add (cid: CID, bytes: Uint8Array): Promise<boolean> {
+    if (this.answered) return false
+    const length = cid.bytes.byteLength + bytes.byteLength
+    const head = varint.encodingLength(length) + cid.bytes.byteLength
+    if (this.used + head + bytes.byteLength > UPLOAD_CHUNK) await this.flush()
+    if (head + bytes.byteLength > UPLOAD_CHUNK) {
+      // larger than a piece (a 1 MiB leaf): its head, then its bytes as they are
+      const h = Buffer.allocUnsafe(head)
+      varint.encodeTo(length, h, 0)
+      h.set(cid.bytes, head - cid.bytes.byteLength)
+      await this.write(h)
+      await this.write(bytes)
+    } else {
+      varint.encodeTo(length, this.piece, this.used)
+      this.piece.set(cid.bytes, this.used + head - cid.bytes.byteLength)
+      this.piece.set(bytes, this.used + head)
+      this.used += head + bytes.byteLength
+    }
+    return !this.answered
+  }
+
+  /** Sends what is left and ends the body: the server's answer. */
+  async end (): Promise<Reply> {
+    if (!this.answered) {
+      await this.flush()
+      this.ended = true
+      this.body.end()
+    }
+    return await this.answer
+  }
+
+  abort (): void {
+    this.body.destroy()
+  }
+
+  private async flush (): Promise<void> {
+    if (this.used === 0) return
+    const full = this.piece.subarray(0, this.used)
+    this.piece = Buffer.allocUnsafe(UPLOAD_CHUNK)
+    this.used = 0
+    await this.write(full)
+  }
+
+  /** Writes, and waits while the connection has a piece in hand (or until the server answers). */
+  private async write (bytes: Uint8Array): Promise<void> {
+    if (this.answered) return
+    if (!this.body.write(bytes)) await Promise.race([once(this.body, 'drain'), this.answer.catch(() => {})])
+  }
+}
 
 /**
  * Reads a /acache/v1/blocks answer as it arrives: for each block asked for,
@@ -117,11 +194,8 @@ function tooLarge (url: string, limit: number): AcacheError {
 export class HttpTransport implements Transport {
   private readonly base: URL
   private readonly agent: http.Agent
-  /**
-   * The blocks of a push being gathered: their bytes in a spool file (a push
-   * of gigabytes is not held in memory), where each is, and which are in.
-   */
-  private upload?: { file: string, spool: string, fd: number, blocks: Array<{ cid: CID, at: number, length: number }>, size: number, keys: Set<string> }
+  /** The push being sent (openPush), its blocks written into the request as they come. */
+  private upload?: CarUpload
 
   /** the IPNS name whose target is the signed head, for a gateway URL …/ipns/NAME */
   readonly ipnsName?: string
@@ -138,7 +212,7 @@ export class HttpTransport implements Transport {
    * a server that sends more is cut off), and a server silent for
    * netTimeoutMs() is given up on: no answer can hold a fetch forever.
    */
-  private async request (method: string, p: string, body?: fs.ReadStream | Buffer, headers: Record<string, string | number> = {}, limit = MAX_REPLY_BYTES, timeout = netTimeoutMs()): Promise<Reply> {
+  private async request (method: string, p: string, body?: Readable | Buffer, headers: Record<string, string | number> = {}, limit = MAX_REPLY_BYTES, timeout = netTimeoutMs()): Promise<Reply> {
     return await this.send(method, p, body, headers, timeout, (res, req, resolve, reject) => {
       const chunks: Buffer[] = []
       let size = 0
@@ -161,7 +235,7 @@ export class HttpTransport implements Transport {
    * rejects). A server silent for `timeout` is given up on, and network
    * failures become UNREACHABLE.
    */
-  private async send<T> (method: string, p: string, body: fs.ReadStream | Buffer | undefined, headers: Record<string, string | number>, timeout: number, answer: (res: http.IncomingMessage, req: http.ClientRequest, resolve: (v: T) => void, reject: (err: Error) => void) => void): Promise<T> {
+  private async send<T> (method: string, p: string, body: Readable | Buffer | undefined, headers: Record<string, string | number>, timeout: number, answer: (res: http.IncomingMessage, req: http.ClientRequest, resolve: (v: T) => void, reject: (err: Error) => void) => void): Promise<T> {
     const target = new URL(p.replace(/^\//, ''), this.base)
     const lib = target.protocol === 'https:' ? https : http
     return await new Promise<T>((resolve, reject) => {
@@ -280,7 +354,6 @@ export class HttpTransport implements Transport {
   }
 
   async hasBlock (cid: CID): Promise<boolean> {
-    if (this.upload?.keys.has(cid.toString()) === true) return true
     const r = await this.request('HEAD', `ipfs/${cid}?format=raw`)
     return r.status === 200
   }
@@ -310,72 +383,53 @@ export class HttpTransport implements Transport {
   /** whether the server answers /acache/v1/has (undefined: not asked yet) */
   private batchHas: boolean | undefined
 
+  /**
+   * Starts a push: POST /acache/v1/push, a CAR sent as it is made, whose
+   * root and first block is the signed head; each putBlock then adds a
+   * block (the caller gives parents before children, as the server wants
+   * them), and putHead ends the upload and reads the answer. The server
+   * stages what arrives while the rest is still being read here, and takes
+   * nothing unless the whole push arrives and is accepted.
+   */
+  async openPush (_key: string, _seq: number, headBytes: Uint8Array, ipnsRecord?: Uint8Array): Promise<void> {
+    this.writable()
+    const { dagJsonCid } = await import('../model/commit.js')
+    const body = new PassThrough({ highWaterMark: UPLOAD_CHUNK })
+    // the server checks the whole push before it answers: give it longer than a silent read
+    const answer = this.request('POST', 'acache/v1/push', body, { 'Content-Type': 'application/vnd.ipld.car', ...(ipnsRecord !== undefined ? { 'X-Acache-Ipns-Record': Buffer.from(ipnsRecord).toString('base64') } : {}) }, MAX_REPLY_BYTES, netTimeoutMs() * 20)
+    this.upload = new CarUpload(body, answer)
+    await this.upload.start(dagJsonCid(headBytes), headBytes)
+  }
+
   async putBlock (cid: CID, bytes: Uint8Array): Promise<void> {
     this.writable()
-    if (this.upload === undefined) {
-      const base = path.join(os.tmpdir(), `acache-push-${process.pid}-${Date.now()}`)
-      this.upload = { file: `${base}.car`, spool: `${base}.blocks`, fd: fs.openSync(`${base}.blocks`, 'w+'), blocks: [], size: 0, keys: new Set() }
-    }
-    const u = this.upload
-    let done = 0
-    while (done < bytes.byteLength) done += fs.writeSync(u.fd, bytes, done, bytes.byteLength - done, u.size + done)
-    u.blocks.push({ cid, at: u.size, length: bytes.byteLength })
-    u.keys.add(cid.toString())
-    u.size += bytes.byteLength
+    if (this.upload === undefined) fail('BUG', 'putBlock before openPush')
+    // a server that answered before the upload ended refused it: say why
+    if (!(await this.upload.add(cid, bytes))) await this.pushAnswered(await this.upload.answer)
   }
 
   private writable (): void {
     if (this.ipnsName !== undefined) fail('USAGE', `${this.url} is a gateway name (…/ipns/NAME): it is read-only`, { hint: 'push to the server itself: http://HOST:PORT' })
   }
 
-  async putHead (_key: string, _seq: number, headBytes: Uint8Array, ipnsRecord?: Uint8Array): Promise<void> {
+  /** Ends the push openPush started (the head was its first block) and reads the server's answer. */
+  async putHead (): Promise<void> {
     this.writable()
-    const { CarWriter } = await import('@ipld/car')
-    const { dagJsonCid } = await import('../model/commit.js')
-    const root = dagJsonCid(headBytes)
-    const file = this.upload?.file ?? path.join(os.tmpdir(), `acache-push-${process.pid}-${Date.now()}.car`)
-    const { writer, out } = CarWriter.create([root])
-    const sink = fs.createWriteStream(file)
-    const piping = (async () => { for await (const c of out) { if (!sink.write(c)) await once(sink, 'drain') } sink.end(); await once(sink, 'finish') })()
-    await writer.put({ cid: root, bytes: headBytes })
-    // the push walk gives children before parents; the CAR goes parents first (reversed: a topological order),
-    // so the server can stage each block only once something before it is known to link it
-    const u = this.upload
+    if (this.upload === undefined) fail('BUG', 'putHead before openPush')
     try {
-      for (let i = (u?.blocks.length ?? 0) - 1; i >= 0; i--) {
-        const b = u!.blocks[i]
-        const bytes = Buffer.allocUnsafe(b.length)
-        let got = 0
-        while (got < b.length) {
-          const n = fs.readSync(u!.fd, bytes, got, b.length - got, b.at + got)
-          if (n === 0) fail('BUG', `the push's spool file ${u!.spool} was cut short`)
-          got += n
-        }
-        await writer.put({ cid: b.cid, bytes })
-      }
+      await this.pushAnswered(await this.upload.end())
     } finally {
-      await writer.close()
-      await piping
-    }
-    try {
-      const size = fs.statSync(file).size
-      // the server checks the whole push before it answers: give it longer than a silent read
-      const r = await this.request('POST', 'acache/v1/push', fs.createReadStream(file), { 'Content-Type': 'application/vnd.ipld.car', 'Content-Length': size, ...(ipnsRecord !== undefined ? { 'X-Acache-Ipns-Record': Buffer.from(ipnsRecord).toString('base64') } : {}) }, MAX_REPLY_BYTES, netTimeoutMs() * 20)
-      if (r.status === 409) fail('REPLAY', `${this.url} refused the head: ${this.reason(r)}`, { hint: 'fetch first, then push again' })
-      if (r.status === 401 || r.status === 403) fail('UNTRUSTED_KEY', `${this.url} refused the push (${r.status}): ${this.reason(r)}`, { hint: 'the server must trust your key: add you as its remote or in its trusted list' })
-      if (r.status !== 200) fail('BAD_INPUT', `${this.url} refused the push (${r.status}): ${this.reason(r)}`)
-    } finally {
-      fs.rmSync(file, { force: true })
-      this.dropUpload()
+      this.upload = undefined
     }
   }
 
-  private dropUpload (): void {
-    if (this.upload === undefined) return
-    try { fs.closeSync(this.upload.fd) } catch {}
-    fs.rmSync(this.upload.spool, { force: true })
-    this.upload = undefined
+  private async pushAnswered (r: Reply): Promise<void> {
+    if (r.status === 409) fail('REPLAY', `${this.url} refused the head: ${this.reason(r)}`, { hint: 'fetch first, then push again' })
+    if (r.status === 401 || r.status === 403) fail('UNTRUSTED_KEY', `${this.url} refused the push (${r.status}): ${this.reason(r)}`, { hint: 'the server must trust your key: add you as its remote or in its trusted list' })
+    if (r.status !== 200) fail('BAD_INPUT', `${this.url} refused the push (${r.status}): ${this.reason(r)}`)
+    if (this.upload?.ended !== true) fail('BAD_INPUT', `${this.url} accepted a push before it was whole`)
   }
 
-  async close (): Promise<void> { this.dropUpload(); this.agent.destroy() }
+  async close (): Promise<void> { this.upload?.abort(); this.upload = undefined; this.agent.destroy() }
+
 }

@@ -14,7 +14,14 @@ export interface Transport {
   hasBlock (cid: CID): Promise<boolean>
   /** Which of these blocks the remote has, asked at once (where the remote can answer so). */
   hasBlocks?: (cids: CID[]) => Promise<boolean[]>
-  /** Stores blocks at the remote, children before parents. */
+  /**
+   * A push sent as it is made (HTTP): the head goes first, then each block
+   * putBlock gives, parents before children, and putHead ends it. Without
+   * it, blocks are stored at the remote children before parents, and
+   * putHead publishes the head after them.
+   */
+  openPush?: (key: string, seq: number, bytes: Uint8Array, ipnsRecord?: Uint8Array) => Promise<void>
+  /** Stores a block at the remote (children before parents, or parents first after openPush). */
   putBlock (cid: CID, bytes: Uint8Array): Promise<void>
   /**
    * Publishes a head for `key`, atomically, refusing unless `seq` (the

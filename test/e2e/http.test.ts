@@ -238,6 +238,63 @@ test.serial('concurrent fetches from several clients and a client killed mid-pus
   }
 })
 
+test.serial('acache push killed half way through its upload leaves the server as it was (nothing staged, no head), and pushing again works', async t => {
+  const { alice, bob } = world()
+  alice.ok(['remote', 'add', 'bob', '/nowhere', '--key', key(bob)])
+  const s = await startServe(alice)
+  // a link that carries the first MiB of a push and then nothing more
+  let forwarded = 0
+  let upstream: http.ClientRequest | undefined
+  const proxy = http.createServer((req, res) => {
+    const up = http.request(s.url + req.url, { method: req.method, headers: req.headers }, (r) => { res.writeHead(r.statusCode ?? 502, r.headers); r.pipe(res) })
+    up.on('error', () => res.destroy())
+    if (req.url !== '/acache/v1/push') { req.pipe(up); return }
+    upstream = up
+    req.on('data', (c: Buffer) => {
+      if (forwarded >= 1024 * 1024) return // (read and dropped: a paused connection would not see the client go)
+      forwarded += c.byteLength
+      up.write(c)
+    })
+    // the client gone: so is the upload it was sending
+    req.on('close', () => { if (!req.complete) up.destroy() })
+  })
+  await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`
+  try {
+    // (straight to the server: the proxy answers from this process, which a command run to its end blocks)
+    bob.ok(['remote', 'add', 'alice', s.url, '--key', key(alice)])
+    bob.ok(['pull', 'alice'])
+    bob.ok(['remote', 'set-url', 'alice', url])
+    bob.write('big.bin', (await import('node:crypto')).randomBytes(8 * 1024 * 1024))
+    for (let i = 0; i < 200; i++) bob.write(`small/${i}.txt`, `file ${i}\n`)
+    bob.ok(['commit', '-m', 'b'])
+    const staging = path.join(alice.work, '.acache', 'staging')
+    const stagingNow = (): string[] => { try { return fs.readdirSync(staging) } catch { return [] } }
+    const { spawn } = await import('node:child_process')
+    const { BIN } = await import('../helpers.js')
+    const push = spawn(process.execPath, [BIN, 'push', 'alice'], { cwd: bob.work, env: { ...process.env, ACACHE_HOME: bob.home }, stdio: 'ignore' })
+    // the server stages the head and the first blocks while the client is still sending
+    const deadline = Date.now() + 60_000
+    while ((forwarded < 1024 * 1024 || stagingNow().length === 0) && Date.now() < deadline && push.exitCode === null) await new Promise(resolve => setTimeout(resolve, 20))
+    t.true(forwarded >= 1024 * 1024 && stagingNow().length > 0, `the server was staging the push (${forwarded} bytes forwarded)`)
+    push.kill('SIGKILL')
+    await new Promise(resolve => push.once('exit', resolve))
+    while (stagingNow().length > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+    t.deepEqual(stagingNow(), [], 'the server removed what the dead push staged')
+    t.is((await get(`${s.url}/acache/v1/head/${key(bob)}`)).status, 404, 'no head of bob\'s was accepted')
+    t.true(upstream !== undefined)
+    // straight to the server this time: the whole push lands
+    bob.ok(['remote', 'set-url', 'alice', s.url])
+    const r = bob.ok(['push', 'alice', '--json']).json
+    t.true(r.blocks >= 200, `${r.blocks} blocks pushed`)
+    t.is((await get(`${s.url}/acache/v1/head/${key(bob)}`)).status, 200)
+    t.is(alice.ok(['log', '-1', '--format=%H', 'bob/main']).stdout.trim(), bob.head(), 'the push is bob/main at alice\'s')
+  } finally {
+    proxy.close()
+    await s.stop()
+  }
+})
+
 test.serial('an unreachable server: one clear error, exit 5, naming the URL', t => {
   const u = new User('u').setup()
   u.ok(['remote', 'add', 'gone', 'http://127.0.0.1:9', '--key', key(u)])
