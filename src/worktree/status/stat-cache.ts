@@ -289,7 +289,8 @@ export class StatCache {
     const dirs: unknown[] = []
     for (const [p, n] of this.dirs) dirs.push([p, n.cid.toString(), n.tsize])
     const header = JSON.stringify({ tree: this.tree?.toString() ?? null, dirs, walk: this.walk })
-    writeFileAtomic(repo.layout.index, encodeIndexFile(header, this.entries.encode()))
+    // not fsync'd (git does not sync its index either): a cache; one a crash tore fails its CRC and is rebuilt from the tree
+    writeFileAtomic(repo.layout.index, encodeIndexFile(header, this.entries.encode()), { fsync: false })
   }
 
 }
