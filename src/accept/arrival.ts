@@ -56,7 +56,7 @@ export async function admit (repo: Repo, pulled: Pulled, stage: BlockStore, stag
   if (gone.length > 0) {
     for (const c of gone) {
       const more = await pullObjects(local, get, [c], stagedIn, undefined, { complete: (x) => complete.has(x) })
-      pulled.order.push(...more.order)
+      pulled.order.pushAll(more.order)
       pulled.commits.push(...more.commits)
       pulled.nodes.push(...more.nodes)
     }

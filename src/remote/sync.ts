@@ -1,5 +1,6 @@
 import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
+import { CidList } from '../util/cid-list.js'
 import { BlockStore, checkBlock } from '../store/blockstore.js'
 import { AcacheError, fail } from '../errors.js'
 import { Commit, DAG_JSON, admitCommit, decodeCommit } from '../model/commit.js'
@@ -33,8 +34,8 @@ export interface PullOptions {
 }
 
 export interface Pulled extends Moved {
-  /** blocks in the order they may land: every block after all it links to */
-  order: CID[]
+  /** blocks in the order they may land: every block after all it links to (as bytes: one a block fetched) */
+  order: CidList
   /** commits new to us, newest first as found */
   commits: Array<{ cid: CID, commit: Commit }>
   /** commits whose parents were left at the remote (by depth) */
@@ -110,7 +111,7 @@ async function expand (cid: CID, bytes: Uint8Array, walk: Walk, opts: PullOption
  * Every block is visited once, so work follows distinct blocks, not paths.
  */
 export async function pullObjects (local: BlockStore, get: (cid: CID) => Promise<Uint8Array>, roots: CID[], staging: BlockStore, onBlock: (bytes: number) => void = () => {}, opts: PullOptions = {}): Promise<Pulled> {
-  const out: Pulled = { blocks: 0, bytes: 0, order: [], commits: [], shallow: [], skipped: 0, present: [], nodes: [] }
+  const out: Pulled = { blocks: 0, bytes: 0, order: new CidList(), commits: [], shallow: [], skipped: 0, present: [], nodes: [] }
   const complete = opts.complete ?? (() => false)
   const visited = new Set<string>()
   const fetched = new Set<string>()

@@ -31,7 +31,7 @@ export interface BlockStore {
   /** The same store without what it would fetch from elsewhere (what is here). */
   offline (): BlockStore
   /** Takes blocks a staging store holds, in this order (children first): moved, not copied, where both can. */
-  land (order: CID[], staged: BlockStore): Promise<void>
+  land (order: Iterable<CID>, staged: BlockStore): Promise<void>
   /** gc: keeps what `plan` says, drops the rest (or, for a node with its own gc, unpins it). */
   collect (plan: CollectPlan): Promise<Collected>
   /**
@@ -70,7 +70,7 @@ export interface Collected {
 }
 
 /** Moves blocks one by one with put (stores that cannot rename). */
-export async function copyBlocks (order: CID[], from: BlockStore, to: BlockStore): Promise<void> {
+export async function copyBlocks (order: Iterable<CID>, from: BlockStore, to: BlockStore): Promise<void> {
   for (const cid of order) if (!(await to.has(cid))) await to.put(cid, await from.get(cid))
 }
 
@@ -208,7 +208,7 @@ export class MemoryBlockStore implements BlockStore {
   async settle (): Promise<void> {}
   async totalBytes (): Promise<number> { let n = 0; for (const b of this.blocks.values()) n += b.byteLength; return n }
   offline (): BlockStore { return this }
-  async land (order: CID[], staged: BlockStore): Promise<void> { await copyBlocks(order, staged, this) }
+  async land (order: Iterable<CID>, staged: BlockStore): Promise<void> { await copyBlocks(order, staged, this) }
   async collect (plan: CollectPlan): Promise<Collected> { return await collectByKeys(this, plan) }
 }
 
@@ -245,6 +245,6 @@ export class LayeredStore implements BlockStore {
   async settle (): Promise<void> {}
   async totalBytes (): Promise<number> { return 0 }
   offline (): BlockStore { return new LayeredStore(this.a.offline(), this.b.offline()) }
-  async land (order: CID[], staged: BlockStore): Promise<void> { await copyBlocks(order, staged, this) }
+  async land (order: Iterable<CID>, staged: BlockStore): Promise<void> { await copyBlocks(order, staged, this) }
   async collect (): Promise<Collected> { return await nullStore.collect({ roots: [], reachable: async () => new Set(), graceMs: 0, dryRun: true }) }
 }

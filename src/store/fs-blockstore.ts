@@ -153,7 +153,7 @@ export class FsBlockStore implements BlockStore {
   offline (): BlockStore { return this }
 
   /** Staged in another directory of the same file system: renamed into place (or, packed there, copied), children first. */
-  async land (order: CID[], staged: BlockStore): Promise<void> {
+  async land (order: Iterable<CID>, staged: BlockStore): Promise<void> {
     const from = staged instanceof FsBlockStore ? staged : undefined
     if (from === undefined) { await copyBlocks(order, staged, this); return }
     for (const cid of order) {

@@ -97,7 +97,7 @@ export class KuboBlockStore implements BlockStore {
   /** A node fetches what it lacks itself: reading offline is reading it. */
   offline (): BlockStore { return this }
 
-  async land (order: CID[], staged: BlockStore): Promise<void> { await copyBlocks(order, staged, this) }
+  async land (order: Iterable<CID>, staged: BlockStore): Promise<void> { await copyBlocks(order, staged, this) }
 
   private async keepOnly (roots: CID[], dryRun: boolean): Promise<{ pinned: number, unpinned: number }> {
     const live = new Set(roots.map(String))

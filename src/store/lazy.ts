@@ -73,6 +73,6 @@ export class FetchingBlockStore implements BlockStore {
   async settle (roots: CID[]): Promise<void> { await this.inner.settle(roots) }
   async totalBytes (): Promise<number> { return await this.inner.totalBytes() }
   offline (): BlockStore { return this.inner.offline() }
-  async land (order: CID[], staged: BlockStore): Promise<void> { await this.inner.land(order, staged) }
+  async land (order: Iterable<CID>, staged: BlockStore): Promise<void> { await this.inner.land(order, staged) }
   async collect (plan: CollectPlan): Promise<Collected> { return await this.inner.collect(plan) }
 }

@@ -167,7 +167,7 @@ export class PackedBlockStore extends FsBlockStore {
   }
 
   /** Staged blocks (one file each): the small ones appended to a pack, the large renamed into place; children first. */
-  override async land (order: CID[], staged: BlockStore): Promise<void> {
+  override async land (order: Iterable<CID>, staged: BlockStore): Promise<void> {
     if (!(staged instanceof FsBlockStore)) { await super.land(order, staged); return }
     for (const cid of order) {
       if (await this.has(cid)) continue

@@ -39,3 +39,30 @@ test('flattenCidText: cid.toString() gives what it gave before, for v1 and v0, w
   t.deepEqual(after, before)
   t.true(cids[0].toString().startsWith('bafkrei'))
 })
+
+test('CidList gives back every CID pushed, in order, whatever their lengths and however many (its buffers grow); an iteration sees the list as it was when it began', async t => {
+  const fc = (await import('fast-check')).default
+  const { CID } = await import('multiformats/cid')
+  const Digest = await import('multiformats/hashes/digest')
+  const { CidList } = await import('../../src/util/cid-list.js')
+  const { assertProperty } = await import('../git.js')
+  const cidArb = fc.oneof(
+    fc.tuple(fc.constantFrom(0x55, 0x70, 0x0129), fc.uint8Array({ minLength: 0, maxLength: 64 })).map(([codec, d]) => CID.createV1(codec, Digest.create(0x12, d))),
+    fc.uint8Array({ minLength: 32, maxLength: 32 }).map(d => CID.createV0(Digest.create(0x12, d)))
+  )
+  assertProperty(t, fc.property(fc.array(cidArb, { maxLength: 50 }), fc.nat(3000), (cids, more) => {
+    const list = new CidList()
+    // thousands more than the buffers start with: they grow while earlier CIDs are kept
+    const all = [...cids, ...Array.from({ length: more }, (_, i) => CID.createV1(0x55, Digest.create(0x12, new Uint8Array(32).fill(i % 256).map((b, j) => j === 0 ? i >> 8 : b))))]
+    for (const c of all) list.push(c)
+    const back = [...list]
+    return list.length === all.length && back.length === all.length && back.every((c, i) => c.equals(all[i]))
+  }), 60)
+  const list = new CidList()
+  const first = CID.createV1(0x55, Digest.create(0x12, new Uint8Array(32)))
+  list.push(first)
+  const seen: string[] = []
+  for (const c of list) { seen.push(c.toString()); list.push(c) }
+  t.deepEqual(seen, [first.toString()])
+  t.is(list.length, 2)
+})
