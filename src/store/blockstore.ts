@@ -13,6 +13,13 @@ export interface AbortOptions { signal?: AbortSignal }
 export interface BlockStore {
   get (cid: CID, options?: AbortOptions): Promise<Uint8Array>
   put (cid: CID, bytes: Uint8Array, options?: AbortOptions): Promise<void>
+  /**
+   * Whether the block is here: exact for what this instance stored; a block
+   * another process stored in the last moments may be reported absent (the
+   * packed store looks at its directory again at most every 100 ms), so a
+   * caller uses a no to do work again (fetch, store), never to conclude a
+   * block is missing.
+   */
   has (cid: CID, options?: AbortOptions): Promise<boolean>
   delete (cid: CID, options?: AbortOptions): Promise<void>
   /** Every multihash stored, as the CIDv1 raw form (codec is not kept by flatfs). */
