@@ -108,7 +108,8 @@ export async function ipfsAnswer (blocks: BlockStore, req: GatewayRequest): Prom
     'X-Ipfs-Path': `/ipfs/${root.toString()}${path.map(p => '/' + encodeURIComponent(p)).join('')}`
   }
   if (fromAccept) base['Content-Location'] = `${req.path}?${new URLSearchParams([...req.params, ['format', format]]).toString()}`
-  if (!probe && !(await store.has(root))) throw new GatewayError(404, `block ${root} not found here`)
+  // (size, not has: a block another process stored a moment ago is found, where has may not see it yet)
+  if (!probe && (await store.size(root)) === undefined) throw new GatewayError(404, `block ${root} not found here`)
   if (format === 'raw') {
     const etag = `"${root.toString()}.raw"`
     const headers = { ...base, 'X-Ipfs-Roots': root.toString(), Etag: etag, 'Content-Type': RAW_TYPE, 'Content-Disposition': disposition(req.params, `${root.toString()}.bin`) }
