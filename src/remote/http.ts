@@ -405,7 +405,7 @@ export class HttpTransport implements Transport {
     this.writable()
     if (this.upload === undefined) fail('BUG', 'putBlock before openPush')
     // a server that answered before the upload ended refused it: say why
-    if (!(await this.upload.add(cid, bytes))) await this.pushAnswered(await this.upload.answer)
+    if (!(await this.upload.add(cid, bytes))) this.pushAnswered(await this.upload.answer)
   }
 
   private writable (): void {
@@ -417,13 +417,13 @@ export class HttpTransport implements Transport {
     this.writable()
     if (this.upload === undefined) fail('BUG', 'putHead before openPush')
     try {
-      await this.pushAnswered(await this.upload.end())
+      this.pushAnswered(await this.upload.end())
     } finally {
       this.upload = undefined
     }
   }
 
-  private async pushAnswered (r: Reply): Promise<void> {
+  private pushAnswered (r: Reply): void {
     if (r.status === 409) fail('REPLAY', `${this.url} refused the head: ${this.reason(r)}`, { hint: 'fetch first, then push again' })
     if (r.status === 401 || r.status === 403) fail('UNTRUSTED_KEY', `${this.url} refused the push (${r.status}): ${this.reason(r)}`, { hint: 'the server must trust your key: add you as its remote or in its trusted list' })
     if (r.status !== 200) fail('BAD_INPUT', `${this.url} refused the push (${r.status}): ${this.reason(r)}`)
@@ -431,5 +431,4 @@ export class HttpTransport implements Transport {
   }
 
   async close (): Promise<void> { this.upload?.abort(); this.upload = undefined; this.agent.destroy() }
-
 }
