@@ -15,10 +15,11 @@ import { PackedBlockStore } from '../store/packed-blockstore.js'
  * A private staging store for blocks not yet accepted; the caller removes
  * it. Packed (as the embedded store is): a push of 100,000 small files is
  * appended to one pack, not made into 100,000 files and their directories
- * first; large leaves are one file each, landed by a rename.
+ * first; large leaves are one file each (all in one directory: no shard
+ * directories to make and remove again), landed by a rename.
  */
 export function staging (repo: Repo): FsBlockStore {
-  return PackedBlockStore.init(repo.layout.staging(stagingName()))
+  return PackedBlockStore.init(repo.layout.staging(stagingName()), true)
 }
 
 function stagingName (): string {
@@ -41,10 +42,10 @@ export function resumeStaging (repo: Repo): FsBlockStore {
   for (const { n } of dead) {
     try {
       fs.renameSync(repo.layout.staging(n), repo.layout.staging(name))
-      return PackedBlockStore.init(repo.layout.staging(name))
+      return PackedBlockStore.init(repo.layout.staging(name), true)
     } catch { /* another fetch took it first */ }
   }
-  return PackedBlockStore.init(repo.layout.staging(name))
+  return PackedBlockStore.init(repo.layout.staging(name), true)
 }
 
 /** Reads what `stage` already holds (checked against its CID; a damaged one is read again with `get`), the rest with `get`. */

@@ -25,13 +25,18 @@ export class FsBlockStore implements BlockStore {
   /** blocks and bytes this instance actually wrote (not those it already had) */
   readonly written = { blocks: 0, bytes: 0 }
 
-  constructor (readonly dir: string) {}
+  /**
+   * `flat`: every block file in `dir` itself, no shard directories (a
+   * staging store: a fetch of 1,000 large blocks would otherwise make
+   * about 650 directories there, and remove them again once landed).
+   */
+  constructor (readonly dir: string, readonly flat = false) {}
 
-  static init (dir: string): FsBlockStore {
+  static init (dir: string, flat = false): FsBlockStore {
     fs.mkdirSync(dir, { recursive: true })
     const s = path.join(dir, 'SHARDING')
-    if (!fs.existsSync(s)) fs.writeFileSync(s, SHARDING)
-    return new FsBlockStore(dir)
+    if (!flat && !fs.existsSync(s)) fs.writeFileSync(s, SHARDING)
+    return new FsBlockStore(dir, flat)
   }
 
   static keyOf (multihash: Uint8Array): string {
@@ -40,7 +45,7 @@ export class FsBlockStore implements BlockStore {
 
   pathOf (cid: CID): string {
     const key = FsBlockStore.keyOf(cid.multihash.bytes)
-    return path.join(this.dir, key.slice(-3, -1), key + '.data')
+    return this.flat ? path.join(this.dir, key + '.data') : path.join(this.dir, key.slice(-3, -1), key + '.data')
   }
 
   blockFile (cid: CID): string | undefined {
@@ -124,9 +129,9 @@ export class FsBlockStore implements BlockStore {
 
   async * keys (): AsyncIterable<Uint8Array> {
     let shards: string[]
-    try { shards = await fs.promises.readdir(this.dir) } catch { return }
+    try { shards = this.flat ? ['.'] : await fs.promises.readdir(this.dir) } catch { return }
     for (const shard of shards.sort()) {
-      if (shard.length !== 2) continue
+      if (shard.length !== 2 && !this.flat) continue
       const names = await fs.promises.readdir(path.join(this.dir, shard))
       for (const name of names.sort()) {
         if (!name.endsWith('.data')) continue

@@ -86,7 +86,7 @@ class PoolSink implements LeafSink {
     this.sab = new SharedArrayBuffer(slots * capacity)
     for (let i = 0; i < slots; i++) this.free.push(i)
     for (let w = 0; w < threads; w++) {
-      const worker = startWorker(siblingUrl('leaf-worker', import.meta.url), { sab: this.sab, capacity, dir: store?.dir })
+      const worker = startWorker(siblingUrl('leaf-worker', import.meta.url), { sab: this.sab, capacity, dir: store?.dir, flat: store?.flat })
       worker.on('message', (m: Reply) => this.done(m))
       worker.on('error', (err) => this.fail(err))
       this.workers.push(worker)

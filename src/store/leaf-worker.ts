@@ -9,8 +9,8 @@ import { AcacheError } from '../errors.js'
 // One of the leaf pool's threads: hash a slot of the shared buffer and,
 // with a store directory, write it as a raw block (see leaf-pool.ts). Or,
 // for the read pool (read-pool.ts), read a block's file and check it.
-const { sab, capacity, dir } = workerData as { sab: SharedArrayBuffer, capacity: number, dir?: string }
-const store = dir === undefined ? undefined : new FsBlockStore(dir)
+const { sab, capacity, dir, flat } = workerData as { sab: SharedArrayBuffer, capacity: number, dir?: string, flat?: boolean }
+const store = dir === undefined ? undefined : new FsBlockStore(dir, flat)
 
 /**
  * A block's file read whole and hashed; its bytes go back to the main

@@ -26,14 +26,14 @@ export const PACK_MAX_BLOCK = 256 * 1024
 export class PackedBlockStore extends FsBlockStore {
   readonly packs: PackSet
 
-  constructor (dir: string) {
-    super(dir)
+  constructor (dir: string, flat = false) {
+    super(dir, flat)
     this.packs = new PackSet(path.join(dir, 'packs'))
   }
 
-  static init (dir: string): PackedBlockStore {
-    FsBlockStore.init(dir)
-    return new PackedBlockStore(dir)
+  static init (dir: string, flat = false): PackedBlockStore {
+    FsBlockStore.init(dir, flat)
+    return new PackedBlockStore(dir, flat)
   }
 
   private packable (cid: CID): boolean {

@@ -338,6 +338,8 @@ test.serial('a fetch killed half way, run again, takes over what it had staged i
     await new Promise(resolve => first.once('exit', resolve))
     const had = staged()
     t.true(had >= 6, `staged ${had} blocks before the kill`)
+    const names = fs.readdirSync(staging, { recursive: true }).map(String).filter(n => n.endsWith('.data'))
+    t.deepEqual(names.filter(n => n.split(path.sep).length !== 2), [], 'staged blocks are files of the staging directory itself (no shard directories to make and remove)')
     t.is(bob.run(['log', '-n', '1', 'alice/main']).code, 3, 'nothing was accepted by the killed fetch')
     delay = 0
     asked.length = 0

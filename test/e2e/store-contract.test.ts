@@ -13,7 +13,8 @@ import { startNode, Node } from '../kubo-node.js'
 
 // One contract, every backend: what BlockStore promises its callers, held
 // by the memory store (unit tests), flatfs (one file a block), packed (pack
-// files for small blocks) and a Kubo node through its RPC API.
+// files for small blocks), flat (one file a block in one directory: staging)
+// and a Kubo node through its RPC API.
 
 interface Backend {
   name: string
@@ -28,6 +29,8 @@ const backends: Backend[] = [
   { name: 'memory', open: async () => new MemoryBlockStore() },
   (() => { const dir = path.join(tmpdir('acache-flatfs-'), 'blocks'); return { name: 'flatfs', open: async () => FsBlockStore.init(dir), reopen: () => new FsBlockStore(dir) } })(),
   (() => { const dir = path.join(tmpdir('acache-packed-'), 'blocks'); return { name: 'packed', open: async () => PackedBlockStore.init(dir), reopen: () => new PackedBlockStore(dir) } })(),
+  // a staging store: one file a block with no shard directories (large blocks; the small ones in a pack)
+  (() => { const dir = path.join(tmpdir('acache-flat-'), 'blocks'); return { name: 'flat', open: async () => FsBlockStore.init(dir, true), reopen: () => new FsBlockStore(dir, true) } })(),
   {
     name: 'kubo',
     open: async () => { kubo ??= await startNode(); return new KuboBlockStore(`http://${kubo.api}`, path.join(tmpdir('acache-pins-'), 'pins')) },
