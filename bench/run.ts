@@ -92,7 +92,12 @@ function recycleMemory (file: string): void {
   } catch {
     console.log('(cannot drop the page cache: not root; the next write timing may include first-touch costs of fresh memory)')
   }
-  spawnSync('cat', [file], { stdio: 'ignore' })
+  readBack(file)
+}
+/** Reads a file, or every file under a directory, into the page cache. */
+function readBack (p: string): void {
+  if (!fs.statSync(p).isDirectory()) { spawnSync('cat', [p], { stdio: 'ignore' }); return }
+  for (const e of fs.readdirSync(p, { withFileTypes: true })) readBack(path.join(p, e.name))
 }
 const rows: string[][] = []
 function report (what: string, ours: number, peerName: string, peer: number, goal: string): void {
@@ -219,17 +224,36 @@ if (section(3)) {
   const url: string = await new Promise((resolve) => server.stdout!.on('data', (c: Buffer) => { out += c; try { resolve(JSON.parse(out).url) } catch {} }))
   const key = JSON.parse(spawnSync(process.execPath, [BIN, 'id', 'show', '--json'], { env, encoding: 'utf8' }).stdout).key
   const head = JSON.parse(spawnSync(process.execPath, [BIN, 'log', '-n', '1', '--json'], { cwd: dir, env, encoding: 'utf8' }).stdout).commits[0].commit
-  const client = path.join(work, 'client')
-  fs.mkdirSync(client)
-  acache(['init', '-q'], client)
-  acache(['remote', 'add', 'origin', url, '--key', key], client)
-  const ours = acache(['fetch', '-q', 'origin'], client)
-  const curl = sh('curl', ['-s', '-o', path.join(work, 'dl.car'), `${url}/ipfs/${head}?format=car`], work)
+  // Each timing starts as section 2's do (the served blocks in the page cache, the memory written
+  // into recycled), the two taken in turn after one fetch that warms the server; medians.
+  const blocks = path.join(dir, '.acache', 'blocks')
+  const fetchOnce = (i: number): number => {
+    const client = path.join(work, `client${i}`)
+    fs.mkdirSync(client)
+    acache(['init', '-q'], client)
+    acache(['remote', 'add', 'origin', url, '--key', key], client)
+    recycleMemory(blocks)
+    const s = acache(['fetch', '-q', 'origin'], client)
+    trash(client)
+    return s
+  }
+  const curlOnce = (i: number): number => {
+    recycleMemory(blocks)
+    const s = sh('curl', ['-s', '-o', path.join(work, `dl${i}.car`), `${url}/ipfs/${head}?format=car`], work)
+    trash(path.join(work, `dl${i}.car`))
+    return s
+  }
+  fetchOnce(0)
+  const FETCH_RUNS = Math.min(RUNS, 3)
+  const a: number[] = []
+  const c: number[] = []
+  for (let i = 1; i <= FETCH_RUNS; i++) { a.push(fetchOnce(i)); c.push(curlOnce(i)) }
+  const ours = median(a)
+  const curl = median(c)
   const mb = BIG_MB * 1.048576
-  report(`fetch of a ${BIG_MB} MiB repository over HTTP (${(mb / ours).toFixed(0)} MB/s)`, ours, `curl of the same CAR (${(mb / curl).toFixed(0)} MB/s)`, curl, '(MB/s side by side)')
+  report(`fetch of a ${BIG_MB} MiB repository over HTTP (${(mb / ours).toFixed(0)} MB/s, median of ${FETCH_RUNS})`, ours, `curl of the same CAR (${(mb / curl).toFixed(0)} MB/s)`, curl, 'at least 80% of curl: ratio <= 1.25')
   server.kill()
   trash(dir)
-  trash(client)
 }
 
 // 4. a model checkpoint edited 10 times: stored bytes under fixed and cdc chunking, against git
