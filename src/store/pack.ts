@@ -424,19 +424,34 @@ export class PackSet {
   }
 
   /**
-   * Many small packs (each command writes one) are merged into one once
-   * there are more than `most`, so a lookup searches a few indexes, not
-   * thousands: the sealed packs under 64 MiB, copied into a new pack, then
-   * removed. One process merges at a time (packs/merge.lock); a merge that
-   * meets a pack another merge removed meanwhile skips it (that merge has
-   * its blocks).
+   * Small packs (each command writes one) are merged once there are more
+   * than `most` packs, so a lookup reads a few indexes, not hundreds. As
+   * git repack --geometric=2 does: of the sealed packs under 64 MiB, the
+   * smallest are merged, up to the first that holds at least twice what
+   * all smaller ones hold together. The packs left then grow geometrically
+   * (few of them), and a block is copied again only a few times over a
+   * repository's life, not at every merge. One process merges at a time
+   * (packs/merge.lock); a merge that meets a pack another merge removed
+   * meanwhile skips it (that merge has its blocks).
    */
-  consolidate (most = 32): number {
+  consolidate (most = 8): number {
     this.scan()
     // (few packs: nothing to merge, and no pack need be looked at)
     if (this.packs.size <= most) return 0
-    const small = this.list().filter(p => p.sealed && p.name !== this.writer?.name && (regularSize(path.join(this.dir, `${p.name}.pack`)) ?? Infinity) < 64 * 1024 * 1024)
-    if (small.length <= most) return 0
+    const small = this.list()
+      .filter(p => p.sealed && p.name !== this.writer?.name)
+      .map(p => ({ name: p.name, size: regularSize(path.join(this.dir, `${p.name}.pack`)) ?? Infinity }))
+      .filter(p => p.size < 64 * 1024 * 1024)
+      .sort((a, b) => a.size - b.size)
+    let below = small.reduce((sum, p) => sum + p.size, 0)
+    let keep = small.length
+    for (let j = small.length - 1; j >= 0; j--) {
+      below -= small[j].size
+      if (small[j].size < 2 * below) break
+      keep = j
+    }
+    if (keep < 2) return 0 // one pack merged alone would only be copied
+    const merged = small.slice(0, keep)
     const lock = path.join(this.dir, 'merge.lock')
     try {
       const st = fs.statSync(lock)
@@ -447,7 +462,7 @@ export class PackSet {
     try { fd = fs.openSync(lock, 'wx') } catch { return 0 }
     try {
       this.seal()
-      const names = small.map(p => p.name)
+      const names = merged.map(p => p.name)
       const seen = new Set<string>()
       for (const name of names) {
         const p = this.packs.get(name)
