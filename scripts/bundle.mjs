@@ -41,6 +41,16 @@ const lazyAssert = {
   }
 }
 
+// chalk's supports-color asks node:tty whether stdout and stderr are terminals at start-up: lazy-tty.mjs
+// answers the same, loading node:tty only for what may be one
+const lazyTty = {
+  name: 'lazy-tty',
+  setup (b) {
+    const shim = path.resolve('scripts/lazy-tty.mjs')
+    b.onResolve({ filter: /^(node:)?tty$/ }, (args) => /[\\/]supports-color[\\/]/.test(args.importer) ? { path: shim } : undefined)
+  }
+}
+
 // Every yargs() guesses a version first: it reads each directory from the current one up to / for a
 // package.json (readdir of /tmp, of a home with thousands of entries, ...) and parses the first it finds,
 // before acache gives its own version. The bundle's yargs skips the guess.
@@ -63,7 +73,7 @@ const common = {
   target: 'node20',
   // native, loaded by name at run time, or only for Kubo, or only for IPNS records (large, ES modules only): loaded when used
   external: ['fuse-native', 'cli-progress', 'kubo-rpc-client', 'ipns', 'ipns/validator', '@libp2p/crypto', '@libp2p/crypto/keys', '@libp2p/peer-id'],
-  plugins: [lazyStringWidth, lazyAssert, noVersionGuess],
+  plugins: [lazyStringWidth, lazyAssert, lazyTty, noVersionGuess],
   logLevel: 'warning'
 }
 

@@ -332,6 +332,29 @@ test('on a terminal, log, show and diff go through the pager ($ACACHE_PAGER, $PA
   t.false(fs.existsSync(paged))
 })
 
+test('colour on a terminal only: not into a pipe or a file (whether stdout and stderr are terminals, as node:tty says)', t => {
+  const u = repo()
+  const env: NodeJS.ProcessEnv = { ...process.env, ACACHE_HOME: u.home, TERM: 'xterm-256color' }
+  delete env.NO_COLOR
+  delete env.FORCE_COLOR
+  const bin = path.join(process.cwd(), 'bin', 'acache.js')
+  const shown = path.join(tmpdir(), 'shown')
+  const onTerminal = spawnSync('script', ['-qec', `"${process.execPath}" "${bin}" log -n 1`, '/dev/null'], { cwd: u.work, encoding: 'utf8', env: { ...env, ACACHE_PAGER: `cat > "${shown}"` } })
+  t.is(onTerminal.status, 0, onTerminal.stderr)
+  t.regex(fs.readFileSync(shown, 'utf8'), /\x1b\[3\dm/, 'coloured on a terminal')
+  const piped = spawnSync(process.execPath, [bin, 'log', '-n', '1'], { cwd: u.work, encoding: 'utf8', env })
+  t.regex(piped.stdout, /^commit /)
+  t.false(piped.stdout.includes('\x1b['), 'no colour into a pipe')
+  const file = path.join(tmpdir(), 'log.txt')
+  const fd = fs.openSync(file, 'w')
+  t.is(spawnSync(process.execPath, [bin, 'log', '-n', '1'], { cwd: u.work, env, stdio: ['ignore', fd, 'pipe'] }).status, 0)
+  fs.closeSync(fd)
+  t.false(fs.readFileSync(file, 'utf8').includes('\x1b['), 'no colour into a file')
+  // an error on stderr into a pipe, stdout into /dev/null (a character device, yet no terminal)
+  const nul = spawnSync(process.execPath, [bin, 'show', 'nosuchrev'], { cwd: u.work, encoding: 'utf8', env, stdio: ['ignore', 'ignore', 'pipe'] })
+  t.regex(nul.stderr, /^error: /, 'no colour on stderr into a pipe')
+})
+
 test('-q silences what is said about the work, never what was asked for', t => {
   const u = repo()
   u.write('a.txt', 'three\n')
