@@ -10,7 +10,7 @@
  * of acache is loaded.
  */
 import fs, { type Stats } from 'node:fs'
-import { crc32 } from '../../util/builtins.js'
+import { crc32 } from 'node:zlib'
 
 export type FileKind = 'file' | 'exec' | 'symlink'
 
