@@ -443,15 +443,16 @@ export class PackSet {
       .map(p => ({ name: p.name, size: regularSize(path.join(this.dir, `${p.name}.pack`)) ?? Infinity }))
       .filter(p => p.size < 64 * 1024 * 1024)
       .sort((a, b) => a.size - b.size)
+    // from the largest down, the packs kept: each at least twice all smaller ones together
     let below = small.reduce((sum, p) => sum + p.size, 0)
-    let keep = small.length
+    let split = small.length
     for (let j = small.length - 1; j >= 0; j--) {
       below -= small[j].size
       if (small[j].size < 2 * below) break
-      keep = j
+      split = j
     }
-    if (keep < 2) return 0 // one pack merged alone would only be copied
-    const merged = small.slice(0, keep)
+    if (split < 2) return 0 // one pack merged alone would only be copied
+    const merged = small.slice(0, split)
     const lock = path.join(this.dir, 'merge.lock')
     try {
       const st = fs.statSync(lock)
