@@ -334,9 +334,8 @@ test('on a terminal, log, show and diff go through the pager ($ACACHE_PAGER, $PA
 
 test('colour on a terminal only: not into a pipe or a file (whether stdout and stderr are terminals, as node:tty says)', t => {
   const u = repo()
-  const env: NodeJS.ProcessEnv = { ...process.env, ACACHE_HOME: u.home, TERM: 'xterm-256color' }
-  delete env.NO_COLOR
-  delete env.FORCE_COLOR
+  // as a person's shell has it: no NO_COLOR or FORCE_COLOR, and no CI (where chalk never colours)
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ACACHE_HOME: u.home, TERM: 'xterm-256color' }
   const bin = path.join(process.cwd(), 'bin', 'acache.js')
   const shown = path.join(tmpdir(), 'shown')
   const onTerminal = spawnSync('script', ['-qec', `"${process.execPath}" "${bin}" log -n 1`, '/dev/null'], { cwd: u.work, encoding: 'utf8', env: { ...env, ACACHE_PAGER: `cat > "${shown}"` } })
