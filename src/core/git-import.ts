@@ -9,7 +9,7 @@ import { OwnershipChecker, failOwnership } from '../services/ownership.js'
 import { OWNERS_FILE } from '../model/owners.js'
 import { admitDirectoryNames } from '../accept/arrival.js'
 import { signCommit, GitQuirk } from '../model/commit.js'
-import { checkName, joinPath, writeDirectory, symlinkBlock, encodeDirectoryLink, directoryFromLinks, pbCid, SHARD_THRESHOLD, Node, Kind } from '../model/tree.js'
+import { checkName, entryOf, joinPath, writeDirectory, symlinkBlock, encodeDirectoryLink, directoryFromLinks, pbCid, SHARD_THRESHOLD, Node, Kind } from '../model/tree.js'
 import { storeBytes, PROFILE_LAYOUT } from '../model/file.js'
 import { ChunkerName } from '../model/chunker.js'
 import { parseGitCommit, parseGitTree, parseGitTag, parseLfsPointer, gitMessageText, gitTreeOffsets, findGitTreeEntry, GitTreeEntry, GitCommitInfo } from '../model/git.js'
@@ -325,7 +325,7 @@ class Converter {
     const own: GitQuirk[] = []
     node ??= await this.wholeTree(raw, treeId, dir, chunker, own, commit, at)
     const rel = own.map(q => ({ ...q, path: dir === '' ? q.path : q.path.slice(dir.length + 1) }))
-    this.treeMemo.set(key, { node, quirks: rel, entry: { ...node, kind: 'dir' } })
+    this.treeMemo.set(key, { node, quirks: rel, entry: entryOf(node, 'dir') })
     if (own.length === 0 && chunker === 'fixed') this.map.noteTree(treeId, node)
     quirks.push(...own)
     return node
@@ -432,11 +432,11 @@ class Converter {
       return undefined
     }
     const mode = parseInt(e.mode, 8)
-    if (e.mode === '120000') return { ...(await this.blob(e.id, 'l', chunker, p)), kind: 'symlink' }
+    if (e.mode === '120000') return entryOf(await this.blob(e.id, 'l', chunker, p), 'symlink')
     const exec = (mode & 0o111) !== 0
     if (e.mode !== '100644' && e.mode !== '100755') quirks.push({ path: p, mode: e.mode, id: e.id })
     const node = await this.blob(e.id, exec ? 'x' : 'f', chunker, p)
-    return { ...node, kind: exec ? 'exec' : 'file' }
+    return entryOf(node, exec ? 'exec' : 'file')
   }
 
   private blobKey (gid: string, kind: string, chunker: ChunkerName): string {
@@ -456,7 +456,7 @@ class Converter {
     if (got === undefined) {
       got = this.convertBlob(gid, kind, chunker, p).then(n => {
         const kinds = this.blobDone.get(gid) ?? {}
-        kinds[sub] = { ...n, kind: kind === 'f' ? 'file' : kind === 'x' ? 'exec' : 'symlink' }
+        kinds[sub] = entryOf(n, kind === 'f' ? 'file' : kind === 'x' ? 'exec' : 'symlink')
         this.blobDone.set(gid, kinds)
         this.blobMemo.delete(key) // known from here on by blobDone
         return n

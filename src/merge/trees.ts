@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { BlockStore } from '../store/blockstore.js'
-import { Entry, Kind, Node, joinPath, readDirectory, writeDirectory } from '../model/tree.js'
+import { Entry, Kind, Node, entryOf, joinPath, readDirectory, writeDirectory } from '../model/tree.js'
 import { isTooLarge, readFileBytes, sameStoredContent, storeBytes } from '../model/file.js'
 import { isBinary } from '../util/text.js'
 import { Conflict, ConflictKind } from './state.js'
@@ -67,7 +67,7 @@ export async function mergeTrees (store: BlockStore, base: CID | undefined, ours
       const tDirish = to === undefined || to.kind === 'dir'
       if (oDirish && tDirish) {
         const n = await mergeDir(asDir(bo), oo, to, p)
-        out.set(name, { ...n, kind: 'dir' })
+        out.set(name, entryOf(n, 'dir'))
         continue
       }
       if (isFile(oo) && isFile(to)) {

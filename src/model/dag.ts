@@ -71,7 +71,7 @@ export async function * walkDag<T> (w: DagWalk<T>): AsyncGenerator<Reached<T> & 
     const top = stack[stack.length - 1]
     if (top.bytes !== undefined) {
       stack.pop()
-      yield { ...top.r, bytes: top.bytes }
+      yield { cid: top.r.cid, via: top.r.via, bytes: top.bytes } // (a literal: a spread makes a shape an object)
       continue
     }
     const k = top.r.cid.toString()

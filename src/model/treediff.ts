@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { BlockStore } from '../store/blockstore.js'
-import { CountMemo, Entry, Kind, Node, countEntries, joinPath, kindOf, readLinks } from './tree.js'
+import { CountMemo, Entry, Kind, Node, countEntries, entryOf, joinPath, kindOf, readLinks } from './tree.js'
 import { maxTreeEntries, tooManyEntries } from './limits.js'
 
 export interface TreeChange { path: string, old?: Entry, new?: Entry }
@@ -57,7 +57,7 @@ class DiffWalk {
     const k = n.cid.toString()
     let p = this.kinds.get(k)
     if (p === undefined) { p = kindOf(this.store, n.cid); this.kinds.set(k, p) }
-    return { ...n, kind: await p }
+    return entryOf(n, await p)
   }
 
   async dirs (a: CID | undefined, b: CID | undefined, dir: string, out: TreeChange[], counted = false): Promise<void> {

@@ -1,4 +1,5 @@
 import { CID } from 'multiformats/cid'
+import { Digest } from 'multiformats/hashes/digest'
 
 /**
  * A list of CIDs kept as their bytes, one after another in one buffer: a
@@ -41,4 +42,29 @@ function grown<T extends Uint8Array | Uint32Array> (a: T, atLeast: number): T {
   const next = new (a.constructor as new (n: number) => T)(Math.max(atLeast, a.length * 2))
   next.set(a)
   return next
+}
+
+let slab = new Uint8Array(0)
+let slabUsed = 0
+
+/**
+ * The same CID, its bytes a view of a shared buffer rather than a buffer of
+ * its own: for CIDs kept by the hundred thousand (the entries of a tree
+ * being checked out). A CID @ipld/dag-pb decodes has its own ArrayBuffer,
+ * about 250 of its 650 bytes. A CIDv0 is kept as it is.
+ */
+export function compactCid (cid: CID): CID {
+  if (cid.version !== 1) return cid
+  const b = cid.bytes
+  if (slabUsed + b.byteLength > slab.byteLength) {
+    slab = new Uint8Array(64 * 1024)
+    slabUsed = 0
+  }
+  const bytes = slab.subarray(slabUsed, slabUsed + b.byteLength)
+  slabUsed += b.byteLength
+  bytes.set(b)
+  const mh = cid.multihash
+  const mhBytes = bytes.subarray(b.byteLength - mh.bytes.byteLength)
+  const digest = new Digest(mh.code, mh.size, mhBytes.subarray(mhBytes.byteLength - mh.digest.byteLength), mhBytes)
+  return new CID(1, cid.code, digest, bytes) as CID
 }

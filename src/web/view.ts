@@ -8,7 +8,7 @@ import { resolveRev, shortCid } from '../repo/revs.js'
 import { log, LogEntry } from '../core/log.js'
 import { diffCommitsUpTo } from '../services/diff.js'
 import { publishedState } from '../services/heads.js'
-import { Entry, kindOf, lookupPath, readLinks, readSymlink } from '../model/tree.js'
+import { Entry, entryOf, kindOf, lookupPath, readLinks, readSymlink } from '../model/tree.js'
 import { readFileBytes, readFileContent, storedFileSize } from '../model/file.js'
 import { OwnershipChecker } from '../services/ownership.js'
 import { ownersOf } from '../model/owners.js'
@@ -257,7 +257,7 @@ async function treePage (repo: Repo, rev: string, p: string, pageNo: number): Pr
   const { names, links } = await listing(repo, entry.cid, p)
   const shown = names.slice(pageNo * DIR_PAGE, (pageNo + 1) * DIR_PAGE)
   const all = new Map<string, Entry>()
-  for (const name of shown) { const l = links.get(name)!; all.set(name, { ...l, kind: await kindOf(repo.store, l.cid) }) }
+  for (const name of shown) { const l = links.get(name)!; all.set(name, entryOf(l, await kindOf(repo.store, l.cid))) }
   const rules = await new OwnershipChecker(repo.store).rules(tree)
   const ownerCell = (child: string, dir: boolean): Html => {
     if (rules.length === 0) return html``

@@ -258,6 +258,7 @@ export async function checkoutTree (repo: Repo, fromTree: CID | undefined, toTre
     const old = cache.entries.get(p)
     entries.set(p, fresh.get(p) ?? (old !== undefined && old.cid === e.cid.toString() && old.kind === e.kind ? old : unstatted(e)))
   }
+  trace('stat cache made')
   return { cache: new StatCache(toTree, entries, dirs), written: fresh.size, removed: removals.size, kept: force ? [] : kept.map(k => k.path), keptChanges: force ? [] : kept }
 }
 

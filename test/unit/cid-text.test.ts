@@ -66,3 +66,25 @@ test('CidList gives back every CID pushed, in order, whatever their lengths and 
   t.deepEqual(seen, [first.toString()])
   t.is(list.length, 2)
 })
+
+test('compactCid gives the same CID (bytes, codec, multihash, text, equality), a view of a shared buffer, for generated CIDs; a CIDv0 as it is', async t => {
+  const fc = (await import('fast-check')).default
+  const { CID } = await import('multiformats/cid')
+  const Digest = await import('multiformats/hashes/digest')
+  const { compactCid } = await import('../../src/util/cid-list.js')
+  const { assertProperty } = await import('../git.js')
+  const buffers = new Set<ArrayBufferLike>()
+  assertProperty(t, fc.property(fc.constantFrom(0x55, 0x70, 0x0129, 0x71), fc.constantFrom(0x12, 0x00, 0x1e), fc.uint8Array({ minLength: 0, maxLength: 64 }), (codec, hash, digest) => {
+    const cid = CID.createV1(codec, Digest.create(hash, digest))
+    const c = compactCid(cid)
+    buffers.add(c.bytes.buffer)
+    const eq = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b))
+    return c.equals(cid) && cid.equals(c) && c.toString() === cid.toString() && c.code === cid.code && c.version === 1 &&
+      c.multihash.code === cid.multihash.code && c.multihash.size === cid.multihash.size &&
+      eq(c.multihash.digest, cid.multihash.digest) && eq(c.multihash.bytes, cid.multihash.bytes) && eq(c.bytes, cid.bytes) &&
+      CID.asCID(c) === c && CID.decode(c.bytes).equals(cid)
+  }), 500)
+  t.true(buffers.size < 50, `500 CIDs in ${buffers.size} buffers`)
+  const v0 = CID.parse('QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n')
+  t.is(compactCid(v0), v0)
+})
