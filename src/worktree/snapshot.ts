@@ -11,7 +11,7 @@ import { WalkRecord } from './status/walk-record.js'
 import { STAT_FIELDS } from './status/lstat.js'
 import { chunkerOf } from './attributes.js'
 import { ChunkerName } from '../model/chunker.js'
-import { IndexEntry, StatCache, statted, MATCH, entryOf } from './status/stat-cache.js'
+import { IndexEntry, StatCache, statted, MATCH } from './status/stat-cache.js'
 import { ancestors } from './paths.js'
 
 export type ChangeKind = 'added' | 'modified' | 'deleted'
@@ -176,7 +176,7 @@ export async function worktreeTree (repo: Repo, cache: StatCache, cmp: Awaited<R
   const next = cache.entries
   for (const c of cmp.changes) if (c.change === 'deleted') next.delete(c.path)
   for (const [p, e] of cmp.current) next.set(p, e)
-  const files = { keys: () => next.keys(), get: (p: string) => { const e = next.get(p); return e === undefined ? undefined : entryOf(e) } }
+  const files = { keys: () => next.keys(), get: (p: string) => next.treeEntry(p) }
   const reuse = new Map<string, Node>(cache.dirs)
   for (const c of cmp.changes) for (const a of ancestors(c.path)) reuse.delete(a)
   reuse.delete('')

@@ -197,6 +197,19 @@ export class EntryTable implements Iterable<[string, IndexEntry]> {
     return e
   }
 
+  /**
+   * The tree entry for `p`: for a row as read, its CID straight from the
+   * index's bytes (no text made and parsed again, and the row stays a row,
+   * which encode copies as it is).
+   */
+  treeEntry (p: string): Entry | undefined {
+    const v = this.rows.get(p)
+    if (v === undefined) return undefined
+    if (typeof v !== 'number') return entryOf(v)
+    const s = this.cidStart[v]
+    return { cid: CID.decode(this.buf.subarray(s + 1, s + 1 + this.buf[s])), tsize: this.numbers[v * ROW_NUMBERS + 4], kind: KINDS[this.kinds[v]] as Kind }
+  }
+
   /** Whether the file whose stat numbers are at `stats[b..]` (lstat.ts layout) is what the row (rowAt) recorded. */
   compareRow (v: number | IndexEntry, kind: FileKind, stats: Float64Array, b: number): 1 | 2 {
     if (typeof v !== 'number') {
