@@ -11,6 +11,7 @@ import { build } from 'esbuild'
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
+import { builtinModules } from 'node:module'
 
 // tsc never removes what it compiled from a source since moved or deleted:
 // do it here, so that no stale module is bundled, tested or layer-checked.
@@ -66,6 +67,26 @@ const noVersionGuess = {
   }
 }
 
+// esbuild gives every module that imports a Node built-in by default (`import fs from 'node:fs'`) a copy
+// of it made at start-up, a getter for each of its properties (__toESM): 57 copies of node:fs and 46 of
+// node:path. Each built-in is imported through one module of the bundle instead, which makes that copy
+// once (named imports are read from it too). ES module imports only: what a require() of a built-in
+// returns must stay the built-in itself. The last of the plugins: the lazy ones above answer first.
+const oneBuiltin = {
+  name: 'one-builtin',
+  setup (b) {
+    const names = builtinModules.filter(n => !n.startsWith('_')).map(n => n.replace(/^node:/, ''))
+    const filter = new RegExp(`^(node:)?(${names.map(n => n.replace(/[/]/g, '\\/')).join('|')})$`)
+    b.onResolve({ filter }, (args) => args.namespace === 'one-builtin' || args.kind !== 'import-statement'
+      ? undefined
+      : { path: 'node:' + args.path.replace(/^node:/, ''), namespace: 'one-builtin' })
+    b.onLoad({ filter: /.*/, namespace: 'one-builtin' }, (args) => ({
+      contents: `const m = require(${JSON.stringify(args.path)})\nexport default m\nexport * from ${JSON.stringify(args.path)}\n`,
+      loader: 'js'
+    }))
+  }
+}
+
 const common = {
   outdir: 'dist/bundle',
   bundle: true,
@@ -73,7 +94,7 @@ const common = {
   target: 'node20',
   // native, loaded by name at run time, or only for Kubo, or only for IPNS records (large, ES modules only): loaded when used
   external: ['fuse-native', 'cli-progress', 'kubo-rpc-client', 'ipns', 'ipns/validator', '@libp2p/crypto', '@libp2p/crypto/keys', '@libp2p/peer-id'],
-  plugins: [lazyStringWidth, lazyAssert, lazyTty, noVersionGuess],
+  plugins: [lazyStringWidth, lazyAssert, lazyTty, noVersionGuess, oneBuiltin],
   logLevel: 'warning'
 }
 
