@@ -60,8 +60,29 @@ async function start () {
 }
 
 // Output piped into a command that stopped reading (acache log | head): stop quietly, as git does.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw err })
+// The handler is added when a stream is first asked for: process.stdout and process.stderr are made
+// on first use (about 2 ms: streams, and node:tty on a terminal), and a command that prints nothing
+// (commit -q) then makes neither.
+for (const name of ['stdout', 'stderr']) {
+  const made = Object.getOwnPropertyDescriptor(process, name)
+  if (made?.get === undefined || made.configurable !== true) {
+    process[name].on('error', onStreamError)
+    continue
+  }
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: made.enumerable,
+    get () {
+      const stream = made.get.call(process)
+      Object.defineProperty(process, name, { configurable: true, enumerable: made.enumerable, writable: false, value: stream })
+      stream.on('error', onStreamError)
+      return stream
+    }
+  })
+}
+function onStreamError (err) {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  else throw err
 }
 
 start().then((main) => main(process.argv.slice(2))).then((code) => {

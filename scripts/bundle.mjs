@@ -52,18 +52,32 @@ const lazyTty = {
   }
 }
 
-// Every yargs() guesses a version first: it reads each directory from the current one up to / for a
-// package.json (readdir of /tmp, of a home with thousands of entries, ...) and parses the first it finds,
-// before acache gives its own version. The bundle's yargs skips the guess.
-const noVersionGuess = {
-  name: 'no-version-guess',
+// Two changes to yargs's own text, each failing the build when yargs no longer reads as expected:
+// - every yargs() guesses a version first: it reads each directory from the current one up to / for a
+//   package.json (readdir of /tmp, of a home with thousands of entries, ...) and parses the first it finds,
+//   before acache gives its own version. The bundle's yargs skips the guess;
+// - its platform shim asks process.stdout for the terminal's width when loaded, which makes the stdout
+//   stream (and loads node:tty, net and streams: about 2 ms of a command that prints nothing). The
+//   bundle's asks when it wraps help text.
+const yargsPatches = [
+  { file: /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/, find: /\n\s*yargs\.version\(\);\n/, replace: '\n', name: 'no version guess' },
+  {
+    file: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/,
+    find: /\bstdColumns: (typeof process\.stdout\.columns !== 'undefined' \? process\.stdout\.columns : null)/,
+    replace: 'get stdColumns () { return $1 }',
+    name: 'stdout width when asked'
+  }
+]
+const patchYargs = {
+  name: 'patch-yargs',
   setup (b) {
-    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, (args) => {
-      const text = fs.readFileSync(args.path, 'utf8')
-      const guess = /\n\s*yargs\.version\(\);\n/
-      if (!guess.test(text)) throw new Error(`bundle: ${args.path} no longer calls yargs.version() in YargsFactory; see no-version-guess in scripts/bundle.mjs`)
-      return { contents: text.replace(guess, '\n'), loader: 'js' }
-    })
+    for (const p of yargsPatches) {
+      b.onLoad({ filter: p.file }, (args) => {
+        const text = fs.readFileSync(args.path, 'utf8')
+        if (!p.find.test(text)) throw new Error(`bundle: ${args.path} no longer reads as expected; see '${p.name}' in scripts/bundle.mjs`)
+        return { contents: text.replace(p.find, p.replace), loader: 'js' }
+      })
+    }
   }
 }
 
@@ -94,7 +108,7 @@ const common = {
   target: 'node20',
   // native, loaded by name at run time, or only for Kubo, or only for IPNS records (large, ES modules only): loaded when used
   external: ['fuse-native', 'cli-progress', 'kubo-rpc-client', 'ipns', 'ipns/validator', '@libp2p/crypto', '@libp2p/crypto/keys', '@libp2p/peer-id'],
-  plugins: [lazyStringWidth, lazyAssert, lazyTty, noVersionGuess, oneBuiltin],
+  plugins: [lazyStringWidth, lazyAssert, lazyTty, patchYargs, oneBuiltin],
   logLevel: 'warning'
 }
 

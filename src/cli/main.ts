@@ -10,6 +10,7 @@ import { trace } from '../util/trace.js'
 import { flattenCidText } from '../util/cid-text.js'
 import { commandOf } from '../util/argv.js'
 import { packageVersion } from '../util/package.js'
+import { terminalColumns } from '../util/tty.js'
 import { gitCommandHint, gitOptionHint } from './git-habits.js'
 
 /** Runs acache with these arguments; returns the exit code. */
@@ -35,7 +36,7 @@ export async function main (argv: string[]): Promise<number> {
       .strict()
       .demandCommand(1, 'name a command: `acache --help` lists them')
       .recommendCommands()
-      .wrap(Math.min(100, process.stdout.columns ?? 80))
+      .wrap(Math.min(100, terminalColumns() ?? 80))
       .parserConfiguration({ 'populate--': true })
       .epilogue('Each command has a man page: man acache-<command> (or man -l man/acache-<command>.1).\nExit codes: 0 ok, 1 a finding, 2 bad usage or input, 3 not a repository or object missing,\n4 signature or ownership violation, 5 store or network unreachable, 70 a bug.')
       .fail((msg, err) => {

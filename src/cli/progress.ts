@@ -2,11 +2,12 @@ import { createRequire } from 'node:module'
 import type cliProgressType from 'cli-progress'
 import { Progress, noProgress } from '../context.js'
 import { humanBytes } from '../util/human.js'
+import { isTerminal } from '../util/tty.js'
 
 
 /** A progress bar on stderr, only when stderr is a terminal and output is for people. */
 export function terminalProgress (enabled: boolean): Progress {
-  if (!enabled || process.stderr.isTTY !== true) return noProgress
+  if (!enabled || !isTerminal(2)) return noProgress
   let bar: cliProgressType.SingleBar | undefined
   let value = 0
   let unit = ''

@@ -354,6 +354,20 @@ test('colour on a terminal only: not into a pipe or a file (whether stdout and s
   t.regex(nul.stderr, /^error: /, 'no colour on stderr into a pipe')
 })
 
+test('output into a pipe that stops reading (show, diff, log -p into head -1): acache stops quietly, exit 0, as git does', t => {
+  const u = repo()
+  // far more than a pipe holds, so that acache is still writing when head has gone
+  u.write('big.txt', Array.from({ length: 200_000 }, (_, i) => `line ${i}`).join('\n') + '\n')
+  u.ok(['commit', '-q', '-m', 'big'])
+  const bin = path.join(process.cwd(), 'bin', 'acache.js')
+  for (const cmd of ['show HEAD:big.txt', 'diff HEAD~1 HEAD', 'log -p']) {
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${bin}" ${cmd} | head -1`], { cwd: u.work, encoding: 'utf8', env: { ...process.env, ACACHE_HOME: u.home, NO_COLOR: '1' } })
+    t.is(r.status, 0, `${cmd}: ${r.stderr}`)
+    t.is(r.stderr, '', cmd)
+    t.is(r.stdout.split('\n').length, 2, cmd)
+  }
+})
+
 test('-q silences what is said about the work, never what was asked for', t => {
   const u = repo()
   u.write('a.txt', 'three\n')
