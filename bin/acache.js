@@ -19,14 +19,16 @@ try { useBundle = fs.statSync(bundle).mtimeMs >= fs.statSync(compiled).mtimeMs }
 
 /**
  * Runs the bundle, compiled with V8's code cache when there is one for this
- * Node's V8 (bundle + '.' + V8 version + '.cache', made by `npm run build`);
- * writes the cache as the process exits when there was none or it was
- * refused. One file per V8 version, so that two Node versions used in turn
+ * Node's V8 (bundle + '.' + V8 version [+ '.' + command] + '.cache', made by
+ * `npm run build`); writes the cache as the process exits when there was
+ * none or it was refused. The commands run all day have one each (`cache`,
+ * preload.ts's codeCacheOf), holding only what they compile; the others
+ * share one. One file per V8 version, so that two Node versions used in turn
  * do not keep replacing each other's. A cache that cannot be written
  * (read-only install) only costs the time.
  */
-function loadBundle (file) {
-  const cacheFile = `${file}.${process.versions.v8}.cache`
+function loadBundle (file, cache) {
+  const cacheFile = `${file}.${process.versions.v8}${cache === undefined ? '' : '.' + cache}.cache`
   let cachedData
   try { cachedData = fs.readFileSync(cacheFile) } catch {}
   // the bundle is ASCII (scripts/bundle.mjs), so latin1 reads it as UTF-8 would, without decoding
@@ -52,8 +54,10 @@ async function start () {
   // bin/git-remote-acache.js starts the same code at its own entry
   const entry = globalThis.__acacheEntry ?? 'main'
   if (useBundle) {
-    if (entry === 'main') require(path.join(dist, 'bundle', 'preload.cjs')).preloadStats(argv)
-    return loadBundle(bundle)[entry]
+    if (entry !== 'main') return loadBundle(bundle)[entry]
+    const preload = require(path.join(dist, 'bundle', 'preload.cjs'))
+    preload.preloadStats(argv)
+    return loadBundle(bundle, preload.codeCacheOf(argv)).main
   }
   if (entry === 'main') (await import(pathToFileURL(path.join(dist, 'src', 'worktree', 'status', 'preload.js')).href)).preloadStats(argv)
   return (await import(pathToFileURL(compiled).href))[entry]

@@ -10,8 +10,8 @@
 import { build } from 'esbuild'
 import fs from 'node:fs'
 import path from 'node:path'
-import { spawnSync } from 'node:child_process'
-import { builtinModules } from 'node:module'
+import { spawn } from 'node:child_process'
+import { builtinModules, createRequire } from 'node:module'
 
 // tsc never removes what it compiled from a source since moved or deleted:
 // do it here, so that no stale module is bundled, tested or layer-checked.
@@ -168,9 +168,15 @@ for (const f of fs.readdirSync('dist/bundle')) {
   if (ascii !== text) fs.writeFileSync(file, ascii)
 }
 
-// The code cache: made by a short session run on the bundle (warm-cache.cjs),
-// so that it holds what everyday commands compile, whichever runs first.
+// The code caches: made by running commands on the bundle (warm-cache.cjs): one of a session of
+// everyday commands, so that it holds what they compile, whichever runs first, and one for each
+// command run all day (OWN_CODE_CACHE), holding only what it compiles. Made side by side.
 // The caches of the bundle before this one are refused by V8 (another source): gone.
 for (const f of fs.readdirSync('dist/bundle')) if (/^main\.cjs\..*cache$/.test(f)) fs.rmSync(path.join('dist/bundle', f))
-const warm = spawnSync(process.execPath, ['scripts/warm-cache.cjs'], { stdio: ['ignore', 'ignore', 'inherit'] })
-if (warm.status !== 0) console.warn('bundle: no code cache made; the first run of acache makes one')
+const { OWN_CODE_CACHE } = createRequire(import.meta.url)(path.resolve('dist/bundle/preload.cjs'))
+const warmed = await Promise.all([[], ...OWN_CODE_CACHE.map(c => [c])].map(args => new Promise((resolve) => {
+  const p = spawn(process.execPath, ['scripts/warm-cache.cjs', ...args], { stdio: ['ignore', 'ignore', 'inherit'] })
+  p.on('error', () => resolve(false))
+  p.on('exit', (code) => resolve(code === 0))
+})))
+if (warmed.includes(false)) console.warn('bundle: a code cache was not made; the first run of acache that needs it makes it')

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import type { MessagePort, Worker } from 'node:worker_threads'
 import { workerThreads } from '../../util/builtins.js'
 import { siblingUrl, startWorker } from '../../util/worker.js'
-import { commandOf } from '../../util/argv.js'
+import { commandOf, codeCacheOf, OWN_CODE_CACHE } from '../../util/argv.js'
 import { findRepository, RepoLayout } from '../../repo/layout.js'
 import { fileId, indexColumns, indexLayout, indexPaths, readIndexFile } from './index-file.js'
 import { chunkLstat, Expect, lstatShared, PathList, STAT_FIELDS } from './lstat.js'
@@ -12,7 +12,8 @@ import { knob } from '../../util/knobs.js'
 
 // The bundled command line loads this module from the file bin/acache.js
 // loaded it from (preload.cjs), so there is one of it, and of trace.
-export { tally, trace }
+// bin/acache.js and scripts/warm-cache.cjs also ask it which code cache a command starts with.
+export { tally, trace, codeCacheOf, OWN_CODE_CACHE }
 
 /**
  * `status`, `commit` and `diff` lstat every tracked file. On a large working
