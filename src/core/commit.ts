@@ -28,6 +28,8 @@ export interface CommitOptions {
 export interface CommitResult {
   commit: string
   tree: string
+  /** the message as recorded (git's whitespace cleanup done) */
+  message: string
   branch?: string
   parents: string[]
   changes: Change[]
@@ -145,6 +147,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     return {
       commit: cid.toString(),
       tree: root.cid.toString(),
+      message,
       branch: repo.refs.currentBranch(),
       parents: parents.map(String),
       changes: cmp.changes,

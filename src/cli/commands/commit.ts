@@ -5,7 +5,6 @@ import { commit, preparedMessage } from '../../core/commit.js'
 import { shortCid } from '../../repo/revs.js'
 import { humanBytes } from '../../util/human.js'
 import { editMessage } from '../editor.js'
-import { CID } from 'multiformats/cid'
 
 export default define({
   paths: 'paths',
@@ -28,7 +27,7 @@ export default define({
     out.result({ ...r })
     const counts = { added: 0, modified: 0, deleted: 0 }
     for (const c of r.changes) counts[c.change]++
-    const first = (await r0.readCommit(CID.parse(r.commit))).message.split('\n')[0]
+    const first = r.message.split('\n')[0]
     out.line(`[${r.branch ?? 'detached HEAD'}${r.parents.length === 0 ? ' (root-commit)' : ''} ${shortCid(r.commit)}] ${safe(first)}`)
     out.line(` ${r.changes.length} file${r.changes.length === 1 ? '' : 's'} changed (${counts.added} added, ${counts.modified} modified, ${counts.deleted} deleted); ${r.stored.blocks} new block${r.stored.blocks === 1 ? '' : 's'}, ${humanBytes(r.stored.bytes)} stored`)
   }
