@@ -76,8 +76,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
       fail('HOOK_REFUSED', 'the pre-commit hook refused the commit', { hint: 'fix what it reported, or skip it with --no-verify' })
     }
     const head = repo.refs.headCommit()
-    const headTree = head === undefined ? undefined : (await repo.readCommit(head)).tree
-    const cache = await StatCache.load(repo, headTree)
+    const { cache } = await StatCache.forHead(repo, head)
     trace('index read')
     const paths = repoPaths(repo.worktree, ctx.cwd, opts.paths)
     if (paths !== undefined) {
@@ -137,6 +136,7 @@ export async function commit (repo: Repo, ctx: Ctx, opts: CommitOptions): Promis
     trace('commit recorded')
     // From here the commit is recorded; what follows only saves work later.
     const saved = new StatCache(root.cid, next, dirs)
+    saved.commit = cid.toString()
     // what this commit's walk found holds for the new tree too, where what was new is tracked now
     saved.walk = walkForTree(cmp.walk, root.cid.toString(), cmp.untracked.filter(p => !next.has(p)))
     saved.save(repo)

@@ -60,9 +60,8 @@ export async function diff (repo: Repo, ctx: Ctx, opts: { revs: string[], paths?
     return out
   }
   const head = repo.refs.headCommit()
-  const headTree = head === undefined ? undefined : (await repo.readCommit(head)).tree
+  const { cache, headTree } = await StatCache.forHead(repo, head)
   const base = revs.length === 1 ? await treeOf(revs[0]) : headTree
-  const cache = await StatCache.load(repo, headTree)
   const cmp = await compareWorktree(repo, cache, { hashAdded: true, paths })
   const baseFiles = base === undefined ? new Map<string, Entry>() : (await flattenTree(repo.store, base)).files
   const names = new Set<string>()

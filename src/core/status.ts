@@ -32,8 +32,7 @@ export interface StatusResult {
 export async function status (repo: Repo, ctx: Ctx, opts: { paths?: string[] } = {}): Promise<StatusResult> {
   trace('status start')
   const h = repo.refs.head()
-  const headTree = h.cid === undefined ? undefined : (await repo.readCommit(h.cid)).tree
-  const cache = await StatCache.load(repo, headTree)
+  const { cache } = await StatCache.forHead(repo, h.cid)
   trace('index read')
   const paths = repoPaths(repo.worktree, ctx.cwd, opts.paths)
   const cmp = await compareWorktree(repo, cache, { paths })
@@ -96,7 +95,7 @@ async function refreshCache (repo: Repo, cache: StatCache, current: Map<string, 
   try {
     // Another process may have moved HEAD since we looked: then our data is stale.
     const head = repo.refs.headCommit()
-    if (head === undefined || !(await repo.readCommit(head)).tree.equals(cache.tree!)) return
+    if (head === undefined || (cache.commit !== head.toString() && !(await repo.readCommit(head)).tree.equals(cache.tree!))) return
     for (const [p, e] of current) {
       const old = cache.entries.get(p)
       if (old !== undefined && old.cid === e.cid && old.kind === e.kind) cache.entries.set(p, e)

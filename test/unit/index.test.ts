@@ -62,3 +62,45 @@ test('an index with any byte changed is not trusted (CRC-32); one of the version
   fs.writeFileSync(repo.layout.index, old)
   t.deepEqual(new Map(StatCache.read(repo)!.entries), entries)
 })
+
+test('the index answers which tree HEAD has only for the commit it was saved with; for any other, the commit is read', async t => {
+  const dir = tmpdir()
+  const trees = new Map<string, CID>()
+  const reads: string[] = []
+  const repo = {
+    layout: new RepoLayout(dir),
+    readCommit: async (c: CID) => { reads.push(c.toString()); return { tree: trees.get(c.toString())! } }
+  } as any
+  const [c1, c2] = [CID.parse(await cidOf(101)), CID.parse(await cidOf(102))]
+  const t1 = CID.parse(await cidOf(201))
+  trees.set(c1.toString(), t1)
+  trees.set(c2.toString(), t1) // another commit of the same tree (as after an empty commit)
+  const entries = new Map<string, IndexEntry>([['a', { kind: 'file', cid: await cidOf(1), tsize: 1, size: 1, mtimeMs: 1, ctimeMs: 1, ino: 1 }]])
+
+  // saved without a commit (as a checkout saves it): HEAD is read, and its tree matches
+  new StatCache(t1, entries, new Map()).save(repo)
+  let r = await StatCache.forHead(repo, c1)
+  t.deepEqual(reads, [c1.toString()])
+  t.true(r.headTree!.equals(t1))
+  t.true(r.cache.fromDisk)
+  // which the cache now knows, and keeps when saved
+  t.is(r.cache.commit, c1.toString())
+  r.cache.save(repo)
+  reads.length = 0
+  r = await StatCache.forHead(repo, c1)
+  t.deepEqual(reads, [])
+  t.true(r.headTree!.equals(t1))
+  t.true(r.cache.fromDisk)
+  // HEAD moved to another commit of the same tree: read, and the index still serves
+  r = await StatCache.forHead(repo, c2)
+  t.deepEqual(reads, [c2.toString()])
+  t.true(r.cache.fromDisk)
+  // a cache made for a tree alone (a checkout's) records no commit
+  new StatCache(t1, entries, new Map()).save(repo)
+  t.is(StatCache.read(repo)!.commit, undefined)
+  // no commit given: the empty cache, nothing read
+  reads.length = 0
+  r = await StatCache.forHead(repo, undefined)
+  t.is(r.headTree, undefined)
+  t.deepEqual(reads, [])
+})

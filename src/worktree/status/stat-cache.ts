@@ -237,9 +237,16 @@ export class StatCache {
   /** which index file it was read from (fileId), when it was */
   file?: string
 
+  /**
+   * The commit whose tree `tree` is, when known (a fact of the commit, so it
+   * holds for as long as `tree` does): the index then tells the next command
+   * HEAD's tree without reading HEAD (forHead).
+   */
+  commit?: string
+
   constructor (
     /** the tree these entries describe */
-    public tree: CID | undefined,
+    readonly tree: CID | undefined,
     entries: EntryTable | Map<string, IndexEntry>,
     public dirs: Map<string, Node>
   ) {
@@ -260,6 +267,21 @@ export class StatCache {
     return await StatCache.fromTree(repo, tree)
   }
 
+  /**
+   * The cache for HEAD (`head`) and HEAD's tree: the tree as the index
+   * records it for that commit, else as the commit says (read from the store).
+   */
+  static async forHead (repo: Repo, head: CID | undefined): Promise<{ cache: StatCache, headTree: CID | undefined }> {
+    if (head === undefined) return { cache: StatCache.empty(), headTree: undefined }
+    const key = head.toString()
+    const onDisk = StatCache.read(repo)
+    if (onDisk?.tree !== undefined && onDisk.commit === key) return { cache: onDisk, headTree: onDisk.tree }
+    const headTree = (await repo.readCommit(head)).tree
+    const cache = onDisk?.tree?.equals(headTree) === true ? onDisk : await StatCache.fromTree(repo, headTree)
+    cache.commit = key
+    return { cache, headTree }
+  }
+
   static async fromTree (repo: Repo, tree: CID): Promise<StatCache> {
     const { files, dirs } = await flattenTree(repo.store, tree)
     const entries = new Map<string, IndexEntry>()
@@ -267,7 +289,7 @@ export class StatCache {
     return new StatCache(tree, entries, dirs)
   }
 
-  /** Format (index-file.ts): magic, version, header length, entry count, header JSON (tree, dirs, walk), entry columns, CRC-32. */
+  /** Format (index-file.ts): magic, version, header length, entry count, header JSON (tree, commit, dirs, walk), entry columns, CRC-32. */
   static read (repo: Repo): StatCache | undefined {
     let buf: Buffer
     let file: string
@@ -290,6 +312,7 @@ export class StatCache {
       const cache = new StatCache(header.tree == null ? undefined : CID.parse(header.tree), entries, dirs)
       cache.fromDisk = true
       cache.file = file
+      if (typeof header.commit === 'string' && cache.tree !== undefined) cache.commit = header.commit
       // a walk is only good for the tree it was made against (what is tracked decides what is new)
       if (isWalkRecord(header.walk) && header.walk.tree === header.tree) cache.walk = header.walk
       return cache
@@ -301,7 +324,7 @@ export class StatCache {
   save (repo: Repo): void {
     const dirs: unknown[] = []
     for (const [p, n] of this.dirs) dirs.push([p, n.cid.toString(), n.tsize])
-    const header = JSON.stringify({ tree: this.tree?.toString() ?? null, dirs, walk: this.walk })
+    const header = JSON.stringify({ tree: this.tree?.toString() ?? null, commit: this.commit, dirs, walk: this.walk })
     // not fsync'd (git does not sync its index either): a cache; one a crash tore fails its CRC and is rebuilt from the tree
     writeFileAtomic(repo.layout.index, encodeIndexFile(header, this.entries.encode()), { fsync: false })
   }
