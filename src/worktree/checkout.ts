@@ -24,9 +24,11 @@ let tmpSeq = 0
  * to /etc and then writes `a/passwd`). A symlink or file in the way is
  * removed only when `replaceable` says it may be.
  */
-export function ensureParents (repo: Repo, p: string, replaceable: (p: string) => boolean): void {
+export function ensureParents (repo: Repo, p: string, replaceable: (p: string) => boolean, known?: Set<string>): void {
   const dirs = ancestors(p).filter(a => a !== '').reverse()
   for (const d of dirs) {
+    if (known?.has(d) === true) continue
+    known?.add(d)
     const abs = path.join(repo.worktree, d)
     const st = fs.lstatSync(abs, { throwIfNoEntry: false })
     if (st?.isDirectory() === true) continue
@@ -44,7 +46,6 @@ const BIG_FILE = 64 * 1024 * 1024
 /** Writes an entry's content to a temporary file under .acache/tmp (same file system as the working root). */
 async function stageEntry (repo: Repo, e: Entry): Promise<string> {
   const dir = repo.layout.tmp
-  fs.mkdirSync(dir, { recursive: true })
   const tmp = path.join(dir, `checkout-${process.pid}-${tmpSeq++}`)
   try {
     if (e.kind === 'symlink') {
@@ -53,7 +54,7 @@ async function stageEntry (repo: Repo, e: Entry): Promise<string> {
       // a file of one raw block (every small file): its bytes, read and checked once, written at once (or its extents shared)
       const bytes = await repo.store.get(e.cid)
       const fd = fs.openSync(tmp, 'w', e.kind === 'exec' ? 0o755 : 0o644)
-      try { writeLeaf(repo.store, fd, fs.fstatSync(fd).dev, bytes, e.cid, 0) } finally { fs.closeSync(fd) }
+      try { writeLeaf(repo.store, fd, bytes.byteLength < SHARE_MIN ? -1 : fs.fstatSync(fd).dev, bytes, e.cid, 0) } finally { fs.closeSync(fd) }
     } else if (e.kind === 'file' || e.kind === 'exec') {
       // a small DAG may claim a huge file (one block linked again and again): what it declares must fit before a byte is written
       const size = await storedFileSize(repo.store, e.cid)
@@ -93,7 +94,7 @@ async function writeStoredFile (store: BlockStore, cid: CID, file: string, mode:
   }
 }
 
-/** `bytes` (the whole block `leaf`, when given) at `at` of `fd`: shared from the block's own file where it can be, else written. */
+/** `bytes` (the whole block `leaf`, when given) at `at` of `fd` (on device `dev`, asked for only for blocks of SHARE_MIN or more): shared from the block's own file where it can be, else written. */
 function writeLeaf (store: BlockStore, fd: number, dev: number, bytes: Uint8Array, leaf: CID | undefined, at: number): void {
   const src = leaf === undefined || bytes.byteLength < SHARE_MIN ? undefined : store.blockFile?.(leaf)
   if (src !== undefined && shareRange(fd, dev, src, 0, bytes.byteLength, at)) return
@@ -103,15 +104,20 @@ function writeLeaf (store: BlockStore, fd: number, dev: number, bytes: Uint8Arra
 /** Smaller blocks are written: sharing them saves less than the call costs. */
 const SHARE_MIN = 64 * 1024
 
-function placeEntry (repo: Repo, p: string, tmp: string, replaceable: (p: string) => boolean): FileStat {
-  ensureParents(repo, p, replaceable)
+/** Renames `tmp` to `p`; `known`: the directories this checkout has found or made so far (each checked once). */
+function placeEntry (repo: Repo, p: string, tmp: string, replaceable: (p: string) => boolean, known: Set<string>): FileStat {
+  ensureParents(repo, p, replaceable, known)
   const abs = path.join(repo.worktree, p)
-  const st = fs.lstatSync(abs, { throwIfNoEntry: false })
-  if (st?.isDirectory() === true) {
+  try {
+    fs.renameSync(tmp, abs)
+  } catch (err) {
+    // rename replaces a file or a symlink, never a directory: one in the way is removed only when it may be
+    if (fs.lstatSync(abs, { throwIfNoEntry: false })?.isDirectory() !== true) throw err
     if (!replaceable(p)) fail('BAD_PATH', `refusing to replace directory ${p} with a file`)
     fs.rmSync(abs, { recursive: true, force: true })
+    known.clear()
+    fs.renameSync(tmp, abs)
   }
-  fs.renameSync(tmp, abs)
   // the numbers the stat cache keeps, not a whole fs.Stats a file (a checkout of 100,000 files holds them all)
   const st2 = fs.lstatSync(abs)
   return { mode: st2.mode, size: st2.size, mtimeMs: st2.mtimeMs, ctimeMs: st2.ctimeMs, ino: st2.ino }
@@ -128,6 +134,7 @@ export async function applyEntries (repo: Repo, writes: Map<string, Entry>, remo
   removals = [...removals]
   for (const p of [...writes.keys(), ...removals]) checkNotPrivate(repo, p)
   const staged: Array<[string, string]> = []
+  fs.mkdirSync(repo.layout.tmp, { recursive: true })
   try {
     for (const [p, e] of writes) staged.push([p, await stageEntry(repo, e)])
   } catch (err) {
@@ -136,13 +143,17 @@ export async function applyEntries (repo: Repo, writes: Map<string, Entry>, remo
   }
   for (const p of removals) removeEntry(repo, p)
   const out = new Map<string, { stat: FileStat, time: number }>()
+  const known = new Set<string>()
+  let placed = 0
   try {
     for (const [p, tmp] of staged) {
       const time = Date.now()
-      out.set(p, { stat: placeEntry(repo, p, tmp, replaceable), time })
+      out.set(p, { stat: placeEntry(repo, p, tmp, replaceable, known), time })
+      placed++
     }
   } finally {
-    for (const [, tmp] of staged) fs.rmSync(tmp, { force: true })
+    // what was not renamed into place (placed is the one that failed, or the end)
+    for (let i = placed; i < staged.length; i++) fs.rmSync(staged[i][1], { force: true })
   }
   return out
 }

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import fc from 'fast-check'
 import { User } from '../helpers.js'
-import { git, gitEnv, gitSeed } from '../git.js'
+import { git, gitEnv, gitSeed, writeFiles } from '../git.js'
 
 // The real binary against git itself: what acache prints for scripts and
 // patches, git (or a tool reading git's output) takes as its own.
@@ -268,4 +268,49 @@ test('a changed chunker does not make unchanged bytes look changed: status, diff
   edited[big.length - 1] ^= 0xff
   u.write('model.bin', edited)
   t.is(u.ok(['status', '--porcelain']).stdout, ' M model.bin\n')
+})
+
+test('switch where a file becomes a directory and back, and where a directory (empty, or holding an untracked file) stands in a file\'s way: the working root, and the refusal, are git\'s', t => {
+  const u = new User('dirs').setup()
+  const g = gitSeed()
+  const both = (f: (root: string) => void): void => { f(u.work); f(g) }
+  const files = (root: string): string[] => (fs.readdirSync(root, { recursive: true }) as string[])
+    .map(p => p.split(path.sep).join('/'))
+    .filter(p => !/^\.(acache|git)(\/|$)/.test(p))
+    .map(p => fs.lstatSync(path.join(root, p)).isDirectory() ? p + '/' : `${p}=${fs.readFileSync(path.join(root, p), 'utf8')}`)
+    .sort()
+  // main: d/x and d/y (d a directory); other: d a file, e a file
+  both(r => writeFiles(r, { 'd/x': 'x\n', 'd/y': 'y\n', 'keep.txt': 'k\n' }))
+  u.ok(['commit', '-q', '-m', 'dir'])
+  git(g, ['add', '-A']); git(g, ['commit', '-q', '-m', 'dir'])
+  u.ok(['switch', '-q', '-c', 'other'])
+  git(g, ['switch', '-q', '-c', 'other'])
+  both(r => { fs.rmSync(path.join(r, 'd'), { recursive: true }); writeFiles(r, { d: 'now a file\n', e: 'e\n' }) })
+  u.ok(['commit', '-q', '-m', 'file'])
+  git(g, ['add', '-A']); git(g, ['commit', '-q', '-m', 'file'])
+  t.deepEqual(files(u.work), files(g))
+  // back and forth: the directory d replaced by the file d, and the file by the directory
+  for (const branch of ['main', 'other', 'main']) {
+    u.ok(['switch', '-q', branch])
+    git(g, ['switch', '-q', branch])
+    t.deepEqual(files(u.work), files(g), `on ${branch}`)
+  }
+  // on main, an empty directory e/ where other has the file e: replaced by the file
+  both(r => fs.mkdirSync(path.join(r, 'e')))
+  u.ok(['switch', '-q', 'other'])
+  git(g, ['switch', '-q', 'other'])
+  t.deepEqual(files(u.work), files(g), 'an empty directory in the way')
+  t.true(fs.lstatSync(u.path('e')).isFile())
+  u.ok(['switch', '-q', 'main'])
+  git(g, ['switch', '-q', 'main'])
+  // an untracked directory e/ with a file in it where other has the file e: both refuse, nothing lost
+  both(r => writeFiles(r, { 'e/mine.txt': 'mine\n' }))
+  const before = files(u.work)
+  const a = u.run(['switch', 'other'])
+  const gr = spawnSync('git', ['switch', 'other'], { cwd: g, env: gitEnv(), encoding: 'utf8' })
+  t.not(gr.status, 0, 'git refuses')
+  t.not(a.code, 0, 'acache refuses')
+  t.is(a.stderr.split('\n').filter(l => l.startsWith('error:')).length, 1, a.stderr)
+  t.deepEqual(files(u.work), before, 'nothing changed')
+  t.deepEqual(files(g), before)
 })
