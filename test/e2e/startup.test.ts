@@ -29,6 +29,8 @@ function install (): { bin: string, bundleDir: string } {
 }
 
 test('the build makes a code cache for each command run all day and one shared; V8 takes them as they are, and one that is gone is made again by its command', t => {
+  const built = (f: string): number => fs.statSync(path.join(ROOT, 'dist', f)).mtimeMs
+  t.true(built('bundle/main.cjs') >= built('src/cli/main.js'), 'bin/acache.js runs the bundle only when it is newer than dist/src: `npm run build` (npm test does)')
   const { bin, bundleDir } = install()
   const cacheOf = (c?: string): string => path.join(bundleDir, `main.cjs.${process.versions.v8}${c === undefined ? '' : '.' + c}.cache`)
   for (const c of [undefined, ...OWN_CODE_CACHE]) t.true(fs.existsSync(cacheOf(c)), `cache ${c ?? '(shared)'} made by the build`)
